@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Both create the virtualenv on first use and start
+# an embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench install clean-data
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: $(STAMP)
+	$(PY) manage.py serve
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Lint and type-check; the settings need a database URL to import, not a database.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DATABASE_URL=postgres://lint@127.0.0.1:1/lint REDIS_URL=redis://127.0.0.1:1/0 SECRET_KEY=lint \
+		$(VENV)/bin/mypy pos_platform shared_apps tenant_apps sync
+
+bench: $(STAMP)
+	$(PY) bench/provision.py
+	$(PY) bench/migrate_noop.py
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,20 @@
+"""The Celery app. Tasks are tenant-aware (tenant-schemas-celery): a task sent while a tenant's
+schema is active carries the schema name in its headers and runs in that schema.
+
+Beat uses tenant-schemas-celery's scheduler: an entry of ``CELERY_BEAT_SCHEDULE`` with
+``"tenant_schemas": ["public"]`` runs once on the public schema; one without ``tenant_schemas``
+runs once per tenant.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_platform.settings")
+
+app = CeleryApp("pos_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_scheduler = "tenant_schemas_celery.scheduler:TenantAwareScheduler"
+app.autodiscover_tasks()

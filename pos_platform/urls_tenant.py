@@ -1,0 +1,11 @@
+"""A tenant's host (``<slug>.<POS_BASE_DOMAIN>`` or a custom domain)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pos_platform.urls_common")),
+    path("api/v1/", include("tenant_apps.storefronts.urls")),
+]
+
+handler404 = "pos_platform.api.exceptions.not_found_view"
+handler500 = "pos_platform.api.exceptions.server_error_view"

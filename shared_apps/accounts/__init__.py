@@ -1,0 +1,1 @@
+"""Users (email login, UUID keys) and their memberships of tenants."""

@@ -1,0 +1,1 @@
+"""Tenants, their domains, schema provisioning and the host -> tenant routing cache."""

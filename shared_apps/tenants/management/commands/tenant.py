@@ -1,0 +1,271 @@
+"""Platform CLI: ``manage.py tenant create|list|show|suspend|resume|delete|migrate|reconcile``.
+
+Bad input exits with status 2 and a message; ``migrate`` and ``reconcile`` exit with 1 when a
+tenant failed or the books do not balance.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from pos_platform.errors import ApplicationError
+from shared_apps.accounts.models import Membership
+from shared_apps.audit.models import PlatformAuditEntry
+from shared_apps.audit.services import platform_audit_record
+from shared_apps.tenants import migrating, services
+from shared_apps.tenants.models import Tenant
+from shared_apps.tenants.reconciliation import tenant_reconcile
+
+
+def default_actor() -> str:
+    return os.environ.get("POS_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def tenant_as_dict(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "status": tenant.status,
+        "schema": tenant.schema_name,
+        "domains": [d.domain for d in tenant.domains.all()],
+        "currency": tenant.currency,
+        "timezone": tenant.timezone,
+        "created_at": tenant.created_at.isoformat(),
+        "suspended_at": tenant.suspended_at.isoformat() if tenant.suspended_at else None,
+        "suspension_reason": tenant.suspension_reason or None,
+    }
+
+
+class Command(BaseCommand):
+    help = "Provision, inspect, suspend, resume, delete, migrate and reconcile tenants."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--actor",
+            default=None,
+            help="Who is acting, for the audit log (default: $POS_ACTOR or cli:<os user>).",
+        )
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        create = sub.add_parser("create", help="Create a tenant with its schema, domain and owner.")
+        create.add_argument("slug")
+        create.add_argument("--name", required=True)
+        create.add_argument("--owner-email", required=True)
+        create.add_argument(
+            "--domain", default=None, help="Host to serve it at (default: <slug>.$POS_BASE_DOMAIN)."
+        )
+
+        listing = sub.add_parser("list", help="List tenants.")
+        listing.add_argument("--json", action="store_true")
+
+        show = sub.add_parser("show", help="Show one tenant.")
+        show.add_argument("slug")
+        show.add_argument("--json", action="store_true")
+
+        for name, text in (
+            ("suspend", "Suspend a tenant: its users get 403 tenant_suspended."),
+            ("resume", "Resume a suspended tenant."),
+        ):
+            p = sub.add_parser(name, help=text)
+            p.add_argument("slug")
+
+        delete = sub.add_parser("delete", help="Delete a tenant and its schema (irreversible).")
+        delete.add_argument("slug")
+        delete.add_argument("--yes", action="store_true", help="Confirm the deletion.")
+
+        migrate = sub.add_parser("migrate", help="Apply pending migrations to every schema.")
+        migrate.add_argument(
+            "--parallel", type=int, default=1, metavar="N", help="Schemas migrated at once (default 1)."
+        )
+
+        reconcile = sub.add_parser("reconcile", help="Check a tenant's books; exit 1 if they do not balance.")
+        reconcile.add_argument("slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.actor = options["actor"] or default_actor()
+        action = options["action"]
+        try:
+            getattr(self, f"do_{action}")(options)
+        except ApplicationError as exc:
+            raise CommandError(f"{exc.message} [{exc.code}]", returncode=2) from exc
+
+    # ----------------------------------------------------------------------------------------
+
+    def do_create(self, options: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        created = services.tenant_create(
+            slug=options["slug"],
+            name=options["name"],
+            owner_email=options["owner_email"],
+            domain=options["domain"],
+            actor=self.actor,
+        )
+        ms = (time.perf_counter() - started) * 1000
+        tenant = created.tenant
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created tenant {tenant.slug} (schema {tenant.schema_name}) at {created.domain.domain} "
+                f"in {ms:.0f} ms."
+            )
+        )
+        if created.owner_password:
+            self.stdout.write(f"Owner: {created.owner.email} (new user)")
+            self.stdout.write(
+                f"One-time password (shown once, change it at first sign-in): {created.owner_password}"
+            )
+        else:
+            self.stdout.write(f"Owner: {created.owner.email} (existing user, password unchanged)")
+
+    def do_list(self, options: dict[str, Any]) -> None:
+        tenants = list(Tenant.objects.prefetch_related("domains").order_by("slug"))
+        if options["json"]:
+            self.stdout.write(json.dumps([tenant_as_dict(t) for t in tenants], indent=2))
+            return
+        if not tenants:
+            self.stdout.write("No tenants.")
+            return
+        rows = [("SLUG", "NAME", "STATUS", "DOMAIN", "CREATED")]
+        for t in tenants:
+            domains = [d.domain for d in t.domains.all()]
+            rows.append(
+                (
+                    t.slug,
+                    t.name,
+                    t.status,
+                    domains[0] if domains else "-",
+                    t.created_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+
+    def do_show(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_get(slug=options["slug"])
+        data = tenant_as_dict(tenant)
+        members = Membership.objects.filter(tenant=tenant).select_related("user").order_by("role")
+        data["members"] = [{"email": m.user.email, "role": m.role} for m in members]
+        data["recent_audit"] = [
+            {"at": e.at.isoformat(), "actor": e.actor, "action": e.action}
+            for e in PlatformAuditEntry.objects.filter(tenant_slug=tenant.slug)[:5]
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps(data, indent=2))
+            return
+        for key in (
+            "slug",
+            "name",
+            "status",
+            "schema",
+            "currency",
+            "timezone",
+            "created_at",
+            "suspended_at",
+            "suspension_reason",
+        ):
+            if data[key] is not None:
+                self.stdout.write(f"{key + ':':<19}{data[key]}")
+        self.stdout.write(f"{'domains:':<19}{', '.join(data['domains'])}")
+        self.stdout.write("members:")
+        for m in data["members"]:
+            self.stdout.write(f"  {m['role']:<8} {m['email']}")
+        self.stdout.write("recent audit:")
+        for e in data["recent_audit"]:
+            self.stdout.write(f"  {e['at']}  {e['actor']}  {e['action']}")
+
+    def do_suspend(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_suspend(slug=options["slug"], actor=self.actor)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Suspended {tenant.slug}: its users now get 403 "
+                "tenant_suspended; offline sales still upload."
+            )
+        )
+
+    def do_resume(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_resume(slug=options["slug"], actor=self.actor)
+        self.stdout.write(self.style.SUCCESS(f"Resumed {tenant.slug}."))
+
+    def do_delete(self, options: dict[str, Any]) -> None:
+        services.tenant_delete(slug=options["slug"], actor=self.actor, confirmed=options["yes"])
+        self.stdout.write(self.style.SUCCESS(f"Deleted tenant {options['slug']} and its schema."))
+
+    def do_migrate(self, options: dict[str, Any]) -> None:
+        parallel = options["parallel"]
+        if parallel < 1:
+            raise CommandError("--parallel must be 1 or more.", returncode=2)
+        bar: tqdm[Any] | None = None
+
+        def on_plan(total: int, pending: int) -> None:
+            nonlocal bar
+            self.stdout.write(f"{total} tenant schemas, {pending} with pending migrations.")
+            if pending:
+                bar = tqdm(total=pending, unit="schema", file=sys.stderr, dynamic_ncols=True)
+
+        def on_progress(schema: str, error: str | None) -> None:
+            if bar is not None:
+                bar.update(1)
+                if error:
+                    bar.write(f"FAILED {schema}")
+
+        report = migrating.migrate_all(parallel=parallel, on_plan=on_plan, on_progress=on_progress)
+        if bar is not None:
+            bar.close()
+        if report.public_migrated:
+            self.stdout.write("Public schema migrated.")
+        platform_audit_record(
+            actor=self.actor,
+            action="tenant.migrate",
+            details={
+                "tenants": report.total,
+                "migrated": len(report.migrated),
+                "failed": sorted(report.failed),
+                "seconds": round(report.seconds, 3),
+            },
+        )
+        for schema, error in sorted(report.failed.items()):
+            self.stderr.write(self.style.ERROR(f"{schema}: {error.strip().splitlines()[-1]}"))
+        summary = (
+            f"{len(report.migrated)} migrated, {len(report.failed)} failed, "
+            f"{report.up_to_date} up to date "
+            f"in {report.seconds:.2f} s."
+        )
+        if report.failed:
+            self.stderr.write(self.style.ERROR(summary + " Rerun to retry the failed schemas."))
+            raise CommandError("Some tenant schemas failed to migrate.", returncode=1)
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    def do_reconcile(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_get(slug=options["slug"])
+        checks = tenant_reconcile(tenant=tenant)
+        platform_audit_record(
+            actor=self.actor,
+            action="tenant.reconcile",
+            tenant_slug=tenant.slug,
+            details={"checks": {c.name: c.ok for c in checks}},
+        )
+        if not checks:
+            self.stdout.write(f"{tenant.slug}: nothing to reconcile.")
+            return
+        failed = [c for c in checks if not c.ok]
+        for check in checks:
+            mark = self.style.SUCCESS("ok  ") if check.ok else self.style.ERROR("FAIL")
+            self.stdout.write(f"{mark} {check.name} ({check.checked} checked)")
+            for problem in check.problems[:50]:
+                self.stdout.write(f"       {problem}")
+            if len(check.problems) > 50:
+                self.stdout.write(f"       ... and {len(check.problems) - 50} more")
+        if failed:
+            raise CommandError(
+                f"{tenant.slug}: the books do not balance ({len(failed)} of {len(checks)} checks failed).",
+                returncode=1,
+            )
+        self.stdout.write(self.style.SUCCESS(f"{tenant.slug}: the books balance."))

@@ -1,0 +1,277 @@
+"""Fast tenant schemas from a cached DDL snapshot.
+
+Running every migration for each new tenant (django-tenants' ``auto_create_schema``) costs
+hundreds of milliseconds of Python per tenant. Instead, the state of a fully migrated tenant
+schema is captured once per *migration state*: a template schema is migrated the normal way,
+dumped with ``pg_dump`` (structure, ``django_migrations`` rows, content types, sequence values),
+and the dump is stored in :class:`SchemaSnapshot`. A new tenant schema is then one SQL script
+executed in the caller's transaction.
+
+The migration state is a fingerprint of every migration on disk (names and file contents) and of
+the tenant app list; when it moves, the next provisioning builds a new snapshot. The snapshot is
+proved equivalent to a migrated schema by ``tests/tenants/test_provisioning.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.commands.migrate import Command as DjangoMigrateCommand
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django_tenants.utils import get_public_schema_name, quote_schema_name
+
+from pos_platform import embedded
+from pos_platform.db import connection
+from shared_apps.tenants.models import SchemaSnapshot
+
+PLACEHOLDER = "__SCHEMA__"
+TEMPLATE_PREFIX = "pos_snapshot_"
+# Serialises snapshot builds across processes (pg_advisory_lock key).
+_BUILD_LOCK_KEY = 0x504F53534E4150  # "POSSNAP"
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    fingerprint: str
+    leaves: tuple[tuple[str, str], ...]
+
+
+_state: MigrationState | None = None
+_snapshots: dict[str, SchemaSnapshot] = {}
+
+
+def migration_state(*, refresh: bool = False) -> MigrationState:
+    """The fingerprint of the migrations on disk; computed once per process."""
+    global _state
+    if _state is None or refresh:
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        digest = hashlib.sha256()
+        digest.update(repr(sorted(settings.TENANT_APPS)).encode())
+        for key in sorted(loader.graph.nodes):
+            digest.update(f"{key[0]}.{key[1]}\n".encode())
+            migration = loader.graph.nodes[key]
+            try:
+                source = inspect.getsource(type(migration))
+            except (OSError, TypeError):
+                source = repr(migration.operations)
+            digest.update(hashlib.sha256(source.encode()).digest())
+        _state = MigrationState(
+            fingerprint=digest.hexdigest(),
+            leaves=tuple(sorted(loader.graph.leaf_nodes())),
+        )
+    return _state
+
+
+def snapshot_current() -> SchemaSnapshot:
+    """The snapshot for the current migration state, building it if there is none yet."""
+    state = migration_state()
+    snapshot = _snapshots.get(state.fingerprint)
+    if snapshot is None:
+        snapshot = SchemaSnapshot.objects.filter(pk=state.fingerprint).first()
+        if snapshot is None:
+            snapshot = snapshot_build(state=state)
+        _snapshots[state.fingerprint] = snapshot
+    return snapshot
+
+
+def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
+    """Migrate a template schema, dump it, store the dump. Must run outside a transaction:
+    ``pg_dump`` reads the template from its own connection."""
+    if connection.in_atomic_block:
+        raise RuntimeError(
+            "The tenant schema snapshot is out of date and cannot be rebuilt inside a transaction; "
+            "run `manage.py tenant migrate` (it rebuilds the snapshot) and retry."
+        )
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_BUILD_LOCK_KEY])
+    try:
+        existing = SchemaSnapshot.objects.filter(pk=state.fingerprint).first()
+        if existing is not None:  # built by another process while this one waited
+            return existing
+        started = time.perf_counter()
+        template = f"{TEMPLATE_PREFIX}{state.fingerprint[:16]}"
+        quoted = quote_schema_name(template)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
+            cursor.execute(f"CREATE SCHEMA {quoted}")
+        try:
+            _migrate_schema(template)
+            sql = _dump_schema(template)
+        finally:
+            connection.set_schema_to_public()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
+        snapshot = SchemaSnapshot(
+            fingerprint=state.fingerprint,
+            sql=sql,
+            leaf_migrations=[list(leaf) for leaf in state.leaves],
+            statements=sql.count(";\n"),
+            build_ms=int((time.perf_counter() - started) * 1000),
+        )
+        SchemaSnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
+        return snapshot
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK_KEY])
+
+
+def _migrate_schema(schema_name: str) -> None:
+    """Run every migration into ``schema_name``, as django-tenants does for one tenant."""
+    # The recorder must create django_migrations in the tenant schema, not find public's.
+    connection.set_schema(schema_name, include_public=False)
+    MigrationRecorder(connection).ensure_schema()
+    connection.set_schema(schema_name)
+    call_command(DjangoMigrateCommand(), interactive=False, verbosity=0, skip_checks=True)
+    connection.set_schema_to_public()
+
+
+def _dump_schema(schema_name: str) -> str:
+    db = connection.settings_dict
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    args = [
+        embedded.pg_bin("pg_dump"),
+        "--schema",
+        schema_name,
+        "--no-owner",
+        "--no-privileges",
+        "--no-tablespaces",
+        "--inserts",
+        "--rows-per-insert",
+        "500",
+        "--dbname",
+        str(db["NAME"]),
+        "--username",
+        str(db.get("USER") or "postgres"),
+    ]
+    if db.get("HOST"):
+        args += ["--host", str(db["HOST"])]
+    if db.get("PORT"):
+        args += ["--port", str(db["PORT"])]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+    return _normalise_dump(result.stdout, schema_name)
+
+
+_SKIP = re.compile(
+    r"^(--|\\restrict|\\unrestrict|SET |SELECT pg_catalog\.set_config\(|CREATE SCHEMA |ALTER SCHEMA )"
+    # Attribute options some servers stamp on every column themselves; not part of the schema.
+    r"|^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\);$"
+)
+
+
+def _normalise_dump(dump: str, schema_name: str) -> str:
+    """Keep the statements that build objects and rows; name the schema by a placeholder."""
+    kept = [line for line in dump.splitlines() if line.strip() and not _SKIP.match(line)]
+    text = "\n".join(kept) + "\n"
+    return re.sub(rf"\b{re.escape(schema_name)}\b", PLACEHOLDER, text)
+
+
+def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
+    """Create ``schema_name`` from the snapshot, in the caller's transaction."""
+    quoted = quote_schema_name(schema_name)
+    sql = f"CREATE SCHEMA {quoted};\n" + snapshot.sql.replace(PLACEHOLDER, quoted)
+    previous = connection.tenant
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    if previous is not None and previous.schema_name != get_public_schema_name():
+        connection.set_tenant(previous)
+
+
+def schema_drop(*, schema_name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema_name)} CASCADE")
+
+
+def schema_exists(schema_name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema_name])
+        return cursor.fetchone() is not None
+
+
+def snapshot_forget() -> None:
+    """Drop the per-process caches (after migrations moved, or in tests)."""
+    global _state
+    _state = None
+    _snapshots.clear()
+
+
+def describe_schema(schema_name: str) -> dict[str, Any]:
+    """A comparable description of a schema: every catalog fact a migration can set.
+
+    The schema's own name is replaced by a placeholder, so two schemas built from the same
+    migrations compare equal.
+    """
+    queries = {
+        "tables": """
+            SELECT c.relname, c.relkind FROM pg_class c
+            WHERE c.relnamespace = %(ns)s::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+            ORDER BY 1""",
+        "columns": """
+            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                   pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+                   col_description(c.oid, a.attnum)
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE c.relnamespace = %(ns)s::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+              AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY 1, 2""",
+        "indexes": """
+            SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %(ns)s ORDER BY 1""",
+        "constraints": """
+            SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid), k.condeferrable,
+                   k.condeferred
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+            WHERE k.connamespace = %(ns)s::regnamespace ORDER BY 1, 2""",
+        "sequences": """
+            SELECT sequencename, data_type::text, start_value, min_value, max_value, increment_by,
+                   cycle, cache_size, last_value
+            FROM pg_sequences WHERE schemaname = %(ns)s ORDER BY 1""",
+        "sequence_owners": """
+            SELECT s.relname, t.relname, a.attname FROM pg_depend d
+            JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            JOIN pg_class t ON t.oid = d.refobjid
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+            WHERE s.relnamespace = %(ns)s::regnamespace AND d.deptype IN ('a', 'i') ORDER BY 1""",
+        "triggers": """
+            SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid
+            WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal ORDER BY 1""",
+        "functions": """
+            SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid)
+            FROM pg_proc p WHERE p.pronamespace = %(ns)s::regnamespace ORDER BY 1, 2""",
+        "views": """
+            SELECT viewname, definition FROM pg_views WHERE schemaname = %(ns)s ORDER BY 1""",
+    }
+    quoted = quote_schema_name(schema_name)
+    result: dict[str, Any] = {}
+    with connection.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql, {"ns": schema_name})
+            result[name] = [tuple(_neutral(v, schema_name) for v in row) for row in cursor.fetchall()]
+        cursor.execute(f"SELECT app, name FROM {quoted}.django_migrations ORDER BY app, name")  # noqa: S608
+        result["django_migrations"] = cursor.fetchall()
+        cursor.execute(f"SELECT app_label, model FROM {quoted}.django_content_type ORDER BY 1, 2")  # noqa: S608
+        result["content_types"] = cursor.fetchall()
+    return result
+
+
+def _neutral(value: Any, schema_name: str) -> Any:
+    if isinstance(value, str):
+        return re.sub(rf'"?\b{re.escape(schema_name)}\b"?', PLACEHOLDER, value)
+    return value

@@ -1,0 +1,1 @@
+"""Offline terminals: pairing, pull, push, conflicts and reconciliation."""

@@ -1,0 +1,1 @@
+"""Apps whose tables live in each tenant's own schema."""

@@ -1,0 +1,1 @@
+"""Storefronts (outlets) of a tenant."""

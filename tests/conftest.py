@@ -1,0 +1,129 @@
+"""Fixtures shared by the whole suite.
+
+Two tenants, ``alpha`` and ``beta``, are provisioned once per session through the real service;
+each test runs in a transaction that is rolled back. Tests that need committed data (other
+threads, processes or a Celery worker must see it) use ``live_db`` and their own throwaway
+tenants from ``committed_tenant``, which are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from shared_apps.accounts.models import User
+from shared_apps.tenants import provisioning
+from shared_apps.tenants.models import Tenant
+from shared_apps.tenants.services import TenantCreated, tenant_create, tenant_delete
+
+SESSION_TENANTS = ("alpha", "beta")
+
+
+def host_of(slug: str) -> str:
+    return f"{slug}.{settings.POS_BASE_DOMAIN}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        provisioning.snapshot_current()
+        for slug in SESSION_TENANTS:
+            if not Tenant.objects.filter(slug=slug).exists():
+                tenant_create(slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests")
+        _clear_cache()
+
+
+def _clear_cache() -> None:
+    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _isolation() -> Iterator[None]:
+    yield
+    _clear_cache()
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant_a(db: None) -> Tenant:
+    return Tenant.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Tenant:
+    return Tenant.objects.get(slug="beta")
+
+
+@pytest.fixture
+def owner_a(db: None) -> User:
+    return User.objects.get(email="owner@alpha.test")
+
+
+@pytest.fixture
+def owner_b(db: None) -> User:
+    return User.objects.get(email="owner@beta.test")
+
+
+def api_client(slug: str | None) -> APIClient:
+    """A client whose requests arrive at a tenant's host (or the public host for None)."""
+    host = host_of(slug) if slug else settings.POS_BASE_DOMAIN
+    return APIClient(HTTP_HOST=host)
+
+
+@pytest.fixture
+def public_client() -> APIClient:
+    return api_client(None)
+
+
+@pytest.fixture
+def client_a(tenant_a: Tenant) -> APIClient:
+    return api_client("alpha")
+
+
+@pytest.fixture
+def client_b(tenant_b: Tenant) -> APIClient:
+    return api_client("beta")
+
+
+@pytest.fixture
+def live_db(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    """Database access outside a test transaction: what the test writes is committed."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        yield
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_tenant(live_db: None) -> Iterator[Callable[..., TenantCreated]]:
+    """Make throwaway committed tenants; they and their new owners are deleted afterwards."""
+    made: list[TenantCreated] = []
+
+    def make(slug: str | None = None, **kwargs: object) -> TenantCreated:
+        slug = slug or f"t{uuid.uuid4().hex[:10]}"
+        created = tenant_create(
+            slug=slug,
+            name=kwargs.pop("name", slug),
+            actor="tests",  # type: ignore[arg-type]
+            owner_email=kwargs.pop("owner_email", f"owner@{slug}.test"),  # type: ignore[arg-type]
+            **kwargs,
+        )  # type: ignore[arg-type]
+        made.append(created)
+        return created
+
+    yield make
+    connection.set_schema_to_public()
+    for created in made:
+        if Tenant.objects.filter(pk=created.tenant.pk).exists():
+            tenant_delete(slug=created.tenant.slug, actor="tests", confirmed=True)
+        if created.owner_password is not None:
+            User.objects.filter(pk=created.owner.pk).delete()

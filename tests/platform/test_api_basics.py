@@ -1,0 +1,83 @@
+"""The API's common ground: one error format, OpenAPI on every host, /healthz."""
+
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+from pos_platform.api.exceptions import exception_handler
+from pos_platform.errors import ApplicationError, Throttled
+from shared_apps.tenants.models import Tenant
+from tests.conftest import api_client
+
+
+def test_openapi_schema_and_docs_on_public_and_tenant_hosts(tenant_a: Tenant) -> None:
+    for client in (api_client(None), api_client("alpha")):
+        schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+        docs = client.get("/api/docs/")
+
+        assert schema.status_code == 200
+        assert schema.json()["openapi"].startswith("3.")
+        assert docs.status_code == 200
+        assert b"swagger-ui" in docs.content
+
+
+def test_healthz_reports_database_redis_and_migrations(tenant_a: Tenant) -> None:
+    for client in (api_client(None), api_client("alpha")):
+        response = client.get("/healthz")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["database"]["ok"] is True
+        assert body["redis"]["ok"] is True
+        assert body["migrations"] == {"ok": True, "public_pending": False, "tenants_pending": 0}
+
+
+def test_healthz_reports_a_tenant_with_pending_migrations(tenant_a: Tenant) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM t_alpha.django_migrations WHERE app = 'storefronts'")
+
+    response = APIClient(HTTP_HOST="localhost").get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["migrations"]["tenants_pending"] == 1
+
+
+def test_unknown_endpoint_is_json_not_found(tenant_a: Tenant) -> None:
+    response = api_client("alpha").get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "No such endpoint.", "details": None}
+
+
+def test_unauthenticated_request_gets_the_error_format(tenant_a: Tenant) -> None:
+    response = api_client("alpha").get("/api/v1/storefronts")
+
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] == "not_authenticated"
+    assert set(response.json()) == {"code", "message", "details"}
+
+
+def test_exception_handler_renders_application_errors() -> None:
+    class ShelfEmpty(ApplicationError):
+        code = "shelf_empty"
+        status = 409
+
+    response = exception_handler(ShelfEmpty("Nothing left.", details={"sku": "X1"}), {})
+    assert response is not None
+    assert (response.status_code, response.data) == (
+        409,
+        {"code": "shelf_empty", "message": "Nothing left.", "details": {"sku": "X1"}},
+    )
+
+    throttled = exception_handler(Throttled(details={"retry_after": 30}), {})
+    assert throttled is not None
+    assert throttled.status_code == 429
+    assert throttled["Retry-After"] == "30"
+
+
+def test_exception_handler_leaves_bugs_to_django() -> None:
+    assert exception_handler(ZeroDivisionError(), {}) is None

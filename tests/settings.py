@@ -1,0 +1,13 @@
+"""Settings for the test suite: the project's settings, with cheap password hashing."""
+
+import os
+import secrets
+
+# Not a secret: a fresh key per run, shared with the processes the tests start.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test{os.getpid()}")
+
+from pos_platform.settings import *  # noqa: F403
+
+# Argon2 still, with test-sized costs: the suite creates many users.
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
