@@ -32,6 +32,8 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "pos"
+# Exported with the URL: child processes know the database is the local embedded one.
+EMBEDDED_MARKER = "POS_EMBEDDED_DATABASE"
 
 # Settings applied once to a new embedded cluster. The defaults of initdb allow 100 connections,
 # which a test run with a live server, 20 threads and 4 processes can exhaust.
@@ -145,6 +147,7 @@ def postgres_url() -> str:
     atexit.register(_stop_postgres, server, handles)
     url = f"postgres://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
     os.environ["DATABASE_URL"] = url
+    os.environ[EMBEDDED_MARKER] = "1"
     return url
 
 

@@ -33,7 +33,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL") or env_bool(embedded.EMBEDDED_MARKER)
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 
