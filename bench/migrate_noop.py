@@ -47,13 +47,17 @@ def main() -> None:
                 provisioning.schema_apply(schema_name=tenant.schema_name, snapshot=snapshot)
                 membership_grant(user=owner, tenant_id=tenant.pk, role="owner")
             if (i + 1) % 100 == 0:
-                log(f"provisioned {i + 1}/{args.tenants} tenants "
-                    f"({time.perf_counter() - started:.1f} s)")
+                log(f"provisioned {i + 1}/{args.tenants} tenants ({time.perf_counter() - started:.1f} s)")
 
         env = {**os.environ, "DATABASE_URL": url}
         t0 = time.perf_counter()
-        run = subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "tenant", "migrate"],
-                             env=env, capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, str(BASE_DIR / "manage.py"), "tenant", "migrate"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         seconds = time.perf_counter() - t0
         log(run.stdout.strip())
         log(f"no-op tenant migrate over {args.tenants} tenants: {seconds:.2f} s")
@@ -62,13 +66,14 @@ def main() -> None:
         subset = schemas[: args.stock_subset]
         t0 = time.perf_counter()
         for schema in subset:
-            call_command("migrate_schemas", schema_name=schema, tenant=True, interactive=False,
-                         verbosity=0)
+            call_command("migrate_schemas", schema_name=schema, tenant=True, interactive=False, verbosity=0)
             connection.set_schema_to_public()
         stock_total = time.perf_counter() - t0
         per_tenant = stock_total / len(subset)
-        log(f"stock migrate_schemas: {per_tenant:.3f} s per tenant over {len(subset)} tenants "
-            f"(~{per_tenant * args.tenants:.0f} s for all {args.tenants})")
+        log(
+            f"stock migrate_schemas: {per_tenant:.3f} s per tenant over {len(subset)} tenants "
+            f"(~{per_tenant * args.tenants:.0f} s for all {args.tenants})"
+        )
         result = {
             "bench": "migrate_noop",
             "tenants": args.tenants,

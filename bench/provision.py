@@ -44,15 +44,18 @@ def main() -> None:
         schema_only: list[float] = []
         for i in range(args.runs):
             t0 = time.perf_counter()
-            tenant_create(slug=f"bench-{i:04d}", name=f"Bench {i}", owner_email="owner@bench.test",
-                          actor="bench")
+            tenant_create(
+                slug=f"bench-{i:04d}", name=f"Bench {i}", owner_email="owner@bench.test", actor="bench"
+            )
             project.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             with transaction.atomic():
                 provisioning.schema_apply(schema_name=f"t_bare_{i:04d}", snapshot=snapshot)
             schema_only.append((time.perf_counter() - t0) * 1000)
-        log(f"project: p50 {p50(project):.1f} ms over {args.runs} tenants "
-            f"(schema alone {p50(schema_only):.1f} ms)")
+        log(
+            f"project: p50 {p50(project):.1f} ms over {args.runs} tenants "
+            f"(schema alone {p50(schema_only):.1f} ms)"
+        )
 
         stock: list[float] = []
         for i in range(args.stock_runs):

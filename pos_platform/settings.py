@@ -71,6 +71,12 @@ ROOT_URLCONF = "pos_platform.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Paths a suspended tenant still answers: offline sales made before the suspension are accepted.
 POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]
+# Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
+POS_STOREFRONT_HOOKS: list[str] = []
+# Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
+POS_RECONCILERS: list[str] = []
+# Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
+POS_DEMO_SEEDERS: list[str] = []
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -93,6 +99,7 @@ SHARED_APPS = [
 
 TENANT_APPS = [
     "django.contrib.contenttypes",
+    "tenant_apps.audit",
     "tenant_apps.storefronts",
 ]
 
@@ -179,6 +186,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# API tokens expire this long after issue, or after this long unused (seconds).
+POS_TOKEN_ABSOLUTE_SECONDS = int(os.environ.get("POS_TOKEN_ABSOLUTE_SECONDS", str(30 * 24 * 3600)))
+POS_TOKEN_IDLE_SECONDS = int(os.environ.get("POS_TOKEN_IDLE_SECONDS", str(7 * 24 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED_DATABASE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -191,6 +201,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "shared_apps.accounts.tokens.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

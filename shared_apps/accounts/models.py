@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -68,7 +69,12 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # Limits the member to one storefront of the tenant (a row in the tenant's schema, so no FK).
+    storefront_id = models.UUIDField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -81,3 +87,35 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.tenant_id}:{self.role}"
+
+    def is_usable(self, at: datetime | None = None) -> bool:
+        """Active and not expired: only such a membership grants anything."""
+        at = at or timezone.now()
+        return self.is_active and (self.expires_at is None or self.expires_at > at)
+
+
+class ApiToken(models.Model):
+    """An opaque API credential of one user at one tenant, stored as a SHA-256 digest.
+
+    The raw token (``pos_<prefix>_<secret>``) is shown once when issued. A token is useless at any
+    other tenant than the one that issued it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="api_tokens")
+    # First characters of the token, to name it in lists without revealing it.
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "tenant"], name="accounts_token_user_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

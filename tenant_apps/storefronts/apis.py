@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.accounts.permissions import IsTenantMember
+from shared_apps.accounts.permissions import Allows
 from tenant_apps.storefronts.selectors import storefront_list
 
 
@@ -20,7 +20,7 @@ class StorefrontOutput(serializers.Serializer):
 
 
 class StorefrontListApi(APIView):
-    permission_classes = [IsAuthenticated, IsTenantMember]
+    permission_classes = [IsAuthenticated, Allows("storefront.view")]
 
     @extend_schema(responses=StorefrontOutput(many=True), tags=["storefronts"])
     def get(self, request: Request) -> Response:

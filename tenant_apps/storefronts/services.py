@@ -1,13 +1,29 @@
+"""Storefront writes. Every change to the set of active storefronts runs the hooks listed in
+``settings.POS_STOREFRONT_HOOKS`` after commit (billing recounts the tenant's storefronts)."""
+
 from __future__ import annotations
 
 import re
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils.module_loading import import_string
 
 from tenant_apps.storefronts.errors import StorefrontCodeInvalid, StorefrontCodeTaken
 from tenant_apps.storefronts.models import Storefront
 
 _CODE = re.compile(r"^[A-Z0-9]{2,8}$")
+
+
+def storefronts_changed() -> None:
+    """Schedule the storefront hooks for the current tenant, after the transaction commits."""
+    tenant = getattr(connection, "tenant", None)
+    tenant_id = getattr(tenant, "pk", None)
+    if tenant_id is None:
+        return
+    for path in getattr(settings, "POS_STOREFRONT_HOOKS", []):
+        hook = import_string(path)
+        transaction.on_commit(lambda hook=hook: hook(tenant_id=tenant_id))
 
 
 @transaction.atomic
@@ -17,6 +33,8 @@ def storefront_create(*, code: str, name: str) -> Storefront:
         raise StorefrontCodeInvalid()
     try:
         with transaction.atomic():
-            return Storefront.objects.create(code=code, name=name.strip())
+            storefront = Storefront.objects.create(code=code, name=name.strip())
     except IntegrityError as exc:
         raise StorefrontCodeTaken() from exc
+    storefronts_changed()
+    return storefront

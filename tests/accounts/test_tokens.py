@@ -1,0 +1,55 @@
+"""API tokens: bound to the tenant that issued them, stored hashed, expiring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from shared_apps.accounts.models import ApiToken, User
+from shared_apps.accounts.tokens import token_digest, token_issue
+from shared_apps.tenants.models import Tenant
+from tests.conftest import api_client
+
+
+def bearer(slug: str, raw: str) -> object:
+    client = api_client(slug)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_token_works_at_its_tenant_and_is_stored_hashed(tenant_a: Tenant, owner_a: User) -> None:
+    issued = token_issue(user=owner_a, tenant_id=tenant_a.pk)
+
+    response = bearer("alpha", issued.raw).get("/api/v1/storefronts")  # type: ignore[attr-defined]
+
+    assert response.status_code == 200
+    stored = ApiToken.objects.get(pk=issued.token.pk)
+    assert stored.digest == token_digest(issued.raw)
+    assert issued.raw not in (stored.digest, stored.prefix)
+    assert stored.last_used_at is not None
+
+
+def test_token_of_one_tenant_is_401_at_another(tenant_a: Tenant, tenant_b: Tenant, owner_a: User) -> None:
+    from shared_apps.accounts.services import membership_grant
+
+    membership_grant(user=owner_a, tenant_id=tenant_b.pk, role="owner")  # a member of both
+    issued = token_issue(user=owner_a, tenant_id=tenant_a.pk)
+
+    response = bearer("beta", issued.raw).get("/api/v1/storefronts")  # type: ignore[attr-defined]
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_revoked_expired_idle_and_unknown_tokens_are_401(tenant_a: Tenant, owner_a: User) -> None:
+    revoked = token_issue(user=owner_a, tenant_id=tenant_a.pk)
+    ApiToken.objects.filter(pk=revoked.token.pk).update(revoked_at=timezone.now())
+    expired = token_issue(user=owner_a, tenant_id=tenant_a.pk, lifetime=timedelta(seconds=-1))
+    idle = token_issue(user=owner_a, tenant_id=tenant_a.pk)
+    ApiToken.objects.filter(pk=idle.token.pk).update(last_used_at=timezone.now() - timedelta(days=30))
+
+    for raw in (revoked.raw, expired.raw, idle.raw, "pos_deadbeef_nothing", "garbage"):
+        response = bearer("alpha", raw).get("/api/v1/storefronts")  # type: ignore[attr-defined]
+        assert response.status_code == 401, raw
+        assert response.json()["code"] == "authentication_failed"
