@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
@@ -17,7 +18,9 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from shared_apps.accounts.models import User
+from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.services import membership_grant, user_get_or_create
+from shared_apps.accounts.tokens import token_issue
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import TenantCreated, tenant_create, tenant_delete
@@ -93,6 +96,46 @@ def client_a(tenant_a: Tenant) -> APIClient:
 @pytest.fixture
 def client_b(tenant_b: Tenant) -> APIClient:
     return api_client("beta")
+
+
+@dataclass
+class Member:
+    user: User
+    membership: Membership
+    token: str
+    client: APIClient
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., Member]:
+    """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
+
+    ``make_member(tenant_a, "cashier", storefront_id=...)``. Roles that must use MFA are enrolled
+    here, so that the member can use the API the way a real one would after signing in.
+    """
+
+    def make(
+        tenant: Tenant,
+        role: str,
+        *,
+        storefront_id: object = None,
+        email: str | None = None,
+        expires_at: object = None,
+        is_active: bool = True,
+    ) -> Member:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
+        user, _ = user_get_or_create(email=email)
+        membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
+        Membership.objects.filter(pk=membership.pk).update(
+            storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
+        )
+        membership.refresh_from_db()
+        issued = token_issue(user=user, tenant_id=tenant.pk)
+        client = api_client(tenant.slug)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+        return Member(user=user, membership=membership, token=issued.raw, client=client)
+
+    return make
 
 
 @pytest.fixture

@@ -38,3 +38,23 @@ def storefront_create(*, code: str, name: str) -> Storefront:
         raise StorefrontCodeTaken() from exc
     storefronts_changed()
     return storefront
+
+
+@transaction.atomic
+def storefront_update(*, storefront_id: object, name: str | None = None) -> Storefront:
+    storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
+    if name is not None:
+        storefront.name = name.strip()
+        storefront.save(update_fields=["name", "updated_at"])
+    return storefront
+
+
+@transaction.atomic
+def storefront_set_active(*, storefront_id: object, active: bool) -> Storefront:
+    """Deactivate or reactivate a storefront; its data is kept either way."""
+    storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
+    if storefront.is_active != active:
+        storefront.is_active = active
+        storefront.save(update_fields=["is_active", "updated_at"])
+        storefronts_changed()
+    return storefront

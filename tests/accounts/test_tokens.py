@@ -53,3 +53,18 @@ def test_revoked_expired_idle_and_unknown_tokens_are_401(tenant_a: Tenant, owner
         response = bearer("alpha", raw).get("/api/v1/storefronts")  # type: ignore[attr-defined]
         assert response.status_code == 401, raw
         assert response.json()["code"] == "authentication_failed"
+
+
+def test_member_fixture_gives_a_working_scoped_client(tenant_a: Tenant, make_member: object) -> None:
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.storefronts.services import storefront_create
+
+    with tenant_context(tenant_a):
+        accra = storefront_create(code="ACC", name="Accra")
+    cashier = make_member(tenant_a, "cashier", storefront_id=accra.pk)  # type: ignore[operator]
+
+    response = cashier.client.get("/api/v1/storefronts")
+
+    assert response.status_code == 200
+    assert cashier.membership.storefront_id == accra.pk
