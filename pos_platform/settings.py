@@ -77,6 +77,18 @@ POS_STOREFRONT_HOOKS: list[str] = []
 POS_RECONCILERS: list[str] = []
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
 POS_DEMO_SEEDERS: list[str] = []
+# Offline sync (docs/sync-protocol.md).
+POS_PAIRING_CODE_SECONDS = int(os.environ.get("POS_PAIRING_CODE_SECONDS", "600"))
+POS_PAIRING_WINDOW_SECONDS = 600
+POS_PAIRING_ATTEMPTS_PER_IP = int(os.environ.get("POS_PAIRING_ATTEMPTS_PER_IP", "10"))
+POS_PAIRING_ATTEMPTS_PER_TENANT = int(os.environ.get("POS_PAIRING_ATTEMPTS_PER_TENANT", "30"))
+POS_SYNC_MAX_OPS = int(os.environ.get("POS_SYNC_MAX_OPS", "500"))
+POS_SYNC_MAX_REQUEST_BYTES = int(os.environ.get("POS_SYNC_MAX_REQUEST_BYTES", str(1024 * 1024)))
+POS_SYNC_MAX_INFLATED_BYTES = int(os.environ.get("POS_SYNC_MAX_INFLATED_BYTES", str(8 * 1024 * 1024)))
+POS_SYNC_PULL_LIMIT = 500
+POS_SYNC_PULL_MAX_LIMIT = 2000
+POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
+POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -101,6 +113,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "tenant_apps.audit",
     "tenant_apps.storefronts",
+    "sync",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
