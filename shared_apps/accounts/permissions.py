@@ -104,9 +104,14 @@ def can(membership: Membership | None, action: str, *, storefront_id: uuid.UUID 
     return True
 
 
-def storefront_scope(membership: Membership) -> uuid.UUID | None:
+def request_membership(request: Request) -> Membership | None:
+    """The membership the permission classes attached to the request (None if not checked)."""
+    return getattr(request, "membership", None)
+
+
+def storefront_scope(membership: Membership | None) -> uuid.UUID | None:
     """The one storefront a scoped member is limited to (lists filter on it), or None for all."""
-    return membership.storefront_id
+    return membership.storefront_id if membership is not None else None
 
 
 class IsTenantMember(BasePermission):
