@@ -10,7 +10,7 @@ from django.conf import settings
 
 @lru_cache(maxsize=1)
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    return redis.Redis.from_url(str(settings.CACHES["default"]["LOCATION"]))
 
 
 def _key(key: str) -> str:

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos_platform.errors import PermissionDenied, ValidationFailed
-from shared_apps.accounts.permissions import Allows, can, storefront_scope
+from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
 from sync import engine, envelope, feed, terminals
 from sync.errors import TerminalNotFound
 from sync.models import Terminal
@@ -187,8 +187,8 @@ def _terminal_for(request: Request, terminal_id: uuid.UUID) -> Terminal:
     """The terminal, if the member may manage its storefront; 404 otherwise (no existence oracle)."""
     terminal = Terminal.objects.filter(pk=terminal_id).first()
     if terminal is None or not can(
-        request.membership,
-        "terminal.manage",  # type: ignore[attr-defined]
+        request_membership(request),
+        "terminal.manage",
         storefront_id=terminal.storefront_id,
     ):
         raise TerminalNotFound()
@@ -204,7 +204,7 @@ class TerminalListApi(APIView):
         summary="Terminals with last seen, clock offset, last applied seq, open conflicts",
     )
     def get(self, request: Request) -> Response:
-        scope = storefront_scope(request.membership)  # type: ignore[attr-defined]
+        scope = storefront_scope(request_membership(request))
         return Response(TerminalOutput(terminal_list(storefront_id=scope), many=True).data)
 
     @extend_schema(
@@ -217,8 +217,8 @@ class TerminalListApi(APIView):
         data = TerminalCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         if not can(
-            request.membership,
-            "terminal.manage",  # type: ignore[attr-defined]
+            request_membership(request),
+            "terminal.manage",
             storefront_id=data.validated_data["storefront_id"],
         ):
             raise PermissionDenied("You can only add terminals to your own storefront.")
