@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -22,8 +25,8 @@ def storefronts_changed() -> None:
     if tenant_id is None:
         return
     for path in getattr(settings, "POS_STOREFRONT_HOOKS", []):
-        hook = import_string(path)
-        transaction.on_commit(lambda hook=hook: hook(tenant_id=tenant_id))
+        hook: Callable[..., object] = import_string(path)
+        transaction.on_commit(partial(hook, tenant_id=tenant_id))
 
 
 @transaction.atomic
@@ -41,7 +44,7 @@ def storefront_create(*, code: str, name: str) -> Storefront:
 
 
 @transaction.atomic
-def storefront_update(*, storefront_id: object, name: str | None = None) -> Storefront:
+def storefront_update(*, storefront_id: uuid.UUID | str, name: str | None = None) -> Storefront:
     storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
     if name is not None:
         storefront.name = name.strip()
@@ -50,7 +53,7 @@ def storefront_update(*, storefront_id: object, name: str | None = None) -> Stor
 
 
 @transaction.atomic
-def storefront_set_active(*, storefront_id: object, active: bool) -> Storefront:
+def storefront_set_active(*, storefront_id: uuid.UUID | str, active: bool) -> Storefront:
     """Deactivate or reactivate a storefront; its data is kept either way."""
     storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
     if storefront.is_active != active:
