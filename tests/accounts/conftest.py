@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +32,13 @@ class Clock:
 
 
 @pytest.fixture
-def otp_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def otp_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     from django_otp.plugins.otp_totp import models as totp_models
 
     # The start of a 30-second step, so that a test's codes never straddle a boundary.
     clock = Clock(now=float(int(time.time()) // 30 * 30 + 1))
     monkeypatch.setattr(totp_models, "time", clock)
-    yield clock
+    return clock
 
 
 def code_at(device: TOTPDevice, clock: Clock, *, steps: int = 0) -> str:

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from shared_apps.accounts.models import ApiToken, User
@@ -30,7 +29,9 @@ def sign_in_with_code(email: str, code: str, slug: str = "alpha") -> dict:  # ty
     return {"status": response.status_code, "body": response.json(), "headers": response}
 
 
-def test_owner_enrolls_then_signs_in_with_mfa(tenant_a: Tenant, make_member: object, otp_clock: Clock) -> None:
+def test_owner_enrolls_then_signs_in_with_mfa(
+    tenant_a: Tenant, make_member: object, otp_clock: Clock
+) -> None:
     # Given an owner who has no authenticator yet
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
     TOTPDevice.objects.filter(user=owner.user).delete()
@@ -63,7 +64,9 @@ def test_owner_enrolls_then_signs_in_with_mfa(tenant_a: Tenant, make_member: obj
     assert wrong.status_code == 401
     assert wrong.json()["code"] == "mfa_code_invalid"
     device.throttle_reset()
-    confirmed = client.post("/api/v1/auth/mfa/totp/confirm", {"code": code_at(device, otp_clock)}, format="json")
+    confirmed = client.post(
+        "/api/v1/auth/mfa/totp/confirm", {"code": code_at(device, otp_clock)}, format="json"
+    )
     assert confirmed.status_code == 200
     codes = confirmed.json()["backup_codes"]
     assert len(codes) == len(set(codes)) == 10
@@ -90,7 +93,8 @@ def test_backup_codes_are_stored_hashed_and_work_once(
         "/api/v1/auth/mfa/totp/confirm", {"code": code_at(device, otp_clock)}, format="json"
     ).json()["backup_codes"]
     stored = set(StaticToken.objects.filter(device__user=cashier.user).values_list("token", flat=True))
-    assert not stored & {c.replace("-", "") for c in codes} and not stored & set(codes)
+    assert not stored & {c.replace("-", "") for c in codes}
+    assert not stored & set(codes)
 
     first = sign_in_with_code(cashier.user.email, codes[3].upper())  # case and dashes do not matter
     again = sign_in_with_code(cashier.user.email, codes[3])
@@ -124,14 +128,20 @@ def test_a_challenge_is_single_use_and_bound_to_its_tenant(
     challenge = login(api_client("alpha"), admin.user.email).json()["challenge"]
 
     at_beta = api_client("beta").post(
-        "/api/v1/auth/mfa/verify", {"challenge": challenge, "code": code_at(admin.device, otp_clock)}, format="json"
+        "/api/v1/auth/mfa/verify",
+        {"challenge": challenge, "code": code_at(admin.device, otp_clock)},
+        format="json",
     )
     ok = api_client("alpha").post(
-        "/api/v1/auth/mfa/verify", {"challenge": challenge, "code": code_at(admin.device, otp_clock)}, format="json"
+        "/api/v1/auth/mfa/verify",
+        {"challenge": challenge, "code": code_at(admin.device, otp_clock)},
+        format="json",
     )
     otp_clock.advance(30)
     reused = api_client("alpha").post(
-        "/api/v1/auth/mfa/verify", {"challenge": challenge, "code": code_at(admin.device, otp_clock)}, format="json"
+        "/api/v1/auth/mfa/verify",
+        {"challenge": challenge, "code": code_at(admin.device, otp_clock)},
+        format="json",
     )
 
     assert at_beta.status_code == 401
@@ -180,7 +190,9 @@ def test_idle_tokens_expire_even_if_never_used(tenant_a: Tenant, make_member: ob
     assert response.status_code == 401
 
 
-def test_failures_look_the_same_whatever_the_reason(tenant_a: Tenant, tenant_b: Tenant, owner_b: User) -> None:
+def test_failures_look_the_same_whatever_the_reason(
+    tenant_a: Tenant, tenant_b: Tenant, owner_b: User
+) -> None:
     with_password(owner_b)
     unknown = login(api_client("alpha"), "nobody@nowhere.test")
     wrong = login(api_client("alpha"), owner_b.email, "wrong password!")
@@ -288,7 +300,9 @@ def test_a_challenge_dies_after_too_many_wrong_codes(
     for _ in range(2):
         client.post("/api/v1/auth/mfa/verify", {"challenge": challenge, "code": "000000"}, format="json")
     late = client.post(
-        "/api/v1/auth/mfa/verify", {"challenge": challenge, "code": code_at(admin.device, otp_clock)}, format="json"
+        "/api/v1/auth/mfa/verify",
+        {"challenge": challenge, "code": code_at(admin.device, otp_clock)},
+        format="json",
     )
 
     assert late.status_code == 401
@@ -305,7 +319,9 @@ def test_deactivated_member_cannot_sign_in(tenant_a: Tenant, make_member: object
     assert response.json()["code"] == "invalid_credentials"
 
 
-def test_mfa_reset_and_disable_need_a_fresh_code(tenant_a: Tenant, make_member: object, otp_clock: Clock) -> None:
+def test_mfa_reset_and_disable_need_a_fresh_code(
+    tenant_a: Tenant, make_member: object, otp_clock: Clock
+) -> None:
     admin = make_member(tenant_a, "admin")  # type: ignore[operator]
     old = admin.device
 
@@ -343,7 +359,8 @@ def test_backup_codes_regenerate_replaces_the_old_ones(
     assert response.status_code == 200
     codes = response.json()["backup_codes"]
     after = set(StaticToken.objects.filter(device__user=admin.user).values_list("token", flat=True))
-    assert len(codes) == len(after) == 10 and not before & after
+    assert len(codes) == len(after) == 10
+    assert not before & after
     assert sign_in_with_code(admin.user.email, codes[0])["status"] == 200
 
 

@@ -70,7 +70,7 @@ def member(role: str, **fields: object) -> Membership:
 
 def test_the_matrix_has_exactly_the_expected_actions() -> None:
     assert set(MATRIX) == set(TABLE)
-    assert SCOPED == {action for action, (_, scoped) in TABLE.items() if scoped}
+    assert {action for action, (_, scoped) in TABLE.items() if scoped} == SCOPED
 
 
 @pytest.mark.parametrize(("role", "action"), CASES)
@@ -121,8 +121,8 @@ def test_storefront_scope(tenant_a: Tenant, make_member: object) -> None:
 
 
 def test_platform_staff_flag_grants_nothing_inside_a_tenant(tenant_a: Tenant) -> None:
-    from tests.conftest import api_client, enroll_totp
     from tests.accounts.conftest import bearer
+    from tests.conftest import api_client, enroll_totp
 
     staff = User.objects.create_user(email="ops@platform.test", password=None, is_platform_staff=True)
     enroll_totp(staff)

@@ -107,11 +107,13 @@ def test_invitation_code_is_shown_once_stored_hashed_and_sets_a_password(
     assert signed_in.json()["membership"]["role"] == "cashier"
 
 
-def test_invitation_code_is_useless_at_another_tenant(tenant_a: Tenant, tenant_b: Tenant, make_member: object) -> None:
+def test_invitation_code_is_useless_at_another_tenant(
+    tenant_a: Tenant, tenant_b: Tenant, make_member: object
+) -> None:
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
-    code = owner.client.post("/api/v1/staff", {"email": "x@hire.test", "role": "cashier"}, format="json").json()[
-        "invitation_code"
-    ]
+    code = owner.client.post(
+        "/api/v1/staff", {"email": "x@hire.test", "role": "cashier"}, format="json"
+    ).json()["invitation_code"]
 
     response = api_client("beta").post(
         "/api/v1/auth/invitation/accept", {"code": code, "password": PASSWORD}, format="json"
@@ -140,7 +142,9 @@ def test_inviting_a_member_twice_is_409(tenant_a: Tenant, make_member: object) -
     cashier = make_member(tenant_a, "cashier")  # type: ignore[operator]
     before = state(tenant_a)
 
-    response = owner.client.post("/api/v1/staff", {"email": cashier.user.email, "role": "admin"}, format="json")
+    response = owner.client.post(
+        "/api/v1/staff", {"email": cashier.user.email, "role": "admin"}, format="json"
+    )
 
     denied(response, 409, "already_member")
     assert state(tenant_a) == before
@@ -155,13 +159,25 @@ def test_bad_invitations_change_nothing(tenant_a: Tenant, make_member: object, s
         ({"email": "a@b.test", "role": "boss"}, 400, "invalid"),
         ({"email": "a@b.test", "role": "owner", "storefront_id": str(accra.pk)}, 400, "owner_scope_invalid"),
         (
-            {"email": "a@b.test", "role": "owner", "expires_at": (timezone.now() + timedelta(days=1)).isoformat()},
+            {
+                "email": "a@b.test",
+                "role": "owner",
+                "expires_at": (timezone.now() + timedelta(days=1)).isoformat(),
+            },
             400,
             "owner_scope_invalid",
         ),
-        ({"email": "a@b.test", "role": "cashier", "storefront_id": str(accra.pk)[:-1] + "0"}, 400, "storefront_invalid"),
         (
-            {"email": "a@b.test", "role": "cashier", "expires_at": (timezone.now() - timedelta(days=1)).isoformat()},
+            {"email": "a@b.test", "role": "cashier", "storefront_id": str(accra.pk)[:-1] + "0"},
+            400,
+            "storefront_invalid",
+        ),
+        (
+            {
+                "email": "a@b.test",
+                "role": "cashier",
+                "expires_at": (timezone.now() - timedelta(days=1)).isoformat(),
+            },
             400,
             "invalid",
         ),
@@ -183,7 +199,9 @@ def test_a_scoped_admin_manages_only_their_storefront(
     listed = {m["email"] for m in admin.client.get("/api/v1/staff").json()}
     denied(
         admin.client.post(
-            "/api/v1/staff", {"email": "k@hire.test", "role": "cashier", "storefront_id": str(kumasi.pk)}, format="json"
+            "/api/v1/staff",
+            {"email": "k@hire.test", "role": "cashier", "storefront_id": str(kumasi.pk)},
+            format="json",
         ),
         403,
         "scope_outside_own",
@@ -195,7 +213,9 @@ def test_a_scoped_admin_manages_only_their_storefront(
     )
     denied(admin.client.post(f"/api/v1/staff/{other.membership.pk}/deactivate"), 404, "member_not_found")
     denied(
-        admin.client.patch(f"/api/v1/staff/{theirs.membership.pk}", {"storefront_id": str(kumasi.pk)}, format="json"),
+        admin.client.patch(
+            f"/api/v1/staff/{theirs.membership.pk}", {"storefront_id": str(kumasi.pk)}, format="json"
+        ),
         403,
         "scope_outside_own",
     )
@@ -203,7 +223,9 @@ def test_a_scoped_admin_manages_only_their_storefront(
     assert listed == {admin.user.email, theirs.user.email}
 
     ok = admin.client.post(
-        "/api/v1/staff", {"email": "a@hire.test", "role": "cashier", "storefront_id": str(accra.pk)}, format="json"
+        "/api/v1/staff",
+        {"email": "a@hire.test", "role": "cashier", "storefront_id": str(accra.pk)},
+        format="json",
     )
     assert ok.status_code == 201
     assert ok.json()["member"]["storefront_id"] == str(accra.pk)
@@ -229,7 +251,9 @@ def test_role_changes_respect_the_ceiling(tenant_a: Tenant, make_member: object)
     denied(admin.client.patch(f"/api/v1/staff/{cashier.membership.pk}", {}, format="json"), 400, "invalid")
     assert state(tenant_a) == before
 
-    promoted = admin.client.patch(f"/api/v1/staff/{cashier.membership.pk}", {"role": "manager"}, format="json")
+    promoted = admin.client.patch(
+        f"/api/v1/staff/{cashier.membership.pk}", {"role": "manager"}, format="json"
+    )
     assert promoted.status_code == 200
     assert promoted.json()["role"] == "manager"
     with tenant_context(tenant_a):
@@ -256,7 +280,9 @@ def test_the_last_owner_can_never_be_demoted_or_deactivated(
 
     # With a second active owner the first may step down.
     Membership.objects.filter(user=owner_a, tenant=tenant_a).update(is_active=True)
-    stepped_down = owner.client.patch(f"/api/v1/staff/{owner.membership.pk}", {"role": "admin"}, format="json")
+    stepped_down = owner.client.patch(
+        f"/api/v1/staff/{owner.membership.pk}", {"role": "admin"}, format="json"
+    )
     assert stepped_down.status_code == 200
 
 
@@ -289,12 +315,21 @@ def test_staff_list_and_detail_by_role(tenant_a: Tenant, make_member: object) ->
     detail = manager.client.get(f"/api/v1/staff/{cashier.membership.pk}")
 
     assert listing.status_code == 200
-    assert {m["email"] for m in listing.json()} >= {manager.user.email, cashier.user.email, "owner@alpha.test"}
+    assert {m["email"] for m in listing.json()} >= {
+        manager.user.email,
+        cashier.user.email,
+        "owner@alpha.test",
+    }
     owner_row = next(m for m in listing.json() if m["email"] == "owner@alpha.test")
-    assert owner_row["mfa_enrolled"] is True and owner_row["role"] == "owner"
+    assert owner_row["mfa_enrolled"] is True
+    assert owner_row["role"] == "owner"
     assert detail.json()["email"] == cashier.user.email
     denied(cashier.client.get("/api/v1/staff"), 403, "permission_denied")
-    denied(manager.client.patch(f"/api/v1/staff/{cashier.membership.pk}", {"role": "manager"}, format="json"), 403, "permission_denied")
+    denied(
+        manager.client.patch(f"/api/v1/staff/{cashier.membership.pk}", {"role": "manager"}, format="json"),
+        403,
+        "permission_denied",
+    )
 
 
 def test_staff_of_one_tenant_is_invisible_at_another(
@@ -306,7 +341,9 @@ def test_staff_of_one_tenant_is_invisible_at_another(
     before = state(tenant_a)
 
     denied(owner_b.client.get(f"/api/v1/staff/{cashier_a.membership.pk}"), 404, "member_not_found")
-    denied(owner_b.client.post(f"/api/v1/staff/{cashier_a.membership.pk}/deactivate"), 404, "member_not_found")
+    denied(
+        owner_b.client.post(f"/api/v1/staff/{cashier_a.membership.pk}/deactivate"), 404, "member_not_found"
+    )
     denied(
         owner_b.client.patch(f"/api/v1/staff/{cashier_a.membership.pk}", {"role": "admin"}, format="json"),
         404,
@@ -321,12 +358,16 @@ def test_staff_of_one_tenant_is_invisible_at_another(
 
 def test_invitation_renewal(tenant_a: Tenant, make_member: object) -> None:
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
-    first = owner.client.post("/api/v1/staff", {"email": "r@hire.test", "role": "cashier"}, format="json").json()
+    first = owner.client.post(
+        "/api/v1/staff", {"email": "r@hire.test", "role": "cashier"}, format="json"
+    ).json()
     member_id = first["member"]["id"]
 
     renewed = owner.client.post(f"/api/v1/staff/{member_id}/invitation")
     old = api_client("alpha").post(
-        "/api/v1/auth/invitation/accept", {"code": first["invitation_code"], "password": PASSWORD}, format="json"
+        "/api/v1/auth/invitation/accept",
+        {"code": first["invitation_code"], "password": PASSWORD},
+        format="json",
     )
 
     assert renewed.status_code == 201
@@ -335,7 +376,9 @@ def test_invitation_renewal(tenant_a: Tenant, make_member: object) -> None:
     cashier = make_member(tenant_a, "cashier")  # type: ignore[operator]
     cashier.user.set_password(PASSWORD)
     cashier.user.save()
-    denied(owner.client.post(f"/api/v1/staff/{cashier.membership.pk}/invitation"), 409, "invitation_not_needed")
+    denied(
+        owner.client.post(f"/api/v1/staff/{cashier.membership.pk}/invitation"), 409, "invitation_not_needed"
+    )
 
 
 def test_owners_list_and_revoke_staff_tokens(tenant_a: Tenant, make_member: object) -> None:
@@ -346,7 +389,9 @@ def test_owners_list_and_revoke_staff_tokens(tenant_a: Tenant, make_member: obje
     before = state(tenant_a)
 
     denied(admin.client.get(f"/api/v1/staff/{cashier.membership.pk}/tokens"), 403, "permission_denied")
-    denied(admin.client.post(f"/api/v1/staff/{cashier.membership.pk}/tokens/revoke"), 403, "permission_denied")
+    denied(
+        admin.client.post(f"/api/v1/staff/{cashier.membership.pk}/tokens/revoke"), 403, "permission_denied"
+    )
     denied(admin.client.post(f"/api/v1/auth/tokens/{cashier_token.pk}/revoke"), 404, "token_not_found")
     assert state(tenant_a) == before
 

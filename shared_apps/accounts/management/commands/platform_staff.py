@@ -49,22 +49,29 @@ class Command(BaseCommand):
             try:
                 validate_email(email)
             except Exception as exc:
-                raise CommandError(f"Not a valid email address: {email} [email_invalid]", returncode=2) from exc
+                raise CommandError(
+                    f"Not a valid email address: {email} [email_invalid]", returncode=2
+                ) from exc
             with transaction.atomic():
                 user, password = user_get_or_create(email=email)
-                User.objects.filter(pk=user.pk).update(is_platform_staff=True, is_staff=True, is_superuser=True)
+                User.objects.filter(pk=user.pk).update(
+                    is_platform_staff=True, is_staff=True, is_superuser=True
+                )
                 platform_audit_record(actor=actor, action="platform_staff.add", details={"email": email})
             self.stdout.write(f"{email} is platform staff.")
             if password:
                 self.stdout.write(f"One-time password (shown once): {password}")
             self.stdout.write(f"Next: python manage.py platform_staff mfa {email}")
             return
-        user = User.objects.filter(email=email).first()
-        if user is None or (action == "mfa" and not user.is_platform_staff):
+        found = User.objects.filter(email=email).first()
+        if found is None or (action == "mfa" and not found.is_platform_staff):
             raise CommandError(f"No platform staff member {email} [user_not_found]", returncode=2)
+        user = found
         if action == "remove":
             with transaction.atomic():
-                User.objects.filter(pk=user.pk).update(is_platform_staff=False, is_staff=False, is_superuser=False)
+                User.objects.filter(pk=user.pk).update(
+                    is_platform_staff=False, is_staff=False, is_superuser=False
+                )
                 platform_audit_record(actor=actor, action="platform_staff.remove", details={"email": email})
             self.stdout.write(f"{email} is no longer platform staff.")
             return
