@@ -31,7 +31,7 @@ class MfaEnrollmentRequired(PermissionDenied):
     code = "mfa_enrollment_required"
     default_message = (
         "Your role requires two-factor authentication: set up an authenticator app first "
-        "(POST /api/v1/auth/mfa/totp, or the portal's security page)."
+        "(POST /api/v1/auth/mfa/totp, or /portal/mfa/setup)."
     )
 
 
