@@ -102,6 +102,12 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The platform admin (public host only, OTP-verified platform staff).
+    "pos_platform.admin_apps.PlatformAdminConfig",
+    # MFA devices are per user, so they live in the public schema with the users.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -127,6 +133,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session is valid only at the host (tenant or platform) that signed it in.
+    "shared_apps.accounts.middleware.SessionTenantBindingMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -202,6 +211,28 @@ AUTH_PASSWORD_VALIDATORS = [
 # API tokens expire this long after issue, or after this long unused (seconds).
 POS_TOKEN_ABSOLUTE_SECONDS = int(os.environ.get("POS_TOKEN_ABSOLUTE_SECONDS", str(30 * 24 * 3600)))
 POS_TOKEN_IDLE_SECONDS = int(os.environ.get("POS_TOKEN_IDLE_SECONDS", str(7 * 24 * 3600)))
+# Throttles (kept in Redis through the cache): failed attempts counted per account and per client
+# IP within a window; reaching the limit locks that key for the lockout period (429 throttled).
+POS_LOGIN_MAX_FAILURES_ACCOUNT = int(os.environ.get("POS_LOGIN_MAX_FAILURES_ACCOUNT", "5"))
+POS_LOGIN_MAX_FAILURES_IP = int(os.environ.get("POS_LOGIN_MAX_FAILURES_IP", "20"))
+POS_OTP_MAX_FAILURES_ACCOUNT = int(os.environ.get("POS_OTP_MAX_FAILURES_ACCOUNT", "5"))
+POS_OTP_MAX_FAILURES_IP = int(os.environ.get("POS_OTP_MAX_FAILURES_IP", "20"))
+POS_THROTTLE_WINDOW_SECONDS = int(os.environ.get("POS_THROTTLE_WINDOW_SECONDS", "900"))
+POS_THROTTLE_LOCKOUT_SECONDS = int(os.environ.get("POS_THROTTLE_LOCKOUT_SECONDS", "900"))
+# How long the MFA challenge of a login (password accepted, code pending) lives, and how many
+# wrong codes it takes before it is dropped.
+POS_MFA_CHALLENGE_SECONDS = int(os.environ.get("POS_MFA_CHALLENGE_SECONDS", "300"))
+POS_MFA_CHALLENGE_ATTEMPTS = 5
+# An invitation code (for a new staff member to choose a password) is valid this long.
+POS_INVITATION_SECONDS = int(os.environ.get("POS_INVITATION_SECONDS", str(72 * 3600)))
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+POS_NUM_PROXIES = int(os.environ.get("POS_NUM_PROXIES", "0"))
+# Shown in authenticator apps next to the account.
+OTP_TOTP_ISSUER = os.environ.get("POS_OTP_ISSUER", "POS platform")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+LOGIN_URL = "/portal/login"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED_DATABASE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -215,7 +246,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "shared_apps.accounts.tokens.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "shared_apps.accounts.authentication.OTPSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

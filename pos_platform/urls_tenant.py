@@ -4,8 +4,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("pos_platform.urls_common")),
+    path("api/v1/", include("shared_apps.accounts.urls")),
+    path("api/v1/", include("tenant_apps.audit.urls")),
     path("api/v1/", include("tenant_apps.storefronts.urls")),
     path("api/v1/", include("sync.urls")),
+    path("portal/", include("shared_apps.accounts.portal.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

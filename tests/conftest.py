@@ -16,9 +16,14 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from shared_apps.accounts.mfa import mfa_enroll_confirmed, totp_device
+from shared_apps.accounts.middleware import SESSION_TENANT_KEY
 from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.permissions import MFA_ROLES
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from shared_apps.accounts.tokens import token_issue
 from shared_apps.tenants import provisioning
@@ -39,7 +44,31 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
         for slug in SESSION_TENANTS:
             if not Tenant.objects.filter(slug=slug).exists():
                 tenant_create(slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests")
+            enroll_totp(User.objects.get(email=f"owner@{slug}.test"))
         _clear_cache()
+
+
+def enroll_totp(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, enrolled now if they have none (owners and admins
+    must have one before the API lets them do anything but enroll)."""
+    device = totp_device(user)
+    if device is None:
+        setup, _codes = mfa_enroll_confirmed(user=user)
+        device = setup.device
+    return device
+
+
+def session_login(client: APIClient, user: User, tenant: Tenant, *, verified: bool = True) -> APIClient:
+    """Sign the client in by session at the tenant's host, as the portal would: bound to that
+    tenant and, when ``verified`` and the user has an authenticator, past the OTP step."""
+    client.force_login(user)
+    session = client.session
+    session[SESSION_TENANT_KEY] = str(tenant.pk)
+    device = totp_device(user)
+    if verified and device is not None:
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 def _clear_cache() -> None:
@@ -104,14 +133,17 @@ class Member:
     membership: Membership
     token: str
     client: APIClient
+    # The confirmed authenticator of an owner or admin (None for other roles).
+    device: TOTPDevice | None = None
 
 
 @pytest.fixture
 def make_member(db: None) -> Callable[..., Member]:
     """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
 
-    ``make_member(tenant_a, "cashier", storefront_id=...)``. Roles that must use MFA are enrolled
-    here, so that the member can use the API the way a real one would after signing in.
+    ``make_member(tenant_a, "cashier", storefront_id=...)``. Owners and admins get a confirmed
+    authenticator (``member.device``), so that the member can use the API the way a real one
+    would after signing in with MFA.
     """
 
     def make(
@@ -130,10 +162,11 @@ def make_member(db: None) -> Callable[..., Member]:
             storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
         )
         membership.refresh_from_db()
+        device = enroll_totp(user) if role in MFA_ROLES else None
         issued = token_issue(user=user, tenant_id=tenant.pk)
         client = api_client(tenant.slug)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return Member(user=user, membership=membership, token=issued.raw, client=client)
+        return Member(user=user, membership=membership, token=issued.raw, client=client, device=device)
 
     return make
 
@@ -160,6 +193,7 @@ def committed_tenant(live_db: None) -> Iterator[Callable[..., TenantCreated]]:
             owner_email=kwargs.pop("owner_email", f"owner@{slug}.test"),  # type: ignore[arg-type]
             **kwargs,
         )  # type: ignore[arg-type]
+        enroll_totp(created.owner)
         made.append(created)
         return created
 

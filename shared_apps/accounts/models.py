@@ -73,17 +73,26 @@ class Membership(models.Model):
     storefront_id = models.UUIDField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "tenant"], name="accounts_membership_user_tenant_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=["owner", "admin", "manager", "cashier"]),
                 name="accounts_membership_role_valid",
             ),
+            # An owner answers for the whole shop: never limited to a storefront, never expiring.
+            models.CheckConstraint(
+                condition=~models.Q(role="owner")
+                | models.Q(storefront_id__isnull=True, expires_at__isnull=True),
+                name="accounts_membership_owner_unscoped",
+            ),
         ]
+        indexes = [models.Index(fields=["tenant", "role"], name="accounts_member_tenant_role")]
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.tenant_id}:{self.role}"
@@ -119,3 +128,24 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
+
+
+class Invitation(models.Model):
+    """A one-time code with which an invited person chooses their password.
+
+    Only the SHA-256 digest of the code is kept; the code is shown once, to the inviter.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.membership_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,15 @@
 
 Every protected endpoint names an *action* (``"sale.create"``); :func:`can` answers it from the
 member's role, storefront scope, expiry and active flag. The role x action matrix is documented in
-``docs/permissions.md``; this module is its single source.
+``docs/permissions.md``, whose table is generated from :data:`MATRIX` (``manage.py
+permissions_doc --write``; a test fails when they differ).
+
+MFA is enforced here too, for every view that uses :class:`IsTenantMember` or :func:`Allows`: an
+owner, admin or platform-staff member without a confirmed authenticator gets
+``403 mfa_enrollment_required`` everywhere except views that declare ``mfa_exempt = True`` (sign-in,
+logout, the MFA enrollment endpoints, ``/auth/me``). A bearer token is only issued after the OTP
+step, and a session that has not passed it is not authenticated at all
+(:class:`~shared_apps.accounts.authentication.OTPSessionAuthentication`).
 """
 
 from __future__ import annotations
@@ -10,10 +18,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from shared_apps.accounts.errors import MfaEnrollmentRequired
 from shared_apps.accounts.models import Membership
 
 OWNER, ADMIN, MANAGER, CASHIER = (
@@ -25,6 +36,10 @@ OWNER, ADMIN, MANAGER, CASHIER = (
 ALL_ROLES = frozenset({OWNER, ADMIN, MANAGER, CASHIER})
 STAFF_MANAGERS = frozenset({OWNER, ADMIN})
 SUPERVISORS = frozenset({OWNER, ADMIN, MANAGER})
+# Nobody grants a role above their own, or changes a member whose role is above theirs.
+ROLE_RANK: dict[str, int] = {OWNER: 4, ADMIN: 3, MANAGER: 2, CASHIER: 1}
+ROLES_IN_ORDER = (OWNER, ADMIN, MANAGER, CASHIER)
+MFA_ROLES = frozenset({OWNER, ADMIN})
 
 # action -> roles allowed. Actions marked in SCOPED are limited to the member's storefront when the
 # membership has one.
@@ -77,20 +92,46 @@ SCOPED = frozenset(
         "terminal.manage",
         "conflict.view",
         "conflict.resolve",
+        "staff.view",
+        "staff.manage",
     }
 )
 
 
 def membership_for(*, user: Any, tenant: Any) -> Membership | None:
-    """The user's usable membership of the tenant, or None."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    """The user's usable membership of the tenant, or None.
+
+    One query; the membership carries ``mfa_enrolled`` (a confirmed authenticator) and its user.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return None
     if getattr(tenant, "pk", None) is None:
         return None
-    membership = Membership.objects.filter(user=user, tenant_id=tenant.pk).first()
+    membership = (
+        Membership.objects.select_related("user")
+        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .filter(user_id=user.pk, tenant_id=tenant.pk)
+        .first()
+    )
     if membership is None or not membership.is_usable(timezone.now()):
         return None
     return membership
+
+
+def mfa_required_for(membership: Membership) -> bool:
+    """Owners, admins and platform staff must have MFA."""
+    return membership.role in MFA_ROLES or bool(membership.user.is_platform_staff)
+
+
+def mfa_gate(membership: Membership) -> None:
+    """Raise ``mfa_enrollment_required`` for a member who must use MFA and has not set it up."""
+    if mfa_required_for(membership) and not getattr(membership, "mfa_enrolled", True):
+        raise MfaEnrollmentRequired()
+
+
+def role_at_most(role: str, ceiling: str) -> bool:
+    """Is ``role`` at or below ``ceiling``?"""
+    return ROLE_RANK[role] <= ROLE_RANK[ceiling]
 
 
 def can(membership: Membership | None, action: str, *, storefront_id: uuid.UUID | str | None = None) -> bool:
@@ -114,8 +155,12 @@ def storefront_scope(membership: Membership | None) -> uuid.UUID | None:
     return membership.storefront_id if membership is not None else None
 
 
+_UNSET = object()
+
+
 class IsTenantMember(BasePermission):
-    """The user has a usable membership of the tenant whose host served the request.
+    """The user has a usable membership of the tenant whose host served the request, and has
+    MFA if their role requires it (unless the view sets ``mfa_exempt = True``).
 
     Sets ``request.membership`` for the view and for :class:`Allows`.
     """
@@ -123,9 +168,17 @@ class IsTenantMember(BasePermission):
     message = "You are not a member of this shop."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+        # Several permission classes on one view share one lookup.
+        membership = getattr(request, "_pos_membership", _UNSET)
+        if membership is _UNSET:
+            membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+            request._pos_membership = membership  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
-        return membership is not None
+        if membership is None:
+            return False
+        if not getattr(view, "mfa_exempt", False):
+            mfa_gate(membership)  # type: ignore[arg-type]
+        return True
 
 
 def Allows(action: str) -> type[BasePermission]:
@@ -148,3 +201,15 @@ def Allows(action: str) -> type[BasePermission]:
 
     _Allows.__name__ = f"Allows[{action}]"
     return _Allows
+
+
+def render_matrix_markdown() -> str:
+    """The role x action table of docs/permissions.md, generated from :data:`MATRIX`."""
+    header = "| Action | " + " | ".join(ROLES_IN_ORDER) + " | per storefront |"
+    lines = [header, "| --- |" + " --- |" * (len(ROLES_IN_ORDER) + 1)]
+    no = "\u2013"  # an en dash, as in the rest of the docs
+    for action, roles in MATRIX.items():
+        cells = ["yes" if role in roles else no for role in ROLES_IN_ORDER]
+        cells.append("yes" if action in SCOPED else no)
+        lines.append(f"| `{action}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

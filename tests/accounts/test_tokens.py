@@ -68,3 +68,28 @@ def test_member_fixture_gives_a_working_scoped_client(tenant_a: Tenant, make_mem
 
     assert response.status_code == 200
     assert cashier.membership.storefront_id == accra.pk
+
+
+def test_a_bearer_request_costs_the_token_membership_and_the_view(
+    tenant_a: Tenant, make_member: object, django_assert_num_queries: object
+) -> None:
+    owner = make_member(tenant_a, "owner")  # type: ignore[operator]
+    assert owner.client.get("/api/v1/storefronts").status_code == 200  # warms routes, touches the token
+
+    # token (with its user), membership (with the MFA check), storefronts
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        assert owner.client.get("/api/v1/storefronts").status_code == 200
+
+
+def test_a_token_id_of_one_tenant_is_404_at_another(
+    tenant_a: Tenant, tenant_b: Tenant, make_member: object
+) -> None:
+    owner_a = make_member(tenant_a, "owner")  # type: ignore[operator]
+    owner_b = make_member(tenant_b, "owner")  # type: ignore[operator]
+    token_a = ApiToken.objects.get(user=owner_a.user)
+
+    response = owner_b.client.post(f"/api/v1/auth/tokens/{token_a.pk}/revoke")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "token_not_found"
+    assert ApiToken.objects.get(pk=token_a.pk).revoked_at is None

@@ -11,7 +11,7 @@ from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import tenant_resume, tenant_suspend
 from tenant_apps.storefronts.services import storefront_create
-from tests.conftest import api_client
+from tests.conftest import api_client, session_login
 
 
 def test_each_tenant_sees_only_its_own_data(
@@ -21,9 +21,8 @@ def test_each_tenant_sees_only_its_own_data(
         storefront_create(code="ACC", name="Accra")
     with tenant_context(tenant_b):
         storefront_create(code="KSI", name="Kumasi")
-    client_a, client_b = api_client("alpha"), api_client("beta")
-    client_a.force_login(owner_a)
-    client_b.force_login(owner_b)
+    client_a = session_login(api_client("alpha"), owner_a, tenant_a)
+    client_b = session_login(api_client("beta"), owner_b, tenant_b)
 
     a = client_a.get("/api/v1/storefronts")
     b = client_b.get("/api/v1/storefronts")
@@ -39,8 +38,8 @@ def test_a_member_of_one_tenant_is_refused_at_another(
 ) -> None:
     with tenant_context(tenant_b):
         storefront_create(code="KSI", name="Kumasi")
-    client = api_client("beta")
-    client.force_login(owner_a)
+    # A session signed in at beta's host, for a user who is staff of alpha only.
+    client = session_login(api_client("beta"), owner_a, tenant_b)
 
     response = client.get("/api/v1/storefronts")
 
@@ -70,8 +69,7 @@ def test_host_outside_allowed_hosts_is_refused(db: None) -> None:
 def test_suspended_tenant_gets_403_but_offline_uploads_still_reach_it(
     tenant_b: Tenant, owner_b: User
 ) -> None:
-    client = api_client("beta")
-    client.force_login(owner_b)
+    client = session_login(api_client("beta"), owner_b, tenant_b)
     assert client.get("/api/v1/storefronts").status_code == 200
 
     tenant_suspend(slug="beta", actor="tests")
@@ -87,8 +85,7 @@ def test_suspended_tenant_gets_403_but_offline_uploads_still_reach_it(
 
 
 def test_a_new_domain_is_served_at_once(tenant_a: Tenant, owner_a: User) -> None:
-    client = APIClient(HTTP_HOST="shop.alpha.localhost")
-    client.force_login(owner_a)
+    client = session_login(APIClient(HTTP_HOST="shop.alpha.localhost"), owner_a, tenant_a)
     assert client.get("/api/v1/storefronts").status_code == 404  # cached as unknown
 
     Domain.objects.create(domain="shop.alpha.localhost", tenant=tenant_a, is_primary=False)
@@ -99,8 +96,7 @@ def test_a_new_domain_is_served_at_once(tenant_a: Tenant, owner_a: User) -> None
 def test_warm_routing_makes_no_domain_query_and_no_search_path_change(
     tenant_a: Tenant, owner_a: User
 ) -> None:
-    client = api_client("alpha")
-    client.force_login(owner_a)
+    client = session_login(api_client("alpha"), owner_a, tenant_a)
     assert client.get("/api/v1/storefronts").status_code == 200  # warms the route cache
 
     with CaptureQueriesContext(connection) as queries:
@@ -110,13 +106,13 @@ def test_warm_routing_makes_no_domain_query_and_no_search_path_change(
     sql = [q["sql"] for q in queries.captured_queries]
     assert not [s for s in sql if "tenants_domain" in s or "tenants_tenant" in s]
     assert not [s for s in sql if s.startswith("SET search_path")]
-    # session, user, membership, storefronts: the view's own queries and nothing else.
-    assert len(sql) == 4, sql
+    # session, user, the session's OTP device, membership, storefronts: the view's own queries
+    # and nothing else.
+    assert len(sql) == 5, sql
 
 
 def test_cold_routing_reads_the_domain_once(tenant_a: Tenant, owner_a: User) -> None:
-    client = api_client("alpha")
-    client.force_login(owner_a)
+    client = session_login(api_client("alpha"), owner_a, tenant_a)
 
     with CaptureQueriesContext(connection) as queries:
         client.get("/api/v1/storefronts")

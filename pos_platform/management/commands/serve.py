@@ -108,6 +108,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nServing. Press Ctrl-C to stop.\n"))
         self.stdout.write(f"  API docs (demo shop): http://demo.{base}:{port}/api/docs/")
         self.stdout.write(f"  Demo shop API:        http://demo.{base}:{port}/api/v1/")
+        self.stdout.write(f"  Demo shop portal:     http://demo.{base}:{port}/portal/login")
         self.stdout.write(f"  Platform host:        http://{base}:{port}/healthz")
         for line in lines:
             self.stdout.write(f"  {line}")

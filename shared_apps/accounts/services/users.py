@@ -26,7 +26,13 @@ def user_get_or_create(*, email: str) -> tuple[User, str | None]:
 
 @transaction.atomic
 def membership_grant(*, user: User, tenant_id: int, role: str) -> Membership:
-    membership, _ = Membership.objects.update_or_create(
-        user=user, tenant_id=tenant_id, defaults={"role": role}
-    )
+    """Give the user this role at the tenant, without checks (platform CLI, provisioning).
+
+    The staff API goes through :mod:`shared_apps.accounts.services.staff`, which enforces who may
+    grant what. An owner is never limited to a storefront nor expiring.
+    """
+    defaults: dict[str, object] = {"role": role}
+    if role == Membership.Role.OWNER:
+        defaults.update(storefront_id=None, expires_at=None, is_active=True)
+    membership, _ = Membership.objects.update_or_create(user=user, tenant_id=tenant_id, defaults=defaults)
     return membership

@@ -1,0 +1,105 @@
+"""Errors of sign-in, MFA, tokens and staff management (codes documented in docs/errors.md)."""
+
+from pos_platform.errors import (
+    ApplicationError,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    # The same words whether the email is unknown, the password wrong or the person not staff here.
+    default_message = "Email or password is not correct."
+
+
+class MfaChallengeInvalid(NotAuthenticated):
+    code = "mfa_challenge_invalid"
+    default_message = "This sign-in has expired or was already completed; sign in again."
+
+
+class MfaCodeInvalid(ApplicationError):
+    code = "mfa_code_invalid"
+    status = 401
+    default_message = "The code is not correct, or was already used."
+
+
+class MfaEnrollmentRequired(PermissionDenied):
+    code = "mfa_enrollment_required"
+    default_message = (
+        "Your role requires two-factor authentication: set up an authenticator app first "
+        "(POST /api/v1/auth/mfa/totp, or /portal/mfa/setup)."
+    )
+
+
+class MfaNotEnrolled(Conflict):
+    code = "mfa_not_enrolled"
+    default_message = "Two-factor authentication is not set up for this account."
+
+
+class MfaSetupNotStarted(Conflict):
+    code = "mfa_setup_not_started"
+    default_message = "Start the authenticator set-up first (POST /api/v1/auth/mfa/totp)."
+
+
+class MfaCodeRequired(ValidationFailed):
+    code = "mfa_code_required"
+    default_message = "A current code from your authenticator app (or a backup code) is required."
+
+
+class RoleAboveOwn(PermissionDenied):
+    code = "role_above_own"
+    default_message = "You cannot grant a role above your own, or change a member whose role is above yours."
+
+
+class ScopeOutsideOwn(PermissionDenied):
+    code = "scope_outside_own"
+    default_message = "You can only manage staff of the storefront you are limited to."
+
+
+class OwnerScopeInvalid(ValidationFailed):
+    code = "owner_scope_invalid"
+    default_message = "An owner answers for the whole shop: no storefront limit and no expiry."
+
+
+class StorefrontInvalid(ValidationFailed):
+    code = "storefront_invalid"
+    default_message = "No active storefront of this shop has this id."
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    default_message = "This person is already on the staff of this shop."
+
+
+class LastOwner(Conflict):
+    code = "last_owner"
+    default_message = "The shop's last active owner cannot be demoted, limited or deactivated."
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    default_message = "No staff member of this shop has this id."
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    default_message = "No token with this id."
+
+
+class InvitationInvalid(ValidationFailed):
+    code = "invitation_invalid"
+    default_message = "This invitation code is not valid, has expired or was already used."
+
+
+class InvitationNotNeeded(Conflict):
+    code = "invitation_not_needed"
+    default_message = "This person already has a password; they sign in with it."
+
+
+class PasswordInvalid(ValidationFailed):
+    code = "password_invalid"
+    default_message = "The password is not acceptable; see details."

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+
+class LoginForm(forms.Form):
+    email = forms.CharField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=40,
+        label="Code",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+        ),
+    )
+
+
+class OptionalCodeForm(forms.Form):
+    code = forms.CharField(max_length=40, required=False, label="Current code")
+
+
+class InvitationForm(forms.Form):
+    code = forms.CharField(max_length=200, label="Invitation code")
+    full_name = forms.CharField(max_length=200, required=False, label="Your name")
+    password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

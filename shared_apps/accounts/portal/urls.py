@@ -1,0 +1,13 @@
+from django.urls import path
+
+from shared_apps.accounts.portal import views
+
+urlpatterns = [
+    path("", views.home_view, name="portal-home"),
+    path("login", views.login_view, name="portal-login"),
+    path("otp", views.otp_view, name="portal-otp"),
+    path("mfa/setup", views.mfa_setup_view, name="portal-mfa-setup"),
+    path("mfa/backup-codes", views.backup_codes_view, name="portal-backup-codes"),
+    path("logout", views.logout_view, name="portal-logout"),
+    path("invitation", views.invitation_view, name="portal-invitation"),
+]

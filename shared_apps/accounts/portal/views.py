@@ -1,0 +1,273 @@
+"""Sign in, the OTP step, authenticator set-up, backup codes, sign out, and a landing page.
+
+Every page runs on the same services as the API. A session signed in with the password only is
+not verified (django-otp); such a session reaches only the OTP step (a user with a device) or the
+set-up page (an owner or admin without one), never the rest of the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import django_otp
+from django.contrib import messages
+from django.contrib.auth import login as session_login
+from django.contrib.auth import logout as session_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from pos_platform.errors import ApplicationError, Throttled
+from shared_apps.accounts import mfa
+from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.permissions import membership_for, mfa_required_for
+from shared_apps.accounts.portal.forms import CodeForm, InvitationForm, LoginForm, OptionalCodeForm
+from shared_apps.accounts.services import auth
+from shared_apps.accounts.throttling import client_ip
+
+View = Callable[..., HttpResponse]
+SIGNED_IN, OTP_STEP, ENROLLING = "signed_in", "otp_step", "enrolling"
+
+
+def _error_response(
+    request: HttpRequest, template: str, context: dict[str, Any], exc: ApplicationError
+) -> HttpResponse:
+    retry = (
+        exc.details.get("retry_after")
+        if isinstance(exc, Throttled) and isinstance(exc.details, dict)
+        else None
+    )
+    context["error"] = f"{exc.message} Try again in {retry} seconds." if retry else exc.message
+    response = render(request, template, context, status=exc.status)
+    if retry:
+        response["Retry-After"] = str(retry)
+    return response
+
+
+def _next_step(user: User, membership: Membership, request: HttpRequest) -> str | None:
+    """Where a signed-in session must go before the rest of the portal, or None."""
+    if mfa.user_has_otp_device(user) and not user.is_verified():  # type: ignore[attr-defined]
+        return OTP_STEP
+    if mfa_required_for(membership) and not mfa.mfa_enrolled(user):
+        return ENROLLING
+    return None
+
+
+def portal_page(*, allow: frozenset[str] = frozenset()) -> Callable[[View], View]:
+    """Require a member's session; send it to the OTP step or set-up when that comes first."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @never_cache
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            membership = membership_for(user=user, tenant=getattr(request, "tenant", None))
+            if membership is None:
+                if user.is_authenticated:
+                    session_logout(request)  # no longer staff here
+                return redirect("portal-login")
+            step = _next_step(user, membership, request)  # type: ignore[arg-type]
+            if step is not None and step not in allow:
+                return redirect("portal-otp" if step == OTP_STEP else "portal-mfa-setup")
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/portal/"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, membership = auth.credentials_check(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            return _error_response(request, "portal/login.html", context, exc)
+        session_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if mfa.user_has_otp_device(user):
+            return redirect(f"/portal/otp?next={context['next']}")
+        account_audit(
+            "auth.login_succeeded",
+            actor=user,
+            ip=client_ip(request),
+            details={"method": "password", "channel": "portal"},
+        )
+        if mfa_required_for(membership) and not mfa.mfa_enrolled(user):
+            return redirect("portal-mfa-setup")
+        return redirect(context["next"])
+    return render(request, "portal/login.html", context)
+
+
+@portal_page(allow=frozenset({OTP_STEP}))
+@require_http_methods(["GET", "POST"])
+def otp_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_verified() or not mfa.user_has_otp_device(user):  # type: ignore[attr-defined]
+        return redirect("portal-home")
+    form = CodeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            verified = mfa.mfa_code_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
+        except ApplicationError as exc:
+            return _error_response(request, "portal/otp.html", context, exc)
+        request.session.cycle_key()
+        django_otp.login(request, verified.device)
+        account_audit(
+            "auth.login_succeeded",
+            actor=user,
+            ip=client_ip(request),
+            details={"method": verified.kind, "channel": "portal"},
+        )
+        if verified.kind == "backup":
+            messages.warning(
+                request,
+                f"You used a backup code; {mfa.backup_codes_remaining(user)} remain. "
+                "Make new ones if few are left.",
+            )
+        return redirect(context["next"])
+    return render(request, "portal/otp.html", context)
+
+
+@portal_page(allow=frozenset({ENROLLING}))
+@require_http_methods(["GET", "POST"])
+def mfa_setup_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    enrolled = mfa.mfa_enrolled(user)
+    pending = mfa.mfa_totp_pending(user)
+    context: dict[str, Any] = {
+        "enrolled": enrolled,
+        "required": mfa_required_for(request.membership),  # type: ignore[attr-defined]
+        "start_form": OptionalCodeForm(),
+        "confirm_form": CodeForm(),
+        "setup": mfa.totp_setup_of(pending) if pending is not None else None,
+    }
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                form = CodeForm(request.POST)
+                context["confirm_form"] = form
+                if form.is_valid():
+                    done = mfa.mfa_totp_confirm(
+                        user=user, code=form.cleaned_data["code"], ip=client_ip(request)
+                    )
+                    request.session.cycle_key()
+                    django_otp.login(request, done.device)
+                    messages.success(request, "Your authenticator app is set up.")
+                    if done.backup_codes:
+                        return render(request, "portal/backup_codes_new.html", {"codes": done.backup_codes})
+                    return redirect("portal-home")
+            else:
+                start = OptionalCodeForm(request.POST)
+                if start.is_valid():
+                    setup = mfa.mfa_totp_begin(
+                        user=user, code=start.cleaned_data.get("code") or None, ip=client_ip(request)
+                    )
+                    context["setup"] = setup
+        except ApplicationError as exc:
+            return _error_response(request, "portal/mfa_setup.html", context, exc)
+    return render(request, "portal/mfa_setup.html", context)
+
+
+@portal_page()
+@require_http_methods(["GET", "POST"])
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = CodeForm(request.POST or None)
+    context: dict[str, Any] = {
+        "form": form,
+        "remaining": mfa.backup_codes_remaining(user),
+        "enrolled": mfa.mfa_enrolled(user),
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.mfa_backup_codes_regenerate(
+                user=user, code=form.cleaned_data["code"], ip=client_ip(request)
+            )
+        except ApplicationError as exc:
+            return _error_response(request, "portal/backup_codes.html", context, exc)
+        return render(request, "portal/backup_codes_new.html", {"codes": codes})
+    return render(request, "portal/backup_codes.html", context)
+
+
+@portal_page()
+def home_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "membership": membership,
+            "tenant": request.tenant,  # type: ignore[attr-defined]
+            "mfa_enrolled": mfa.mfa_enrolled(user),
+            "backup_codes_remaining": mfa.backup_codes_remaining(user),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            account_audit("auth.logout", actor=request.user, ip=client_ip(request))
+        session_logout(request)
+        messages.info(request, "You are signed out.")
+        return redirect("portal-login")
+    return render(request, "portal/logout.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_view(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.invitation_accept(
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data.get("full_name"),
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            if isinstance(exc.details, dict) and "password" in exc.details:
+                context["password_errors"] = exc.details["password"]
+            return _error_response(request, "portal/invitation.html", context, exc)
+        messages.success(request, "Your password is set. Sign in with it.")
+        return redirect("portal-login")
+    return render(request, "portal/invitation.html", context)
+
+
+__all__ = [
+    "backup_codes_view",
+    "home_view",
+    "invitation_view",
+    "login_view",
+    "logout_view",
+    "mfa_setup_view",
+    "otp_view",
+]

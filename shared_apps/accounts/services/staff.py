@@ -1,0 +1,302 @@
+"""Staff management at one tenant: invite, change role or scope, deactivate, reactivate.
+
+Rules, enforced here for every caller:
+
+* nobody grants a role above their own, or changes a member whose role is above theirs;
+* a member limited to one storefront manages only staff of that storefront, and can only grant
+  that storefront;
+* an owner is never limited to a storefront nor given an expiry, and the tenant's last usable
+  owner can never be demoted, deactivated or given an expiry;
+* an invited person who has no password yet gets a one-time invitation code, returned once to
+  the inviter and stored as a SHA-256 digest; with it they choose their own password
+  (``POST /api/v1/auth/invitation/accept``). Someone who already has a password (staff of another
+  shop) signs in with it.
+
+Every write locks the tenant's owner rows first (ordered by id), then the target: two owners
+demoting each other at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pos_platform.errors import ValidationFailed
+from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.errors import (
+    AlreadyMember,
+    InvitationNotNeeded,
+    LastOwner,
+    MemberNotFound,
+    OwnerScopeInvalid,
+    RoleAboveOwn,
+    ScopeOutsideOwn,
+    StorefrontInvalid,
+)
+from shared_apps.accounts.models import Invitation, Membership, User
+from shared_apps.accounts.permissions import OWNER, role_at_most
+from shared_apps.accounts.services.auth import email_normalise, invitation_digest
+from shared_apps.accounts.tokens import token_revoke_all
+from tenant_apps.storefronts.models import Storefront
+
+UNSET: Any = object()
+
+
+def staff_list(*, actor: Membership) -> QuerySet[Membership]:
+    """The tenant's staff that the actor may see: all of it, or their storefront's."""
+    qs = (
+        Membership.objects.filter(tenant_id=actor.tenant_id)
+        .select_related("user")
+        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .order_by("created_at", "pk")
+    )
+    if actor.storefront_id is not None:
+        qs = qs.filter(storefront_id=actor.storefront_id)
+    return qs
+
+
+def staff_get(*, actor: Membership, membership_id: Any) -> Membership:
+    member = staff_list(actor=actor).filter(pk=_uuid_or_404(membership_id)).first()
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
+def _uuid_or_404(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise MemberNotFound() from exc
+
+
+def _check_shape(*, role: str, storefront_id: uuid.UUID | None, expires_at: datetime | None) -> None:
+    if role == OWNER and (storefront_id is not None or expires_at is not None):
+        raise OwnerScopeInvalid()
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(details={"expires_at": ["Must be in the future."]})
+    if storefront_id is not None and not Storefront.objects.filter(pk=storefront_id, is_active=True).exists():
+        raise StorefrontInvalid(details={"storefront_id": str(storefront_id)})
+
+
+def _check_reach(actor: Membership, *, role: str, storefront_id: uuid.UUID | None) -> None:
+    if not role_at_most(role, actor.role):
+        raise RoleAboveOwn(details={"role": role, "your_role": actor.role})
+    if actor.storefront_id is not None and storefront_id != actor.storefront_id:
+        raise ScopeOutsideOwn(details={"storefront_id": str(actor.storefront_id)})
+
+
+def _lock_target(actor: Membership, membership_id: Any) -> tuple[Membership, list[Membership]]:
+    owners = list(
+        Membership.objects.select_for_update().filter(tenant_id=actor.tenant_id, role=OWNER).order_by("pk")
+    )
+    target = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=_uuid_or_404(membership_id), tenant_id=actor.tenant_id)
+        .first()
+    )
+    if target is None or (actor.storefront_id is not None and target.storefront_id != actor.storefront_id):
+        raise MemberNotFound()
+    if not role_at_most(target.role, actor.role):
+        raise RoleAboveOwn(details={"member_role": target.role, "your_role": actor.role})
+    return target, owners
+
+
+def _guard_last_owner(target: Membership, owners: list[Membership]) -> None:
+    now = timezone.now()
+    if target.role == OWNER and not any(o.pk != target.pk and o.is_usable(now) for o in owners):
+        raise LastOwner()
+
+
+def _invitation_issue(*, membership: Membership, created_by: User | None) -> tuple[str, Invitation]:
+    code = secrets.token_urlsafe(24)
+    now = timezone.now()
+    Invitation.objects.filter(membership=membership, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    invitation = Invitation.objects.create(
+        membership=membership,
+        digest=invitation_digest(code),
+        created_by=created_by,
+        expires_at=now + timedelta(seconds=settings.POS_INVITATION_SECONDS),
+    )
+    return code, invitation
+
+
+def _snapshot(member: Membership) -> dict[str, Any]:
+    return {
+        "role": member.role,
+        "storefront_id": str(member.storefront_id) if member.storefront_id else None,
+        "expires_at": member.expires_at.isoformat() if member.expires_at else None,
+        "is_active": member.is_active,
+    }
+
+
+@dataclass(frozen=True)
+class StaffInvited:
+    membership: Membership
+    # Shown once to the inviter, for a person who has no password yet; otherwise None.
+    invitation_code: str | None
+    invitation_expires_at: datetime | None
+
+
+@transaction.atomic
+def staff_invite(
+    *,
+    actor: Membership,
+    email: str,
+    role: str,
+    storefront_id: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+    full_name: str = "",
+    ip: str | None = None,
+) -> StaffInvited:
+    email = email_normalise(email)
+    _check_shape(role=role, storefront_id=storefront_id, expires_at=expires_at)
+    _check_reach(actor, role=role, storefront_id=storefront_id)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip()[:200])
+    elif Membership.objects.filter(user=user, tenant_id=actor.tenant_id).exists():
+        raise AlreadyMember(details={"email": email})
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                user=user,
+                tenant_id=actor.tenant_id,
+                role=role,
+                storefront_id=storefront_id,
+                expires_at=expires_at,
+                invited_by=actor.user,
+            )
+    except IntegrityError as exc:  # invited twice at once
+        raise AlreadyMember(details={"email": email}) from exc
+    code, invitation = None, None
+    if not user.has_usable_password():
+        code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
+    account_audit(
+        "staff.invited",
+        actor=actor.user,
+        ip=ip,
+        object_type="membership",
+        object_id=membership.pk,
+        storefront_id=storefront_id,
+        details={"email": email, **_snapshot(membership), "invitation_issued": code is not None},
+    )
+    return StaffInvited(
+        membership=membership,
+        invitation_code=code,
+        invitation_expires_at=invitation.expires_at if invitation else None,
+    )
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor: Membership,
+    membership_id: Any,
+    role: str = UNSET,
+    storefront_id: uuid.UUID | None = UNSET,
+    expires_at: datetime | None = UNSET,
+    ip: str | None = None,
+) -> Membership:
+    """Change a member's role, storefront scope or expiry (fields left UNSET stay)."""
+    target, owners = _lock_target(actor, membership_id)
+    before = _snapshot(target)
+    new_role = target.role if role is UNSET else role
+    new_scope = target.storefront_id if storefront_id is UNSET else storefront_id
+    new_expiry = target.expires_at if expires_at is UNSET else expires_at
+    if new_scope != target.storefront_id or new_expiry != target.expires_at or new_role != target.role:
+        _check_shape(
+            role=new_role,
+            storefront_id=new_scope,
+            # An unchanged past expiry is not this request's doing.
+            expires_at=new_expiry if new_expiry != target.expires_at else None,
+        )
+    _check_reach(actor, role=new_role, storefront_id=new_scope)
+    if new_role != OWNER:
+        _guard_last_owner(target, owners)
+    target.role, target.storefront_id, target.expires_at = new_role, new_scope, new_expiry
+    target.save(update_fields=["role", "storefront_id", "expires_at", "updated_at"])
+    after = _snapshot(target)
+    if after != before:
+        account_audit(
+            "staff.role_changed" if after["role"] != before["role"] else "staff.updated",
+            actor=actor.user,
+            ip=ip,
+            object_type="membership",
+            object_id=target.pk,
+            storefront_id=target.storefront_id,
+            details={"email": target.user.email, "before": before, "after": after},
+        )
+    return target
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: Membership, membership_id: Any, ip: str | None = None) -> Membership:
+    """Take away a member's access (their tokens at this tenant are revoked); data is kept."""
+    target, owners = _lock_target(actor, membership_id)
+    if target.is_active:
+        _guard_last_owner(target, owners)
+        target.is_active = False
+        target.save(update_fields=["is_active", "updated_at"])
+        revoked = token_revoke_all(
+            user_id=target.user_id, tenant_id=target.tenant_id, actor=actor.user, ip=ip, reason="deactivated"
+        )
+        account_audit(
+            "staff.deactivated",
+            actor=actor.user,
+            ip=ip,
+            object_type="membership",
+            object_id=target.pk,
+            storefront_id=target.storefront_id,
+            details={"email": target.user.email, "role": target.role, "tokens_revoked": revoked},
+        )
+    return target
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: Membership, membership_id: Any, ip: str | None = None) -> Membership:
+    target, _ = _lock_target(actor, membership_id)
+    _check_reach(actor, role=target.role, storefront_id=target.storefront_id)
+    if not target.is_active:
+        target.is_active = True
+        target.save(update_fields=["is_active", "updated_at"])
+        account_audit(
+            "staff.reactivated",
+            actor=actor.user,
+            ip=ip,
+            object_type="membership",
+            object_id=target.pk,
+            storefront_id=target.storefront_id,
+            details={"email": target.user.email, "role": target.role},
+        )
+    return target
+
+
+@transaction.atomic
+def staff_invitation_renew(*, actor: Membership, membership_id: Any, ip: str | None = None) -> StaffInvited:
+    """A new invitation code for a member who has not chosen a password yet (the old one dies)."""
+    target, _ = _lock_target(actor, membership_id)
+    if target.user.has_usable_password():
+        raise InvitationNotNeeded()
+    code, invitation = _invitation_issue(membership=target, created_by=actor.user)
+    account_audit(
+        "staff.invitation_renewed",
+        actor=actor.user,
+        ip=ip,
+        object_type="membership",
+        object_id=target.pk,
+        storefront_id=target.storefront_id,
+        details={"email": target.user.email},
+    )
+    return StaffInvited(membership=target, invitation_code=code, invitation_expires_at=invitation.expires_at)

@@ -1,0 +1,98 @@
+"""The platform admin (public host only, OTP-verified platform staff) and the staff CLI."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from shared_apps.accounts.models import User
+from shared_apps.audit.models import PlatformAuditEntry
+from shared_apps.tenants.models import Tenant
+from tests.accounts.conftest import PASSWORD, Clock, code_at, with_password
+from tests.conftest import enroll_totp, host_of
+
+
+def platform() -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None) -> None:
+    out = io.StringIO()
+    call_command("platform_staff", "--actor", "tests", "add", "Ops@Platform.test", stdout=out)
+    user = User.objects.get(email="ops@platform.test")
+    assert user.is_platform_staff
+    assert user.is_staff
+    assert re.search(r"One-time password \(shown once\): \S+", out.getvalue())
+
+    out = io.StringIO()
+    call_command("platform_staff", "--actor", "tests", "mfa", "ops@platform.test", stdout=out)
+    assert "otpauth://totp/" in out.getvalue()
+    assert len(re.findall(r"^  [a-z2-7]{4}(-[a-z2-7]{4}){3}$", out.getvalue(), re.M)) == 10
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    actions = set(PlatformAuditEntry.objects.values_list("action", flat=True))
+    assert {"platform_staff.add", "platform_staff.mfa_enrolled"} <= actions
+
+    with pytest.raises(CommandError, match="user_not_found"):
+        call_command("platform_staff", "mfa", "nobody@platform.test", stdout=io.StringIO())
+
+
+def test_admin_needs_platform_staff_with_a_verified_otp_session(db: None, otp_clock: Clock) -> None:
+    staff = with_password(
+        User.objects.create_user(
+            email="ops@platform.test", is_platform_staff=True, is_staff=True, is_superuser=True
+        )
+    )
+    device = enroll_totp(staff)
+    client = platform()
+
+    page = client.get("/admin/login/")
+    assert page.status_code == 200
+    assert "otp_token" in page.content.decode()
+    password_only = client.post(
+        "/admin/login/", {"username": staff.email, "password": PASSWORD, "otp_device": device.persistent_id}
+    )
+    assert password_only.status_code == 200  # the form asks for the code again
+    assert client.get("/admin/").status_code == 302
+
+    client.post(
+        "/admin/login/",
+        {
+            "username": staff.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": code_at(device, otp_clock),
+        },
+    )
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert "POS platform admin" in index.content.decode()
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+
+
+def test_a_tenant_owner_is_not_let_into_the_admin(tenant_a: Tenant, owner_a: User, otp_clock: Clock) -> None:
+    with_password(owner_a)
+    device = enroll_totp(owner_a)
+    client = platform()
+
+    client.post(
+        "/admin/login/",
+        {
+            "username": owner_a.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": code_at(device, otp_clock),
+        },
+    )
+
+    assert client.get("/admin/").status_code == 302
+
+
+def test_no_admin_on_a_tenant_host(tenant_a: Tenant) -> None:
+    response = Client(HTTP_HOST=host_of("alpha")).get("/admin/login/")
+
+    assert response.status_code == 404
