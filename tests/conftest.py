@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -38,14 +39,33 @@ def host_of(slug: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+) -> Iterator[None]:
+    """The test database, always: pytest-django would skip it when the collected tests only use
+    ``live_db`` (no ``db`` fixture), and those tests would then reach the real database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}, keepdb=keepdb
+        )
+        assert connection.settings_dict["NAME"].startswith("test_")
         provisioning.snapshot_current()
         for slug in SESSION_TENANTS:
             if not Tenant.objects.filter(slug=slug).exists():
                 tenant_create(slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests")
             enroll_totp(User.objects.get(email=f"owner@{slug}.test"))
         _clear_cache()
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 def enroll_totp(user: User) -> TOTPDevice:
