@@ -1,16 +1,16 @@
 """The pull side: a per-tenant change feed read by an opaque cursor.
 
-Change rows are written by triggers (see migration 0002) with the id of the writing transaction
-(``xid``). A pull reads rows ordered by ``(xid, id)`` and only rows of transactions older than
-every transaction still running (``xid < pg_snapshot_xmin(pg_current_snapshot())``). Every row it
-can ever return is therefore final, and any change that commits later carries an ``xid`` above the
-cursor: sequences that commit out of order cannot make a pull skip a change. A long transaction
-delays pulls; it never loses a change.
+Change rows are written by triggers (see migration 0002). Sequence values normally commit out of
+order: a transaction can take id 10, another take id 11 and commit first, and a reader that has
+seen 11 would then skip 10 for ever. Here the triggers of one tenant serialise on a
+transaction-level lock before they take ids, so a tenant's change ids are handed out in commit
+order: once a pull sees id N committed, every lower id is committed (or rolled back) and visible.
+The cursor is simply the last id read. Only catalog-type tables feed the log, so the lock is never
+on the sales path, and transactions of other tenants or databases cannot hold a pull back.
 
 Without a cursor, a pull returns a full snapshot, paged by kind and id, and then continues with the
-feed from a position taken before the snapshot started.
+feed from the last change committed before the snapshot started.
 """
-
 from __future__ import annotations
 
 import uuid
@@ -25,7 +25,6 @@ from shared_apps.accounts.models import Membership
 from sync.errors import CursorInvalid
 from tenant_apps.storefronts.models import Storefront
 
-MAX_BIGINT = 2**63 - 1
 UUID_MIN = uuid.UUID(int=0)
 
 Serialized = dict[str, Any]
@@ -111,10 +110,9 @@ def register_kind(kind: FeedKind) -> None:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a terminal is. In the feed: after (xid, id). In a snapshot: after object ``after`` of
-    kind number ``kind``, to continue with the feed after (xid, id) once the snapshot is done."""
+    """Where a terminal is. In the feed: after change ``id``. In a snapshot: after object
+    ``after`` of kind number ``kind``, to continue with the feed after ``id`` once it is done."""
 
-    xid: int
     id: int
     snapshot: bool = False
     kind: int = 0
@@ -127,7 +125,7 @@ def _signer() -> signing.Signer:
 
 
 def cursor_encode(cursor: Cursor) -> str:
-    parts = [str(cursor.xid), str(cursor.id)]
+    parts = [str(cursor.id)]
     if cursor.snapshot:
         parts += [str(cursor.kind), cursor.after.hex]
     return _signer().sign(".".join(parts))
@@ -135,29 +133,21 @@ def cursor_encode(cursor: Cursor) -> str:
 
 def cursor_decode(token: str) -> Cursor:
     try:
-        raw = _signer().unsign(token)
-        parts = raw.split(".")
-        if len(parts) == 2:
-            return Cursor(xid=int(parts[0]), id=int(parts[1]))
-        if len(parts) == 4:
-            return Cursor(
-                xid=int(parts[0]),
-                id=int(parts[1]),
-                snapshot=True,
-                kind=int(parts[2]),
-                after=uuid.UUID(hex=parts[3]),
-            )
+        parts = _signer().unsign(token).split(".")
+        if len(parts) == 1:
+            return Cursor(id=int(parts[0]))
+        if len(parts) == 3:
+            return Cursor(id=int(parts[0]), snapshot=True, kind=int(parts[1]), after=uuid.UUID(hex=parts[2]))
     except (signing.BadSignature, ValueError):
         pass
     raise CursorInvalid()
 
 
-def _feed_start() -> Cursor:
-    """A feed position before every transaction that may still commit a change."""
+def _last_change_id() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        (xmin,) = cursor.fetchone()
-    return Cursor(xid=int(xmin) - 1, id=MAX_BIGINT)
+        cursor.execute("SELECT COALESCE(max(id), 0) FROM sync_change")
+        (last,) = cursor.fetchone()
+    return int(last)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,8 +175,7 @@ class Page:
 
 def pull(*, cursor: str | None, limit: int) -> Page:
     if cursor is None:
-        start = _feed_start()
-        return _snapshot_page(Cursor(xid=start.xid, id=start.id, snapshot=True), limit)
+        return _snapshot_page(Cursor(id=_last_change_id(), snapshot=True), limit)
     position = cursor_decode(cursor)
     if position.snapshot:
         return _snapshot_page(position, limit)
@@ -207,9 +196,9 @@ def _snapshot_page(position: Cursor, limit: int) -> Page:
             kind, after = kind + 1, UUID_MIN
     if kind >= len(names):
         # Snapshot done: continue with the feed from before the snapshot began.
-        next_cursor = Cursor(xid=position.xid, id=position.id)
+        next_cursor = Cursor(id=position.id)
     else:
-        next_cursor = Cursor(xid=position.xid, id=position.id, snapshot=True, kind=kind, after=after)
+        next_cursor = Cursor(id=position.id, snapshot=True, kind=kind, after=after)
     # has_more stays true at the end of a snapshot: the feed since it began comes next.
     return Page(changes=changes, deleted={}, cursor=cursor_encode(next_cursor), has_more=True, snapshot=True)
 
@@ -217,20 +206,14 @@ def _snapshot_page(position: Cursor, limit: int) -> Page:
 def _feed_page(position: Cursor, limit: int) -> Page:
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT id, xid::text::bigint, kind, object_id, deleted FROM sync_change
-            WHERE (xid > %s::text::xid8 OR (xid = %s::text::xid8 AND id > %s))
-              AND xid < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY xid, id
-            LIMIT %s
-            """,
-            [position.xid, position.xid, position.id, limit + 1],
+            "SELECT id, kind, object_id, deleted FROM sync_change WHERE id > %s ORDER BY id LIMIT %s",
+            [position.id, limit + 1],
         )
         rows = cursor.fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
     latest: dict[str, dict[uuid.UUID, bool]] = {}
-    for _id, _xid, kind, object_id, deleted in rows:
+    for _id, kind, object_id, deleted in rows:
         if kind in KINDS:
             per_kind = latest.setdefault(kind, {})
             per_kind.pop(object_id, None)  # keep the order of the latest change
@@ -245,7 +228,7 @@ def _feed_page(position: Cursor, limit: int) -> Page:
                 changes.setdefault(kind, []).append(loaded[oid])
             else:
                 deleted_ids.setdefault(kind, []).append(str(oid))
-    next_cursor = Cursor(xid=rows[-1][1], id=rows[-1][0]) if rows else position
+    next_cursor = Cursor(id=rows[-1][0]) if rows else position
     return Page(
         changes=changes,
         deleted=deleted_ids,

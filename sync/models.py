@@ -56,12 +56,8 @@ class Terminal(models.Model):
 
 
 class Change(models.Model):
-    """One change to a pulled object, written by triggers on the source tables.
-
-    The table also has ``xid xid8 DEFAULT pg_current_xact_id()`` (added in the migration, not a
-    Django field): pulls order by (xid, id) and only read rows of transactions older than every
-    running one, so a change that commits late can never be skipped (docs/sync-protocol.md).
-    """
+    """One change to a pulled object, written by triggers on the source tables (migration 0002),
+    with ids handed out in commit order per tenant (see sync/feed.py)."""
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32)

@@ -1,18 +1,24 @@
-"""The change feed: transaction ids on change rows and the triggers that write them.
+"""The change feed: triggers on the pulled tables write change rows, in commit order.
 
 Statement-level triggers with transition tables write one INSERT per statement, whatever the
-number of rows it touched. The functions name the schema of the table that fired them, so they
-work whatever the session's search_path.
+number of rows it touched. Before writing, a trigger takes a transaction-level advisory lock
+keyed by the tenant's schema: writers of one tenant's feed take their change ids one transaction
+after another, so ids are handed out in commit order and a pull that reads ``id > cursor`` can
+never skip a change that commits late (docs/sync-protocol.md). Only catalog-type tables feed it,
+so the lock costs nothing on the sales path. The functions name the schema of the table that fired
+them, so they work whatever the session's search_path.
 """
 
 from django.db import migrations
 
 FUNCTIONS = """
-ALTER TABLE sync_change ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
-CREATE INDEX sync_change_xid_id ON sync_change (xid, id);
+CREATE FUNCTION sync_feed_lock(schema_name text) RETURNS void LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(1936289382, hashtext(schema_name || '.sync_change'))
+$$;
 
 CREATE FUNCTION sync_feed_upserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM sync_feed_lock(TG_TABLE_SCHEMA);
     EXECUTE format(
         'INSERT INTO %I.sync_change (kind, object_id, deleted, changed_at) '
         'SELECT $1, (to_jsonb(r) ->> %L)::uuid, false, now() FROM changed_rows r',
@@ -22,6 +28,7 @@ END $$;
 
 CREATE FUNCTION sync_feed_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM sync_feed_lock(TG_TABLE_SCHEMA);
     EXECUTE format(
         'INSERT INTO %I.sync_change (kind, object_id, deleted, changed_at) '
         'SELECT $1, (to_jsonb(r) ->> %L)::uuid, true, now() FROM changed_rows r',
@@ -33,8 +40,7 @@ END $$;
 DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS sync_feed_upserted() CASCADE;
 DROP FUNCTION IF EXISTS sync_feed_deleted() CASCADE;
-DROP INDEX IF EXISTS sync_change_xid_id;
-ALTER TABLE sync_change DROP COLUMN IF EXISTS xid;
+DROP FUNCTION IF EXISTS sync_feed_lock(text);
 """
 
 

@@ -130,35 +130,45 @@ def _in_tenant(tenant: Tenant) -> None:
 
 
 def test_a_change_committed_late_is_not_skipped(committed_tenant: Callable[..., TenantCreated]) -> None:
+    """Two catalog writers overlap: the one that started first takes its change id first and the
+    other waits for it to commit, so a pull in between can never skip the slow one's change."""
     tenant, paired = committed_terminal(committed_tenant, code="ONE")
     _, cursor, _ = pull_all(paired.client)
-
-    started, release = threading.Event(), threading.Event()
+    slow_wrote, release, fast_done = threading.Event(), threading.Event(), threading.Event()
 
     def slow_writer() -> None:
         _in_tenant(tenant)
         try:
             with transaction.atomic():
-                storefront_create(code="SLOW", name="Slow")  # takes the lower change id
-                started.set()
+                storefront_create(code="SLOW", name="Slow")
+                slow_wrote.set()
                 release.wait(10)
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=slow_writer)
-    thread.start()
-    started.wait(10)
-    with tenant_context(tenant):
-        storefront_create(code="FAST", name="Fast")  # commits first, with a higher change id
+    def fast_writer() -> None:
+        _in_tenant(tenant)
+        try:
+            storefront_create(code="FAST", name="Fast")
+            fast_done.set()
+        finally:
+            connections.close_all()
 
+    slow = threading.Thread(target=slow_writer)
+    slow.start()
+    slow_wrote.wait(10)
+    fast = threading.Thread(target=fast_writer)
+    fast.start()
+    fast_blocked = not fast_done.wait(0.5)
     during = paired.client.get("/api/v1/sync/pull", {"cursor": cursor}).json()
     release.set()
-    thread.join()
+    slow.join()
+    fast.join()
     after = paired.client.get("/api/v1/sync/pull", {"cursor": during["cursor"]}).json()
 
-    # While the slow transaction runs, nothing past it is handed out, so nothing can be skipped.
+    assert fast_blocked  # the second writer waits for the first to commit
     assert during["changes"] == {}
-    assert sorted(o["code"] for o in after["changes"]["storefronts"]) == ["FAST", "SLOW"]
+    assert [o["code"] for o in after["changes"]["storefronts"]] == ["SLOW", "FAST"]
 
 
 def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[..., TenantCreated]) -> None:
@@ -195,6 +205,9 @@ def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[...,
         cursor = None
         try:
             while True:
+                # Decided before the request: a pull that started before the last commit must
+                # not be the last one.
+                writers_done = stop.is_set()
                 body = client.get(
                     "/api/v1/sync/pull", {"limit": 7} | ({"cursor": cursor} if cursor else {})
                 ).json()
@@ -203,7 +216,7 @@ def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[...,
                 for oid in body["deleted"].get("storefronts", []):
                     replica.pop(oid, None)
                 cursor = body["cursor"]
-                if stop.is_set() and not body["has_more"]:
+                if writers_done and not body["has_more"]:
                     break
             replicas.append(replica)
         except BaseException as exc:
