@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("pos_platform.urls_common")),
     path("api/v1/", include("tenant_apps.storefronts.urls")),
+    path("api/v1/", include("shared_apps.billing.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"
