@@ -140,6 +140,9 @@ class Subscription(models.Model):
         PricingTier, on_delete=models.SET_NULL, null=True, blank=True, related_name="subscriptions"
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # When the snapshot last changed; empty until the storefronts are first counted, so that the
+    # first count is not mistaken for a drift.
+    priced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -226,3 +226,18 @@ def test_a_trial_of_a_subscription_started_earlier(tenant_a: Tenant) -> None:
     sub = subscription_ensure(tenant=tenant_a, started_on=started)
 
     assert (sub.period_start, sub.period_end) == (started, started + timedelta(days=14))
+
+
+def test_the_first_count_of_a_new_subscription_is_not_a_correction(
+    tenant_a: Tenant, ghs_tiers: list[PricingTier]
+) -> None:
+    add_storefronts(tenant_a, 5)  # before any subscription existed
+    audit = PlatformAuditEntry.objects.count()
+
+    report = subscriptions_validate()
+
+    assert "alpha" in report.repriced
+    assert "alpha" not in report.corrected
+    assert snapshot(tenant_a) == ("trialing", 5, 5, Decimal("350.00"))
+    assert Subscription.objects.get(tenant=tenant_a).priced_at is not None
+    assert PlatformAuditEntry.objects.count() == audit

@@ -115,9 +115,15 @@ def _state(subscription: Subscription) -> dict[str, Any]:
 
 
 def apply_priced(subscription: Subscription, priced: Priced, *, slug: str, source: str, actor: str) -> bool:
-    """Write the snapshot (on a locked row) and audit what needs it; True if anything changed."""
+    """Write the snapshot (on a locked row) and audit what needs it; True if anything changed.
+
+    A drifted count found by the daily validation is audited as ``billing.subscription.corrected``
+    and any change of tier as ``billing.subscription.tier_changed``; the very first count of a new
+    subscription is neither.
+    """
     if not _differs(subscription, priced):
         return False
+    first_count = subscription.priced_at is None
     before = _state(subscription)
     old_tier = subscription.tier
     count_changed = subscription.storefront_count != priced.storefront_count
@@ -125,9 +131,19 @@ def apply_priced(subscription: Subscription, priced: Priced, *, slug: str, sourc
     subscription.peak_storefront_count = priced.peak_storefront_count
     subscription.tier = priced.tier
     subscription.amount = priced.amount
+    subscription.priced_at = timezone.now()
     subscription.save(
-        update_fields=["storefront_count", "peak_storefront_count", "tier", "amount", "updated_at"]
+        update_fields=[
+            "storefront_count",
+            "peak_storefront_count",
+            "tier",
+            "amount",
+            "priced_at",
+            "updated_at",
+        ]
     )
+    if first_count:
+        return True
     if source == "daily_validation" and count_changed:
         platform_audit_record(
             actor=actor,
@@ -187,7 +203,7 @@ class ValidationReport:
     created: int = 0
     # The storefront count had drifted (audited as billing.subscription.corrected).
     corrected: list[str] = field(default_factory=list)
-    # Same count, new price: a new subscription, or tiers that changed.
+    # First priced (a new subscription), or a new price for the same count (tiers changed).
     repriced: list[str] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
     missing_schema: list[str] = field(default_factory=list)
@@ -238,7 +254,10 @@ def subscriptions_validate(*, actor: str = SYSTEM_ACTOR) -> ValidationReport:
             if priced.tier is None:
                 report.unpriced.append(slug)
             if _differs(subscription, priced):
-                drifted = subscription.storefront_count != priced.storefront_count
+                drifted = (
+                    subscription.priced_at is not None
+                    and subscription.storefront_count != priced.storefront_count
+                )
                 subscription_recount(tenant_id=subscription.tenant_id, source="daily_validation", actor=actor)
                 (report.corrected if drifted else report.repriced).append(slug)
     return report
