@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import IntegerRangeField, RangeOperators
@@ -238,6 +239,25 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    # A guard, not business logic: code that tries to change an issued invoice fails here with a
+    # clear error before the database trigger refuses it.
+    MUTABLE_FIELDS = frozenset({"status", "paid_at"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and (
+            update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS
+        ):
+            from shared_apps.billing.errors import InvoiceImmutable
+
+            raise InvoiceImmutable(f"Invoice {self.number} is issued: only its payment can be recorded.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        from shared_apps.billing.errors import InvoiceImmutable
+
+        raise InvoiceImmutable(f"Invoice {self.number} is issued: it cannot be deleted.")
 
 
 class PaymentEvent(models.Model):

@@ -253,3 +253,23 @@ def test_deactivating_storefronts_just_before_the_invoice_does_not_lower_it(
         "peak_since_last_invoice": 15,
         "billed": 15,
     }
+
+
+def test_code_cannot_change_or_delete_an_issued_invoice_either(
+    tenant_a: Tenant, ghs_tiers: list[PricingTier], ghana_rates: list[TaxRate]
+) -> None:
+    from shared_apps.billing.errors import InvoiceImmutable
+
+    billed_tenant(tenant_a, storefronts=1, days_ago=20)
+    invoice = issue(tenant_a)
+    issued = Invoice.objects.filter(pk=invoice.pk).values().get()
+
+    invoice.total = Decimal("1.00")
+    with pytest.raises(InvoiceImmutable):
+        invoice.save()
+    with pytest.raises(InvoiceImmutable):
+        invoice.save(update_fields=["total", "status"])
+    with pytest.raises(InvoiceImmutable):
+        invoice.delete()
+
+    assert Invoice.objects.filter(pk=invoice.pk).values().get() == issued

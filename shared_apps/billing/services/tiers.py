@@ -76,7 +76,7 @@ def tier_create(
     overlapping = [tier for tier in active if _ranges_overlap(tier, low, high)]
     if overlapping and not replace:
         raise TierOverlap(
-            "This tier overlaps active tiers; pass replace to retire them in favour of this one.",
+            "This tier overlaps active tiers; to change their price, replace them (CLI: --replace).",
             details={"overlaps": [tier_terms(tier) for tier in overlapping]},
         )
     tier = PricingTier(

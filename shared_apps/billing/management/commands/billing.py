@@ -260,7 +260,7 @@ class Command(BaseCommand):
         else:
             amount = sub_data["next_invoice_base_amount"] or "unpriced (no tier)"
             self.stdout.write(
-                f"{slug}: {sub_data['status']}, paid through {sub_data['period_end']}, "
+                f"{slug}: {sub_data['status']}, period {sub_data['period_start']}..{sub_data['period_end']}, "
                 f"{sub_data['storefront_count']} active storefronts, next invoice bills "
                 f"{sub_data['billable_storefronts']}: {sub_data['currency']} {amount} before tax."
             )
