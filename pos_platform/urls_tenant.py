@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.storefronts.urls")),
     path("api/v1/", include("sync.urls")),
     path("portal/", include("shared_apps.accounts.portal.urls")),
+    path("api/v1/", include("shared_apps.billing.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

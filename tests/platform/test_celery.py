@@ -38,5 +38,10 @@ def test_a_task_runs_in_the_schema_of_the_tenant_that_sent_it(
 
 
 def test_beat_uses_the_tenant_aware_scheduler() -> None:
-    assert app.conf.beat_scheduler == "tenant_schemas_celery.scheduler:TenantAwareScheduler"
+    from tenant_schemas_celery.scheduler import TenantAwareScheduler
+
+    from pos_platform.scheduler import PlatformScheduler
+
+    assert app.conf.beat_scheduler == "pos_platform.scheduler:PlatformScheduler"
+    assert issubclass(PlatformScheduler, TenantAwareScheduler)
     assert app.conf.broker_url == settings.REDIS_URL
