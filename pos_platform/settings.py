@@ -74,9 +74,12 @@ POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
-POS_RECONCILERS: list[str] = []
+POS_RECONCILERS: list[str] = [
+    "tenant_apps.inventory.reconciliation.reconcile_stock",
+    "tenant_apps.sales.reconciliation.reconcile_sales",
+]
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
-POS_DEMO_SEEDERS: list[str] = []
+POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop"]
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -101,6 +104,14 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "tenant_apps.audit",
     "tenant_apps.storefronts",
+    "tenant_apps.shop",
+    "tenant_apps.taxes",
+    "tenant_apps.catalog",
+    "tenant_apps.shifts",
+    "tenant_apps.sales",
+    "tenant_apps.inventory",
+    "tenant_apps.reports",
+    "tenant_apps.idempotency",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
