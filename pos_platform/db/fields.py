@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 
 def MoneyField(**kwargs: Any) -> models.DecimalField:  # noqa: N802 - reads as a field class
@@ -17,3 +19,15 @@ def QuantityField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     kwargs.setdefault("max_digits", 14)
     kwargs.setdefault("decimal_places", 3)
     return models.DecimalField(**kwargs)
+
+
+def one_of(field: str, values: Iterable[object]) -> Q:
+    """``field`` equals one of ``values``, as ORed equalities.
+
+    ``field__in`` on a varchar column deparses differently after a dump and restore (the array
+    casts move), which would make snapshot-provisioned schemas differ from migrated ones.
+    """
+    condition = Q()
+    for value in values:
+        condition |= Q(**{field: value})
+    return condition

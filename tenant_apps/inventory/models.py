@@ -13,7 +13,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from pos_platform.db.fields import QuantityField
+from pos_platform.db.fields import QuantityField, one_of
 
 MOVEMENT_KINDS = ("sale", "refund", "void", "receive", "adjust", "count", "transfer_out", "transfer_in")
 ADJUST_REASONS = ("damaged", "expired", "lost", "theft", "correction", "other")
@@ -46,7 +46,7 @@ class StockOperation(models.Model):
         ordering = ["-occurred_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["receive", "adjust", "count", "transfer"]), name="stock_operation_kind"
+                condition=one_of("kind", ["receive", "adjust", "count", "transfer"]), name="stock_operation_kind"
             ),
             models.CheckConstraint(
                 condition=~Q(kind="transfer") | (Q(to_storefront__isnull=False) & ~Q(to_storefront=models.F("storefront"))),
@@ -74,13 +74,13 @@ class StockMovement(models.Model):
         db_table = "inventory_movement"
         ordering = ["-occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=list(MOVEMENT_KINDS)), name="stock_movement_kind"),
+            models.CheckConstraint(condition=one_of("kind", list(MOVEMENT_KINDS)), name="stock_movement_kind"),
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
             models.CheckConstraint(
-                condition=~Q(kind__in=["sale", "transfer_out"]) | Q(quantity__lt=0), name="stock_movement_out_negative"
+                condition=~(one_of("kind", ["sale", "transfer_out"])) | Q(quantity__lt=0), name="stock_movement_out_negative"
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["refund", "void", "receive", "transfer_in"]) | Q(quantity__gt=0),
+                condition=~(one_of("kind", ["refund", "void", "receive", "transfer_in"])) | Q(quantity__gt=0),
                 name="stock_movement_in_positive",
             ),
         ]

@@ -12,7 +12,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from pos_platform.db.fields import MoneyField, QuantityField
+from pos_platform.db.fields import MoneyField, QuantityField, one_of
 
 
 class PaymentMethod(models.Model):
@@ -34,7 +34,7 @@ class PaymentMethod(models.Model):
         db_table = "sales_payment_method"
         ordering = ["position", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["cash", "mobile_money", "card"]), name="payment_method_kind"),
+            models.CheckConstraint(condition=one_of("kind", ["cash", "mobile_money", "card"]), name="payment_method_kind"),
             models.CheckConstraint(condition=Q(code__regex=r"^[a-z0-9_]{1,32}$"), name="payment_method_code_format"),
         ]
 
@@ -80,7 +80,7 @@ class Sale(models.Model):
         db_table = "sales_sale"
         ordering = ["-occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(origin__in=["online", "terminal"]), name="sale_origin_valid"),
+            models.CheckConstraint(condition=one_of("origin", ["online", "terminal"]), name="sale_origin_valid"),
             models.CheckConstraint(
                 condition=Q(origin="online") | Q(terminal_id__isnull=False), name="sale_terminal_has_id"
             ),
@@ -186,7 +186,7 @@ class SaleEvent(models.Model):
         db_table = "sales_event"
         ordering = ["sale_id", "occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["created", "voided", "refunded"]), name="sale_event_kind"),
+            models.CheckConstraint(condition=one_of("kind", ["created", "voided", "refunded"]), name="sale_event_kind"),
             models.UniqueConstraint(fields=["sale"], condition=Q(kind="created"), name="sale_event_one_created"),
             models.UniqueConstraint(fields=["sale"], condition=Q(kind="voided"), name="sale_event_one_void"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="sale_event_amount_positive"),

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from pos_platform.db.fields import MoneyField
+from pos_platform.db.fields import MoneyField, one_of
 
 
 class Shift(models.Model):
@@ -57,7 +57,7 @@ class CashMovement(models.Model):
         db_table = "shifts_cash_movement"
         ordering = ["shift_id", "occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["in", "out"]), name="cash_movement_kind"),
+            models.CheckConstraint(condition=one_of("kind", ["in", "out"]), name="cash_movement_kind"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="cash_movement_amount_positive"),
         ]
 

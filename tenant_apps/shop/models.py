@@ -6,6 +6,8 @@ import uuid
 
 from django.db import models
 
+from pos_platform.db.fields import one_of
+
 
 class ShopSettings(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -25,7 +27,7 @@ class ShopSettings(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["singleton"], name="shop_settings_single_row"),
             models.CheckConstraint(condition=models.Q(singleton=True), name="shop_settings_singleton_true"),
-            models.CheckConstraint(condition=models.Q(minor_unit__in=[0, 1, 2]), name="shop_settings_minor_unit"),
+            models.CheckConstraint(condition=one_of("minor_unit", [0, 1, 2]), name="shop_settings_minor_unit"),
         ]
 
     def __str__(self) -> str:
