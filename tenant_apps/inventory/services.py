@@ -106,20 +106,39 @@ def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[Le
         return {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
 
 
-def movements_apply(
+def movement_rows(movements: Sequence[MovementInput], *, now: dt.datetime) -> list[StockMovement]:
+    """Unsaved movement rows, for callers that insert them together with other rows."""
+    return [
+        StockMovement(
+            product_id=m.product_id,
+            storefront_id=m.storefront_id,
+            kind=m.kind,
+            quantity=m.quantity,
+            occurred_at=m.occurred_at,
+            created_at=now,
+            sale_id=m.sale_id,
+            sale_event_id=m.sale_event_id,
+            operation_id=m.operation_id,
+            reason=m.reason,
+            actor_id=m.actor_id,
+        )
+        for m in movements
+    ]
+
+
+def levels_apply(
     *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
 ) -> dict[LevelKey, Decimal]:
-    """Insert ``movements`` and move the levels: two statements. Returns the new levels.
+    """Move the levels by ``movements`` (one statement; the caller inserts the movement rows in
+    the same transaction). Returns the new levels.
 
     With ``refuse_below_zero``, a level that a negative movement takes below zero raises
     :class:`InsufficientStock` (the caller's transaction rolls back) with the available quantity.
     """
-    if not movements:
-        return {}
     deltas: dict[LevelKey, Decimal] = defaultdict(lambda: ZERO)
     for m in movements:
         deltas[(m.product_id, m.storefront_id)] += m.quantity
-    deltas = {k: v for k, v in deltas.items() if v != ZERO} or {}
+    deltas = {k: v for k, v in deltas.items() if v != ZERO}
     levels = levels_move(deltas=deltas, now=now)
     if refuse_below_zero:
         shortages = [
@@ -140,24 +159,17 @@ def movements_apply(
                 + ".",
                 details={"shortages": [s.as_json() for s in shortages]},
             )
-    StockMovement.objects.bulk_create(
-        [
-            StockMovement(
-                product_id=m.product_id,
-                storefront_id=m.storefront_id,
-                kind=m.kind,
-                quantity=m.quantity,
-                occurred_at=m.occurred_at,
-                created_at=now,
-                sale_id=m.sale_id,
-                sale_event_id=m.sale_event_id,
-                operation_id=m.operation_id,
-                reason=m.reason,
-                actor_id=m.actor_id,
-            )
-            for m in movements
-        ]
-    )
+    return levels
+
+
+def movements_apply(
+    *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
+) -> dict[LevelKey, Decimal]:
+    """Insert ``movements`` and move the levels: two statements. Returns the new levels."""
+    if not movements:
+        return {}
+    levels = levels_apply(movements=movements, now=now, refuse_below_zero=refuse_below_zero)
+    StockMovement.objects.bulk_create(movement_rows(movements, now=now))
     return levels
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,13 +34,6 @@ class ProductFacts:
     tax_category_id: uuid.UUID | None
 
 
-@dataclass(frozen=True)
-class _Rate:
-    rule: TaxRule
-    effective_from: dt.datetime
-    effective_to: dt.datetime | None
-
-
 PriceKey = tuple[uuid.UUID, uuid.UUID, dt.datetime]
 
 
@@ -49,7 +41,8 @@ PriceKey = tuple[uuid.UUID, uuid.UUID, dt.datetime]
 class PricingContext:
     products: dict[uuid.UUID, ProductFacts] = field(default_factory=dict)
     prices: dict[PriceKey, Decimal | None] = field(default_factory=dict)
-    _rates: dict[uuid.UUID, list[_Rate]] = field(default_factory=dict)
+    # (tax category, time) -> rules in force then
+    rules: dict[tuple[uuid.UUID, dt.datetime], tuple[TaxRule, ...]] = field(default_factory=dict)
 
     def price(self, product_id: uuid.UUID, storefront_id: uuid.UUID, at: dt.datetime) -> Decimal | None:
         """The unit price in force (None for an unknown product or a key that was not loaded)."""
@@ -58,18 +51,16 @@ class PricingContext:
     def tax_rules(self, tax_category_id: uuid.UUID | None, at: dt.datetime) -> tuple[TaxRule, ...]:
         if tax_category_id is None:
             return ()
-        return tuple(
-            r.rule
-            for r in self._rates.get(tax_category_id, ())
-            if r.effective_from <= at and (r.effective_to is None or at < r.effective_to)
-        )
+        return self.rules.get((tax_category_id, at), ())
 
     def rates_at(self, at: dt.datetime) -> dict[Hashable, tuple[TaxRule, ...]]:
         """Every loaded category's rules in force at ``at``: the ``rates`` of ``price_sale``."""
-        return {category: self.tax_rules(category, at) for category in self._rates}
+        return {category: rules for (category, when), rules in self.rules.items() if when == at}
 
 
-_PRICES_SQL = """
+# One row per key: the product's facts, the price in force at the key's time, and the rates of
+# the product's tax category in force then.
+_SQL = """
 SELECT v.pid, v.sid, v.at, p.sku, p.name, p.is_active, p.track_stock, p.tax_category_id,
        COALESCE(
            (SELECT x.price FROM catalog_price x
@@ -81,21 +72,19 @@ SELECT v.pid, v.sid, v.at, p.sku, p.name, p.is_active, p.track_stock, p.tax_cate
            (SELECT x.price FROM catalog_price x
              WHERE x.product_id = v.pid AND x.storefront_id IS NULL
              ORDER BY x.effective_from ASC LIMIT 1)
-       )
+       ),
+       (SELECT json_agg(json_build_array(r.code, r.name, r.rate::text, r.compound, r.position))
+          FROM taxes_rate r
+         WHERE r.category_id = p.tax_category_id AND r.effective_from <= v.at
+           AND (r.effective_to IS NULL OR r.effective_to > v.at))
 FROM (VALUES {values}) AS v(pid, sid, at)
 JOIN catalog_product p ON p.id = v.pid
 """
 
-_RATES_SQL = """
-SELECT category_id, code, name, rate, compound, position, effective_from, effective_to
-FROM taxes_rate
-WHERE category_id = ANY(%s) AND effective_from <= %s AND (effective_to IS NULL OR effective_to > %s)
-"""
-
 
 def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
-    """Product facts, prices and tax rates for every ``(product_id, storefront_id, at)``: two
-    queries whatever the number of keys (one when no product has a tax category)."""
+    """Product facts, prices and tax rates for every ``(product_id, storefront_id, at)``: one
+    query whatever the number of keys."""
     unique = list(dict.fromkeys((_uuid(p), _uuid(s), at) for p, s, at in keys))
     context = PricingContext()
     if not unique:
@@ -105,35 +94,33 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
     for product_id, storefront_id, at in unique:
         params += [product_id, storefront_id, at]
     with connection.cursor() as cursor:
-        cursor.execute(_PRICES_SQL.format(values=values), params)
+        cursor.execute(_SQL.format(values=values), params)
         rows = cursor.fetchall()
-    categories: set[uuid.UUID] = set()
-    for pid, sid, at, sku, name, is_active, track_stock, category_id, price in rows:
+    for (pid, sid, at), row in zip(unique, _ordered(rows, unique), strict=True):
+        if row is None:
+            continue
+        _, _, _, sku, name, is_active, track_stock, category_id, price, rates = row
         if pid not in context.products:
             context.products[pid] = ProductFacts(
-                id=pid,
-                sku=sku,
-                name=name,
-                is_active=is_active,
-                track_stock=track_stock,
+                id=pid, sku=sku, name=name, is_active=is_active, track_stock=track_stock,
                 tax_category_id=category_id,
-            )
+            )  # fmt: skip
         context.prices[(pid, sid, at)] = price
-        if category_id is not None:
-            categories.add(category_id)
-    if categories:
-        times = [at for _, _, at in unique]
-        with connection.cursor() as cursor:
-            cursor.execute(_RATES_SQL, [list(categories), max(times), min(times)])
-            rates: dict[uuid.UUID, list[_Rate]] = defaultdict(list)
-            for category_id, code, name, rate, compound, position, start, end in cursor.fetchall():
-                rates[category_id].append(
-                    _Rate(TaxRule(code=code, name=name, rate=rate, compound=compound, position=position), start, end)
-                )
-        context._rates = dict(rates)
-        for category_id in categories:
-            context._rates.setdefault(category_id, [])
+        if category_id is not None and (category_id, at) not in context.rules:
+            context.rules[(category_id, at)] = tuple(
+                TaxRule(code=code, name=rname, rate=Decimal(rate), compound=compound, position=position)
+                for code, rname, rate, compound, position in (rates or [])
+            )
     return context
+
+
+def _ordered(rows: list[tuple[object, ...]], keys: list[PriceKey]) -> list[tuple[object, ...] | None]:
+    """Rows matched back to their keys (the database returns them in any order, unknown
+    products not at all); keys keep the caller's own datetime objects."""
+    by_key: dict[tuple[object, object, object], tuple[object, ...]] = {}
+    for row in rows:
+        by_key[(row[0], row[1], row[2])] = row
+    return [by_key.get(key) for key in keys]
 
 
 def _uuid(value: object) -> uuid.UUID:

@@ -32,7 +32,8 @@ from django.utils import timezone
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX
-from tenant_apps.inventory.services import MovementInput, movements_apply
+from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
+from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
 from tenant_apps.sales.context import PricingContext, pricing_context_load
 from tenant_apps.sales.errors import (
     CashierNotMember,
@@ -136,18 +137,26 @@ class RecordedSale:
     conflicts: list[ConflictDescriptor]
 
 
-_STOREFRONT_SQL = """
+# Everything a sale needs besides the catalog, in one round trip: the storefront, the cashier's
+# open shift there, the shop settings and the payment methods named.
+_CONTEXT_SQL = """
 SELECT s.code, s.is_active,
        (SELECT h.id FROM shifts_shift h
-         WHERE h.storefront_id = s.id AND h.cashier_id = %s AND h.closed_at IS NULL)
-FROM storefronts_storefront s WHERE s.id = %s
+         WHERE h.storefront_id = s.id AND h.cashier_id = %s AND h.closed_at IS NULL),
+       st.id, st.prices_include_tax, st.allow_negative_stock, st.minor_unit,
+       (SELECT json_agg(json_build_array(m.id, m.code, m.kind, m.is_active, m.name))
+          FROM sales_payment_method m WHERE m.code = ANY(%s))
+FROM storefronts_storefront s LEFT JOIN shop_settings st ON st.singleton
+WHERE s.id = %s
 """
 
-_RECEIPT_SQL = """
+# The next gap-free number of the storefront's day, taken in the statement that inserts the sale.
+_COUNTER_SQL = """
 INSERT INTO sales_receipt_counter (storefront_id, day, last_value) VALUES (%s, %s, 1)
 ON CONFLICT (storefront_id, day) DO UPDATE SET last_value = sales_receipt_counter.last_value + 1
 RETURNING last_value
 """
+_RECEIPT_EXPRESSION = "%s || lpad(c.last_value::text, greatest(4, length(c.last_value::text)), '0')"
 
 
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
@@ -306,7 +315,9 @@ def _compare_totals(client: ClientTotals, totals: SaleTotals) -> dict[str, dict[
     }
 
 
-@transaction.atomic
+# No savepoint when nested (the idempotency transaction of the API wraps it): a failure raises out
+# of the caller's transaction anyway, and the hot path saves two round trips.
+@transaction.atomic(savepoint=False)
 def sale_record(
     *,
     storefront_id: uuid.UUID,
@@ -337,19 +348,25 @@ def sale_record(
             "A terminal sale carries its terminal id and receipt number (letters, digits, - _ / ., at most 48).",
             details={"field": "receipt_number"},
         )
-    settings = settings or shop_settings_get()
+    codes = sorted({p.method for p in payments})
+    with connection.cursor() as cursor:
+        cursor.execute(_CONTEXT_SQL, [cashier_id, codes, storefront_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
+    storefront_code, storefront_active, open_shift_id, settings_id, *flags, method_rows = row
+    if settings is None:
+        if settings_id is None:
+            settings = shop_settings_get()
+        else:
+            settings = ShopSettings(
+                id=settings_id, prices_include_tax=flags[0], allow_negative_stock=flags[1], minor_unit=flags[2]
+            )
     minor_unit = settings.minor_unit
     _check_shape(lines, payments, sale_discount, minor_unit)
     if sale_id is not None and Sale.objects.filter(pk=sale_id).exists():
         raise SaleExists(details={"sale_id": str(sale_id)})
     sale_id = sale_id or uuid.uuid4()
-
-    with connection.cursor() as cursor:
-        cursor.execute(_STOREFRONT_SQL, [cashier_id, storefront_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
-    storefront_code, storefront_active, open_shift_id = row
     if not storefront_active and not terminal:
         raise StorefrontInactive()
     if shift_id is not None:
@@ -409,8 +426,10 @@ def sale_record(
     )
 
     # Payments.
-    codes = {p.method for p in payments}
-    methods = {m.code: m for m in PaymentMethod.objects.filter(code__in=codes)} if codes else {}
+    methods = {
+        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
+        for mid, code, kind, active, name in (method_rows or [])
+    }
     unknown_methods = sorted(c for c in codes if c not in methods or (not methods[c].is_active and not terminal))
     if unknown_methods:
         raise PaymentMethodUnknown(details={"methods": unknown_methods})
@@ -467,48 +486,20 @@ def sale_record(
         net=totals.net_total,
         tax=totals.tax_total,
     )
-    try:
-        SaleLine.objects.bulk_create(sale_lines)
-        if plan.rows:
-            Payment.objects.bulk_create(plan.rows)
-        SaleEvent.objects.bulk_create([event])
-        levels = movements_apply(
-            movements=[
-                MovementInput(
-                    product_id=line.product_id,
-                    storefront_id=storefront_id,
-                    kind="sale",
-                    quantity=-line.quantity,
-                    occurred_at=occurred_at,
-                    sale_id=sale_id,
-                    actor_id=cashier_id,
-                )
-                for line, f in zip(lines, facts, strict=True)
-                if f.track_stock
-            ],
-            now=now,
-            refuse_below_zero=not terminal and not settings.allow_negative_stock,
+    stock = [
+        MovementInput(
+            product_id=line.product_id,
+            storefront_id=storefront_id,
+            kind="sale",
+            quantity=-line.quantity,
+            occurred_at=occurred_at,
+            sale_id=sale_id,
+            actor_id=cashier_id,
         )
-    except IntegrityError as exc:
-        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
-    except InsufficientStock:
-        raise
-    if terminal:
-        conflicts.extend(
-            ConflictDescriptor(
-                "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
-            )
-            for (pid, sid), level in sorted(levels.items())
-            if level < ZERO
-        )
-        day = business_date(occurred_at)
-    else:
-        day = business_date(now)
-        with connection.cursor() as cursor:
-            cursor.execute(_RECEIPT_SQL, [storefront_id, day])
-            (number,) = cursor.fetchone()  # type: ignore[misc]
-        receipt_number = f"{storefront_code}-{day:%y%m%d}-{number:04d}"
-
+        for line, f in zip(lines, facts, strict=True)
+        if f.track_stock
+    ]
+    day = business_date(occurred_at)
     sale = Sale(
         id=sale_id,
         storefront_id=storefront_id,
@@ -516,7 +507,7 @@ def sale_record(
         shift_id=shift_id,
         origin=origin.kind,
         terminal_id=origin.terminal_id,
-        receipt_number=receipt_number,
+        receipt_number=origin.receipt_number or "",
         business_date=day,
         occurred_at=occurred_at,
         received_at=now,
@@ -531,11 +522,40 @@ def sale_record(
         change_total=plan.change,
         tax_breakdown=[t.as_json() for t in totals.taxes],
         client_totals=client_totals.as_json() if client_totals is not None else None,
-        conflicts=[c.as_json() for c in conflicts],
+        conflicts=[],
         note=note.strip()[:500],
     )
+    # One statement inserts the lines, payments, the created event, the stock movements and (online)
+    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
+    # counter is locked first, then the levels (in product order): the same order everywhere.
+    ctes = [
+        (f"i{index}", *insert_sql(rows))
+        for index, rows in enumerate([sale_lines, plan.rows, [event], movement_rows(stock, now=now)])
+        if rows
+    ]
     try:
-        Sale.objects.bulk_create([sale])
+        if terminal:
+            levels = levels_apply(movements=stock, now=now)
+            conflicts.extend(
+                ConflictDescriptor(
+                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
+                )
+                for (pid, sid), level in sorted(levels.items())
+                if level < ZERO
+            )
+            sale.conflicts = [c.as_json() for c in conflicts]
+            statement = with_ctes(ctes, insert_sql([sale]))
+            with connection.cursor() as cursor:
+                cursor.execute(*statement)
+        else:
+            insert = insert_select_sql(
+                sale, source="c", expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])}
+            )
+            statement = with_ctes([("c", _COUNTER_SQL, [storefront_id, day]), *ctes], (f"{insert[0]} RETURNING receipt_number", insert[1]))
+            with connection.cursor() as cursor:
+                cursor.execute(*statement)
+                (sale.receipt_number,) = cursor.fetchone()  # type: ignore[misc]
+            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
     except IntegrityError as exc:
         raise SaleExists(details={"sale_id": str(sale_id)}) from exc
     return RecordedSale(sale=sale, lines=sale_lines, payments=plan.rows, conflicts=conflicts)
