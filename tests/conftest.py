@@ -107,6 +107,29 @@ class Member:
     client: APIClient
 
 
+def member_make(
+    tenant: Tenant,
+    role: str,
+    *,
+    storefront_id: object = None,
+    email: str | None = None,
+    expires_at: object = None,
+    is_active: bool = True,
+) -> Member:
+    """A user with a role at a tenant, a bearer token and an API client at the tenant's host."""
+    email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
+    user, _ = user_get_or_create(email=email)
+    membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
+    Membership.objects.filter(pk=membership.pk).update(
+        storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
+    )
+    membership.refresh_from_db()
+    issued = token_issue(user=user, tenant_id=tenant.pk)
+    client = api_client(tenant.slug)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    return Member(user=user, membership=membership, token=issued.raw, client=client)
+
+
 @pytest.fixture
 def make_member(db: None) -> Callable[..., Member]:
     """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
@@ -114,29 +137,7 @@ def make_member(db: None) -> Callable[..., Member]:
     ``make_member(tenant_a, "cashier", storefront_id=...)``. Roles that must use MFA are enrolled
     here, so that the member can use the API the way a real one would after signing in.
     """
-
-    def make(
-        tenant: Tenant,
-        role: str,
-        *,
-        storefront_id: object = None,
-        email: str | None = None,
-        expires_at: object = None,
-        is_active: bool = True,
-    ) -> Member:
-        email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
-        user, _ = user_get_or_create(email=email)
-        membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
-        Membership.objects.filter(pk=membership.pk).update(
-            storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
-        )
-        membership.refresh_from_db()
-        issued = token_issue(user=user, tenant_id=tenant.pk)
-        client = api_client(tenant.slug)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return Member(user=user, membership=membership, token=issued.raw, client=client)
-
-    return make
+    return member_make
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
 from tenant_apps.storefronts.models import Storefront
 
 MAX_LINES = 500
+_QTY = Decimal("0.001")
 LevelKey = tuple[uuid.UUID, uuid.UUID]
 
 
@@ -145,9 +146,9 @@ def levels_apply(
             Shortage(
                 product_id=key[0],
                 storefront_id=key[1],
-                available=max(level - deltas[key], ZERO),
-                requested=-deltas[key],
-                level=level - deltas[key],
+                available=max(level - deltas[key], ZERO).quantize(_QTY),
+                requested=(-deltas[key]).quantize(_QTY),
+                level=(level - deltas[key]).quantize(_QTY),
             )
             for key, level in sorted(levels.items())
             if deltas[key] < ZERO and level < ZERO

@@ -315,9 +315,7 @@ def _compare_totals(client: ClientTotals, totals: SaleTotals) -> dict[str, dict[
     }
 
 
-# No savepoint when nested (the idempotency transaction of the API wraps it): a failure raises out
-# of the caller's transaction anyway, and the hot path saves two round trips.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def sale_record(
     *,
     storefront_id: uuid.UUID,
