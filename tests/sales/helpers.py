@@ -48,3 +48,10 @@ def counts() -> dict[str, int]:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def use(shop: Any) -> None:
+    """Make the shop's tenant schema the active one (after another shop's fixture switched)."""
+    from pos_platform.db import connection
+
+    connection.set_tenant(shop.tenant)
