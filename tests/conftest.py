@@ -9,11 +9,12 @@ tenants from ``committed_tenant``, which are deleted afterwards.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import pytest_django.fixtures as pytest_django_fixtures
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -27,6 +28,19 @@ from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import TenantCreated, tenant_create, tenant_delete
 
 SESSION_TENANTS = ("alpha", "beta")
+
+
+def _databases_for_test(test: pytest.Item) -> tuple[Iterable[str], bool]:
+    """pytest-django sets up the test database only for tests that use ``db``-like fixtures or
+    marks; a run of ``live_db`` tests alone would otherwise reach the development database."""
+    aliases, serialized = _pytest_django_databases_for_test(test)
+    if not aliases and "live_db" in getattr(test, "fixturenames", ()):
+        return ("default",), False
+    return aliases, serialized
+
+
+_pytest_django_databases_for_test = pytest_django_fixtures._get_databases_for_test
+pytest_django_fixtures._get_databases_for_test = _databases_for_test
 
 
 def host_of(slug: str) -> str:
