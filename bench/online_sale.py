@@ -45,7 +45,11 @@ def free_port() -> int:
 
 
 async def _client(
-    port: int, make_request: callable, deadline: float, latencies: list[float], statuses: dict[int, int]  # type: ignore[valid-type]
+    port: int,
+    make_request: callable,
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],  # type: ignore[valid-type]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -70,14 +74,18 @@ async def _client(
         writer.close()
 
 
-def drive(port: int, clients: int, seconds: float, make_request: callable) -> tuple[list[float], dict[int, int], float]:  # type: ignore[valid-type]
+def drive(
+    port: int, clients: int, seconds: float, make_request: callable
+) -> tuple[list[float], dict[int, int], float]:  # type: ignore[valid-type]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
 
     async def main() -> float:
         deadline = time.perf_counter() + seconds
         started = time.perf_counter()
-        await asyncio.gather(*(_client(port, make_request, deadline, latencies, statuses) for _ in range(clients)))
+        await asyncio.gather(
+            *(_client(port, make_request, deadline, latencies, statuses) for _ in range(clients))
+        )
         return time.perf_counter() - started
 
     elapsed = asyncio.run(main())
@@ -109,7 +117,9 @@ def main() -> None:
         from tenant_apps.storefronts.services import storefront_create
 
         provisioning.snapshot_current()
-        tenant = tenant_create(slug="bench", name="Bench", owner_email="owner@bench.test", actor="bench").tenant
+        tenant = tenant_create(
+            slug="bench", name="Bench", owner_email="owner@bench.test", actor="bench"
+        ).tenant
         cashier, _ = user_get_or_create(email="cashier@bench.test")
         membership_grant(user=cashier, tenant_id=tenant.pk, role="cashier")
         token = token_issue(user=cashier, tenant_id=tenant.pk).raw
@@ -119,7 +129,9 @@ def main() -> None:
         product = product_create(sku="HOT", name="Hot product", price=Decimal("12.50"), actor=actor)
         initial = Decimal(1_000_000)
         for _ in range(10):
-            stock_receive(storefront_id=storefront.pk, lines=[StockLine(product.pk, initial / 10)], actor=actor)
+            stock_receive(
+                storefront_id=storefront.pk, lines=[StockLine(product.pk, initial / 10)], actor=actor
+            )
         connection.set_schema_to_public()
         connection.close()
 
@@ -133,9 +145,15 @@ def main() -> None:
             "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
         }
         command = [
-            sys.executable, "-m", "gunicorn", "pos_platform.wsgi:application",
-            "--config", str(BASE_DIR / "deploy" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pos_platform.wsgi:application",
+            "--config",
+            str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
         if args.workers:
             command += ["--workers", str(args.workers)]
         if args.threads:
@@ -167,7 +185,9 @@ def main() -> None:
                 return trivial
 
             def make_sale() -> bytes:
-                return sale_head + b"Idempotency-Key: " + uuid.uuid4().hex.encode() + b"\r\n\r\n" + body_template
+                return (
+                    sale_head + b"Idempotency-Key: " + uuid.uuid4().hex.encode() + b"\r\n\r\n" + body_template
+                )
 
             log(f"server on :{port}; warming up {args.warmup:.0f} s")
             _, warm_statuses, _ = drive(port, args.clients, args.warmup / 2, make_trivial)
@@ -176,7 +196,10 @@ def main() -> None:
 
             t_lat, t_status, t_elapsed = drive(port, args.clients, args.seconds, make_trivial)
             trivial_per_s = t_status.get(200, 0) / t_elapsed
-            log(f"trivial: {trivial_per_s:.0f}/s, p50 {p50(t_lat):.1f} ms, p99 {p99(t_lat):.1f} ms, {t_status}")
+            log(
+                f"trivial: {trivial_per_s:.0f}/s, p50 {p50(t_lat):.1f} ms, "
+                f"p99 {p99(t_lat):.1f} ms, {t_status}"
+            )
             s_lat, s_status, s_elapsed = drive(port, args.clients, args.seconds, make_sale)
             sales_per_s = s_status.get(201, 0) / s_elapsed
             log(f"sales:   {sales_per_s:.0f}/s, p50 {p50(s_lat):.1f} ms, p99 {p99(s_lat):.1f} ms, {s_status}")
@@ -192,8 +215,10 @@ def main() -> None:
         lost = int(abs((initial - created) - level)) + abs(rows - created)
         checks = tenant_reconcile(tenant=tenant)
         reconciled = all(c.ok for c in checks)
-        log(f"{created} sales answered 201, {rows} rows; level {level} (expected {initial - created}); "
-            f"reconciliation {'passes' if reconciled else 'FAILS'}")  # fmt: skip
+        log(
+            f"{created} sales answered 201, {rows} rows; level {level} (expected {initial - created}); "
+            f"reconciliation {'passes' if reconciled else 'FAILS'}"
+        )
         result = {
             "bench": "online_sale",
             "clients": args.clients,

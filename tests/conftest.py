@@ -240,9 +240,15 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
         ("VAT", "Value Added Tax", "15", True, 4),
     ):
         tax_rate_add(
-            category_id=standard.pk, code=code, name=name, rate=Decimal(rate), compound=compound,
-            position=position, effective_from=since, actor=actor,
-        )  # fmt: skip
+            category_id=standard.pk,
+            code=code,
+            name=name,
+            rate=Decimal(rate),
+            compound=compound,
+            position=position,
+            effective_from=since,
+            actor=actor,
+        )
     products = {}
     for key, price, category, track in (
         ("water", "1.50", exempt, True),
@@ -251,9 +257,14 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
         ("airtime", "5.00", standard, False),
     ):
         products[key] = product_create(
-            sku=key.upper(), name=key.title(), price=Decimal(price), tax_category_id=category.pk,
-            track_stock=track, reorder_level=Decimal(5), actor=actor,
-        )  # fmt: skip
+            sku=key.upper(),
+            name=key.title(),
+            price=Decimal(price),
+            tax_category_id=category.pk,
+            track_stock=track,
+            reorder_level=Decimal(5),
+            actor=actor,
+        )
         # In force long enough for sales dated in the past.
         ProductPrice.objects.filter(product=products[key]).update(effective_from=since)
     stock_receive(
@@ -264,9 +275,15 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
     )
     cashier = make_member(tenant, "cashier", storefront_id=storefront.pk)
     return Shop(
-        tenant=tenant, storefront=storefront, other_storefront=other, standard=standard, exempt=exempt,
-        products=products, owner=owner, cashier=cashier,
-    )  # fmt: skip
+        tenant=tenant,
+        storefront=storefront,
+        other_storefront=other,
+        standard=standard,
+        exempt=exempt,
+        products=products,
+        owner=owner,
+        cashier=cashier,
+    )
 
 
 @pytest.fixture

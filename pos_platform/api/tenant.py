@@ -41,6 +41,13 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+def user_id(request: Request) -> uuid.UUID:
+    """The authenticated user's id (views run after IsAuthenticated)."""
+    pk = request.user.pk
+    assert isinstance(pk, uuid.UUID)
+    return pk
+
+
 def actor_of(request: Request) -> Actor:
     return Actor.of_user(request.user, ip=request.META.get("REMOTE_ADDR"))
 
@@ -68,12 +75,16 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
         return handler()
     key = key.strip()
     if not key or len(key) > 255:
-        raise ValidationFailed("The Idempotency-Key header is 1 to 255 characters.", code="idempotency_key_invalid")
+        raise ValidationFailed(
+            "The Idempotency-Key header is 1 to 255 characters.", code="idempotency_key_invalid"
+        )
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     digest = hashlib.sha256(body.encode()).hexdigest()
     scope = f"{request.method} {request.path}"
     with transaction.atomic():
-        claim_id, stored = idempotency_claim(actor_id=request.user.pk, key=key, scope=scope, request_hash=digest)
+        claim_id, stored = idempotency_claim(
+            actor_id=user_id(request), key=key, scope=scope, request_hash=digest
+        )
         if stored is not None:
             if stored.request_hash != digest or stored.scope != scope:
                 raise Unprocessable(
@@ -92,7 +103,9 @@ class Paginator(LimitOffsetPagination):
     max_limit = 500
 
 
-def paginate(request: Request, view: Any, queryset: QuerySet[Any] | list[Any], output: type[serializers.Serializer]) -> Response:  # type: ignore[type-arg]
+def paginate(
+    request: Request, view: Any, queryset: QuerySet[Any] | list[Any], output: type[serializers.Serializer]
+) -> Response:
     paginator = Paginator()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True).data)
@@ -146,9 +159,27 @@ class TenantApiView(APIView):
         return [IsAuthenticated(), allows()]
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "shared_apps.accounts.tokens.BearerTokenAuthentication"
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "An API token: `Authorization: Bearer pos_…`"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token: `Authorization: Bearer pos_…`",
+        }
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    """An amount: up to 14 digits with 2 decimals, rendered as a string."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 2)
+    return serializers.DecimalField(**kwargs)
+
+
+def quantity_field(**kwargs: Any) -> serializers.DecimalField:
+    """A quantity: up to 14 digits with 3 decimals, rendered as a string."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 3)
+    return serializers.DecimalField(**kwargs)

@@ -22,7 +22,7 @@ def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     model = type(objs[0])
     fields = [f for f in model._meta.concrete_fields if not f.generated]
     query = InsertQuery(model)
-    query.insert_values(fields, objs, raw=False)
+    query.insert_values(fields, list(objs), raw=False)
     compiler = query.get_compiler(connection=connection)
     (sql, params), *rest = compiler.as_sql()
     if rest:
@@ -41,7 +41,9 @@ def insert_many(*groups: Sequence[Model]) -> None:
         cursor.execute(sql, params)
 
 
-def insert_select_sql(obj: Model, *, source: str, expressions: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+def insert_select_sql(
+    obj: Model, *, source: str, expressions: dict[str, tuple[str, list[Any]]]
+) -> tuple[str, list[Any]]:
     """``INSERT INTO t (...) SELECT ... FROM <source>``: the row of ``obj`` with some columns
     computed in SQL from ``source`` (a CTE), e.g. a receipt number from a counter."""
     sql, params = insert_sql([obj])
@@ -57,10 +59,13 @@ def insert_select_sql(obj: Model, *, source: str, expressions: dict[str, tuple[s
         else:
             select.append("%s")
             out.append(value)
-    return f"{head} SELECT {', '.join(select)} FROM {source}", out
+    # Identifiers come from the model and the caller's code, never from input.
+    return f"{head} SELECT {', '.join(select)} FROM {source}", out  # noqa: S608
 
 
-def with_ctes(ctes: Sequence[tuple[str, str, list[Any]]], final: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+def with_ctes(
+    ctes: Sequence[tuple[str, str, list[Any]]], final: tuple[str, list[Any]]
+) -> tuple[str, list[Any]]:
     """One statement: ``WITH name AS (sql), ... final``."""
     if not ctes:
         return final

@@ -9,13 +9,13 @@ from django.db import models
 from django.db.models import Q
 
 
-def MoneyField(**kwargs: Any) -> models.DecimalField:  # noqa: N802 - reads as a field class
+def MoneyField(**kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("max_digits", 14)
     kwargs.setdefault("decimal_places", 2)
     return models.DecimalField(**kwargs)
 
 
-def QuantityField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
+def QuantityField(**kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("max_digits", 14)
     kwargs.setdefault("decimal_places", 3)
     return models.DecimalField(**kwargs)

@@ -8,14 +8,19 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pos_platform.api.tenant import TenantApiView, actor_of, paginate, query_uuid, uuid_param
+from pos_platform.api.tenant import (
+    TenantApiView,
+    actor_of,
+    money_field,
+    paginate,
+    quantity_field,
+    query_uuid,
+    uuid_param,
+)
 from tenant_apps.catalog.errors import ProductNotFound
 from tenant_apps.catalog.models import Product
 from tenant_apps.catalog.selectors import price_history, product_get, product_list
 from tenant_apps.catalog.services import price_set, product_create, product_update
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QTY = {"max_digits": 14, "decimal_places": 3}
 
 
 class ProductOutput(serializers.Serializer):
@@ -25,11 +30,11 @@ class ProductOutput(serializers.Serializer):
     name = serializers.CharField()
     category = serializers.CharField()
     unit = serializers.CharField()
-    price = serializers.DecimalField(**MONEY, allow_null=True, help_text="Base price in force now.")
+    price = money_field(allow_null=True, help_text="Base price in force now.")
     tax_category_id = serializers.UUIDField(allow_null=True)
     track_stock = serializers.BooleanField()
     is_active = serializers.BooleanField()
-    reorder_level = serializers.DecimalField(**QTY)
+    reorder_level = quantity_field()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -37,13 +42,13 @@ class ProductOutput(serializers.Serializer):
 class ProductCreateInput(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
-    price = serializers.DecimalField(**MONEY, min_value=0)
+    price = money_field(min_value=0)
     tax_category_id = serializers.UUIDField(required=False, allow_null=True)
     barcode = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     unit = serializers.CharField(max_length=16, required=False, default="pcs")
     track_stock = serializers.BooleanField(default=True)
-    reorder_level = serializers.DecimalField(**QTY, min_value=0, max_value=100000, required=False)
+    reorder_level = quantity_field(min_value=0, max_value=100000, required=False)
 
 
 class ProductUpdateInput(serializers.Serializer):
@@ -54,21 +59,23 @@ class ProductUpdateInput(serializers.Serializer):
     tax_category_id = serializers.UUIDField(required=False, allow_null=True)
     track_stock = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
-    reorder_level = serializers.DecimalField(**QTY, min_value=0, max_value=100000, required=False)
+    reorder_level = quantity_field(min_value=0, max_value=100000, required=False)
 
 
 class PriceOutput(serializers.Serializer):
     id = serializers.UUIDField()
     product_id = serializers.UUIDField()
     storefront_id = serializers.UUIDField(allow_null=True)
-    price = serializers.DecimalField(**MONEY, allow_null=True)
+    price = money_field(allow_null=True)
     effective_from = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
 
 
 class PriceInput(serializers.Serializer):
-    price = serializers.DecimalField(**MONEY, min_value=0, allow_null=True)
-    storefront_id = serializers.UUIDField(required=False, allow_null=True, help_text="Override at one storefront.")
+    price = money_field(min_value=0, allow_null=True)
+    storefront_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Override at one storefront."
+    )
     effective_from = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
@@ -107,8 +114,14 @@ class ProductsApi(TenantApiView):
         examples=[
             OpenApiExample(
                 "Rice",
-                value={"sku": "RICE-5KG", "name": "Rice 5 kg", "price": "85.00", "barcode": "6001234567890",
-                       "tax_category_id": "7b1d3f4e-0000-4000-8000-000000000001", "reorder_level": "10"},  # fmt: skip
+                value={
+                    "sku": "RICE-5KG",
+                    "name": "Rice 5 kg",
+                    "price": "85.00",
+                    "barcode": "6001234567890",
+                    "tax_category_id": "7b1d3f4e-0000-4000-8000-000000000001",
+                    "reorder_level": "10",
+                },
                 request_only=True,
             )
         ],
@@ -166,8 +179,11 @@ class ProductPricesApi(TenantApiView):
             OpenApiExample("New base price", value={"price": "90.00"}, request_only=True),
             OpenApiExample(
                 "Storefront price from Monday",
-                value={"price": "92.00", "storefront_id": "5f0c6b1e-0000-4000-8000-000000000002",
-                       "effective_from": "2025-03-03T06:00:00Z"},  # fmt: skip
+                value={
+                    "price": "92.00",
+                    "storefront_id": "5f0c6b1e-0000-4000-8000-000000000002",
+                    "effective_from": "2025-03-03T06:00:00Z",
+                },
                 request_only=True,
             ),
         ],

@@ -37,7 +37,9 @@ class Product(models.Model):
         db_table = "catalog_product"
         ordering = ["name", "sku"]
         constraints = [
-            models.UniqueConstraint(fields=["barcode"], condition=~Q(barcode=""), name="product_barcode_unique"),
+            models.UniqueConstraint(
+                fields=["barcode"], condition=~Q(barcode=""), name="product_barcode_unique"
+            ),
             models.CheckConstraint(condition=Q(reorder_level__gte=0), name="product_reorder_level_positive"),
         ]
 
@@ -62,7 +64,9 @@ class ProductPrice(models.Model):
         db_table = "catalog_price"
         ordering = ["product_id", "storefront_id", "-effective_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0) | Q(price__isnull=True), name="price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0) | Q(price__isnull=True), name="price_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(storefront__isnull=False) | Q(price__isnull=False), name="base_price_required"
             ),

@@ -9,7 +9,11 @@ from tenant_apps.catalog.models import Product, ProductPrice
 
 
 def product_list(
-    *, search: str = "", active: bool | None = None, category: str = "", tax_category_id: uuid.UUID | None = None
+    *,
+    search: str = "",
+    active: bool | None = None,
+    category: str = "",
+    tax_category_id: uuid.UUID | None = None,
 ) -> QuerySet[Product]:
     """Products with ``price``: the base price in force now."""
     current = ProductPrice.objects.filter(

@@ -53,7 +53,12 @@ def _check_text(value: str, *, field: str, max_length: int, required: bool = Tru
 
 
 def _check_reorder(level: Decimal) -> None:
-    if not isinstance(level, Decimal) or level < 0 or level > QUANTITY_MAX or not has_places(level, QUANTITY_PLACES):
+    if (
+        not isinstance(level, Decimal)
+        or level < 0
+        or level > QUANTITY_MAX
+        or not has_places(level, QUANTITY_PLACES)
+    ):
         raise ValidationFailed(
             "The reorder level is 0 or more with at most 3 decimals.",
             code="product_invalid",
@@ -66,7 +71,9 @@ def _tax_category(category_id: uuid.UUID | None) -> None:
         raise TaxCategoryNotFound(details={"tax_category_id": str(category_id)})
 
 
-def _audit(actor: Actor, action: str, object_id: object, details: dict[str, Any], storefront_id: Any = None) -> None:
+def _audit(
+    actor: Actor, action: str, object_id: object, details: dict[str, Any], storefront_id: Any = None
+) -> None:
     audit_record(
         action=action,
         actor_id=actor.user_id,
@@ -121,12 +128,19 @@ def product_create(
         reorder_level=reorder_level,
     )
     _save(product, force_insert=True)
-    ProductPrice.objects.create(product=product, price=price, effective_from=product.created_at, actor_id=actor.user_id)
+    ProductPrice.objects.create(
+        product=product, price=price, effective_from=product.created_at, actor_id=actor.user_id
+    )
     _audit(
         actor,
         "product.create",
         product.pk,
-        {"sku": product.sku, "name": product.name, "price": str(price), "tax_category_id": str(tax_category_id)},
+        {
+            "sku": product.sku,
+            "name": product.name,
+            "price": str(price),
+            "tax_category_id": str(tax_category_id),
+        },
     )
     return product
 
@@ -168,7 +182,11 @@ def product_update(
     if reorder_level is not None:
         _check_reorder(reorder_level)
         values["reorder_level"] = reorder_level
-    changes = {k: {"from": str(getattr(product, k)), "to": str(v)} for k, v in values.items() if getattr(product, k) != v}
+    changes = {
+        k: {"from": str(getattr(product, k)), "to": str(v)}
+        for k, v in values.items()
+        if getattr(product, k) != v
+    }
     if changes:
         for k in changes:
             setattr(product, k, values[k])

@@ -19,3 +19,6 @@ class IdempotentRequest(models.Model):
         db_table = "idempotency_request"
         constraints = [models.UniqueConstraint(fields=["actor_id", "key"], name="idempotency_key_unique")]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

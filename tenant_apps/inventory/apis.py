@@ -15,6 +15,7 @@ from pos_platform.api.tenant import (
     date_param,
     idempotent,
     paginate,
+    quantity_field,
     query_date,
     query_uuid,
     require_storefront,
@@ -27,7 +28,6 @@ from tenant_apps.inventory.selectors import stock_levels, stock_movements
 from tenant_apps.inventory.services import StockLine, stock_adjust, stock_count, stock_receive, stock_transfer
 from tenant_apps.shop.services import day_bounds
 
-QTY = {"max_digits": 14, "decimal_places": 3}
 SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
 P_ID = "0d6b7c8a-0000-4000-8000-000000000003"
 
@@ -38,8 +38,8 @@ class LevelOutput(serializers.Serializer):
     name = serializers.CharField(source="product.name")
     storefront_id = serializers.UUIDField()
     storefront_code = serializers.CharField(source="storefront.code")
-    quantity = serializers.DecimalField(**QTY)
-    reorder_level = serializers.DecimalField(**QTY, source="product.reorder_level")
+    quantity = quantity_field()
+    reorder_level = quantity_field(source="product.reorder_level")
     updated_at = serializers.DateTimeField()
 
 
@@ -49,7 +49,7 @@ class MovementOutput(serializers.Serializer):
     sku = serializers.CharField(source="product.sku")
     storefront_id = serializers.UUIDField()
     kind = serializers.CharField()
-    quantity = serializers.DecimalField(**QTY)
+    quantity = quantity_field()
     reason = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
@@ -63,14 +63,14 @@ class OperationMovementOutput(serializers.Serializer):
     product_id = serializers.UUIDField()
     storefront_id = serializers.UUIDField()
     kind = serializers.CharField()
-    quantity = serializers.DecimalField(**QTY)
+    quantity = quantity_field()
 
 
 class CountLineOutput(serializers.Serializer):
     product_id = serializers.UUIDField()
-    expected = serializers.DecimalField(**QTY)
-    counted = serializers.DecimalField(**QTY)
-    difference = serializers.DecimalField(**QTY)
+    expected = quantity_field()
+    counted = quantity_field()
+    difference = quantity_field()
 
 
 class OperationOutput(serializers.Serializer):
@@ -88,12 +88,12 @@ class OperationOutput(serializers.Serializer):
 
 class LineInput(serializers.Serializer):
     product_id = serializers.UUIDField()
-    quantity = serializers.DecimalField(**QTY, min_value=0, max_value=100000)
+    quantity = quantity_field(min_value=0, max_value=100000)
 
 
 class SignedLineInput(serializers.Serializer):
     product_id = serializers.UUIDField()
-    quantity = serializers.DecimalField(**QTY, min_value=-100000, max_value=100000, help_text="Signed.")
+    quantity = quantity_field(min_value=-100000, max_value=100000, help_text="Signed.")
 
 
 class _OperationInput(serializers.Serializer):
@@ -103,24 +103,24 @@ class _OperationInput(serializers.Serializer):
 
 class ReceiveInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)
+    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
 
 
 class AdjustInput(_OperationInput):
     storefront_id = serializers.UUIDField()
     reason = serializers.ChoiceField(choices=list(ADJUST_REASONS))
-    lines = SignedLineInput(many=True, allow_empty=False, max_length=500)
+    lines = SignedLineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
 
 
 class CountInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500, help_text="quantity = counted.")
+    lines = LineInput(many=True, allow_empty=False, max_length=500, help_text="quantity = counted.")  # type: ignore[call-arg]
 
 
 class TransferInput(_OperationInput):
     from_storefront_id = serializers.UUIDField()
     to_storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)
+    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
 
 
 def _lines(data: dict[str, Any]) -> list[StockLine]:
@@ -129,7 +129,7 @@ def _lines(data: dict[str, Any]) -> list[StockLine]:
 
 def _output(operation: StockOperation) -> dict[str, Any]:
     fresh = StockOperation.objects.prefetch_related("movements", "count_lines").get(pk=operation.pk)
-    return OperationOutput(fresh).data  # type: ignore[return-value]
+    return OperationOutput(fresh).data
 
 
 class StockLevelsApi(TenantApiView):
@@ -203,8 +203,16 @@ class StockReceiptsApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["stock"],
         summary="Receive goods at a storefront",
-        examples=[_example("Delivery", {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "24"}],
-                                        "note": "Supplier invoice 1182"})],  # fmt: skip
+        examples=[
+            _example(
+                "Delivery",
+                {
+                    "storefront_id": SF_ID,
+                    "lines": [{"product_id": P_ID, "quantity": "24"}],
+                    "note": "Supplier invoice 1182",
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = ReceiveInput(data=request.data)
@@ -214,9 +222,12 @@ class StockReceiptsApi(TenantApiView):
 
         def run() -> Response:
             op = stock_receive(
-                storefront_id=v["storefront_id"], lines=_lines(v), actor=actor_of(request), note=v["note"],
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
                 operation_id=v.get("id"),
-            )  # fmt: skip
+            )
             return Response(_output(op), status=201)
 
         return idempotent(request, run)
@@ -231,8 +242,16 @@ class StockAdjustmentsApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["stock"],
         summary="Adjust stock with a reason (signed quantities)",
-        examples=[_example("Breakage", {"storefront_id": SF_ID, "reason": "damaged",
-                                         "lines": [{"product_id": P_ID, "quantity": "-2"}]})],  # fmt: skip
+        examples=[
+            _example(
+                "Breakage",
+                {
+                    "storefront_id": SF_ID,
+                    "reason": "damaged",
+                    "lines": [{"product_id": P_ID, "quantity": "-2"}],
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = AdjustInput(data=request.data)
@@ -242,9 +261,13 @@ class StockAdjustmentsApi(TenantApiView):
 
         def run() -> Response:
             op = stock_adjust(
-                storefront_id=v["storefront_id"], lines=_lines(v), reason=v["reason"], actor=actor_of(request),
-                note=v["note"], operation_id=v.get("id"),
-            )  # fmt: skip
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                reason=v["reason"],
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
             return Response(_output(op), status=201)
 
         return idempotent(request, run)
@@ -259,7 +282,11 @@ class StockCountsApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["stock"],
         summary="Record a stock count; differences are booked and kept as a discrepancy record",
-        examples=[_example("Shelf count", {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "17"}]})],
+        examples=[
+            _example(
+                "Shelf count", {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "17"}]}
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = CountInput(data=request.data)
@@ -269,9 +296,12 @@ class StockCountsApi(TenantApiView):
 
         def run() -> Response:
             op = stock_count(
-                storefront_id=v["storefront_id"], lines=_lines(v), actor=actor_of(request), note=v["note"],
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
                 operation_id=v.get("id"),
-            )  # fmt: skip
+            )
             return Response(_output(op), status=201)
 
         return idempotent(request, run)
@@ -286,9 +316,16 @@ class StockTransfersApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["stock"],
         summary="Transfer goods between two storefronts",
-        examples=[_example("To Kumasi", {"from_storefront_id": SF_ID,
-                                          "to_storefront_id": "5f0c6b1e-0000-4000-8000-000000000009",
-                                          "lines": [{"product_id": P_ID, "quantity": "6"}]})],  # fmt: skip
+        examples=[
+            _example(
+                "To Kumasi",
+                {
+                    "from_storefront_id": SF_ID,
+                    "to_storefront_id": "5f0c6b1e-0000-4000-8000-000000000009",
+                    "lines": [{"product_id": P_ID, "quantity": "6"}],
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = TransferInput(data=request.data)
@@ -298,9 +335,13 @@ class StockTransfersApi(TenantApiView):
 
         def run() -> Response:
             op = stock_transfer(
-                from_storefront_id=v["from_storefront_id"], to_storefront_id=v["to_storefront_id"],
-                lines=_lines(v), actor=actor_of(request), note=v["note"], operation_id=v.get("id"),
-            )  # fmt: skip
+                from_storefront_id=v["from_storefront_id"],
+                to_storefront_id=v["to_storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
             return Response(_output(op), status=201)
 
         return idempotent(request, run)

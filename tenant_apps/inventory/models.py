@@ -46,13 +46,18 @@ class StockOperation(models.Model):
         ordering = ["-occurred_at"]
         constraints = [
             models.CheckConstraint(
-                condition=one_of("kind", ["receive", "adjust", "count", "transfer"]), name="stock_operation_kind"
+                condition=one_of("kind", ["receive", "adjust", "count", "transfer"]),
+                name="stock_operation_kind",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="transfer") | (Q(to_storefront__isnull=False) & ~Q(to_storefront=models.F("storefront"))),
+                condition=~Q(kind="transfer")
+                | (Q(to_storefront__isnull=False) & ~Q(to_storefront=models.F("storefront"))),
                 name="stock_transfer_target",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
 class StockMovement(models.Model):
@@ -65,8 +70,12 @@ class StockMovement(models.Model):
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField()
     sale = models.ForeignKey("sales.Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    sale_event = models.ForeignKey("sales.SaleEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    operation = models.ForeignKey(StockOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="movements")
+    sale_event = models.ForeignKey(
+        "sales.SaleEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    operation = models.ForeignKey(
+        StockOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
     reason = models.CharField(max_length=16, blank=True, default="")
     actor_id = models.UUIDField(null=True, blank=True)
 
@@ -74,10 +83,13 @@ class StockMovement(models.Model):
         db_table = "inventory_movement"
         ordering = ["-occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=one_of("kind", list(MOVEMENT_KINDS)), name="stock_movement_kind"),
+            models.CheckConstraint(
+                condition=one_of("kind", list(MOVEMENT_KINDS)), name="stock_movement_kind"
+            ),
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
             models.CheckConstraint(
-                condition=~(one_of("kind", ["sale", "transfer_out"])) | Q(quantity__lt=0), name="stock_movement_out_negative"
+                condition=~(one_of("kind", ["sale", "transfer_out"])) | Q(quantity__lt=0),
+                name="stock_movement_out_negative",
             ),
             models.CheckConstraint(
                 condition=~(one_of("kind", ["refund", "void", "receive", "transfer_in"])) | Q(quantity__gt=0),
@@ -89,6 +101,9 @@ class StockMovement(models.Model):
             models.Index(fields=["occurred_at"], name="movement_occurred"),
             models.Index(fields=["sale"], name="movement_sale"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity} of {self.product_id}"
 
 
 class StockLevel(models.Model):
@@ -102,6 +117,9 @@ class StockLevel(models.Model):
         db_table = "inventory_level"
         ordering = ["product_id", "storefront_id"]
         constraints = [models.UniqueConstraint(fields=["product", "storefront"], name="stock_level_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.storefront_id}: {self.quantity}"
 
 
 class StockCountLine(models.Model):
@@ -120,3 +138,6 @@ class StockCountLine(models.Model):
             models.UniqueConstraint(fields=["operation", "product"], name="count_line_unique"),
             models.CheckConstraint(condition=Q(counted__gte=0), name="count_line_counted_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: counted {self.counted}, expected {self.expected}"

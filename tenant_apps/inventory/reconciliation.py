@@ -20,11 +20,13 @@ WHERE COALESCE(l.quantity, 0) <> COALESCE(m.total, 0)
 def reconcile_stock() -> list[Check]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM inventory_level")
-        (checked,) = cursor.fetchone()  # type: ignore[misc]
+        (checked,) = cursor.fetchone()
         cursor.execute(_SQL)
         rows = cursor.fetchall()
     problems = [
         f"product {pid} at storefront {sid}: level {level} but movements add up to {total}"
         for pid, sid, level, total, _ in rows
     ]
-    return [Check(name="stock levels = sum of movements", ok=not problems, checked=checked, problems=problems)]
+    return [
+        Check(name="stock levels = sum of movements", ok=not problems, checked=checked, problems=problems)
+    ]

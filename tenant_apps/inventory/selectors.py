@@ -11,13 +11,17 @@ from tenant_apps.inventory.models import StockLevel, StockMovement
 def stock_levels(
     *, storefront_id: uuid.UUID | None = None, product_id: uuid.UUID | None = None, low_only: bool = False
 ) -> QuerySet[StockLevel]:
-    qs = StockLevel.objects.select_related("product", "storefront").order_by("storefront__code", "product__name")
+    qs = StockLevel.objects.select_related("product", "storefront").order_by(
+        "storefront__code", "product__name"
+    )
     if storefront_id is not None:
         qs = qs.filter(storefront_id=storefront_id)
     if product_id is not None:
         qs = qs.filter(product_id=product_id)
     if low_only:
-        qs = qs.filter(product__is_active=True, product__track_stock=True, quantity__lte=F("product__reorder_level"))
+        qs = qs.filter(
+            product__is_active=True, product__track_stock=True, quantity__lte=F("product__reorder_level")
+        )
     return qs
 
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -99,7 +100,7 @@ def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[Le
         return {}
     keys = sorted(deltas)
     values = ", ".join(["(%s::uuid, %s::uuid, %s::numeric)"] * len(keys))
-    params: list[object] = [now]
+    params: list[Any] = [now]
     for product_id, storefront_id in keys:
         params += [product_id, storefront_id, deltas[(product_id, storefront_id)]]
     with connection.cursor() as cursor:
@@ -289,13 +290,25 @@ def stock_receive(
     storefront = _storefront(storefront_id)
     _stocked_products(line.product_id for line in lines)
     operation = _operation(
-        operation_id=operation_id, kind="receive", storefront=storefront, note=note,
-        occurred_at=occurred_at, now=now, actor=actor,
-    )  # fmt: skip
+        operation_id=operation_id,
+        kind="receive",
+        storefront=storefront,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
     movements_apply(
         movements=[
-            MovementInput(line.product_id, storefront.pk, "receive", line.quantity, occurred_at,
-                          operation_id=operation.pk, actor_id=actor.user_id)  # fmt: skip
+            MovementInput(
+                line.product_id,
+                storefront.pk,
+                "receive",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
             for line in lines
         ],
         now=now,
@@ -320,20 +333,35 @@ def stock_adjust(
     occurred_at = occurred_at_resolve(occurred_at, now=now)
     if reason not in ADJUST_REASONS:
         raise StockInvalid(
-            f"The reason is one of: {', '.join(ADJUST_REASONS)}.", code="adjust_reason_invalid",
+            f"The reason is one of: {', '.join(ADJUST_REASONS)}.",
+            code="adjust_reason_invalid",
             details={"reason": reason},
-        )  # fmt: skip
+        )
     _check_lines(lines, allow_negative=True, allow_zero=False)
     storefront = _storefront(storefront_id)
     _stocked_products(line.product_id for line in lines)
     operation = _operation(
-        operation_id=operation_id, kind="adjust", storefront=storefront, reason=reason, note=note,
-        occurred_at=occurred_at, now=now, actor=actor,
-    )  # fmt: skip
+        operation_id=operation_id,
+        kind="adjust",
+        storefront=storefront,
+        reason=reason,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
     movements_apply(
         movements=[
-            MovementInput(line.product_id, storefront.pk, "adjust", line.quantity, occurred_at,
-                          operation_id=operation.pk, reason=reason, actor_id=actor.user_id)  # fmt: skip
+            MovementInput(
+                line.product_id,
+                storefront.pk,
+                "adjust",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                reason=reason,
+                actor_id=actor.user_id,
+            )
             for line in lines
         ],
         now=now,
@@ -374,9 +402,14 @@ def stock_count(
         cursor.execute(_LEVEL_AT_SQL, [storefront.pk, [line.product_id for line in lines], occurred_at])
         expected = {pid: qty for pid, qty in cursor.fetchall()}
     operation = _operation(
-        operation_id=operation_id, kind="count", storefront=storefront, note=note,
-        occurred_at=occurred_at, now=now, actor=actor,
-    )  # fmt: skip
+        operation_id=operation_id,
+        kind="count",
+        storefront=storefront,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
     count_lines = [
         StockCountLine(
             operation=operation,
@@ -390,8 +423,15 @@ def stock_count(
     StockCountLine.objects.bulk_create(count_lines)
     movements_apply(
         movements=[
-            MovementInput(c.product_id, storefront.pk, "count", c.difference, occurred_at,
-                          operation_id=operation.pk, actor_id=actor.user_id)  # fmt: skip
+            MovementInput(
+                c.product_id,
+                storefront.pk,
+                "count",
+                c.difference,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
             for c in count_lines
             if c.difference != ZERO
         ],
@@ -401,8 +441,12 @@ def stock_count(
         operation,
         actor,
         [
-            {"product_id": str(c.product_id), "expected": str(c.expected), "counted": str(c.counted),
-             "difference": str(c.difference)}  # fmt: skip
+            {
+                "product_id": str(c.product_id),
+                "expected": str(c.expected),
+                "counted": str(c.counted),
+                "difference": str(c.difference),
+            }
             for c in count_lines
         ],
     )
@@ -430,18 +474,38 @@ def stock_transfer(
         raise StockInvalid("A transfer goes to another storefront.", code="transfer_same_storefront")
     _stocked_products(line.product_id for line in lines)
     operation = _operation(
-        operation_id=operation_id, kind="transfer", storefront=source, to_storefront=target, note=note,
-        occurred_at=occurred_at, now=now, actor=actor,
-    )  # fmt: skip
+        operation_id=operation_id,
+        kind="transfer",
+        storefront=source,
+        to_storefront=target,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
     movements: list[MovementInput] = []
     for line in lines:
         movements.append(
-            MovementInput(line.product_id, source.pk, "transfer_out", -line.quantity, occurred_at,
-                          operation_id=operation.pk, actor_id=actor.user_id)  # fmt: skip
+            MovementInput(
+                line.product_id,
+                source.pk,
+                "transfer_out",
+                -line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
         )
         movements.append(
-            MovementInput(line.product_id, target.pk, "transfer_in", line.quantity, occurred_at,
-                          operation_id=operation.pk, actor_id=actor.user_id)  # fmt: skip
+            MovementInput(
+                line.product_id,
+                target.pk,
+                "transfer_in",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
         )
     movements_apply(
         movements=movements, now=now, refuse_below_zero=not shop_settings_get().allow_negative_stock

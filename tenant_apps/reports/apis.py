@@ -16,7 +16,16 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pos_platform.api.tenant import TenantApiView, date_param, query_date, query_uuid, require_storefront, scope_of, uuid_param
+from pos_platform.api.tenant import (
+    TenantApiView,
+    date_param,
+    money_field,
+    query_date,
+    query_uuid,
+    require_storefront,
+    scope_of,
+    uuid_param,
+)
 from pos_platform.errors import ValidationFailed
 from tenant_apps.inventory.apis import LevelOutput
 from tenant_apps.inventory.selectors import stock_levels
@@ -32,7 +41,6 @@ from tenant_apps.reports.selectors import (
 )
 from tenant_apps.shop.services import business_date
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
 MAX_DAYS = 366
 
 
@@ -49,7 +57,9 @@ def _range(request: Request) -> tuple[dt.date, dt.date]:
     end = query_date(request, "to", today)
     start = query_date(request, "from", end - dt.timedelta(days=29))
     if start > end or (end - start).days >= MAX_DAYS:
-        raise ValidationFailed(f"from must be on or before to, at most {MAX_DAYS} days apart.", code="range_invalid")
+        raise ValidationFailed(
+            f"from must be on or before to, at most {MAX_DAYS} days apart.", code="range_invalid"
+        )
     return start, end
 
 
@@ -58,20 +68,20 @@ class TaxLineOutput(serializers.Serializer):
     name = serializers.CharField()
     rate = serializers.DecimalField(max_digits=7, decimal_places=4)
     compound = serializers.BooleanField()
-    base = serializers.DecimalField(**MONEY)
-    amount = serializers.DecimalField(**MONEY)
+    base = money_field(max_digits=16)
+    amount = money_field(max_digits=16)
 
 
 class PaymentLineOutput(serializers.Serializer):
     method = serializers.CharField()
     kind = serializers.CharField()
     count = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = money_field(max_digits=16)
 
 
 class RefundsOutput(serializers.Serializer):
     count = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = money_field(max_digits=16)
 
 
 class DailyRowOutput(serializers.Serializer):
@@ -79,26 +89,26 @@ class DailyRowOutput(serializers.Serializer):
     storefront_code = serializers.CharField()
     storefront_name = serializers.CharField()
     sales_count = serializers.IntegerField()
-    gross = serializers.DecimalField(**MONEY)
-    discounts = serializers.DecimalField(**MONEY)
-    net = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
+    gross = money_field(max_digits=16)
+    discounts = money_field(max_digits=16)
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
     taxes = TaxLineOutput(many=True)
     payments = PaymentLineOutput(many=True)
     refunds = RefundsOutput()
     voids = RefundsOutput()
-    total_after_refunds = serializers.DecimalField(**MONEY)
+    total_after_refunds = money_field(max_digits=16)
 
 
 class DailyTotalsOutput(serializers.Serializer):
     sales_count = serializers.IntegerField()
-    gross = serializers.DecimalField(**MONEY)
-    discounts = serializers.DecimalField(**MONEY)
-    net = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
-    total_after_refunds = serializers.DecimalField(**MONEY)
+    gross = money_field(max_digits=16)
+    discounts = money_field(max_digits=16)
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
+    total_after_refunds = money_field(max_digits=16)
     taxes = TaxLineOutput(many=True)
     payments = PaymentLineOutput(many=True)
     refunds = RefundsOutput()
@@ -114,10 +124,10 @@ class DailyOutput(serializers.Serializer):
 class TrendOutput(serializers.Serializer):
     date = serializers.DateField()
     sales_count = serializers.IntegerField()
-    net = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
-    refunds = serializers.DecimalField(**MONEY)
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
+    refunds = money_field(max_digits=16)
 
 
 class TopProductOutput(serializers.Serializer):
@@ -127,10 +137,13 @@ class TopProductOutput(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=16, decimal_places=3, help_text="Sold minus refunded.")
     quantity_sold = serializers.DecimalField(max_digits=16, decimal_places=3)
     quantity_refunded = serializers.DecimalField(max_digits=16, decimal_places=3)
-    revenue = serializers.DecimalField(**MONEY, help_text="Line totals minus refunds.")
+    revenue = money_field(max_digits=16, help_text="Line totals minus refunds.")
 
 
-RANGE_PARAMS = [date_param("from", "First shop day (default: 29 days before to)."), date_param("to", "Last shop day (default: today).")]
+RANGE_PARAMS = [
+    date_param("from", "First shop day (default: 29 days before to)."),
+    date_param("to", "Last shop day (default: today)."),
+]
 
 
 class DailyReportApi(TenantApiView):
@@ -178,7 +191,9 @@ class TopProductsReportApi(TenantApiView):
             limit = min(max(int(request.query_params.get("limit", 10)), 1), 100)
         except ValueError as exc:
             raise ValidationFailed("limit is a number from 1 to 100.") from exc
-        rows = top_products(start=start, end=end, storefront_id=_storefront(request, "report.view"), limit=limit)
+        rows = top_products(
+            start=start, end=end, storefront_id=_storefront(request, "report.view"), limit=limit
+        )
         return Response(money_json(rows))
 
 
@@ -214,7 +229,9 @@ def _csv(header: list[str], rows: Iterator[list[Any]], filename: str) -> Streami
     return response
 
 
-CSV_RESPONSE = {(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="CSV, one row per record.")}
+CSV_RESPONSE = {
+    (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="CSV, one row per record.")
+}
 
 
 class SalesExportApi(TenantApiView):
@@ -243,5 +260,7 @@ class MovementsExportApi(TenantApiView):
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         start, end = _range(request)
-        rows = movements_export_rows(start=start, end=end, storefront_id=_storefront(request, "report.export"))
+        rows = movements_export_rows(
+            start=start, end=end, storefront_id=_storefront(request, "report.export")
+        )
         return _csv(MOVEMENTS_CSV_HEADER, rows, f"stock-movements-{start}-{end}.csv")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -29,7 +28,9 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _storefront_filter(storefront_id: uuid.UUID | None, column: str = "s.storefront_id") -> tuple[str, list[Any]]:
+def _storefront_filter(
+    storefront_id: uuid.UUID | None, column: str = "s.storefront_id"
+) -> tuple[str, list[Any]]:
     if storefront_id is None:
         return "", []
     return f" AND {column} = %s", [storefront_id]
@@ -65,7 +66,8 @@ def daily_summary(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> di
 
     for sid, code, name, count, gross, discounts, net, tax, total in _rows(
         f"""SELECT s.storefront_id, f.code, f.name, COUNT(*), SUM(s.subtotal),
-                   SUM(s.line_discount_total + s.sale_discount), SUM(s.net_total), SUM(s.tax_total), SUM(s.total)
+                   SUM(s.line_discount_total + s.sale_discount), SUM(s.net_total), SUM(s.tax_total),
+                   SUM(s.total)
             FROM sales_sale s JOIN storefronts_storefront f ON f.id = s.storefront_id
             WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
             GROUP BY s.storefront_id, f.code, f.name""",  # noqa: S608 - fixed fragments only
@@ -86,7 +88,14 @@ def daily_summary(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> di
         base,
     ):
         stores[sid]["taxes"].append(
-            {"code": code, "name": name, "rate": rate, "compound": compound, "base": base_amount, "amount": amount}
+            {
+                "code": code,
+                "name": name,
+                "rate": rate,
+                "compound": compound,
+                "base": base_amount,
+                "amount": amount,
+            }
         )
 
     for sid, method, kind, count, amount in _rows(
@@ -126,7 +135,8 @@ def daily_summary(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> di
 
 def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     totals: dict[str, Any] = {
-        k: sum((r[k] for r in rows), ZERO) for k in ("gross", "discounts", "net", "tax", "total", "total_after_refunds")
+        k: sum((r[k] for r in rows), ZERO)
+        for k in ("gross", "discounts", "net", "tax", "total", "total_after_refunds")
     }
     totals["sales_count"] = sum(r["sales_count"] for r in rows)
     totals["refunds"] = {
@@ -150,7 +160,9 @@ def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def sales_trend(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+def sales_trend(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
     """One row per shop day from ``start`` to ``end`` (inclusive), days without sales included."""
     zone = str(shop_timezone())
     lower, upper = day_bounds(start)[0], day_bounds(end)[1]
@@ -158,11 +170,18 @@ def sales_trend(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None
     days: dict[dt.date, dict[str, Any]] = {}
     day = start
     while day <= end:
-        days[day] = {"date": day.isoformat(), "sales_count": 0, "net": ZERO, "tax": ZERO, "total": ZERO,
-                     "refunds": ZERO}  # fmt: skip
+        days[day] = {
+            "date": day.isoformat(),
+            "sales_count": 0,
+            "net": ZERO,
+            "tax": ZERO,
+            "total": ZERO,
+            "refunds": ZERO,
+        }
         day += dt.timedelta(days=1)
     for day, count, net, tax, total in _rows(
-        f"""SELECT (s.occurred_at AT TIME ZONE %s)::date, COUNT(*), SUM(s.net_total), SUM(s.tax_total), SUM(s.total)
+        f"""SELECT (s.occurred_at AT TIME ZONE %s)::date, COUNT(*), SUM(s.net_total), SUM(s.tax_total),
+                   SUM(s.total)
             FROM sales_sale s WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
             GROUP BY 1""",  # noqa: S608
         [zone, lower, upper, *extra],
@@ -217,14 +236,36 @@ def top_products(
 # ---------------------------------------------------------------------------------------------
 
 SALES_CSV_HEADER = [
-    "receipt_number", "sale_id", "occurred_at_local", "business_date", "storefront", "cashier_id", "origin",
-    "status", "subtotal", "discounts", "net", "tax", "total", "refunded", "payments",
-]  # fmt: skip
+    "receipt_number",
+    "sale_id",
+    "occurred_at_local",
+    "business_date",
+    "storefront",
+    "cashier_id",
+    "origin",
+    "status",
+    "subtotal",
+    "discounts",
+    "net",
+    "tax",
+    "total",
+    "refunded",
+    "payments",
+]
 
 MOVEMENTS_CSV_HEADER = [
-    "movement_id", "occurred_at_local", "storefront", "sku", "product", "kind", "quantity", "reason",
-    "sale_id", "operation_id", "actor_id",
-]  # fmt: skip
+    "movement_id",
+    "occurred_at_local",
+    "storefront",
+    "sku",
+    "product",
+    "kind",
+    "quantity",
+    "reason",
+    "sale_id",
+    "operation_id",
+    "actor_id",
+]
 
 
 def _stream(sql: str, params: list[Any], batch: int = 2000) -> Iterator[tuple[Any, ...]]:
@@ -248,18 +289,60 @@ def sales_export_rows(
                s.business_date, f.code, s.cashier_id, s.origin,
                EXISTS (SELECT 1 FROM sales_event v WHERE v.sale_id = s.id AND v.kind = 'voided'),
                s.subtotal, s.line_discount_total + s.sale_discount, s.net_total, s.tax_total, s.total,
-               COALESCE((SELECT SUM(e.amount) FROM sales_event e WHERE e.sale_id = s.id AND e.kind = 'refunded'), 0),
+               COALESCE((SELECT SUM(e.amount) FROM sales_event e
+                          WHERE e.sale_id = s.id AND e.kind = 'refunded'), 0),
                (SELECT string_agg(m.code || ':' || p.amount, ' ' ORDER BY p.position)
-                  FROM sales_payment p JOIN sales_payment_method m ON m.id = p.method_id WHERE p.sale_id = s.id)
+                  FROM sales_payment p JOIN sales_payment_method m ON m.id = p.method_id
+                 WHERE p.sale_id = s.id)
         FROM sales_sale s JOIN storefronts_storefront f ON f.id = s.storefront_id
         WHERE s.occurred_at >= %s AND s.occurred_at < %s{where}
         ORDER BY s.occurred_at, s.id"""  # noqa: S608
     for row in _stream(sql, [zone, lower, upper, *extra]):
-        receipt, sid, local, bdate, code, cashier, origin, voided, sub, disc, net, tax, total, refunded, pays = row
-        status = "voided" if voided else ("refunded" if refunded >= total and refunded > 0 else
-                                          "partially_refunded" if refunded > 0 else "completed")  # fmt: skip
-        yield [receipt, sid, local, bdate, code, cashier, origin, status, sub, disc, net, tax, total, refunded,
-               pays or ""]  # fmt: skip
+        (
+            receipt,
+            sid,
+            local,
+            bdate,
+            code,
+            cashier,
+            origin,
+            voided,
+            sub,
+            disc,
+            net,
+            tax,
+            total,
+            refunded,
+            pays,
+        ) = row
+        status = (
+            "voided"
+            if voided
+            else (
+                "refunded"
+                if refunded >= total and refunded > 0
+                else "partially_refunded"
+                if refunded > 0
+                else "completed"
+            )
+        )
+        yield [
+            receipt,
+            sid,
+            local,
+            bdate,
+            code,
+            cashier,
+            origin,
+            status,
+            sub,
+            disc,
+            net,
+            tax,
+            total,
+            refunded,
+            pays or "",
+        ]
 
 
 def movements_export_rows(
@@ -288,6 +371,3 @@ def money_json(value: Any) -> Any:
     if isinstance(value, list):
         return [money_json(v) for v in value]
     return value
-
-
-

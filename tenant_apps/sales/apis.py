@@ -18,11 +18,14 @@ from pos_platform.api.tenant import (
     actor_of,
     date_param,
     idempotent,
+    money_field,
     paginate,
+    quantity_field,
     query_date,
     query_uuid,
     require_storefront,
     scope_of,
+    user_id,
     uuid_param,
     visible_or_404,
 )
@@ -43,8 +46,6 @@ from tenant_apps.sales.services import (
 )
 from tenant_apps.shop.services import day_bounds
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-QTY = {"max_digits": 14, "decimal_places": 3}
 SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
 P_ID = "0d6b7c8a-0000-4000-8000-000000000003"
 
@@ -59,8 +60,8 @@ class TaxOutput(serializers.Serializer):
     name = serializers.CharField()
     rate = serializers.DecimalField(max_digits=7, decimal_places=4)
     compound = serializers.BooleanField()
-    base = serializers.DecimalField(**MONEY)
-    amount = serializers.DecimalField(**MONEY)
+    base = money_field()
+    amount = money_field()
 
 
 class SaleLineOutput(serializers.Serializer):
@@ -69,23 +70,23 @@ class SaleLineOutput(serializers.Serializer):
     product_id = serializers.UUIDField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    quantity = serializers.DecimalField(**QTY)
-    unit_price = serializers.DecimalField(**MONEY)
-    gross = serializers.DecimalField(**MONEY)
-    discount = serializers.DecimalField(**MONEY)
-    sale_discount_share = serializers.DecimalField(**MONEY)
-    net = serializers.DecimalField(**MONEY)
-    tax_total = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
+    quantity = quantity_field()
+    unit_price = money_field()
+    gross = money_field()
+    discount = money_field()
+    sale_discount_share = money_field()
+    net = money_field()
+    tax_total = money_field()
+    total = money_field()
     taxes = TaxOutput(many=True)
 
 
 class PaymentOutput(serializers.Serializer):
     method = serializers.CharField()
     kind = serializers.CharField()
-    amount = serializers.DecimalField(**MONEY, help_text="Applied to the sale.")
-    tendered = serializers.DecimalField(**MONEY)
-    change = serializers.DecimalField(**MONEY)
+    amount = money_field(help_text="Applied to the sale.")
+    tendered = money_field()
+    change = money_field()
     provider = serializers.CharField()
     reference = serializers.CharField()
     card_last4 = serializers.CharField()
@@ -99,9 +100,9 @@ class SaleEventOutput(serializers.Serializer):
     received_at = serializers.DateTimeField()
     actor_id = serializers.UUIDField(allow_null=True)
     reason = serializers.CharField()
-    amount = serializers.DecimalField(**MONEY)
-    net = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
+    amount = money_field()
+    net = money_field()
+    tax = money_field()
     taxes = TaxOutput(many=True)
     restock = serializers.BooleanField()
     payment_method = serializers.CharField(allow_null=True)
@@ -126,15 +127,15 @@ class SaleOutput(serializers.Serializer):
     received_at = serializers.DateTimeField()
     business_date = serializers.DateField()
     prices_include_tax = serializers.BooleanField()
-    subtotal = serializers.DecimalField(**MONEY)
-    line_discount_total = serializers.DecimalField(**MONEY)
-    sale_discount = serializers.DecimalField(**MONEY)
-    net_total = serializers.DecimalField(**MONEY)
-    tax_total = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
-    paid_total = serializers.DecimalField(**MONEY)
-    change_total = serializers.DecimalField(**MONEY)
-    refunded_total = serializers.DecimalField(**MONEY)
+    subtotal = money_field()
+    line_discount_total = money_field()
+    sale_discount = money_field()
+    net_total = money_field()
+    tax_total = money_field()
+    total = money_field()
+    paid_total = money_field()
+    change_total = money_field()
+    refunded_total = money_field()
     taxes = TaxOutput(many=True)
     lines = SaleLineOutput(many=True)
     payments = PaymentOutput(many=True)
@@ -151,9 +152,9 @@ class SaleSummaryOutput(serializers.Serializer):
     cashier_id = serializers.UUIDField()
     origin = serializers.CharField()
     occurred_at = serializers.DateTimeField()
-    total = serializers.DecimalField(**MONEY)
-    tax_total = serializers.DecimalField(**MONEY)
-    refunded_total = serializers.DecimalField(**MONEY)
+    total = money_field()
+    tax_total = money_field()
+    refunded_total = money_field()
 
 
 def _money(value: Any) -> str:
@@ -258,14 +259,25 @@ def sale_data(
 
 
 def recorded_data(recorded: RecordedSale) -> dict[str, Any]:
-    return sale_data(recorded.sale, lines=recorded.lines, payments=recorded.payments, events=[],
-                     status="completed", refunded="0.00")  # fmt: skip
+    return sale_data(
+        recorded.sale,
+        lines=recorded.lines,
+        payments=recorded.payments,
+        events=[],
+        status="completed",
+        refunded="0.00",
+    )
 
 
 def stored_data(sale: Sale) -> dict[str, Any]:
-    refunded = sale.refunded_amount  # type: ignore[attr-defined]
-    status = sale_status(voided=sale.is_voided, refunded=refunded, total=sale.total,  # type: ignore[attr-defined]
-                         refunded_events=sale.has_refunds)  # type: ignore[attr-defined]  # fmt: skip
+    # Annotated by sales.selectors.with_status.
+    refunded: Decimal = getattr(sale, "refunded_amount", Decimal(0))
+    status = sale_status(
+        voided=getattr(sale, "is_voided", False),
+        refunded=refunded,
+        total=sale.total,
+        refunded_events=getattr(sale, "has_refunds", False),
+    )
     return sale_data(
         sale,
         lines=list(sale.lines.all()),
@@ -278,13 +290,15 @@ def stored_data(sale: Sale) -> dict[str, Any]:
 
 class SaleLineInputSerializer(serializers.Serializer):
     product_id = serializers.UUIDField()
-    quantity = serializers.DecimalField(**QTY, min_value=0, max_value=100000)
-    discount = serializers.DecimalField(**MONEY, min_value=0, default=Decimal("0"), help_text="Amount off this line.")
+    quantity = quantity_field(min_value=0, max_value=100000)
+    discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off this line.")
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    method = serializers.CharField(max_length=32, help_text="A payment method code: cash, mobile_money, card, ...")
-    amount = serializers.DecimalField(**MONEY, min_value=0, help_text="Cash: the amount tendered.")
+    method = serializers.CharField(
+        max_length=32, help_text="A payment method code: cash, mobile_money, card, ..."
+    )
+    amount = money_field(min_value=0, help_text="Cash: the amount tendered.")
     provider = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     card_last4 = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
@@ -294,11 +308,12 @@ class PaymentInputSerializer(serializers.Serializer):
 class SaleInput(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="Client-made sale id (optional).")
     storefront_id = serializers.UUIDField()
-    lines = SaleLineInputSerializer(many=True, allow_empty=False, max_length=500)
-    payments = PaymentInputSerializer(many=True, max_length=10)
-    discount = serializers.DecimalField(**MONEY, min_value=0, default=Decimal("0"), help_text="Amount off the whole sale.")
-    expected_total = serializers.DecimalField(
-        **MONEY, required=False, help_text="The total the till showed; a different server total is refused (409)."
+    lines = SaleLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    payments = PaymentInputSerializer(many=True, max_length=10)  # type: ignore[call-arg]
+    discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off the whole sale.")
+    expected_total = money_field(
+        required=False,
+        help_text="The total the till showed; a different server total is refused (409).",
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -310,12 +325,12 @@ class VoidInput(serializers.Serializer):
 
 class RefundLineInputSerializer(serializers.Serializer):
     sale_line_id = serializers.UUIDField()
-    quantity = serializers.DecimalField(**QTY, min_value=0, max_value=100000)
+    quantity = quantity_field(min_value=0, max_value=100000)
 
 
 class RefundInput(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
-    lines = RefundLineInputSerializer(many=True, allow_empty=False, max_length=500)
+    lines = RefundLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     reason = serializers.CharField(max_length=500)
     restock = serializers.BooleanField(default=True)
     payment_method = serializers.CharField(max_length=32, required=False, help_text="Default: cash.")
@@ -350,7 +365,10 @@ class PaymentMethodUpdateInput(serializers.Serializer):
 
 SALE_EXAMPLE = {
     "storefront_id": SF_ID,
-    "lines": [{"product_id": P_ID, "quantity": "2"}, {"product_id": P_ID, "quantity": "1", "discount": "1.00"}],
+    "lines": [
+        {"product_id": P_ID, "quantity": "2"},
+        {"product_id": P_ID, "quantity": "1", "discount": "1.00"},
+    ],
     "payments": [
         {"method": "mobile_money", "amount": "20.00", "provider": "MTN", "reference": "MP240115.1200.A1"},
         {"method": "cash", "amount": "50.00"},
@@ -399,9 +417,13 @@ class SalesApi(TenantApiView):
             OpenApiExample("Split payment", value=SALE_EXAMPLE, request_only=True),
             OpenApiExample(
                 "Card",
-                value={"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "1"}],
-                       "payments": [{"method": "card", "amount": "25.00", "card_last4": "4242",
-                                     "auth_code": "A1B2C3"}]},  # fmt: skip
+                value={
+                    "storefront_id": SF_ID,
+                    "lines": [{"product_id": P_ID, "quantity": "1"}],
+                    "payments": [
+                        {"method": "card", "amount": "25.00", "card_last4": "4242", "auth_code": "A1B2C3"}
+                    ],
+                },
                 request_only=True,
             ),
         ],
@@ -416,12 +438,18 @@ class SalesApi(TenantApiView):
             expected = v.get("expected_total")
             recorded = sale_record(
                 storefront_id=v["storefront_id"],
-                cashier_id=request.user.pk,
+                cashier_id=user_id(request),
                 cashier_membership=request.membership,  # type: ignore[attr-defined]
                 lines=[SaleLineInput(x["product_id"], x["quantity"], x["discount"]) for x in v["lines"]],
                 payments=[
-                    PaymentInput(p["method"], p["amount"], p["provider"], p["reference"], p["card_last4"],
-                                 p["auth_code"])  # fmt: skip
+                    PaymentInput(
+                        p["method"],
+                        p["amount"],
+                        p["provider"],
+                        p["reference"],
+                        p["card_last4"],
+                        p["auth_code"],
+                    )
                     for p in v["payments"]
                 ],
                 sale_discount=v["discount"],
@@ -438,14 +466,16 @@ class _SummarySerializer(SaleSummaryOutput):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["status"] = sale_status(
-            voided=instance.is_voided, refunded=instance.refunded_amount, total=instance.total,
+            voided=instance.is_voided,
+            refunded=instance.refunded_amount,
+            total=instance.total,
             refunded_events=instance.has_refunds,
-        )  # fmt: skip
+        )
         data["refunded_total"] = str(instance.refunded_amount)
         return data
 
     status = serializers.CharField(default="")
-    refunded_total = serializers.DecimalField(**MONEY, default=0)
+    refunded_total = money_field(default=0)
 
 
 def _visible_sale(request: Request, sale_id: uuid.UUID, action: str) -> Sale:
@@ -473,7 +503,9 @@ class SaleVoidApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["sales"],
         summary="Void a sale (before its shift closes): everything goes back to stock",
-        examples=[OpenApiExample("Wrong item", value={"reason": "Rang up the wrong item"}, request_only=True)],
+        examples=[
+            OpenApiExample("Wrong item", value={"reason": "Rang up the wrong item"}, request_only=True)
+        ],
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
         _visible_sale(request, sale_id, "sale.void")
@@ -482,9 +514,11 @@ class SaleVoidApi(TenantApiView):
 
         def run() -> Response:
             sale_void(
-                sale_id=sale_id, actor=actor_of(request), reason=data.validated_data["reason"],
+                sale_id=sale_id,
+                actor=actor_of(request),
+                reason=data.validated_data["reason"],
                 event_id=data.validated_data.get("id"),
-            )  # fmt: skip
+            )
             return Response(stored_data(sale_get(sale_id=sale_id)))  # type: ignore[arg-type]
 
         return idempotent(request, run)
@@ -502,8 +536,12 @@ class SaleRefundsApi(TenantApiView):
         examples=[
             OpenApiExample(
                 "One unit back",
-                value={"lines": [{"sale_line_id": "c1a2b3d4-0000-4000-8000-000000000004", "quantity": "1"}],
-                       "reason": "Damaged packaging", "restock": False, "payment_method": "cash"},  # fmt: skip
+                value={
+                    "lines": [{"sale_line_id": "c1a2b3d4-0000-4000-8000-000000000004", "quantity": "1"}],
+                    "reason": "Damaged packaging",
+                    "restock": False,
+                    "payment_method": "cash",
+                },
                 request_only=True,
             )
         ],
@@ -542,8 +580,9 @@ class PaymentMethodsApi(TenantApiView):
         tags=["payments"],
         summary="Add a payment method",
         examples=[
-            OpenApiExample("M-Pesa", value={"code": "mpesa", "name": "M-Pesa", "kind": "mobile_money"},
-                           request_only=True)  # fmt: skip
+            OpenApiExample(
+                "M-Pesa", value={"code": "mpesa", "name": "M-Pesa", "kind": "mobile_money"}, request_only=True
+            )
         ],
     )
     def post(self, request: Request) -> Response:
@@ -570,6 +609,7 @@ class PaymentMethodDetailApi(TenantApiView):
             raise NotFound()
         data = PaymentMethodUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        method = payment_method_update(payment_method_id=payment_method_id, actor=actor_of(request),
-                                       **data.validated_data)  # fmt: skip
+        method = payment_method_update(
+            payment_method_id=payment_method_id, actor=actor_of(request), **data.validated_data
+        )
         return Response(PaymentMethodOutput(method).data)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -90,7 +91,7 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
     if not unique:
         return context
     values = ", ".join(["(%s::uuid, %s::uuid, %s::timestamptz)"] * len(unique))
-    params: list[object] = []
+    params: list[Any] = []
     for product_id, storefront_id, at in unique:
         params += [product_id, storefront_id, at]
     with connection.cursor() as cursor:
@@ -99,17 +100,24 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
     for (pid, sid, at), row in zip(unique, _ordered(rows, unique), strict=True):
         if row is None:
             continue
-        _, _, _, sku, name, is_active, track_stock, category_id, price, rates = row
+        _, _, _, sku, name, is_active, track_stock, category, price, rates = row
+        category_id = category if isinstance(category, uuid.UUID) else None
+        assert isinstance(sku, str)
+        assert isinstance(name, str)
         if pid not in context.products:
             context.products[pid] = ProductFacts(
-                id=pid, sku=sku, name=name, is_active=is_active, track_stock=track_stock,
+                id=pid,
+                sku=sku,
+                name=name,
+                is_active=bool(is_active),
+                track_stock=bool(track_stock),
                 tax_category_id=category_id,
-            )  # fmt: skip
-        context.prices[(pid, sid, at)] = price
+            )
+        context.prices[(pid, sid, at)] = price if isinstance(price, Decimal) else None
         if category_id is not None and (category_id, at) not in context.rules:
             context.rules[(category_id, at)] = tuple(
                 TaxRule(code=code, name=rname, rate=Decimal(rate), compound=compound, position=position)
-                for code, rname, rate, compound, position in (rates or [])
+                for code, rname, rate, compound, position in (rates or [])  # type: ignore[attr-defined]
             )
     return context
 

@@ -34,8 +34,12 @@ class PaymentMethod(models.Model):
         db_table = "sales_payment_method"
         ordering = ["position", "code"]
         constraints = [
-            models.CheckConstraint(condition=one_of("kind", ["cash", "mobile_money", "card"]), name="payment_method_kind"),
-            models.CheckConstraint(condition=Q(code__regex=r"^[a-z0-9_]{1,32}$"), name="payment_method_code_format"),
+            models.CheckConstraint(
+                condition=one_of("kind", ["cash", "mobile_money", "card"]), name="payment_method_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[a-z0-9_]{1,32}$"), name="payment_method_code_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -51,7 +55,9 @@ class Sale(models.Model):
     storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.PROTECT, related_name="sales")
     # The cashier's public user id (no FK across schemas).
     cashier_id = models.UUIDField()
-    shift = models.ForeignKey("shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="sales")
+    shift = models.ForeignKey(
+        "shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="sales"
+    )
     origin = models.CharField(max_length=16, choices=Origin.choices)
     terminal_id = models.UUIDField(null=True, blank=True)
     receipt_number = models.CharField(max_length=48)
@@ -80,11 +86,15 @@ class Sale(models.Model):
         db_table = "sales_sale"
         ordering = ["-occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=one_of("origin", ["online", "terminal"]), name="sale_origin_valid"),
+            models.CheckConstraint(
+                condition=one_of("origin", ["online", "terminal"]), name="sale_origin_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(origin="online") | Q(terminal_id__isnull=False), name="sale_terminal_has_id"
             ),
-            models.CheckConstraint(condition=Q(total__gte=0) & Q(subtotal__gte=0), name="sale_totals_positive"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(subtotal__gte=0), name="sale_totals_positive"
+            ),
             # Server-made numbers are unique; terminal numbers may clash (flagged, never renumbered).
             models.UniqueConstraint(
                 fields=["receipt_number"], condition=Q(origin="online"), name="sale_online_receipt_unique"
@@ -128,6 +138,9 @@ class SaleLine(models.Model):
         ]
         indexes = [models.Index(fields=["product"], name="sale_line_product")]
 
+    def __str__(self) -> str:
+        return f"{self.sku} x {self.quantity}"
+
 
 class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -150,10 +163,15 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sale", "position"], name="payment_position_unique"),
             models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(change__gte=0) & Q(tendered=models.F("amount") + models.F("change")),
+                condition=Q(amount__gte=0)
+                & Q(change__gte=0)
+                & Q(tendered=models.F("amount") + models.F("change")),
                 name="payment_amounts_consistent",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
 
 
 class SaleEvent(models.Model):
@@ -178,16 +196,24 @@ class SaleEvent(models.Model):
     tax = MoneyField(default=0)
     taxes = models.JSONField(default=list)
     restock = models.BooleanField(default=False)
-    payment_method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The shift whose drawer paid a refund out.
-    shift = models.ForeignKey("shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    shift = models.ForeignKey(
+        "shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         db_table = "sales_event"
         ordering = ["sale_id", "occurred_at"]
         constraints = [
-            models.CheckConstraint(condition=one_of("kind", ["created", "voided", "refunded"]), name="sale_event_kind"),
-            models.UniqueConstraint(fields=["sale"], condition=Q(kind="created"), name="sale_event_one_created"),
+            models.CheckConstraint(
+                condition=one_of("kind", ["created", "voided", "refunded"]), name="sale_event_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["sale"], condition=Q(kind="created"), name="sale_event_one_created"
+            ),
             models.UniqueConstraint(fields=["sale"], condition=Q(kind="voided"), name="sale_event_one_void"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="sale_event_amount_positive"),
         ]
@@ -195,6 +221,9 @@ class SaleEvent(models.Model):
             models.Index(fields=["occurred_at"], name="sale_event_occurred"),
             models.Index(fields=["sale", "kind"], name="sale_event_sale_kind"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sale_id}"
 
 
 class RefundLine(models.Model):
@@ -209,7 +238,12 @@ class RefundLine(models.Model):
 
     class Meta:
         db_table = "sales_refund_line"
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="refund_line_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="refund_line_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_line_id} x {self.quantity}"
 
 
 class ReceiptCounter(models.Model):
@@ -222,3 +256,6 @@ class ReceiptCounter(models.Model):
     class Meta:
         db_table = "sales_receipt_counter"
         constraints = [models.UniqueConstraint(fields=["storefront", "day"], name="receipt_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id} {self.day}: {self.last_value}"

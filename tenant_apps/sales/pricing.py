@@ -165,7 +165,9 @@ def line_taxes(
 ) -> tuple[Decimal, tuple[TaxAmount, ...]]:
     """(net, taxes) of one line whose discounted amount is ``amount``."""
     if not rules or amount == ZERO:
-        return amount, tuple(TaxAmount(r.code, r.name, r.rate, r.compound, ZERO, ZERO) for r in _ordered(rules))
+        return amount, tuple(
+            TaxAmount(r.code, r.name, r.rate, r.compound, ZERO, ZERO) for r in _ordered(rules)
+        )
     ordered = _ordered(rules)
     simple = [r for r in ordered if not r.compound]
     compound = [r for r in ordered if r.compound]
@@ -179,7 +181,9 @@ def line_taxes(
     taxes: list[TaxAmount] = []
     for rule in simple:
         taxes.append(
-            TaxAmount(rule.code, rule.name, rule.rate, False, net, quantize(net * rule.rate / HUNDRED, minor_unit))
+            TaxAmount(
+                rule.code, rule.name, rule.rate, False, net, quantize(net * rule.rate / HUNDRED, minor_unit)
+            )
         )
     compound_base = net + sum((t.amount for t in taxes), ZERO)
     for rule in compound:
@@ -237,7 +241,12 @@ def merge_taxes(groups: Sequence[Sequence[TaxAmount]]) -> tuple[TaxAmount, ...]:
                 merged[key] = tax
             else:
                 merged[key] = TaxAmount(
-                    seen.code, seen.name, seen.rate, seen.compound, seen.base + tax.base, seen.amount + tax.amount
+                    seen.code,
+                    seen.name,
+                    seen.rate,
+                    seen.compound,
+                    seen.base + tax.base,
+                    seen.amount + tax.amount,
                 )
     return tuple(merged.values())
 

@@ -21,7 +21,7 @@ def _problems(sql: str) -> list[tuple[Any, ...]]:
 def _count(sql: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return int(cursor.fetchone()[0])  # type: ignore[index]
+        return int(cursor.fetchone()[0])
 
 
 def reconcile_sales() -> list[Check]:
@@ -29,9 +29,11 @@ def reconcile_sales() -> list[Check]:
     checks: list[Check] = []
 
     rows = _problems(
-        """SELECT s.receipt_number, s.subtotal, s.line_discount_total, s.sale_discount, s.net_total, s.tax_total,
+        """SELECT s.receipt_number, s.subtotal, s.line_discount_total, s.sale_discount, s.net_total,
+                  s.tax_total,
                   s.total, l.gross, l.discount, l.share, l.net, l.tax, l.total,
-                  (SELECT COALESCE(SUM((t->>'amount')::numeric), 0) FROM jsonb_array_elements(s.tax_breakdown) t)
+                  (SELECT COALESCE(SUM((t->>'amount')::numeric), 0)
+                     FROM jsonb_array_elements(s.tax_breakdown) t)
            FROM sales_sale s
            JOIN (SELECT sale_id, SUM(gross) gross, SUM(discount) discount, SUM(sale_discount_share) share,
                         SUM(net) net, SUM(tax_total) tax, SUM(total) total FROM sales_line GROUP BY sale_id) l
@@ -57,7 +59,8 @@ def reconcile_sales() -> list[Check]:
     rows = _problems(
         """SELECT s.receipt_number, s.total, s.paid_total, COALESCE(p.paid, 0), COALESCE(p.change, 0)
            FROM sales_sale s
-           LEFT JOIN (SELECT sale_id, SUM(amount) paid, SUM(change) change FROM sales_payment GROUP BY sale_id) p
+           LEFT JOIN (SELECT sale_id, SUM(amount) paid, SUM(change) change
+                      FROM sales_payment GROUP BY sale_id) p
              ON p.sale_id = s.id
            WHERE s.paid_total <> COALESCE(p.paid, 0) OR s.change_total <> COALESCE(p.change, 0)
               OR (s.paid_total < s.total

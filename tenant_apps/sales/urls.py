@@ -15,5 +15,9 @@ urlpatterns = [
     path("sales/<uuid:sale_id>/void", SaleVoidApi.as_view(), name="sale-void"),
     path("sales/<uuid:sale_id>/refunds", SaleRefundsApi.as_view(), name="sale-refunds"),
     path("payment-methods", PaymentMethodsApi.as_view(), name="payment-method-list"),
-    path("payment-methods/<uuid:payment_method_id>", PaymentMethodDetailApi.as_view(), name="payment-method-detail"),
+    path(
+        "payment-methods/<uuid:payment_method_id>",
+        PaymentMethodDetailApi.as_view(),
+        name="payment-method-detail",
+    ),
 ]

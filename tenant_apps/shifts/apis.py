@@ -14,10 +14,12 @@ from pos_platform.api.tenant import (
     TenantApiView,
     actor_of,
     idempotent,
+    money_field,
     paginate,
     query_uuid,
     require_storefront,
     scope_of,
+    user_id,
     uuid_param,
 )
 from pos_platform.errors import NotFound
@@ -26,23 +28,22 @@ from tenant_apps.shifts.models import Shift
 from tenant_apps.shifts.selectors import shift_list
 from tenant_apps.shifts.services import cash_movement_record, shift_close, shift_expected, shift_open
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
 
 
 class ShiftCountOutput(serializers.Serializer):
     method_code = serializers.CharField()
     method_kind = serializers.CharField()
-    expected = serializers.DecimalField(**MONEY)
-    counted = serializers.DecimalField(**MONEY, allow_null=True)
-    difference = serializers.DecimalField(**MONEY, allow_null=True)
+    expected = money_field()
+    counted = money_field(allow_null=True)
+    difference = money_field(allow_null=True)
 
 
 class ShiftOutput(serializers.Serializer):
     id = serializers.UUIDField()
     storefront_id = serializers.UUIDField()
     cashier_id = serializers.UUIDField()
-    opening_float = serializers.DecimalField(**MONEY)
+    opening_float = money_field()
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     closed_by_id = serializers.UUIDField(allow_null=True)
@@ -53,13 +54,13 @@ class ShiftOutput(serializers.Serializer):
 class ShiftOpenInput(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="Client-made shift id (optional).")
     storefront_id = serializers.UUIDField()
-    opening_float = serializers.DecimalField(**MONEY, min_value=0)
+    opening_float = money_field(min_value=0)
 
 
 class CashMovementInput(serializers.Serializer):
     id = serializers.UUIDField(required=False)
     kind = serializers.ChoiceField(choices=["in", "out"])
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = money_field(min_value=0)
     reason = serializers.CharField(max_length=500)
 
 
@@ -67,14 +68,14 @@ class CashMovementOutput(serializers.Serializer):
     id = serializers.UUIDField()
     shift_id = serializers.UUIDField()
     kind = serializers.CharField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = money_field()
     reason = serializers.CharField()
     occurred_at = serializers.DateTimeField()
 
 
 class ShiftCloseInput(serializers.Serializer):
     counted = serializers.DictField(
-        child=serializers.DecimalField(**MONEY, min_value=0),
+        child=money_field(min_value=0),
         allow_empty=False,
         help_text="Counted amount per payment method code; cash is required.",
     )
@@ -84,7 +85,7 @@ class ShiftCloseInput(serializers.Serializer):
 class ShiftExpectedOutput(serializers.Serializer):
     method_code = serializers.CharField()
     method_kind = serializers.CharField()
-    expected = serializers.DecimalField(**MONEY)
+    expected = money_field()
 
 
 class ShiftDetailOutput(ShiftOutput):
@@ -102,7 +103,9 @@ def _own_or_managed(request: Request, shift_id: uuid.UUID) -> Shift:
     membership = request.membership  # type: ignore[attr-defined]
     if shift is None:
         raise NotFound()
-    own = shift.cashier_id == request.user.pk and can(membership, "shift.operate", storefront_id=shift.storefront_id)
+    own = shift.cashier_id == request.user.pk and can(
+        membership, "shift.operate", storefront_id=shift.storefront_id
+    )
     if not (own or can(membership, "shift.manage", storefront_id=shift.storefront_id)):
         raise NotFound()
     return shift
@@ -141,7 +144,11 @@ class ShiftsApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["shifts"],
         summary="Open your shift at a storefront with a cash float",
-        examples=[OpenApiExample("Morning", value={"storefront_id": SF_ID, "opening_float": "200.00"}, request_only=True)],
+        examples=[
+            OpenApiExample(
+                "Morning", value={"storefront_id": SF_ID, "opening_float": "200.00"}, request_only=True
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = ShiftOpenInput(data=request.data)
@@ -151,9 +158,12 @@ class ShiftsApi(TenantApiView):
 
         def run() -> Response:
             shift = shift_open(
-                storefront_id=v["storefront_id"], cashier_id=request.user.pk, opening_float=v["opening_float"],
-                actor=actor_of(request), shift_id=v.get("id"),
-            )  # fmt: skip
+                storefront_id=v["storefront_id"],
+                cashier_id=user_id(request),
+                opening_float=v["opening_float"],
+                actor=actor_of(request),
+                shift_id=v.get("id"),
+            )
             return Response(ShiftOutput(_fresh(shift.pk)).data, status=201)
 
         return idempotent(request, run)
@@ -162,7 +172,9 @@ class ShiftsApi(TenantApiView):
 class ShiftDetailApi(TenantApiView):
     actions = {"GET": "shift.operate"}
 
-    @extend_schema(responses=ShiftDetailOutput, tags=["shifts"], summary="One shift, with what the drawer should hold")
+    @extend_schema(
+        responses=ShiftDetailOutput, tags=["shifts"], summary="One shift, with what the drawer should hold"
+    )
     def get(self, request: Request, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
         data: dict[str, Any] = dict(ShiftOutput(_fresh(shift.pk)).data)
@@ -182,8 +194,13 @@ class ShiftCashMovementsApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["shifts"],
         summary="Cash into or out of the drawer, with a reason",
-        examples=[OpenApiExample("Bank drop", value={"kind": "out", "amount": "500.00", "reason": "Bank deposit"},
-                                 request_only=True)],  # fmt: skip
+        examples=[
+            OpenApiExample(
+                "Bank drop",
+                value={"kind": "out", "amount": "500.00", "reason": "Bank deposit"},
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
@@ -193,9 +210,13 @@ class ShiftCashMovementsApi(TenantApiView):
 
         def run() -> Response:
             movement = cash_movement_record(
-                shift_id=shift.pk, kind=v["kind"], amount=v["amount"], reason=v["reason"], actor=actor_of(request),
+                shift_id=shift.pk,
+                kind=v["kind"],
+                amount=v["amount"],
+                reason=v["reason"],
+                actor=actor_of(request),
                 movement_id=v.get("id"),
-            )  # fmt: skip
+            )
             return Response(CashMovementOutput(movement).data, status=201)
 
         return idempotent(request, run)
@@ -210,8 +231,11 @@ class ShiftCloseApi(TenantApiView):
         parameters=[IDEMPOTENCY_HEADER],
         tags=["shifts"],
         summary="Close a shift with the counted amounts; differences are recorded",
-        examples=[OpenApiExample("Close", value={"counted": {"cash": "1234.50", "mobile_money": "310.00"}},
-                                 request_only=True)],  # fmt: skip
+        examples=[
+            OpenApiExample(
+                "Close", value={"counted": {"cash": "1234.50", "mobile_money": "310.00"}}, request_only=True
+            )
+        ],
     )
     def post(self, request: Request, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)

@@ -29,10 +29,15 @@ class Shift(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["storefront", "cashier_id"], condition=Q(closed_at__isnull=True), name="shift_one_open"
+                fields=["storefront", "cashier_id"],
+                condition=Q(closed_at__isnull=True),
+                name="shift_one_open",
             ),
             models.CheckConstraint(condition=Q(opening_float__gte=0), name="shift_float_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id} {self.cashier_id} {self.opened_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_open(self) -> bool:
@@ -61,6 +66,9 @@ class CashMovement(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="cash_movement_amount_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
 
 class ShiftCount(models.Model):
     """Expected versus counted, per payment method, at a shift's close."""
@@ -77,3 +85,6 @@ class ShiftCount(models.Model):
         db_table = "shifts_count"
         ordering = ["shift_id", "method_code"]
         constraints = [models.UniqueConstraint(fields=["shift", "method_code"], name="shift_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.method_code}: {self.expected} / {self.counted}"

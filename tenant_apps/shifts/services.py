@@ -153,7 +153,10 @@ def shift_expected(shift: Shift) -> dict[str, tuple[str, Decimal]]:
         expected[code] -= amount
         kinds[code] = kind
     for kind, amount in (
-        CashMovement.objects.filter(shift=shift).values("kind").annotate(total=Sum("amount")).values_list("kind", "total")
+        CashMovement.objects.filter(shift=shift)
+        .values("kind")
+        .annotate(total=Sum("amount"))
+        .values_list("kind", "total")
     ):
         expected[cash_code] += amount if kind == "in" else -amount
     return {code: (kinds[code], expected[code]) for code in sorted(expected)}
@@ -181,8 +184,11 @@ def shift_close(
     known = dict(PaymentMethod.objects.values_list("code", "kind"))
     unknown = sorted(set(counted) - set(known))
     if unknown:
-        raise ShiftInvalid("Counted amounts name unknown payment methods.", code="payment_method_unknown",
-                           details={"methods": unknown})  # fmt: skip
+        raise ShiftInvalid(
+            "Counted amounts name unknown payment methods.",
+            code="payment_method_unknown",
+            details={"methods": unknown},
+        )
     expected = shift_expected(shift)
     cash_counted = [code for code in counted if known[code] == "cash"]
     if not cash_counted:

@@ -42,4 +42,6 @@ class SettingsApi(TenantApiView):
     def patch(self, request: Request) -> Response:
         data = SettingsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(SettingsOutput(shop_settings_update(**data.validated_data, actor=actor_of(request))).data)
+        return Response(
+            SettingsOutput(shop_settings_update(**data.validated_data, actor=actor_of(request))).data
+        )

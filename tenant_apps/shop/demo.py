@@ -48,18 +48,30 @@ def seed_demo_shop(context: Any) -> None:
         since = timezone.now()
         for code, name, rate, compound, position in GHANA_LEVIES:
             tax_rate_add(
-                category_id=standard.pk, code=code, name=name, rate=Decimal(rate), compound=compound,
-                position=position, effective_from=since, actor=actor,
-            )  # fmt: skip
+                category_id=standard.pk,
+                code=code,
+                name=name,
+                rate=Decimal(rate),
+                compound=compound,
+                position=position,
+                effective_from=since,
+                actor=actor,
+            )
     categories = {c.code: c.pk for c in TaxCategory.objects.all()}
     received: list[StockLine] = []
     for sku, name, category, price, tax, stock in PRODUCTS:
         if Product.objects.filter(sku=sku).exists():
             continue
         product = product_create(
-            sku=sku, name=name, category=category, price=Decimal(price), tax_category_id=categories[tax],
-            track_stock=stock > 0, reorder_level=Decimal(10 if stock else 0), actor=actor,
-        )  # fmt: skip
+            sku=sku,
+            name=name,
+            category=category,
+            price=Decimal(price),
+            tax_category_id=categories[tax],
+            track_stock=stock > 0,
+            reorder_level=Decimal(10 if stock else 0),
+            actor=actor,
+        )
         if stock:
             received.append(StockLine(product.pk, Decimal(stock)))
     if received:

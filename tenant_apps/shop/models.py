@@ -27,7 +27,9 @@ class ShopSettings(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["singleton"], name="shop_settings_single_row"),
             models.CheckConstraint(condition=models.Q(singleton=True), name="shop_settings_singleton_true"),
-            models.CheckConstraint(condition=one_of("minor_unit", [0, 1, 2]), name="shop_settings_minor_unit"),
+            models.CheckConstraint(
+                condition=one_of("minor_unit", [0, 1, 2]), name="shop_settings_minor_unit"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -99,6 +99,8 @@ def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datet
         raise Unprocessable("Times must carry a time zone offset.", code="occurred_at_invalid")
     if at > now + FUTURE_TOLERANCE:
         raise Unprocessable(
-            "The time given is in the future.", code="occurred_at_invalid", details={"occurred_at": at.isoformat()}
+            "The time given is in the future.",
+            code="occurred_at_invalid",
+            details={"occurred_at": at.isoformat()},
         )
     return at

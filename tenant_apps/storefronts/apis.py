@@ -26,7 +26,9 @@ class StorefrontOutput(serializers.Serializer):
 
 
 class StorefrontCreateInput(serializers.Serializer):
-    code = serializers.CharField(max_length=8, help_text="2 to 8 capital letters or digits; prefixes receipts.")
+    code = serializers.CharField(
+        max_length=8, help_text="2 to 8 capital letters or digits; prefixes receipts."
+    )
     name = serializers.CharField(max_length=120)
 
 
@@ -74,6 +76,7 @@ def _get(request: Request, storefront_id: uuid.UUID) -> Storefront:
 
 class StorefrontDetailApi(TenantApiView):
     actions = {"GET": "storefront.view", "PATCH": "storefront.manage"}
+
     @extend_schema(responses=StorefrontOutput, tags=["storefronts"], summary="One storefront")
     def get(self, request: Request, storefront_id: uuid.UUID) -> Response:
         return Response(StorefrontOutput(_get(request, storefront_id)).data)
@@ -91,7 +94,9 @@ class StorefrontDetailApi(TenantApiView):
         data.is_valid(raise_exception=True)
         actor = actor_of(request)
         if "name" in data.validated_data:
-            storefront = storefront_update(storefront_id=storefront.pk, name=data.validated_data["name"], actor=actor)
+            storefront = storefront_update(
+                storefront_id=storefront.pk, name=data.validated_data["name"], actor=actor
+            )
         if "is_active" in data.validated_data:
             storefront = storefront_set_active(
                 storefront_id=storefront.pk, active=data.validated_data["is_active"], actor=actor

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -25,7 +26,11 @@ def storefronts_changed() -> None:
         return
     for path in getattr(settings, "POS_STOREFRONT_HOOKS", []):
         hook = import_string(path)
-        transaction.on_commit(lambda hook=hook: hook(tenant_id=tenant_id))
+
+        def run(hook: Any = hook) -> None:
+            hook(tenant_id=tenant_id)
+
+        transaction.on_commit(run)
 
 
 def _audit(actor: Actor | None, action: str, storefront: Storefront, details: dict[str, object]) -> None:
@@ -45,11 +50,13 @@ def _audit(actor: Actor | None, action: str, storefront: Storefront, details: di
 def _name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 120:
-        raise StorefrontCodeInvalid("A storefront name is 1 to 120 characters.", code="storefront_name_invalid")
+        raise StorefrontCodeInvalid(
+            "A storefront name is 1 to 120 characters.", code="storefront_name_invalid"
+        )
     return name
 
 
-def _lock(storefront_id: object) -> Storefront:
+def _lock(storefront_id: Any) -> Storefront:
     storefront = Storefront.objects.select_for_update().filter(pk=storefront_id).first()
     if storefront is None:
         raise StorefrontNotFound()
@@ -73,7 +80,9 @@ def storefront_create(*, code: str, name: str, actor: Actor | None = None) -> St
 
 
 @transaction.atomic
-def storefront_update(*, storefront_id: object, name: str | None = None, actor: Actor | None = None) -> Storefront:
+def storefront_update(
+    *, storefront_id: object, name: str | None = None, actor: Actor | None = None
+) -> Storefront:
     storefront = _lock(storefront_id)
     if name is not None and _name(name) != storefront.name:
         old, storefront.name = storefront.name, _name(name)

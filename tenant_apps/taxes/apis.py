@@ -43,8 +43,12 @@ class TaxRateInput(serializers.Serializer):
     category_id = serializers.UUIDField()
     code = serializers.CharField(max_length=16)
     name = serializers.CharField(max_length=80)
-    rate = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=100, help_text="Percent.")
-    compound = serializers.BooleanField(default=False, help_text="Charged on the price plus the non-compound taxes.")
+    rate = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=0, max_value=100, help_text="Percent."
+    )
+    compound = serializers.BooleanField(
+        default=False, help_text="Charged on the price plus the non-compound taxes."
+    )
     position = serializers.IntegerField(default=0, min_value=0, max_value=1000)
     effective_from = serializers.DateTimeField(required=False)
     effective_to = serializers.DateTimeField(required=False, allow_null=True)
@@ -66,13 +70,16 @@ class TaxCategoriesApi(TenantApiView):
         responses={201: TaxCategoryOutput},
         tags=["taxes"],
         summary="Create a tax category",
-        examples=[OpenApiExample("Standard", value={"code": "STD", "name": "Standard rated"}, request_only=True)],
+        examples=[
+            OpenApiExample("Standard", value={"code": "STD", "name": "Standard rated"}, request_only=True)
+        ],
     )
     def post(self, request: Request) -> Response:
         data = TaxCategoryInput(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
-            TaxCategoryOutput(tax_category_create(**data.validated_data, actor=actor_of(request))).data, status=201
+            TaxCategoryOutput(tax_category_create(**data.validated_data, actor=actor_of(request))).data,
+            status=201,
         )
 
 
@@ -82,7 +89,9 @@ class TaxRatesApi(TenantApiView):
     @extend_schema(
         parameters=[
             uuid_param("category_id"),
-            OpenApiParameter("at", OpenApiTypes.DATETIME, description="Only the rates in force at this time."),
+            OpenApiParameter(
+                "at", OpenApiTypes.DATETIME, description="Only the rates in force at this time."
+            ),
         ],
         responses=TaxRateOutput(many=True),
         tags=["taxes"],
@@ -120,8 +129,13 @@ class TaxRatesApi(TenantApiView):
             ),
             OpenApiExample(
                 "NHIL",
-                value={"category_id": "7b1d3f4e-0000-4000-8000-000000000001", "code": "NHIL",
-                       "name": "National Health Insurance Levy", "rate": "2.5", "position": 1},  # fmt: skip
+                value={
+                    "category_id": "7b1d3f4e-0000-4000-8000-000000000001",
+                    "code": "NHIL",
+                    "name": "National Health Insurance Levy",
+                    "rate": "2.5",
+                    "position": 1,
+                },
                 request_only=True,
             ),
         ],
@@ -129,7 +143,9 @@ class TaxRatesApi(TenantApiView):
     def post(self, request: Request) -> Response:
         data = TaxRateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(TaxRateOutput(tax_rate_add(**data.validated_data, actor=actor_of(request))).data, status=201)
+        return Response(
+            TaxRateOutput(tax_rate_add(**data.validated_data, actor=actor_of(request))).data, status=201
+        )
 
 
 class TaxRateEndApi(TenantApiView):

@@ -23,7 +23,9 @@ class TaxCategory(models.Model):
         db_table = "taxes_category"
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z0-9_]{1,16}$"), name="tax_category_code_format"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[A-Z0-9_]{1,16}$"), name="tax_category_code_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -51,10 +53,13 @@ class TaxRate(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(rate__gte=0, rate__lte=100), name="tax_rate_percent"),
             models.CheckConstraint(
-                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=models.F("effective_from")),
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gt=models.F("effective_from")),
                 name="tax_rate_period",
             ),
-            models.UniqueConstraint(fields=["category", "code", "effective_from"], name="tax_rate_unique_start"),
+            models.UniqueConstraint(
+                fields=["category", "code", "effective_from"], name="tax_rate_unique_start"
+            ),
         ]
         indexes = [models.Index(fields=["category", "effective_from"], name="tax_rate_category_from")]
 

@@ -12,7 +12,9 @@ def tax_category_list() -> QuerySet[TaxCategory]:
     return TaxCategory.objects.all()
 
 
-def tax_rate_list(*, category_id: uuid.UUID | None = None, at: dt.datetime | None = None) -> QuerySet[TaxRate]:
+def tax_rate_list(
+    *, category_id: uuid.UUID | None = None, at: dt.datetime | None = None
+) -> QuerySet[TaxRate]:
     qs = TaxRate.objects.select_related("category")
     if category_id is not None:
         qs = qs.filter(category_id=category_id)

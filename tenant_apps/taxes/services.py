@@ -28,7 +28,9 @@ from tenant_apps.taxes.models import TaxCategory, TaxRate
 _CODE = re.compile(r"^[A-Z0-9_]{1,16}$")
 
 
-def _audit(actor: Actor, action: str, object_type: str, object_id: object, details: dict[str, object]) -> None:
+def _audit(
+    actor: Actor, action: str, object_type: str, object_id: object, details: dict[str, object]
+) -> None:
     audit_record(
         action=action,
         actor_id=actor.user_id,
@@ -141,9 +143,17 @@ def tax_rate_end(*, rate_id: uuid.UUID, actor: Actor, effective_to: dt.datetime 
     if rate is None:
         raise TaxRateNotFound()
     effective_to = effective_to or timezone.now()
-    if effective_to <= rate.effective_from or (rate.effective_to is not None and rate.effective_to <= effective_to):
+    if effective_to <= rate.effective_from or (
+        rate.effective_to is not None and rate.effective_to <= effective_to
+    ):
         raise TaxRateEnded()
     rate.effective_to = effective_to
     rate.save(update_fields=["effective_to", "updated_at"])
-    _audit(actor, "tax_rate.end", "tax_rate", rate.pk, {"code": rate.code, "effective_to": effective_to.isoformat()})
+    _audit(
+        actor,
+        "tax_rate.end",
+        "tax_rate",
+        rate.pk,
+        {"code": rate.code, "effective_to": effective_to.isoformat()},
+    )
     return rate

@@ -19,16 +19,29 @@ def rows() -> tuple[int, int, int]:
 
 def test_create_update_price_history_and_audit(shop_a: Shop) -> None:
     owner = shop_a.owner.client
-    created = owner.post("/api/v1/products", {"sku": "OIL", "name": "Oil 1 l", "price": "38.50", "barcode": "600123",
-                                               "tax_category_id": str(shop_a.standard.pk)}, format="json")  # fmt: skip
+    created = owner.post(
+        "/api/v1/products",
+        {
+            "sku": "OIL",
+            "name": "Oil 1 l",
+            "price": "38.50",
+            "barcode": "600123",
+            "tax_category_id": str(shop_a.standard.pk),
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     product_id = created.json()["id"]
 
-    changed = owner.patch(f"/api/v1/products/{product_id}", {"name": "Vegetable oil 1 l", "reorder_level": "4"},
-                          format="json")  # fmt: skip
+    changed = owner.patch(
+        f"/api/v1/products/{product_id}", {"name": "Vegetable oil 1 l", "reorder_level": "4"}, format="json"
+    )
     base = owner.post(f"/api/v1/products/{product_id}/prices", {"price": "40.00"}, format="json")
-    override = owner.post(f"/api/v1/products/{product_id}/prices",
-                          {"price": "41.00", "storefront_id": str(shop_a.storefront.pk)}, format="json")  # fmt: skip
+    override = owner.post(
+        f"/api/v1/products/{product_id}/prices",
+        {"price": "41.00", "storefront_id": str(shop_a.storefront.pk)},
+        format="json",
+    )
     history = owner.get(f"/api/v1/products/{product_id}/prices").json()
 
     assert changed.json()["name"] == "Vegetable oil 1 l"
@@ -48,7 +61,11 @@ BAD = [
     ({"sku": "A", "name": "x", "price": "1.005"}, 400, "invalid"),
     ({"sku": "A", "name": "x", "price": "1e15"}, 400, "invalid"),
     ({"sku": "RICE", "name": "x", "price": "1"}, 409, "sku_taken"),
-    ({"sku": "A", "name": "x", "price": "1", "tax_category_id": str(uuid.uuid4())}, 400, "tax_category_not_found"),
+    (
+        {"sku": "A", "name": "x", "price": "1", "tax_category_id": str(uuid.uuid4())},
+        400,
+        "tax_category_not_found",
+    ),
     ({"sku": "A", "name": "x", "price": "1", "reorder_level": "-1"}, 400, "invalid"),
     ({"sku": "A", "name": "x" * 201, "price": "1"}, 400, "invalid"),
 ]
@@ -69,14 +86,26 @@ def test_bad_prices_and_updates_are_refused(shop_a: Shop) -> None:
     cases = [
         (owner.post(f"/api/v1/products/{rice}/prices", {"price": "-2"}, format="json"), 400, "invalid"),
         (owner.post(f"/api/v1/products/{rice}/prices", {"price": None}, format="json"), 400, "price_invalid"),
-        (owner.post(f"/api/v1/products/{rice}/prices", {"price": "1", "storefront_id": str(uuid.uuid4())},
-                    format="json"), 400, "storefront_not_found"),  # fmt: skip
-        (owner.post(f"/api/v1/products/{uuid.uuid4()}/prices", {"price": "1"}, format="json"), 404,
-         "product_not_found"),  # fmt: skip
+        (
+            owner.post(
+                f"/api/v1/products/{rice}/prices",
+                {"price": "1", "storefront_id": str(uuid.uuid4())},
+                format="json",
+            ),
+            400,
+            "storefront_not_found",
+        ),
+        (
+            owner.post(f"/api/v1/products/{uuid.uuid4()}/prices", {"price": "1"}, format="json"),
+            404,
+            "product_not_found",
+        ),
         (owner.patch(f"/api/v1/products/{rice}", {"tax_category_id": "x"}, format="json"), 400, "invalid"),
         (owner.patch(f"/api/v1/products/{rice}", {"barcode": "6"}, format="json"), 200, None),
     ]
-    other = owner.post("/api/v1/products", {"sku": "B2", "name": "b", "price": "1", "barcode": "6"}, format="json")
+    other = owner.post(
+        "/api/v1/products", {"sku": "B2", "name": "b", "price": "1", "barcode": "6"}, format="json"
+    )
     assert other.json()["code"] == "barcode_taken"
     for response, status, code in cases:
         assert response.status_code == status, response.json()
@@ -91,7 +120,9 @@ def test_cashiers_read_but_cannot_change_the_catalog(shop_a: Shop) -> None:
 
     assert cashier.get("/api/v1/products").status_code == 200
     denied = cashier.post("/api/v1/products", {"sku": "X", "name": "X", "price": "1"}, format="json")
-    price = cashier.post(f"/api/v1/products/{shop_a.products['rice'].pk}/prices", {"price": "1"}, format="json")
+    price = cashier.post(
+        f"/api/v1/products/{shop_a.products['rice'].pk}/prices", {"price": "1"}, format="json"
+    )
 
     assert (denied.status_code, price.status_code) == (403, 403)
     assert rows() == before
@@ -103,8 +134,13 @@ def test_catalog_isolation(shop_a: Shop, shop_b: Shop) -> None:
     before = rows()
 
     assert shop_b.owner.client.get(f"/api/v1/products/{rice}").status_code == 404
-    assert shop_b.owner.client.patch(f"/api/v1/products/{rice}", {"name": "x"}, format="json").status_code == 404
-    assert shop_b.owner.client.post(f"/api/v1/products/{rice}/prices", {"price": "1"}, format="json").status_code == 404
+    assert (
+        shop_b.owner.client.patch(f"/api/v1/products/{rice}", {"name": "x"}, format="json").status_code == 404
+    )
+    assert (
+        shop_b.owner.client.post(f"/api/v1/products/{rice}/prices", {"price": "1"}, format="json").status_code
+        == 404
+    )
     foreign = api_client("beta")
     foreign.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_a.owner.token}")
     assert foreign.get("/api/v1/products").status_code == 401

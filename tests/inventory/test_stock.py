@@ -26,15 +26,22 @@ def lines(shop: Shop, **quantities: object) -> list[StockLine]:
 
 def test_receive_adjust_transfer_move_levels_through_movements(shop_a: Shop) -> None:
     stock_receive(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=10, water="2.5"), actor=ACTOR)
-    stock_adjust(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=-3), reason="damaged", actor=ACTOR)
-    op = stock_transfer(from_storefront_id=shop_a.storefront.pk, to_storefront_id=shop_a.other_storefront.pk,
-                        lines=lines(shop_a, rice=7), actor=ACTOR)  # fmt: skip
+    stock_adjust(
+        storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=-3), reason="damaged", actor=ACTOR
+    )
+    op = stock_transfer(
+        from_storefront_id=shop_a.storefront.pk,
+        to_storefront_id=shop_a.other_storefront.pk,
+        lines=lines(shop_a, rice=7),
+        actor=ACTOR,
+    )
 
     assert (level(shop_a, "rice"), level(shop_a, "water")) == (D(100), D("102.5"))
     assert level(shop_a, "rice", shop_a.other_storefront) == D(7)
     assert sorted(StockMovement.objects.filter(operation=op).values_list("kind", "quantity")) == [
-        ("transfer_in", D(7)), ("transfer_out", D(-7)),
-    ]  # fmt: skip
+        ("transfer_in", D(7)),
+        ("transfer_out", D(-7)),
+    ]
     assert AuditEvent.objects.filter(action__startswith="stock.").count() == 4  # with the fixture's receipt
 
 
@@ -43,7 +50,10 @@ def test_a_count_records_the_discrepancy_and_books_the_difference(shop_a: Shop) 
 
     op = stock_count(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=90, water=100), actor=ACTOR)
 
-    found = {c.product_id: (c.expected, c.counted, c.difference) for c in StockCountLine.objects.filter(operation=op)}
+    found = {
+        c.product_id: (c.expected, c.counted, c.difference)
+        for c in StockCountLine.objects.filter(operation=op)
+    }
     assert found == {
         shop_a.products["rice"].pk: (D(96), D(90), D(-6)),
         shop_a.products["water"].pk: (D(100), D(100), D(0)),
@@ -56,7 +66,9 @@ def test_an_offline_count_is_judged_against_the_level_at_its_time(shop_a: Shop) 
     counted_at = timezone.now() - dt.timedelta(minutes=30)
     sell(shop_a, ("rice", 5))  # after the count, uploaded first
 
-    stock_count(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=98), actor=ACTOR, occurred_at=counted_at)
+    stock_count(
+        storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=98), actor=ACTOR, occurred_at=counted_at
+    )
 
     # The shelf held 98 at the count (2 missing then); the later sale of 5 still applies.
     assert level(shop_a, "rice") == D(93)
@@ -65,11 +77,17 @@ def test_an_offline_count_is_judged_against_the_level_at_its_time(shop_a: Shop) 
 def test_adjustments_and_transfers_cannot_take_stock_below_zero_unless_allowed(shop_a: Shop) -> None:
     before = counts()
     with pytest.raises(ApplicationError) as error:
-        stock_adjust(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=-101), reason="lost", actor=ACTOR)
+        stock_adjust(
+            storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=-101), reason="lost", actor=ACTOR
+        )
     assert error.value.code == "insufficient_stock"
     with pytest.raises(ApplicationError) as error:
-        stock_transfer(from_storefront_id=shop_a.storefront.pk, to_storefront_id=shop_a.other_storefront.pk,
-                       lines=lines(shop_a, soap=101), actor=ACTOR)  # fmt: skip
+        stock_transfer(
+            from_storefront_id=shop_a.storefront.pk,
+            to_storefront_id=shop_a.other_storefront.pk,
+            lines=lines(shop_a, soap=101),
+            actor=ACTOR,
+        )
     assert error.value.code == "insufficient_stock"
     assert counts() == before
 
@@ -78,23 +96,60 @@ def test_adjustments_and_transfers_cannot_take_stock_below_zero_unless_allowed(s
     ("call", "code"),
     [
         (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=[], actor=ACTOR), "stock_invalid"),
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=0), actor=ACTOR), "stock_invalid"),
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=-1), actor=ACTOR), "stock_invalid"),
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice="0.0001"), actor=ACTOR),
-         "stock_invalid"),  # fmt: skip
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=10**7), actor=ACTOR),
-         "stock_invalid"),  # fmt: skip
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, airtime=1), actor=ACTOR),
-         "product_not_stocked"),  # fmt: skip
-        (lambda s: stock_receive(storefront_id=uuid.uuid4(), lines=lines(s, rice=1), actor=ACTOR),
-         "storefront_not_found"),  # fmt: skip
-        (lambda s: stock_adjust(storefront_id=s.storefront.pk, lines=lines(s, rice=1), reason="whim", actor=ACTOR),
-         "adjust_reason_invalid"),  # fmt: skip
-        (lambda s: stock_transfer(from_storefront_id=s.storefront.pk, to_storefront_id=s.storefront.pk,
-                                  lines=lines(s, rice=1), actor=ACTOR), "transfer_same_storefront"),  # fmt: skip
-        (lambda s: stock_count(storefront_id=s.storefront.pk, lines=lines(s, rice=-1), actor=ACTOR), "stock_invalid"),
-        (lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=1), actor=ACTOR,
-                                 occurred_at=timezone.now() + dt.timedelta(days=1)), "occurred_at_invalid"),  # fmt: skip
+        (
+            lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=0), actor=ACTOR),
+            "stock_invalid",
+        ),
+        (
+            lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=-1), actor=ACTOR),
+            "stock_invalid",
+        ),
+        (
+            lambda s: stock_receive(
+                storefront_id=s.storefront.pk, lines=lines(s, rice="0.0001"), actor=ACTOR
+            ),
+            "stock_invalid",
+        ),
+        (
+            lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, rice=10**7), actor=ACTOR),
+            "stock_invalid",
+        ),
+        (
+            lambda s: stock_receive(storefront_id=s.storefront.pk, lines=lines(s, airtime=1), actor=ACTOR),
+            "product_not_stocked",
+        ),
+        (
+            lambda s: stock_receive(storefront_id=uuid.uuid4(), lines=lines(s, rice=1), actor=ACTOR),
+            "storefront_not_found",
+        ),
+        (
+            lambda s: stock_adjust(
+                storefront_id=s.storefront.pk, lines=lines(s, rice=1), reason="whim", actor=ACTOR
+            ),
+            "adjust_reason_invalid",
+        ),
+        (
+            lambda s: stock_transfer(
+                from_storefront_id=s.storefront.pk,
+                to_storefront_id=s.storefront.pk,
+                lines=lines(s, rice=1),
+                actor=ACTOR,
+            ),
+            "transfer_same_storefront",
+        ),
+        (
+            lambda s: stock_count(storefront_id=s.storefront.pk, lines=lines(s, rice=-1), actor=ACTOR),
+            "stock_invalid",
+        ),
+        (
+            lambda s: stock_receive(
+                storefront_id=s.storefront.pk,
+                lines=lines(s, rice=1),
+                actor=ACTOR,
+                occurred_at=timezone.now() + dt.timedelta(days=1),
+            ),
+            "occurred_at_invalid",
+        ),
     ],
 )
 def test_bad_stock_operations_are_refused_and_write_nothing(shop_a: Shop, call: Any, code: str) -> None:
@@ -109,11 +164,15 @@ def test_bad_stock_operations_are_refused_and_write_nothing(shop_a: Shop, call: 
 
 def test_a_client_operation_id_is_kept_and_cannot_be_reused(shop_a: Shop) -> None:
     op_id = uuid.uuid4()
-    stock_receive(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=1), actor=ACTOR, operation_id=op_id)
+    stock_receive(
+        storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=1), actor=ACTOR, operation_id=op_id
+    )
     before = counts()
 
     with pytest.raises(ApplicationError) as error:
-        stock_receive(storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=1), actor=ACTOR, operation_id=op_id)
+        stock_receive(
+            storefront_id=shop_a.storefront.pk, lines=lines(shop_a, rice=1), actor=ACTOR, operation_id=op_id
+        )
 
     assert error.value.code == "operation_exists"
     assert counts() == before
@@ -124,17 +183,31 @@ def test_a_client_operation_id_is_kept_and_cannot_be_reused(shop_a: Shop) -> Non
 # --------------------------------------------------------------------------------------------
 
 ENDPOINTS = {
-    "receipts": lambda s: {"storefront_id": str(s.storefront.pk), "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "5"}]},
-    "adjustments": lambda s: {"storefront_id": str(s.storefront.pk), "reason": "damaged",
-                              "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "-1"}]},
-    "counts": lambda s: {"storefront_id": str(s.storefront.pk), "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "99"}]},
-    "transfers": lambda s: {"from_storefront_id": str(s.storefront.pk), "to_storefront_id": str(s.other_storefront.pk),
-                            "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "3"}]},
-}  # fmt: skip
+    "receipts": lambda s: {
+        "storefront_id": str(s.storefront.pk),
+        "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "5"}],
+    },
+    "adjustments": lambda s: {
+        "storefront_id": str(s.storefront.pk),
+        "reason": "damaged",
+        "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "-1"}],
+    },
+    "counts": lambda s: {
+        "storefront_id": str(s.storefront.pk),
+        "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "99"}],
+    },
+    "transfers": lambda s: {
+        "from_storefront_id": str(s.storefront.pk),
+        "to_storefront_id": str(s.other_storefront.pk),
+        "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "3"}],
+    },
+}
 
 
 @pytest.mark.parametrize("kind", list(ENDPOINTS))
-def test_stock_endpoints_work_for_a_manager_and_refuse_a_cashier(shop_a: Shop, make_member, kind: str) -> None:
+def test_stock_endpoints_work_for_a_manager_and_refuse_a_cashier(
+    shop_a: Shop, make_member, kind: str
+) -> None:
     manager = make_member(shop_a.tenant, "manager", storefront_id=shop_a.storefront.pk)
     data = ENDPOINTS[kind](shop_a)
     before = counts()
@@ -166,7 +239,9 @@ def test_stock_endpoints_work_for_a_manager_and_refuse_a_cashier(shop_a: Shop, m
         ("transfers", {"to_storefront_id": str(uuid.uuid4())}, "storefront_not_found"),
     ],
 )
-def test_bad_stock_requests_get_a_stable_code(shop_a: Shop, kind: str, change: dict[str, Any], code: str) -> None:
+def test_bad_stock_requests_get_a_stable_code(
+    shop_a: Shop, kind: str, change: dict[str, Any], code: str
+) -> None:
     data = {**ENDPOINTS[kind](shop_a), **change}
     for line in data["lines"] if isinstance(data["lines"], list) else []:
         if line["product_id"] == "P":

@@ -14,7 +14,14 @@ from django.utils import timezone
 from shared_apps.tenants.models import Tenant
 from tenant_apps.audit.actors import Actor
 from tenant_apps.sales.models import Payment, Sale, SaleEvent
-from tenant_apps.sales.services import Origin, PaymentInput, RefundLineInput, SaleLineInput, sale_refund, sale_void
+from tenant_apps.sales.services import (
+    Origin,
+    PaymentInput,
+    RefundLineInput,
+    SaleLineInput,
+    sale_refund,
+    sale_void,
+)
 from tenant_apps.shop.services import business_date
 from tests.conftest import Shop, api_client
 from tests.sales.helpers import D, sell, use
@@ -24,15 +31,28 @@ def busy_day(shop: Shop) -> list[Sale]:
     actor = Actor.of_user(shop.owner.user)
     sales = [
         sell(shop, ("rice", 2), ("water", 3)).sale,
-        sell(shop, ("soap", 5), pay=[PaymentInput("mobile_money", D("30.50"), provider="MTN", reference="A")]).sale,
-        sell(shop, ("rice", 1), pay=[PaymentInput("card", D(20), card_last4="4242", auth_code="X"),
-                                     PaymentInput("cash", D(10))]).sale,  # fmt: skip
-        sell(shop, lines=[SaleLineInput(shop.products["rice"].pk, D(3), discount=D("5.00"))], sale_discount=D(2)).sale,
+        sell(
+            shop, ("soap", 5), pay=[PaymentInput("mobile_money", D("30.50"), provider="MTN", reference="A")]
+        ).sale,
+        sell(
+            shop,
+            ("rice", 1),
+            pay=[PaymentInput("card", D(20), card_last4="4242", auth_code="X"), PaymentInput("cash", D(10))],
+        ).sale,
+        sell(
+            shop,
+            lines=[SaleLineInput(shop.products["rice"].pk, D(3), discount=D("5.00"))],
+            sale_discount=D(2),
+        ).sale,
         sell(shop, ("airtime", 2)).sale,
     ]
     sale_void(sale_id=sales[4].pk, actor=actor, reason="mistake")
-    sale_refund(sale_id=sales[0].pk, lines=[RefundLineInput(sales[0].lines.get(position=1).pk, D(2))], actor=actor,
-                reason="r")  # fmt: skip
+    sale_refund(
+        sale_id=sales[0].pk,
+        lines=[RefundLineInput(sales[0].lines.get(position=1).pk, D(2))],
+        actor=actor,
+        reason="r",
+    )
     return sales
 
 
@@ -44,7 +64,12 @@ def test_the_daily_summary_matches_the_sales_it_summarises(shop_a: Shop) -> None
 
     [row] = report["storefronts"]
     assert row["sales_count"] == kept.count() == 4
-    for field, column in (("gross", "subtotal"), ("net", "net_total"), ("tax", "tax_total"), ("total", "total")):
+    for field, column in (
+        ("gross", "subtotal"),
+        ("net", "net_total"),
+        ("tax", "tax_total"),
+        ("total", "total"),
+    ):
         assert D(row[field]) == sum(s.__dict__[column] for s in kept), field
     assert D(row["discounts"]) == sum(s.line_discount_total + s.sale_discount for s in kept) == D(7)
     taxes: dict[str, Decimal] = defaultdict(Decimal)
@@ -73,8 +98,12 @@ def test_days_are_the_shops_days(shop_a: Shop, tenant_a: Tenant) -> None:
 
     connection.tenant.timezone = "Africa/Nairobi"
     late = dt.datetime(2025, 1, 10, 22, 30, tzinfo=dt.UTC)  # 01:30 on the 11th in Nairobi
-    sell(shop_a, ("rice", 1), origin=Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="ACC-T-1"),
-         occurred_at=late)  # fmt: skip
+    sell(
+        shop_a,
+        ("rice", 1),
+        origin=Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="ACC-T-1"),
+        occurred_at=late,
+    )
 
     owner = shop_a.owner.client
     tenth = owner.get("/api/v1/reports/daily?date=2025-01-10").json()
@@ -85,8 +114,11 @@ def test_days_are_the_shops_days(shop_a: Shop, tenant_a: Tenant) -> None:
     assert eleventh["timezone"] == "Africa/Nairobi"
     assert eleventh["storefronts"][0]["sales_count"] == 1
     assert [(d["date"], d["sales_count"]) for d in trend] == [
-        ("2025-01-09", 0), ("2025-01-10", 0), ("2025-01-11", 1), ("2025-01-12", 0),
-    ]  # fmt: skip
+        ("2025-01-09", 0),
+        ("2025-01-10", 0),
+        ("2025-01-11", 1),
+        ("2025-01-12", 0),
+    ]
 
 
 def test_trend_top_products_and_exports(shop_a: Shop) -> None:

@@ -11,11 +11,13 @@ from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
 from tenant_apps.sales.services import PaymentInput, RecordedSale, SaleLineInput, sale_record
 
 
-def D(value: object) -> Decimal:  # noqa: N802 - reads like the type
+def D(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def sell(shop: Any, *items: tuple[str, object], pay: list[PaymentInput] | None = None, **kwargs: Any) -> RecordedSale:
+def sell(
+    shop: Any, *items: tuple[str, object], pay: list[PaymentInput] | None = None, **kwargs: Any
+) -> RecordedSale:
     """Record a sale at the shop's storefront by its cashier; cash covering it unless ``pay``."""
     lines = [SaleLineInput(shop.products[key].pk, D(q)) for key, q in items]
     return sale_record(

@@ -31,7 +31,13 @@ def test_prices_at_each_time_with_storefront_overrides(shop_a: Shop) -> None:
 
     context = pricing_context_load(keys=[(rice, here, at) for at in t] + [(rice, there, t[2])])
 
-    assert [context.price(rice, here, at) for at in t] == [D("25.00"), D("27.00"), D("26.00"), D("27.00"), D("28.00")]
+    assert [context.price(rice, here, at) for at in t] == [
+        D("25.00"),
+        D("27.00"),
+        D("26.00"),
+        D("27.00"),
+        D("28.00"),
+    ]
     assert context.price(rice, there, t[2]) == D("27.00")
 
 
@@ -50,19 +56,31 @@ def test_tax_rates_in_force_at_each_time(shop_a: Shop) -> None:
     change = now - dt.timedelta(hours=5)
     covid = TaxRate.objects.get(code="COVID")
     tax_rate_end(rate_id=covid.pk, effective_to=change, actor=ACTOR)
-    tax_rate_add(category_id=shop_a.standard.pk, code="VAT", name="VAT", rate=D("20"), compound=False,
-                 effective_from=change, actor=ACTOR)  # fmt: skip
+    tax_rate_add(
+        category_id=shop_a.standard.pk,
+        code="VAT",
+        name="VAT",
+        rate=D("20"),
+        compound=False,
+        effective_from=change,
+        actor=ACTOR,
+    )
     before, after = change - dt.timedelta(minutes=1), change + dt.timedelta(minutes=1)
 
     context = pricing_context_load(keys=[(rice, here, before), (rice, here, after)])
 
     category = shop_a.standard.pk
     assert {(r.code, r.rate, r.compound) for r in context.tax_rules(category, before)} == {
-        ("NHIL", D("2.5"), False), ("GETFUND", D("2.5"), False), ("COVID", D("1"), False), ("VAT", D("15"), True),
-    }  # fmt: skip
+        ("NHIL", D("2.5"), False),
+        ("GETFUND", D("2.5"), False),
+        ("COVID", D("1"), False),
+        ("VAT", D("15"), True),
+    }
     assert {(r.code, r.rate, r.compound) for r in context.tax_rules(category, after)} == {
-        ("NHIL", D("2.5"), False), ("GETFUND", D("2.5"), False), ("VAT", D("20"), False),
-    }  # fmt: skip
+        ("NHIL", D("2.5"), False),
+        ("GETFUND", D("2.5"), False),
+        ("VAT", D("20"), False),
+    }
     assert context.rates_at(after) == {category: context.tax_rules(category, after)}
 
 

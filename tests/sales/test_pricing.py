@@ -32,8 +32,10 @@ def test_ghana_levies_tax_exclusive_match_the_published_worked_example() -> None
     # GRA's worked example: 100.00 -> levies 6.00, VAT 15 % of 106.00 = 15.90, total 121.90.
     totals = price_sale(
         lines=[LineInput(unit_price=D("100.00"), quantity=D(1), tax_category="STD")],
-        rates={"STD": GHANA}, prices_include_tax=False, minor_unit=2,
-    )  # fmt: skip
+        rates={"STD": GHANA},
+        prices_include_tax=False,
+        minor_unit=2,
+    )
 
     assert [(t.code, t.base, t.amount) for t in totals.taxes] == [
         ("NHIL", D("100.00"), D("2.50")),
@@ -47,8 +49,10 @@ def test_ghana_levies_tax_exclusive_match_the_published_worked_example() -> None
 def test_tax_inclusive_price_is_what_the_customer_pays_and_splits_exactly() -> None:
     totals = price_sale(
         lines=[LineInput(unit_price=D("25.00"), quantity=D(2), tax_category="STD")],
-        rates={"STD": GHANA}, prices_include_tax=True, minor_unit=2,
-    )  # fmt: skip
+        rates={"STD": GHANA},
+        prices_include_tax=True,
+        minor_unit=2,
+    )
 
     assert totals.total == D("50.00")
     assert totals.net_total == D("41.02")  # 50 / 1.219, rounded half-up
@@ -60,8 +64,10 @@ def test_tax_inclusive_price_is_what_the_customer_pays_and_splits_exactly() -> N
 def test_single_vat_configuration() -> None:
     totals = price_sale(
         lines=[LineInput(unit_price=D("116.00"), quantity=D(1), tax_category="V")],
-        rates={"V": SINGLE_VAT}, prices_include_tax=True, minor_unit=2,
-    )  # fmt: skip
+        rates={"V": SINGLE_VAT},
+        prices_include_tax=True,
+        minor_unit=2,
+    )
 
     assert (totals.net_total, totals.tax_total) == (D("100.00"), D("16.00"))
     assert totals.taxes == (TaxAmount("VAT", "VAT", D("16"), False, D("100.00"), D("16.00")),)
@@ -71,8 +77,10 @@ def test_tax_is_rounded_per_line_and_the_sale_sums_its_lines() -> None:
     # Three lines of 0.10 at 16 %: per line 0.016 -> 0.02, so the sale's VAT is 0.06 (not 0.05).
     totals = price_sale(
         lines=[LineInput(unit_price=D("0.10"), quantity=D(1), tax_category="V")] * 3,
-        rates={"V": SINGLE_VAT}, prices_include_tax=False, minor_unit=2,
-    )  # fmt: skip
+        rates={"V": SINGLE_VAT},
+        prices_include_tax=False,
+        minor_unit=2,
+    )
 
     assert [line.tax for line in totals.lines] == [D("0.02")] * 3
     assert totals.tax_total == D("0.06")
@@ -84,8 +92,10 @@ def test_untaxed_and_unknown_categories_have_no_tax() -> None:
             LineInput(unit_price=D("3.00"), quantity=D(1), tax_category=None),
             LineInput(unit_price=D("3.00"), quantity=D(1), tax_category="EXEMPT"),
         ],
-        rates={}, prices_include_tax=True, minor_unit=2,
-    )  # fmt: skip
+        rates={},
+        prices_include_tax=True,
+        minor_unit=2,
+    )
 
     assert (totals.net_total, totals.tax_total, totals.total) == (D("6.00"), D(0), D("6.00"))
 
@@ -96,8 +106,11 @@ def test_discounts_come_off_before_tax_and_the_sale_discount_is_shared_exactly()
             LineInput(unit_price=D("10.00"), quantity=D(1), discount=D("1.00"), tax_category="V"),
             LineInput(unit_price=D("20.00"), quantity=D(1), tax_category="V"),
         ],
-        rates={"V": SINGLE_VAT}, sale_discount=D("1.00"), prices_include_tax=False, minor_unit=2,
-    )  # fmt: skip
+        rates={"V": SINGLE_VAT},
+        sale_discount=D("1.00"),
+        prices_include_tax=False,
+        minor_unit=2,
+    )
 
     assert [line.sale_discount_share for line in totals.lines] == [D("0.31"), D("0.69")]
     assert totals.discount_total == D("2.00")
@@ -108,8 +121,10 @@ def test_discounts_come_off_before_tax_and_the_sale_discount_is_shared_exactly()
 def test_minor_unit_zero_rounds_to_whole_units() -> None:
     totals = price_sale(
         lines=[LineInput(unit_price=D("1500"), quantity=D("1.5"), tax_category="V")],
-        rates={"V": (TaxRule("VAT", "VAT", D("18")),)}, prices_include_tax=False, minor_unit=0,
-    )  # fmt: skip
+        rates={"V": (TaxRule("VAT", "VAT", D("18")),)},
+        prices_include_tax=False,
+        minor_unit=0,
+    )
 
     assert (totals.subtotal, totals.tax_total, totals.total) == (D("2250"), D("405"), D("2655"))
 
@@ -121,8 +136,11 @@ def test_a_discount_larger_than_its_amount_is_refused(line_discount: D, sale_dis
     with pytest.raises(DiscountTooLarge):
         price_sale(
             lines=[LineInput(unit_price=D("10.00"), quantity=D(1), discount=line_discount)],
-            rates={}, sale_discount=sale_discount, prices_include_tax=True, minor_unit=2,
-        )  # fmt: skip
+            rates={},
+            sale_discount=sale_discount,
+            prices_include_tax=True,
+            minor_unit=2,
+        )
 
 
 money = st.decimals(min_value=D("0.01"), max_value=D("5000"), places=2)
@@ -135,15 +153,20 @@ quantity = st.decimals(min_value=D("0.001"), max_value=D("50"), places=3)
     inclusive=st.booleans(),
     discount_share=st.decimals(min_value=D(0), max_value=D(1), places=2),
 )
-def test_totals_always_add_up(lines: list[tuple[D, D, str | None]], inclusive: bool, discount_share: D) -> None:
+def test_totals_always_add_up(
+    lines: list[tuple[D, D, str | None]], inclusive: bool, discount_share: D
+) -> None:
     inputs = [LineInput(unit_price=p, quantity=q, tax_category=c) for p, q, c in lines]
     gross = sum((round(p * q, 2) for p, q, _ in lines), D(0))
     discount = (gross * discount_share).quantize(D("0.01"), rounding="ROUND_DOWN")
 
     totals = price_sale(
-        lines=inputs, rates={"STD": GHANA, "V": SINGLE_VAT}, sale_discount=discount,
-        prices_include_tax=inclusive, minor_unit=2,
-    )  # fmt: skip
+        lines=inputs,
+        rates={"STD": GHANA, "V": SINGLE_VAT},
+        sale_discount=discount,
+        prices_include_tax=inclusive,
+        minor_unit=2,
+    )
 
     assert totals.total == totals.net_total + totals.tax_total
     assert totals.tax_total == sum((t.amount for t in totals.taxes), D(0))
@@ -154,7 +177,8 @@ def test_totals_always_add_up(lines: list[tuple[D, D, str | None]], inclusive: b
         assert totals.total == totals.subtotal - totals.discount_total + totals.tax_total
     for line in totals.lines:
         assert line.total == line.net + line.tax
-        assert line.tax >= 0 and line.net >= 0
+        assert line.tax >= 0
+        assert line.net >= 0
         assert all(amount.as_tuple().exponent >= -2 for amount in (line.net, line.tax, line.total))
 
 
@@ -186,9 +210,13 @@ def test_refunds_never_exceed_the_line_and_a_full_refund_returns_it_exactly(
         if step_qty <= 0:
             break
         share = refund_share(
-            line_quantity=D(quantity), line_total=total, line_taxes=taxes, refunded_before=refunded_qty,
-            quantity=step_qty, minor_unit=2,
-        )  # fmt: skip
+            line_quantity=D(quantity),
+            line_total=total,
+            line_taxes=taxes,
+            refunded_before=refunded_qty,
+            quantity=step_qty,
+            minor_unit=2,
+        )
         assert share.total == share.net + share.tax
         refunded_qty += step_qty
         refunded_total += share.total

@@ -24,11 +24,15 @@ def test_an_online_sale_is_priced_taxed_paid_and_takes_stock(shop_a: Shop) -> No
 
     sale = Sale.objects.get(pk=recorded.sale.pk)
     assert (sale.subtotal, sale.total, sale.paid_total, sale.change_total) == (
-        D("54.50"), D("54.50"), D("54.50"), D("45.50"),
-    )  # fmt: skip
+        D("54.50"),
+        D("54.50"),
+        D("54.50"),
+        D("45.50"),
+    )
     assert sale.net_total + sale.tax_total == sale.total
     assert [t["code"] for t in sale.tax_breakdown] == ["NHIL", "GETFUND", "COVID", "VAT"]
-    assert sale.receipt_number.startswith("ACC-") and sale.receipt_number.endswith("-0001")
+    assert sale.receipt_number.startswith("ACC-")
+    assert sale.receipt_number.endswith("-0001")
     assert (level(shop_a, "rice"), level(shop_a, "water")) == (D(98), D(97))
     assert recorded.conflicts == []
     assert sale.events.get().kind == "created"
@@ -101,10 +105,23 @@ def test_inactive_product_and_closed_storefront_are_refused_online(shop_a: Shop)
         ([PaymentInput("cash", D("25.001"))], "sale_invalid"),
         ([PaymentInput("cash", D("-1"))], "sale_invalid"),
     ],
-    ids=["missing", "underpaid", "card-over", "momo-over", "card-last4", "card-auth", "momo-ref", "cash-extra",
-         "unknown", "precision", "negative"],  # fmt: skip
+    ids=[
+        "missing",
+        "underpaid",
+        "card-over",
+        "momo-over",
+        "card-last4",
+        "card-auth",
+        "momo-ref",
+        "cash-extra",
+        "unknown",
+        "precision",
+        "negative",
+    ],
 )
-def test_bad_payments_are_refused_and_nothing_is_written(shop_a: Shop, payments: list[PaymentInput], code: str) -> None:
+def test_bad_payments_are_refused_and_nothing_is_written(
+    shop_a: Shop, payments: list[PaymentInput], code: str
+) -> None:
     before = counts()
 
     with pytest.raises(ApplicationError) as error:
@@ -199,8 +216,12 @@ def test_a_terminal_sale_is_never_refused_for_stock_and_flags_oversold(shop_a: S
 
 def test_a_terminal_sale_is_judged_at_the_price_of_its_time(shop_a: Shop) -> None:
     then = timezone.now() - dt.timedelta(hours=3)
-    price_set(product_id=shop_a.products["rice"].pk, price=D("30.00"), actor=Actor.system("t"),
-              effective_from=timezone.now() - dt.timedelta(hours=1))  # fmt: skip
+    price_set(
+        product_id=shop_a.products["rice"].pk,
+        price=D("30.00"),
+        actor=Actor.system("t"),
+        effective_from=timezone.now() - dt.timedelta(hours=1),
+    )
     line = SaleLineInput(shop_a.products["rice"].pk, D(1), unit_price=D("25.00"))
 
     old = sell(shop_a, lines=[line], origin=terminal("ACC-T01-1"), occurred_at=then)
@@ -225,7 +246,11 @@ def test_terminal_conflicts_total_receipt_and_payment_are_flagged_and_the_server
         pay=[PaymentInput("cash", D("48.00"))],
     )
 
-    assert sorted(c.code for c in recorded.conflicts) == ["payment_mismatch", "receipt_clash", "total_mismatch"]
+    assert sorted(c.code for c in recorded.conflicts) == [
+        "payment_mismatch",
+        "receipt_clash",
+        "total_mismatch",
+    ]
     assert recorded.sale.total == D("50.00")
     assert Sale.objects.filter(receipt_number="ACC-T01-7").count() == 2
 
@@ -243,7 +268,10 @@ def test_terminal_sale_still_refuses_malformed_or_unauthorised_input(shop_a: Sho
     before = counts()
     cases = [
         ({"origin": terminal(), "lines": [SaleLineInput(uuid.uuid4(), D(1))]}, "product_not_found"),
-        ({"origin": terminal(), "occurred_at": timezone.now() + dt.timedelta(hours=2)}, "occurred_at_invalid"),
+        (
+            {"origin": terminal(), "occurred_at": timezone.now() + dt.timedelta(hours=2)},
+            "occurred_at_invalid",
+        ),
         ({"origin": Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="")}, "sale_invalid"),
         ({"origin": terminal(), "cashier_id": uuid.uuid4()}, "cashier_not_member"),
     ]
@@ -273,8 +301,12 @@ def test_a_terminal_sale_made_before_the_cashier_was_removed_is_accepted(shop_a:
 def test_the_sale_is_attached_to_the_cashiers_open_shift(shop_a: Shop) -> None:
     from tenant_apps.shifts.services import shift_open
 
-    shift = shift_open(storefront_id=shop_a.storefront.pk, cashier_id=shop_a.cashier.user.pk,
-                       opening_float=D(0), actor=Actor.system("t"))  # fmt: skip
+    shift = shift_open(
+        storefront_id=shop_a.storefront.pk,
+        cashier_id=shop_a.cashier.user.pk,
+        opening_float=D(0),
+        actor=Actor.system("t"),
+    )
 
     assert sell(shop_a, ("rice", 1)).sale.shift_id == shift.pk
 
@@ -289,11 +321,15 @@ def test_sale_record_for_a_known_sale_is_used_by_sync_with_a_preloaded_context(s
     context = pricing_context_load(keys=[(shop_a.products["rice"].pk, shop_a.storefront.pk, at)])
     with CaptureQueriesContext(connection) as queries:
         sale_record(
-            storefront_id=shop_a.storefront.pk, cashier_id=shop_a.cashier.user.pk,
+            storefront_id=shop_a.storefront.pk,
+            cashier_id=shop_a.cashier.user.pk,
             cashier_membership=shop_a.cashier.membership,
-            lines=[SaleLineInput(shop_a.products["rice"].pk, D(1))], payments=[PaymentInput("cash", D(25))],
-            origin=terminal(), occurred_at=at, context=context,
-        )  # fmt: skip
+            lines=[SaleLineInput(shop_a.products["rice"].pk, D(1))],
+            payments=[PaymentInput("cash", D(25))],
+            origin=terminal(),
+            occurred_at=at,
+            context=context,
+        )
 
     # savepoint, context (storefront, shift, settings, methods), receipt clash check, levels,
     # one insert, release

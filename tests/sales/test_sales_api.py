@@ -35,8 +35,11 @@ def test_a_sale_is_created_with_server_figures(shop_a: Shop) -> None:
     assert response.status_code == 201, response.json()
     data = response.json()
     assert (data["total"], data["paid_total"], data["change_total"], data["status"]) == (
-        "50.00", "50.00", "10.00", "completed",
-    )  # fmt: skip
+        "50.00",
+        "50.00",
+        "10.00",
+        "completed",
+    )
     assert data["lines"][0]["unit_price"] == "25.00"
     assert [t["code"] for t in data["taxes"]] == ["NHIL", "GETFUND", "COVID", "VAT"]
     assert data["cashier_id"] == str(shop_a.cashier.user.pk)
@@ -60,7 +63,10 @@ BAD = [
     ({"lines": [{"product_id": "RICE", "quantity": "1", "discount": "26"}]}, 400, "discount_too_large"),
     ({"lines": [{"product_id": str(uuid.uuid4()), "quantity": "1"}]}, 400, "product_not_found"),
     (
-        {"lines": [{"product_id": "RICE", "quantity": "500"}], "payments": [{"method": "cash", "amount": "20000"}]},
+        {
+            "lines": [{"product_id": "RICE", "quantity": "500"}],
+            "payments": [{"method": "cash", "amount": "20000"}],
+        },
         409,
         "insufficient_stock",
     ),
@@ -71,7 +77,11 @@ BAD = [
     ({"payments": [{"method": "cash", "amount": "10.00"}]}, 409, "underpaid"),
     ({"payments": [{"method": "cash", "amount": "-60"}]}, 400, "invalid"),
     ({"payments": [{"method": "cash", "amount": "99999999999999"}]}, 400, "invalid"),
-    ({"payments": [{"method": "card", "amount": "80.00", "card_last4": "4242", "auth_code": "X"}]}, 409, "overpaid"),
+    (
+        {"payments": [{"method": "card", "amount": "80.00", "card_last4": "4242", "auth_code": "X"}]},
+        409,
+        "overpaid",
+    ),
     ({"payments": [{"method": "card", "amount": "50.00"}]}, 400, "payment_invalid"),
     ({"payments": [{"method": "gold", "amount": "50.00"}]}, 400, "payment_method_unknown"),
     ({"discount": "abc"}, 400, "invalid"),
@@ -140,8 +150,14 @@ def test_roles_and_storefront_scope(shop_a: Shop, make_member) -> None:
 def test_scoped_members_see_only_their_storefronts_sales(shop_a: Shop, make_member) -> None:
     mine = sell(shop_a, ("rice", 1)).sale
     manager = make_member(shop_a.tenant, "manager")
-    theirs = post(manager, body(shop_a, storefront_id=str(shop_a.other_storefront.pk),
-                                lines=[{"product_id": str(shop_a.products["airtime"].pk), "quantity": "1"}]))  # fmt: skip
+    theirs = post(
+        manager,
+        body(
+            shop_a,
+            storefront_id=str(shop_a.other_storefront.pk),
+            lines=[{"product_id": str(shop_a.products["airtime"].pk), "quantity": "1"}],
+        ),
+    )
     assert theirs.status_code == 201, theirs.json()
     elsewhere = make_member(shop_a.tenant, "cashier", storefront_id=shop_a.other_storefront.pk)
 
@@ -158,10 +174,14 @@ def test_tenant_isolation(shop_a: Shop, shop_b: Shop) -> None:
     stranger = shop_b.owner
 
     assert stranger.client.get(f"/api/v1/sales/{sale.pk}").status_code == 404
-    assert stranger.client.post(f"/api/v1/sales/{sale.pk}/void", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        stranger.client.post(f"/api/v1/sales/{sale.pk}/void", {"reason": "x"}, format="json").status_code
+        == 404
+    )
     # A's storefront and products are unknown at B.
     response = post(stranger, body(shop_a))
-    assert response.status_code == 400 and response.json()["code"] == "storefront_not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "storefront_not_found"
     # A's credential at B's host.
     foreign = api_client("beta")
     foreign.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_a.owner.token}")
@@ -178,8 +198,11 @@ def test_the_sale_endpoint_runs_a_fixed_number_of_queries(shop_a: Shop) -> None:
     with CaptureQueriesContext(connection) as queries:
         response = post(shop_a.cashier, body(shop_a), HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
     assert response.status_code == 201
-    many = body(shop_a, lines=[{"product_id": str(p.pk), "quantity": "1"} for p in shop_a.products.values()],
-                payments=[{"method": "cash", "amount": "100.00"}])  # fmt: skip
+    many = body(
+        shop_a,
+        lines=[{"product_id": str(p.pk), "quantity": "1"} for p in shop_a.products.values()],
+        payments=[{"method": "cash", "amount": "100.00"}],
+    )
     with CaptureQueriesContext(connection) as more:
         response = post(shop_a.cashier, many, HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
     assert response.status_code == 201, response.json()

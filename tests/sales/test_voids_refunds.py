@@ -51,7 +51,10 @@ def test_void_puts_everything_back_and_the_status_follows_the_events(shop_a: Sho
 
     assert (event.kind, event.amount, event.reason) == ("voided", sale.total, "Wrong item")
     assert level(shop_a, "rice") == D(100)
-    assert StockMovement.objects.filter(sale_event=event).values_list("kind", "quantity").get() == ("void", D(3))
+    assert StockMovement.objects.filter(sale_event=event).values_list("kind", "quantity").get() == (
+        "void",
+        D(3),
+    )
     assert status(sale) == "voided"
     with pytest.raises(ApplicationError) as error:
         sale_void(sale_id=sale.pk, actor=actor(shop_a), reason="again")
@@ -59,8 +62,12 @@ def test_void_puts_everything_back_and_the_status_follows_the_events(shop_a: Sho
 
 
 def test_void_is_refused_after_the_shift_closes_and_after_a_refund(shop_a: Shop) -> None:
-    shift = shift_open(storefront_id=shop_a.storefront.pk, cashier_id=shop_a.cashier.user.pk,
-                       opening_float=D(0), actor=actor(shop_a))  # fmt: skip
+    shift = shift_open(
+        storefront_id=shop_a.storefront.pk,
+        cashier_id=shop_a.cashier.user.pk,
+        opening_float=D(0),
+        actor=actor(shop_a),
+    )
     in_shift = sell(shop_a, ("rice", 1)).sale
     shift_close(shift_id=shift.pk, counted={"cash": D(25)}, actor=actor(shop_a))
     refunded = sell(shop_a, ("rice", 1)).sale
@@ -77,8 +84,12 @@ def test_void_is_refused_after_the_shift_closes_and_after_a_refund(shop_a: Shop)
 def test_a_sale_outside_a_shift_can_be_voided_only_on_its_shop_day(shop_a: Shop) -> None:
     from tenant_apps.sales.services import Origin
 
-    old = sell(shop_a, ("rice", 1), origin=Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="ACC-T1-1"),
-               occurred_at=timezone.now() - dt.timedelta(days=2)).sale  # fmt: skip
+    old = sell(
+        shop_a,
+        ("rice", 1),
+        origin=Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="ACC-T1-1"),
+        occurred_at=timezone.now() - dt.timedelta(days=2),
+    ).sale
 
     with pytest.raises(ApplicationError) as error:
         sale_void(sale_id=old.pk, actor=actor(shop_a), reason="late")
@@ -134,8 +145,9 @@ def test_tax_snapshot_survives_a_rate_change(shop_a: Shop) -> None:
     snapshot = list(Sale.objects.get(pk=sale.pk).tax_breakdown)
     vat = TaxRate.objects.get(code="VAT", effective_to__isnull=True)
 
-    tax_rate_add(category_id=vat.category_id, code="VAT", name="VAT", rate=D("20"), compound=True,
-                 actor=actor(shop_a))  # fmt: skip
+    tax_rate_add(
+        category_id=vat.category_id, code="VAT", name="VAT", rate=D("20"), compound=True, actor=actor(shop_a)
+    )
     after = sell(shop_a, ("rice", 4)).sale
     refund_event = refund(shop_a, sale, (0, 4))
 
@@ -159,7 +171,11 @@ def test_sale_rows_and_events_are_append_only_in_the_database(shop_a: Shop) -> N
         "DELETE FROM inventory_movement",
         "UPDATE sales_line SET total = 0",
     ):
-        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+        with (
+            pytest.raises(IntegrityError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
             c.execute(sql)
     assert Sale.objects.get(pk=sale.pk).total == sale.total
 
@@ -202,11 +218,18 @@ def test_void_and_refund_over_the_api(shop_a: Shop, make_member) -> None:
         ({"reason": "x", "lines": [{"sale_line_id": "LINE", "quantity": "3"}]}, 409, "refund_exceeds_sold"),
         ({"reason": "x", "lines": [{"sale_line_id": "LINE", "quantity": "-1"}]}, 400, "invalid"),
         ({"reason": "x", "lines": [{"sale_line_id": "LINE", "quantity": "one"}]}, 400, "invalid"),
-        ({"reason": "x", "lines": [{"sale_line_id": str(uuid.uuid4()), "quantity": "1"}]}, 400, "refund_line_unknown"),
+        (
+            {"reason": "x", "lines": [{"sale_line_id": str(uuid.uuid4()), "quantity": "1"}]},
+            400,
+            "refund_line_unknown",
+        ),
         ({"lines": [{"sale_line_id": "LINE", "quantity": "1"}]}, 400, "invalid"),
         ({"reason": "x", "lines": []}, 400, "invalid"),
-        ({"reason": "x", "lines": [{"sale_line_id": "LINE", "quantity": "1"}], "payment_method": "x"}, 400,
-         "payment_method_unknown"),  # fmt: skip
+        (
+            {"reason": "x", "lines": [{"sale_line_id": "LINE", "quantity": "1"}], "payment_method": "x"},
+            400,
+            "payment_method_unknown",
+        ),
     ],
 )
 def test_bad_refund_requests(shop_a: Shop, data: dict[str, Any], status_code: int, code: str) -> None:
@@ -229,8 +252,9 @@ def test_void_requests_bad_input_and_other_tenant(shop_a: Shop, shop_b: Shop) ->
 
     no_reason = shop_a.owner.client.post(f"/api/v1/sales/{sale.pk}/void", {}, format="json")
     unknown = shop_a.owner.client.post(f"/api/v1/sales/{uuid.uuid4()}/void", {"reason": "x"}, format="json")
-    foreign = shop_b.owner.client.post(f"/api/v1/sales/{sale.pk}/refunds", {"reason": "x", "lines": []},
-                                       format="json")  # fmt: skip
+    foreign = shop_b.owner.client.post(
+        f"/api/v1/sales/{sale.pk}/refunds", {"reason": "x", "lines": []}, format="json"
+    )
 
     use(shop_a)
     assert (no_reason.status_code, no_reason.json()["code"]) == (400, "invalid")

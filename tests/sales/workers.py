@@ -8,8 +8,15 @@ import uuid
 from typing import Any
 
 
-def sell_many(database_url: str, slug: str, storefront_id: str, cashier_id: str, products: list[str], count: int,
-              seed: int) -> dict[str, Any]:  # fmt: skip
+def sell_many(
+    database_url: str,
+    slug: str,
+    storefront_id: str,
+    cashier_id: str,
+    products: list[str],
+    count: int,
+    seed: int,
+) -> dict[str, Any]:
     """Record ``count`` online sales in the tenant ``slug``; report successes and refusal codes."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")

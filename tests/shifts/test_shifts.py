@@ -17,8 +17,12 @@ from tests.sales.helpers import D, sell, use
 
 
 def open_shift(shop: Shop, float_: str = "100.00") -> Shift:
-    return shift_open(storefront_id=shop.storefront.pk, cashier_id=shop.cashier.user.pk, opening_float=D(float_),
-                      actor=Actor.of_user(shop.cashier.user))  # fmt: skip
+    return shift_open(
+        storefront_id=shop.storefront.pk,
+        cashier_id=shop.cashier.user.pk,
+        opening_float=D(float_),
+        actor=Actor.of_user(shop.cashier.user),
+    )
 
 
 def test_close_records_expected_counted_and_difference_per_method(shop_a: Shop) -> None:
@@ -30,12 +34,19 @@ def test_close_records_expected_counted_and_difference_per_method(shop_a: Shop) 
     sale_void(sale_id=voided.pk, actor=actor, reason="wrong")
     cash_movement_record(shift_id=shift.pk, kind="out", amount=D(30), reason="Bank", actor=actor)
     cash_movement_record(shift_id=shift.pk, kind="in", amount=D(5), reason="Coins", actor=actor)
-    sale_refund(sale_id=cash_sale.pk, lines=[RefundLineInput(cash_sale.lines.get().pk, D(1))], actor=actor,
-                reason="r", shift_id=shift.pk)  # fmt: skip
+    sale_refund(
+        sale_id=cash_sale.pk,
+        lines=[RefundLineInput(cash_sale.lines.get().pk, D(1))],
+        actor=actor,
+        reason="r",
+        shift_id=shift.pk,
+    )
 
     shift_close(shift_id=shift.pk, counted={"cash": D("98.00"), "mobile_money": D(25)}, actor=actor)
 
-    counts = {c.method_code: (c.expected, c.counted, c.difference) for c in ShiftCount.objects.filter(shift=shift)}
+    counts = {
+        c.method_code: (c.expected, c.counted, c.difference) for c in ShiftCount.objects.filter(shift=shift)
+    }
     # cash: 100 float + 50 sale - 30 out + 5 in - 25 refund = 100
     assert counts == {"cash": (D(100), D(98), D(-2)), "mobile_money": (D(25), D(25), D(0))}
     shift.refresh_from_db()
@@ -47,17 +58,34 @@ def test_shift_rules(shop_a: Shop) -> None:
     actor = Actor.system("t")
     cases: list[tuple[Any, str]] = [
         (lambda: open_shift(shop_a), "shift_already_open"),
-        (lambda: shift_open(storefront_id=shop_a.storefront.pk, cashier_id=uuid.uuid4(), opening_float=D(-1),
-                            actor=actor), "shift_invalid"),  # fmt: skip
-        (lambda: cash_movement_record(shift_id=shift.pk, kind="sideways", amount=D(1), reason="x", actor=actor),
-         "shift_invalid"),  # fmt: skip
-        (lambda: cash_movement_record(shift_id=shift.pk, kind="in", amount=D(0), reason="x", actor=actor),
-         "shift_invalid"),  # fmt: skip
-        (lambda: cash_movement_record(shift_id=shift.pk, kind="in", amount=D(1), reason=" ", actor=actor),
-         "reason_required"),  # fmt: skip
-        (lambda: shift_close(shift_id=shift.pk, counted={"mobile_money": D(0)}, actor=actor), "cash_count_required"),
-        (lambda: shift_close(shift_id=shift.pk, counted={"cash": D(0), "gold": D(1)}, actor=actor),
-         "payment_method_unknown"),  # fmt: skip
+        (
+            lambda: shift_open(
+                storefront_id=shop_a.storefront.pk, cashier_id=uuid.uuid4(), opening_float=D(-1), actor=actor
+            ),
+            "shift_invalid",
+        ),
+        (
+            lambda: cash_movement_record(
+                shift_id=shift.pk, kind="sideways", amount=D(1), reason="x", actor=actor
+            ),
+            "shift_invalid",
+        ),
+        (
+            lambda: cash_movement_record(shift_id=shift.pk, kind="in", amount=D(0), reason="x", actor=actor),
+            "shift_invalid",
+        ),
+        (
+            lambda: cash_movement_record(shift_id=shift.pk, kind="in", amount=D(1), reason=" ", actor=actor),
+            "reason_required",
+        ),
+        (
+            lambda: shift_close(shift_id=shift.pk, counted={"mobile_money": D(0)}, actor=actor),
+            "cash_count_required",
+        ),
+        (
+            lambda: shift_close(shift_id=shift.pk, counted={"cash": D(0), "gold": D(1)}, actor=actor),
+            "payment_method_unknown",
+        ),
         (lambda: shift_close(shift_id=uuid.uuid4(), counted={"cash": D(0)}, actor=actor), "shift_not_found"),
     ]
     for call, code in cases:
@@ -73,21 +101,27 @@ def test_shift_rules(shop_a: Shop) -> None:
 
 def test_shift_api_for_the_cashier_and_a_supervisor(shop_a: Shop, make_member) -> None:
     cashier = shop_a.cashier.client
-    opened = cashier.post("/api/v1/shifts", {"storefront_id": str(shop_a.storefront.pk), "opening_float": "50"},
-                          format="json")  # fmt: skip
+    opened = cashier.post(
+        "/api/v1/shifts", {"storefront_id": str(shop_a.storefront.pk), "opening_float": "50"}, format="json"
+    )
     assert opened.status_code == 201, opened.json()
     shift_id = opened.json()["id"]
     other = make_member(shop_a.tenant, "cashier", storefront_id=shop_a.storefront.pk)
     manager = make_member(shop_a.tenant, "manager", storefront_id=shop_a.storefront.pk)
     elsewhere = make_member(shop_a.tenant, "manager", storefront_id=shop_a.other_storefront.pk)
 
-    cash = cashier.post(f"/api/v1/shifts/{shift_id}/cash-movements", {"kind": "out", "amount": "10", "reason": "x"},
-                        format="json")  # fmt: skip
+    cash = cashier.post(
+        f"/api/v1/shifts/{shift_id}/cash-movements",
+        {"kind": "out", "amount": "10", "reason": "x"},
+        format="json",
+    )
     peer = other.client.post(f"/api/v1/shifts/{shift_id}/close", {"counted": {"cash": "40"}}, format="json")
     foreign = elsewhere.client.get(f"/api/v1/shifts/{shift_id}")
     detail = manager.client.get(f"/api/v1/shifts/{shift_id}").json()
     bad = manager.client.post(f"/api/v1/shifts/{shift_id}/close", {"counted": {"cash": "-1"}}, format="json")
-    closed = manager.client.post(f"/api/v1/shifts/{shift_id}/close", {"counted": {"cash": "40"}}, format="json")
+    closed = manager.client.post(
+        f"/api/v1/shifts/{shift_id}/close", {"counted": {"cash": "40"}}, format="json"
+    )
 
     assert cash.status_code == 201
     assert peer.status_code == foreign.status_code == 404
@@ -103,7 +137,9 @@ def test_shift_isolation(shop_a: Shop, shop_b: Shop) -> None:
     use(shop_a)
     shift = open_shift(shop_a)
 
-    response = shop_b.owner.client.post(f"/api/v1/shifts/{shift.pk}/close", {"counted": {"cash": "1"}}, format="json")
+    response = shop_b.owner.client.post(
+        f"/api/v1/shifts/{shift.pk}/close", {"counted": {"cash": "1"}}, format="json"
+    )
     foreign = api_client("beta")
     foreign.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_a.cashier.token}")
 

@@ -40,21 +40,33 @@ def test_settings_read_by_members_changed_by_admins_and_audited(shop_a: Shop) ->
 
 def test_payment_methods_are_seeded_and_configurable(shop_a: Shop) -> None:
     owner = shop_a.owner.client
-    assert [m["code"] for m in owner.get("/api/v1/payment-methods").json()] == ["cash", "mobile_money", "card"]
-    created = owner.post("/api/v1/payment-methods", {"code": "mpesa", "name": "M-Pesa", "kind": "mobile_money"},
-                         format="json")  # fmt: skip
-    taken = owner.post("/api/v1/payment-methods", {"code": "mpesa", "name": "x", "kind": "card"}, format="json")
+    assert [m["code"] for m in owner.get("/api/v1/payment-methods").json()] == [
+        "cash",
+        "mobile_money",
+        "card",
+    ]
+    created = owner.post(
+        "/api/v1/payment-methods", {"code": "mpesa", "name": "M-Pesa", "kind": "mobile_money"}, format="json"
+    )
+    taken = owner.post(
+        "/api/v1/payment-methods", {"code": "mpesa", "name": "x", "kind": "card"}, format="json"
+    )
     bad = owner.post("/api/v1/payment-methods", {"code": "x", "name": "x", "kind": "cheque"}, format="json")
     off = owner.patch(f"/api/v1/payment-methods/{created.json()['id']}", {"is_active": False}, format="json")
-    cashier = shop_a.cashier.client.post("/api/v1/payment-methods", {"code": "y", "name": "y", "kind": "card"},
-                                         format="json")  # fmt: skip
+    cashier = shop_a.cashier.client.post(
+        "/api/v1/payment-methods", {"code": "y", "name": "y", "kind": "card"}, format="json"
+    )
 
     assert created.status_code == 201
     assert (taken.status_code, taken.json()["code"]) == (409, "payment_method_code_taken")
-    assert bad.status_code == 400 and cashier.status_code == 403
+    assert bad.status_code == 400
+    assert cashier.status_code == 403
     assert off.json()["is_active"] is False
     assert PaymentMethod.objects.count() == 4
-    assert owner.patch(f"/api/v1/payment-methods/{uuid.uuid4()}", {"name": "x"}, format="json").status_code == 404
+    assert (
+        owner.patch(f"/api/v1/payment-methods/{uuid.uuid4()}", {"name": "x"}, format="json").status_code
+        == 404
+    )
 
 
 def test_storefronts_api_with_audit_and_scope(shop_a: Shop, make_member) -> None:
@@ -71,8 +83,11 @@ def test_storefronts_api_with_audit_and_scope(shop_a: Shop, make_member) -> None
     assert [s["code"] for s in scoped.get("/api/v1/storefronts").json()] == ["ACC"]
     assert scoped.get(f"/api/v1/storefronts/{shop_a.other_storefront.pk}").status_code == 404
     assert scoped.post("/api/v1/storefronts", {"code": "X1", "name": "x"}, format="json").status_code == 403
-    assert sorted(AuditEvent.objects.filter(object_type="storefront", object_id=created.json()["id"])
-                  .values_list("action", flat=True)) == ["storefront.create", "storefront.deactivate"]  # fmt: skip
+    assert sorted(
+        AuditEvent.objects.filter(object_type="storefront", object_id=created.json()["id"]).values_list(
+            "action", flat=True
+        )
+    ) == ["storefront.create", "storefront.deactivate"]
     assert Storefront.objects.count() == 3
 
 
@@ -82,7 +97,9 @@ def test_settings_and_storefront_isolation(shop_a: Shop, shop_b: Shop) -> None:
     foreign.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_a.owner.token}")
     assert foreign.get("/api/v1/settings").status_code == 401
     assert foreign.get("/api/v1/payment-methods").status_code == 401
-    response = shop_b.owner.client.patch(f"/api/v1/storefronts/{shop_a.storefront.pk}", {"name": "x"}, format="json")
+    response = shop_b.owner.client.patch(
+        f"/api/v1/storefronts/{shop_a.storefront.pk}", {"name": "x"}, format="json"
+    )
     assert response.status_code == 404
     use(shop_a)
     assert Storefront.objects.get(pk=shop_a.storefront.pk).name == "Accra Central"
@@ -111,8 +128,10 @@ def test_tenant_reconcile_passes_then_exits_1_with_a_readable_report(shop_a: Sho
 
     use(shop_a)
     with django_connection.cursor() as cursor:
-        cursor.execute("UPDATE inventory_level SET quantity = quantity + 1 WHERE product_id = %s",
-                       [shop_a.products["rice"].pk])  # fmt: skip
+        cursor.execute(
+            "UPDATE inventory_level SET quantity = quantity + 1 WHERE product_id = %s",
+            [shop_a.products["rice"].pk],
+        )
     out = io.StringIO()
     with pytest.raises(CommandError) as error:
         call_command("tenant", "reconcile", "alpha", stdout=out)

@@ -22,8 +22,9 @@ def test_a_rate_change_closes_the_open_rate_at_the_new_start(shop_a: Shop) -> No
     start = timezone.now() + dt.timedelta(days=30)
     old = TaxRate.objects.get(code="VAT")
 
-    new = tax_rate_add(category_id=shop_a.standard.pk, code="VAT", name="VAT", rate=D(20), effective_from=start,
-                       actor=ACTOR)  # fmt: skip
+    new = tax_rate_add(
+        category_id=shop_a.standard.pk, code="VAT", name="VAT", rate=D(20), effective_from=start, actor=ACTOR
+    )
 
     old.refresh_from_db()
     assert old.effective_to == start == new.effective_from
@@ -63,10 +64,16 @@ def test_tax_api(shop_a: Shop) -> None:
     owner = shop_a.owner.client
     category = owner.post("/api/v1/tax-categories", {"code": "ZERO", "name": "Zero rated"}, format="json")
     taken = owner.post("/api/v1/tax-categories", {"code": "ZERO", "name": "again"}, format="json")
-    rate = owner.post("/api/v1/tax-rates", {"category_id": category.json()["id"], "code": "VAT", "name": "VAT",
-                                             "rate": "0"}, format="json")  # fmt: skip
-    bad = owner.post("/api/v1/tax-rates", {"category_id": category.json()["id"], "code": "VAT", "name": "VAT",
-                                            "rate": "-1"}, format="json")  # fmt: skip
+    rate = owner.post(
+        "/api/v1/tax-rates",
+        {"category_id": category.json()["id"], "code": "VAT", "name": "VAT", "rate": "0"},
+        format="json",
+    )
+    bad = owner.post(
+        "/api/v1/tax-rates",
+        {"category_id": category.json()["id"], "code": "VAT", "name": "VAT", "rate": "-1"},
+        format="json",
+    )
     cashier = shop_a.cashier.client.post("/api/v1/tax-categories", {"code": "C", "name": "c"}, format="json")
     ended = owner.post(f"/api/v1/tax-rates/{rate.json()['id']}/end", {}, format="json")
     now = timezone.now().isoformat().replace("+00:00", "Z")
@@ -76,7 +83,8 @@ def test_tax_api(shop_a: Shop) -> None:
     assert (taken.status_code, taken.json()["code"]) == (409, "tax_category_code_taken")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
     assert cashier.status_code == 403
-    assert ended.status_code == 200 and ended.json()["effective_to"]
+    assert ended.status_code == 200
+    assert ended.json()["effective_to"]
     assert sorted(r["code"] for r in in_force) == ["COVID", "GETFUND", "NHIL", "VAT"]
 
 

@@ -78,7 +78,9 @@ def _drawer(sale: Sale, actor: Actor, shift_id: uuid.UUID | None) -> uuid.UUID |
     if actor.user_id is None:
         return None
     return (
-        Shift.objects.filter(storefront_id=sale.storefront_id, cashier_id=actor.user_id, closed_at__isnull=True)
+        Shift.objects.filter(
+            storefront_id=sale.storefront_id, cashier_id=actor.user_id, closed_at__isnull=True
+        )
         .values_list("pk", flat=True)
         .first()
     )
@@ -126,7 +128,9 @@ def sale_void(
         restock=True,
     )
     _save_event(event)
-    lines = SaleLine.objects.filter(sale=sale, product__track_stock=True).values_list("product_id", "quantity")
+    lines = SaleLine.objects.filter(sale=sale, product__track_stock=True).values_list(
+        "product_id", "quantity"
+    )
     movements_apply(
         movements=[
             MovementInput(
@@ -194,7 +198,8 @@ def sale_refund(
     if SaleEvent.objects.filter(sale=sale, kind=SaleEvent.Kind.VOIDED).exists():
         raise SaleAlreadyVoided()
     sale_lines = {
-        line.pk: line for line in SaleLine.objects.filter(sale=sale).select_related("product").order_by("position")
+        line.pk: line
+        for line in SaleLine.objects.filter(sale=sale).select_related("product").order_by("position")
     }
     unknown = [str(x.sale_line_id) for x in lines if x.sale_line_id not in sale_lines]
     if unknown:

@@ -28,7 +28,9 @@ def _audit(method: PaymentMethod, actor: Actor, action: str, details: dict[str, 
 
 
 @transaction.atomic
-def payment_method_create(*, code: str, name: str, kind: str, actor: Actor, position: int = 0) -> PaymentMethod:
+def payment_method_create(
+    *, code: str, name: str, kind: str, actor: Actor, position: int = 0
+) -> PaymentMethod:
     code = code.strip().lower()
     if not _CODE.match(code):
         raise SaleInvalid("A payment method code is 1 to 32 lower-case letters, digits or _.", code="invalid")

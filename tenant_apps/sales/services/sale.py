@@ -26,18 +26,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
+from pos_platform.db import connection
+from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX
-from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
 from tenant_apps.sales.context import PricingContext, pricing_context_load
 from tenant_apps.sales.errors import (
     CashierNotMember,
-    InsufficientStock,
     Overpaid,
     PaymentInvalid,
     PaymentMethodUnknown,
@@ -203,7 +204,7 @@ def _check_cashier(
     origin: Origin,
     occurred_at: dt.datetime,
 ) -> None:
-    tenant_id = getattr(connection.tenant, "pk", None)
+    tenant_id: int = connection.tenant.pk
     if membership is None or membership.user_id != cashier_id:
         membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
     if membership is None or membership.tenant_id != tenant_id:
@@ -343,7 +344,8 @@ def sale_record(
     occurred_at = occurred_at_resolve(occurred_at, now=now) if terminal else now
     if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
         raise SaleInvalid(
-            "A terminal sale carries its terminal id and receipt number (letters, digits, - _ / ., at most 48).",
+            "A terminal sale carries its terminal id and receipt number "
+            "(letters, digits, - _ / ., at most 48).",
             details={"field": "receipt_number"},
         )
     codes = sorted({p.method for p in payments})
@@ -358,7 +360,10 @@ def sale_record(
             settings = shop_settings_get()
         else:
             settings = ShopSettings(
-                id=settings_id, prices_include_tax=flags[0], allow_negative_stock=flags[1], minor_unit=flags[2]
+                id=settings_id,
+                prices_include_tax=flags[0],
+                allow_negative_stock=flags[1],
+                minor_unit=flags[2],
             )
     minor_unit = settings.minor_unit
     _check_shape(lines, payments, sale_discount, minor_unit)
@@ -414,7 +419,12 @@ def sale_record(
     facts = [context.products[line.product_id] for line in lines]
     totals = price_sale(
         lines=[
-            LineInput(unit_price=price, quantity=line.quantity, discount=line.discount, tax_category=f.tax_category_id)
+            LineInput(
+                unit_price=price,
+                quantity=line.quantity,
+                discount=line.discount,
+                tax_category=f.tax_category_id,
+            )
             for line, price, f in zip(lines, unit_prices, facts, strict=True)
         ],
         rates=context.rates_at(occurred_at),
@@ -428,7 +438,9 @@ def sale_record(
         code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
         for mid, code, kind, active, name in (method_rows or [])
     }
-    unknown_methods = sorted(c for c in codes if c not in methods or (not methods[c].is_active and not terminal))
+    unknown_methods = sorted(
+        c for c in codes if c not in methods or (not methods[c].is_active and not terminal)
+    )
     if unknown_methods:
         raise PaymentMethodUnknown(details={"methods": unknown_methods})
     _check_payment_details(payments, methods)
@@ -462,7 +474,9 @@ def sale_record(
             name=f.name,
             quantity=line.quantity,
             unit_price=price,
-            client_unit_price=line.unit_price if line.unit_price is not None and line.unit_price != price else None,
+            client_unit_price=line.unit_price
+            if line.unit_price is not None and line.unit_price != price
+            else None,
             gross=t.gross,
             discount=t.discount,
             sale_discount_share=t.sale_discount_share,
@@ -526,11 +540,8 @@ def sale_record(
     # One statement inserts the lines, payments, the created event, the stock movements and (online)
     # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
     # counter is locked first, then the levels (in product order): the same order everywhere.
-    ctes = [
-        (f"i{index}", *insert_sql(rows))
-        for index, rows in enumerate([sale_lines, plan.rows, [event], movement_rows(stock, now=now)])
-        if rows
-    ]
+    groups: list[Sequence[Model]] = [sale_lines, plan.rows, [event], movement_rows(stock, now=now)]
+    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
     try:
         if terminal:
             levels = levels_apply(movements=stock, now=now)
@@ -547,12 +558,17 @@ def sale_record(
                 cursor.execute(*statement)
         else:
             insert = insert_select_sql(
-                sale, source="c", expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])}
+                sale,
+                source="c",
+                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
             )
-            statement = with_ctes([("c", _COUNTER_SQL, [storefront_id, day]), *ctes], (f"{insert[0]} RETURNING receipt_number", insert[1]))
+            statement = with_ctes(
+                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
+                (f"{insert[0]} RETURNING receipt_number", insert[1]),
+            )
             with connection.cursor() as cursor:
                 cursor.execute(*statement)
-                (sale.receipt_number,) = cursor.fetchone()  # type: ignore[misc]
+                (sale.receipt_number,) = cursor.fetchone()
             levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
     except IntegrityError as exc:
         raise SaleExists(details={"sale_id": str(sale_id)}) from exc
