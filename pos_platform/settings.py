@@ -180,7 +180,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Entries run per tenant (``tenant_schemas`` unset: every tenant) or on the public schema;
 # see pos_platform/celery.py. Apps add their jobs here.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Per tenant: forget Idempotency-Key responses older than two days.
+    "idempotency-purge": {"task": "idempotency.purge", "schedule": 24 * 3600},
+}
 
 # --------------------------------------------------------------------------------------------
 # Accounts and security
