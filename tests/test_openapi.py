@@ -6,16 +6,38 @@ from shared_apps.tenants.models import Tenant
 from tests.conftest import api_client
 
 PATHS = [
-    "/api/v1/storefronts", "/api/v1/storefronts/{storefront_id}", "/api/v1/settings", "/api/v1/tax-categories",
-    "/api/v1/tax-rates", "/api/v1/tax-rates/{rate_id}/end", "/api/v1/products", "/api/v1/products/{product_id}",
-    "/api/v1/products/{product_id}/prices", "/api/v1/stock/levels", "/api/v1/stock/movements",
-    "/api/v1/stock/receipts", "/api/v1/stock/adjustments", "/api/v1/stock/counts", "/api/v1/stock/transfers",
-    "/api/v1/sales", "/api/v1/sales/{sale_id}", "/api/v1/sales/{sale_id}/void", "/api/v1/sales/{sale_id}/refunds",
-    "/api/v1/payment-methods", "/api/v1/payment-methods/{payment_method_id}", "/api/v1/shifts",
-    "/api/v1/shifts/{shift_id}", "/api/v1/shifts/{shift_id}/cash-movements", "/api/v1/shifts/{shift_id}/close",
-    "/api/v1/reports/daily", "/api/v1/reports/trend", "/api/v1/reports/top-products", "/api/v1/reports/low-stock",
-    "/api/v1/exports/sales.csv", "/api/v1/exports/stock-movements.csv",
-]  # fmt: skip
+    "/api/v1/storefronts",
+    "/api/v1/storefronts/{storefront_id}",
+    "/api/v1/settings",
+    "/api/v1/tax-categories",
+    "/api/v1/tax-rates",
+    "/api/v1/tax-rates/{rate_id}/end",
+    "/api/v1/products",
+    "/api/v1/products/{product_id}",
+    "/api/v1/products/{product_id}/prices",
+    "/api/v1/stock/levels",
+    "/api/v1/stock/movements",
+    "/api/v1/stock/receipts",
+    "/api/v1/stock/adjustments",
+    "/api/v1/stock/counts",
+    "/api/v1/stock/transfers",
+    "/api/v1/sales",
+    "/api/v1/sales/{sale_id}",
+    "/api/v1/sales/{sale_id}/void",
+    "/api/v1/sales/{sale_id}/refunds",
+    "/api/v1/payment-methods",
+    "/api/v1/payment-methods/{payment_method_id}",
+    "/api/v1/shifts",
+    "/api/v1/shifts/{shift_id}",
+    "/api/v1/shifts/{shift_id}/cash-movements",
+    "/api/v1/shifts/{shift_id}/close",
+    "/api/v1/reports/daily",
+    "/api/v1/reports/trend",
+    "/api/v1/reports/top-products",
+    "/api/v1/reports/low-stock",
+    "/api/v1/exports/sales.csv",
+    "/api/v1/exports/stock-movements.csv",
+]
 
 
 def test_every_pos_endpoint_is_documented_with_examples(tenant_a: Tenant) -> None:

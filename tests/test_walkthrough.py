@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.reconciliation import tenant_reconcile
 
