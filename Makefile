@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/provision.py
 	$(PY) bench/migrate_noop.py
+	$(PY) bench/online_sale.py
 
 clean-data:
 	rm -rf .data
