@@ -80,6 +80,9 @@ POS_RECONCILERS: list[str] = [
 ]
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
 POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop"]
+# Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
+# UUIDs are drawn afresh for each tenant built from the schema snapshot.
+POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 

@@ -148,3 +148,39 @@ def test_shift_isolation(shop_a: Shop, shop_b: Shop) -> None:
     use(shop_a)
     shift.refresh_from_db()
     assert shift.closed_at is None
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "code"),
+    [
+        ("/api/v1/shifts", {"storefront_id": "SF", "opening_float": "-5"}, "invalid"),
+        ("/api/v1/shifts", {"storefront_id": "SF", "opening_float": "ten"}, "invalid"),
+        ("/api/v1/shifts", {"storefront_id": "SF", "opening_float": "1.001"}, "invalid"),
+        (
+            "/api/v1/shifts",
+            {"storefront_id": str(uuid.uuid4()), "opening_float": "5"},
+            "storefront_not_found",
+        ),
+        ("/api/v1/shifts", {"opening_float": "5"}, "invalid"),
+        ("SHIFT/cash-movements", {"kind": "sideways", "amount": "1", "reason": "x"}, "invalid"),
+        ("SHIFT/cash-movements", {"kind": "in", "amount": "0", "reason": "x"}, "shift_invalid"),
+        ("SHIFT/cash-movements", {"kind": "in", "amount": "1e20", "reason": "x"}, "invalid"),
+        ("SHIFT/cash-movements", {"kind": "in", "amount": "1"}, "invalid"),
+        ("SHIFT/close", {"counted": {}}, "invalid"),
+        ("SHIFT/close", {"counted": {"mobile_money": "1"}}, "cash_count_required"),
+        ("SHIFT/close", {"counted": "all of it"}, "invalid"),
+    ],
+)
+def test_bad_shift_requests_change_nothing(shop_a: Shop, path: str, data: dict[str, Any], code: str) -> None:
+    shift = open_shift(shop_a)
+    path = path.replace("SHIFT", f"/api/v1/shifts/{shift.pk}")
+    if data.get("storefront_id") == "SF":
+        data = {**data, "storefront_id": str(shop_a.storefront.pk)}
+    before = (Shift.objects.count(), CashMovement.objects.count(), ShiftCount.objects.count())
+
+    response = shop_a.owner.client.post(path, data, format="json")
+
+    assert (response.status_code, response.json()["code"]) in {(400, code), (422, code)}, response.json()
+    assert (Shift.objects.count(), CashMovement.objects.count(), ShiftCount.objects.count()) == before
+    shift.refresh_from_db()
+    assert shift.closed_at is None
