@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos_platform.db import single_transaction
 from pos_platform.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
 from shared_apps.accounts.permissions import Allows, can, storefront_scope
 from tenant_apps.audit.actors import Actor
@@ -81,7 +81,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     digest = hashlib.sha256(body.encode()).hexdigest()
     scope = f"{request.method} {request.path}"
-    with transaction.atomic():
+    with single_transaction():
         claim_id, stored = idempotency_claim(
             actor_id=user_id(request), key=key, scope=scope, request_hash=digest
         )

@@ -6,13 +6,51 @@ it is the same per-thread proxy, with ``set_tenant`` and friends visible to the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from django.db import connection as _connection
+from django.db import transaction
 
 if TYPE_CHECKING:
     from pos_platform.db.base import DatabaseWrapper
 
 connection = cast("DatabaseWrapper", _connection)
 
-__all__ = ["connection"]
+__all__ = ["connection", "service_atomic", "single_transaction"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def service_atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` for a service, without a savepoint inside a caller's transaction
+    that has declared it will roll back as a whole on any error (:func:`single_transaction`).
+
+    The API's idempotency wrapper is such a caller: it claims the key, runs the service and
+    stores the response in one transaction, and any error aborts all of it; a savepoint there
+    only costs two round trips. Everywhere else (a sync batch applying operations one by one
+    inside savepoints of its own) the service keeps its savepoint.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        savepoint = not getattr(_connection, "pos_single_transaction", False)
+        with transaction.atomic(savepoint=savepoint):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def single_transaction() -> Iterator[None]:
+    """One transaction for the block; services inside it skip their savepoints."""
+    with transaction.atomic():
+        previous = getattr(_connection, "pos_single_transaction", False)
+        setattr(_connection, "pos_single_transaction", True)  # noqa: B010 - a per-connection flag
+        try:
+            yield
+        finally:
+            setattr(_connection, "pos_single_transaction", previous)  # noqa: B010

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Model
 from django.utils import timezone
 
-from pos_platform.db import connection
+from pos_platform.db import connection, service_atomic
 from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.models import Membership
@@ -316,7 +316,7 @@ def _compare_totals(client: ClientTotals, totals: SaleTotals) -> dict[str, dict[
     }
 
 
-@transaction.atomic
+@service_atomic
 def sale_record(
     *,
     storefront_id: uuid.UUID,
