@@ -16,9 +16,35 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.sql import InsertQuery
 
+_HEADS: dict[type[Model], tuple[str, list[Any]]] = {}
+
 
 def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
-    """The INSERT statement (and its parameters) that ``bulk_create(objs)`` would run."""
+    """The INSERT statement (and its parameters) that ``bulk_create(objs)`` would run.
+
+    The statement head is cached per model and values are prepared as Django's insert compiler
+    prepares them (``pre_save`` for ``auto_now`` fields, ``get_db_prep_save`` for types); the
+    hot sale path runs this several times per request. ``tests/platform/test_bulk.py`` checks it
+    against the compiler.
+    """
+    model = type(objs[0])
+    cached = _HEADS.get(model)
+    if cached is None:
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - model metadata
+        cached = _HEADS[model] = (head, fields)
+    head, fields = cached
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields
+    ]
+    return head + ", ".join([row] * len(objs)), params
+
+
+def compiler_insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
+    """What Django's insert compiler renders for ``objs`` (the reference for :func:`insert_sql`)."""
     model = type(objs[0])
     fields = [f for f in model._meta.concrete_fields if not f.generated]
     query = InsertQuery(model)
