@@ -32,7 +32,7 @@ def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     if cached is None:
         fields = [f for f in model._meta.concrete_fields if not f.generated]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(str(f.column)) for f in fields)
         head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - model metadata
         cached = _HEADS[model] = (head, fields)
     head, fields = cached
