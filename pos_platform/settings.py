@@ -158,6 +158,14 @@ _database = dj_database_url.parse(
     conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     conn_health_checks=True,
 )
+# Statements of the sale path run this many times on a connection are prepared there
+# (pos_platform.db.bound_cursor). Empty disables it, e.g. behind a pooler in transaction mode that
+# cannot keep prepared statements.
+POS_PREPARE_THRESHOLD: int | None = (
+    int(os.environ.get("POS_PREPARE_THRESHOLD", "2"))
+    if os.environ.get("POS_PREPARE_THRESHOLD", "2")
+    else None
+)
 # The tenant-aware backend of django-tenants, with search_path only re-issued when it changes.
 _database["ENGINE"] = "pos_platform.db"
 DATABASES = {"default": _database}

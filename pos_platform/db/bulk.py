@@ -58,12 +58,14 @@ def compiler_insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
 
 def insert_many(*groups: Sequence[Model]) -> None:
     """Insert every non-empty group of unsaved instances in one statement."""
+    from pos_platform.db import bound_cursor
+
     statements = [insert_sql(objs) for objs in groups if objs]
     if not statements:
         return
     *ctes, last = statements
     sql, params = with_ctes([(f"i{index}", s, p) for index, (s, p) in enumerate(ctes)], last)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
 
 
@@ -74,16 +76,17 @@ def insert_select_sql(
     computed in SQL from ``source`` (a CTE), e.g. a receipt number from a counter."""
     sql, params = insert_sql([obj])
     head, _, _ = sql.partition(" VALUES ")
-    columns = [f.column for f in type(obj)._meta.concrete_fields if not f.generated]
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.generated]
     select: list[str] = []
     out: list[Any] = []
-    for column, value in zip(columns, params, strict=True):
-        if column in expressions:
-            expression, extra = expressions[column]
+    for field, value in zip(fields, params, strict=True):
+        if field.column in expressions:
+            expression, extra = expressions[field.column]
             select.append(expression)
             out += extra
         else:
-            select.append("%s")
+            # Typed, so that a NULL or a string bound server-side is not taken for text.
+            select.append(f"%s::{field.cast_db_type(connection)}")
             out.append(value)
     # Identifiers come from the model and the caller's code, never from input.
     return f"{head} SELECT {', '.join(select)} FROM {source}", out  # noqa: S608

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from pos_platform.db import bound_cursor
 from pos_platform.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.services import audit_record
@@ -82,7 +83,7 @@ class Shortage:
 
 _LEVELS_SQL = """
 INSERT INTO inventory_level (id, product_id, storefront_id, quantity, updated_at)
-SELECT gen_random_uuid(), v.pid, v.sid, v.delta, %s
+SELECT gen_random_uuid(), v.pid, v.sid, v.delta, %s::timestamptz
 FROM (VALUES {values}) AS v(pid, sid, delta)
 ORDER BY v.pid, v.sid
 ON CONFLICT (product_id, storefront_id)
@@ -103,7 +104,7 @@ def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[Le
     params: list[Any] = [now]
     for product_id, storefront_id in keys:
         params += [product_id, storefront_id, deltas[(product_id, storefront_id)]]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_LEVELS_SQL.format(values=values), params)
         return {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
 

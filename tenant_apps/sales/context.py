@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-
+from pos_platform.db import bound_cursor
 from tenant_apps.sales.pricing import TaxRule
 
 
@@ -94,7 +93,7 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
     params: list[Any] = []
     for product_id, storefront_id, at in unique:
         params += [product_id, storefront_id, at]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_SQL.format(values=values), params)
         rows = cursor.fetchall()
     for (pid, sid, at), row in zip(unique, _ordered(rows, unique), strict=True):

@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pos_platform.db.bulk import compiler_insert_sql, insert_sql
+from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockMovement
 from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
+from tests.conftest import Shop
 
 
 def test_insert_sql_matches_the_compiler_for_the_sale_path(db: None) -> None:
@@ -91,3 +93,36 @@ def test_insert_sql_matches_the_compiler_for_the_sale_path(db: None) -> None:
         sql, params = insert_sql(objs)
         assert sql.count("(%s") == len(objs)
         assert [str(p) for p in params] == [str(p) for p in singles]
+
+
+def test_prepared_statements_follow_the_tenant_schema(shop_a: Shop, shop_b: Shop) -> None:
+    """A statement prepared while tenant A's schema is active must read B's tables under B."""
+    from django.db import connection as django_connection
+
+    from pos_platform.db import connection
+    from tenant_apps.catalog.services import price_set
+    from tenant_apps.sales.context import pricing_context_load
+    from tests.sales.helpers import use
+
+    at = timezone.now()
+    use(shop_b)
+    price_set(
+        product_id=shop_b.products["rice"].pk,
+        price=Decimal("99.00"),
+        actor=Actor.system("t"),
+        effective_from=at - dt.timedelta(seconds=1),
+    )
+    use(shop_a)
+    for _ in range(3):
+        context = pricing_context_load(keys=[(shop_a.products["rice"].pk, shop_a.storefront.pk, at)])
+        assert context.price(shop_a.products["rice"].pk, shop_a.storefront.pk, at) == Decimal("25.00")
+    with django_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        (prepared,) = cursor.fetchone()
+    assert prepared >= 1
+
+    connection.set_tenant(shop_b.tenant)
+    context = pricing_context_load(keys=[(shop_b.products["rice"].pk, shop_b.storefront.pk, at)])
+
+    assert context.price(shop_b.products["rice"].pk, shop_b.storefront.pk, at) == Decimal("99.00")
+    assert pricing_context_load(keys=[(shop_a.products["rice"].pk, shop_a.storefront.pk, at)]).products == {}

@@ -30,7 +30,7 @@ from django.db import IntegrityError
 from django.db.models import Model
 from django.utils import timezone
 
-from pos_platform.db import connection, service_atomic
+from pos_platform.db import bound_cursor, connection, service_atomic
 from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.models import Membership
@@ -157,7 +157,7 @@ INSERT INTO sales_receipt_counter (storefront_id, day, last_value) VALUES (%s, %
 ON CONFLICT (storefront_id, day) DO UPDATE SET last_value = sales_receipt_counter.last_value + 1
 RETURNING last_value
 """
-_RECEIPT_EXPRESSION = "%s || lpad(c.last_value::text, greatest(4, length(c.last_value::text)), '0')"
+_RECEIPT_EXPRESSION = "%s::text || lpad(c.last_value::text, greatest(4, length(c.last_value::text)), '0')"
 
 
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
@@ -349,7 +349,7 @@ def sale_record(
             details={"field": "receipt_number"},
         )
     codes = sorted({p.method for p in payments})
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_CONTEXT_SQL, [cashier_id, codes, storefront_id])
         row = cursor.fetchone()
     if row is None:
@@ -554,7 +554,7 @@ def sale_record(
             )
             sale.conflicts = [c.as_json() for c in conflicts]
             statement = with_ctes(ctes, insert_sql([sale]))
-            with connection.cursor() as cursor:
+            with bound_cursor() as cursor:
                 cursor.execute(*statement)
         else:
             insert = insert_select_sql(
@@ -566,7 +566,7 @@ def sale_record(
                 [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
                 (f"{insert[0]} RETURNING receipt_number", insert[1]),
             )
-            with connection.cursor() as cursor:
+            with bound_cursor() as cursor:
                 cursor.execute(*statement)
                 (sale.receipt_number,) = cursor.fetchone()
             levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
