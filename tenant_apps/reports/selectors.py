@@ -16,8 +16,10 @@ from typing import Any
 
 from django.db import connection
 
-from pos_platform.money import ZERO
 from tenant_apps.shop.services import day_bounds, shop_timezone
+
+# Sums start from a two-decimal zero so that empty figures read "0.00".
+ZERO = Decimal("0.00")
 
 _NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM sales_event v WHERE v.sale_id = s.id AND v.kind = 'voided')"
 
