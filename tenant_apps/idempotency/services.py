@@ -12,9 +12,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
+from pos_platform.db import bound_cursor
 from tenant_apps.idempotency.models import IdempotentRequest
 
 _CLAIM_SQL = """
@@ -29,7 +31,7 @@ def idempotency_claim(
     *, actor_id: uuid.UUID, key: str, scope: str, request_hash: str
 ) -> tuple[int | None, IdempotentRequest | None]:
     """(claim id, None) when this request claimed the key; (None, stored request) otherwise."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_CLAIM_SQL, [actor_id, key, scope, request_hash, timezone.now()])
         row = cursor.fetchone()
     if row is not None:
@@ -38,7 +40,11 @@ def idempotency_claim(
 
 
 def idempotency_store(*, claim_id: int, status: int, body: Any) -> None:
-    IdempotentRequest.objects.filter(pk=claim_id).update(status=status, body=body)
+    with bound_cursor() as cursor:
+        cursor.execute(
+            "UPDATE idempotency_request SET status = %s, body = %s WHERE id = %s",
+            [status, Jsonb(body), claim_id],
+        )
 
 
 @transaction.atomic

@@ -190,3 +190,37 @@ def test_concurrent_voids_and_refunds_never_return_more_than_was_sold(
         assert not (voids and refunded)
     checks = tenant_reconcile(tenant=shop.tenant)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+
+
+def test_the_same_idempotency_key_sent_twice_at_once_makes_one_sale(
+    committed_tenant: Callable[..., Any],
+) -> None:
+    shop = committed_shop(committed_tenant)
+    body = {
+        "storefront_id": str(shop.storefront.pk),
+        "lines": [{"product_id": str(shop.products["rice"].pk), "quantity": "1"}],
+        "payments": [{"method": "cash", "amount": "25.00"}],
+    }
+    answers: list[Any] = []
+    barrier = threading.Barrier(6)
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            response = shop.cashier.client.post(
+                "/api/v1/sales", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+            )
+            answers.append((response.status_code, response.json()["id"]))
+        finally:
+            django_connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    connection.set_tenant(shop.tenant)
+    assert [status for status, _ in answers] == [201] * 6
+    assert len({sale_id for _, sale_id in answers}) == 1
+    assert Sale.objects.count() == 1
