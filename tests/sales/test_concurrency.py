@@ -29,7 +29,7 @@ from tenant_apps.sales.services import (
     sale_refund,
     sale_void,
 )
-from tests.conftest import Shop, member_make, stock_shop
+from tests.conftest import Shop, api_client, member_make, stock_shop
 from tests.sales.workers import sell_many
 
 KEYS = ("water", "rice", "soap")
@@ -205,11 +205,11 @@ def test_the_same_idempotency_key_sent_twice_at_once_makes_one_sale(
     barrier = threading.Barrier(6)
 
     def post() -> None:
+        client = api_client(shop.tenant.slug)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {shop.cashier.token}")
         try:
             barrier.wait()
-            response = shop.cashier.client.post(
-                "/api/v1/sales", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
-            )
+            response = client.post("/api/v1/sales", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
             answers.append((response.status_code, response.json()["id"]))
         finally:
             django_connection.close()
