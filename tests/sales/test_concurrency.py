@@ -4,12 +4,14 @@ voids and refunds of one sale. Committed data, real concurrent transactions."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import threading
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import connection as django_connection
 from django.db.models import Sum
@@ -106,9 +108,10 @@ def test_1000_sales_from_20_threads(committed_tenant: Callable[..., Any]) -> Non
 
 def test_1000_sales_from_4_processes(committed_tenant: Callable[..., Any]) -> None:
     shop = committed_shop(committed_tenant)
-    settings = django_connection.settings_dict
-    credentials = f"{settings['USER']}:{settings.get('PASSWORD') or ''}"
-    url = f"postgres://{credentials}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    # The server of this run (configured or embedded), with the test database's name.
+    url = urlunsplit(
+        urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{django_connection.settings_dict['NAME']}")
+    )
     args = [
         (
             url,
