@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/provision.py
 	$(PY) bench/migrate_noop.py
 	$(PY) bench/billing_validate.py
+	$(PY) bench/online_sale.py
 
 clean-data:
 	rm -rf .data

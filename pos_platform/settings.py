@@ -75,9 +75,15 @@ POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
-POS_RECONCILERS: list[str] = []
+POS_RECONCILERS: list[str] = [
+    "tenant_apps.inventory.reconciliation.reconcile_stock",
+    "tenant_apps.sales.reconciliation.reconcile_sales",
+]
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
-POS_DEMO_SEEDERS: list[str] = []
+POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop"]
+# Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
+# UUIDs are drawn afresh for each tenant built from the schema snapshot.
+POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
 # Offline sync (docs/sync-protocol.md).
 POS_PAIRING_CODE_SECONDS = int(os.environ.get("POS_PAIRING_CODE_SECONDS", "600"))
 POS_PAIRING_WINDOW_SECONDS = 600
@@ -121,6 +127,14 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "tenant_apps.audit",
     "tenant_apps.storefronts",
+    "tenant_apps.shop",
+    "tenant_apps.taxes",
+    "tenant_apps.catalog",
+    "tenant_apps.shifts",
+    "tenant_apps.sales",
+    "tenant_apps.inventory",
+    "tenant_apps.reports",
+    "tenant_apps.idempotency",
     "sync",
 ]
 
@@ -168,6 +182,14 @@ _database = dj_database_url.parse(
     conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     conn_health_checks=True,
 )
+# Statements of the sale path run this many times on a connection are prepared there
+# (pos_platform.db.bound_cursor). Empty disables it, e.g. behind a pooler in transaction mode that
+# cannot keep prepared statements.
+POS_PREPARE_THRESHOLD: int | None = (
+    int(os.environ.get("POS_PREPARE_THRESHOLD", "2"))
+    if os.environ.get("POS_PREPARE_THRESHOLD", "2")
+    else None
+)
 # The tenant-aware backend of django-tenants, with search_path only re-issued when it changes.
 _database["ENGINE"] = "pos_platform.db"
 DATABASES = {"default": _database}
@@ -193,7 +215,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Entries run per tenant (``tenant_schemas`` unset: every tenant) or on the public schema;
 # see pos_platform/celery.py. Apps add their jobs here.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Per tenant: forget Idempotency-Key responses older than two days.
+    "idempotency-purge": {"task": "idempotency.purge", "schedule": 24 * 3600},
+}
 
 # --------------------------------------------------------------------------------------------
 # Accounts and security

@@ -10,6 +10,13 @@ urlpatterns = [
     path("api/v1/", include("sync.urls")),
     path("portal/", include("shared_apps.accounts.portal.urls")),
     path("api/v1/", include("shared_apps.billing.urls")),
+    path("api/v1/", include("tenant_apps.shop.urls")),
+    path("api/v1/", include("tenant_apps.taxes.urls")),
+    path("api/v1/", include("tenant_apps.catalog.urls")),
+    path("api/v1/", include("tenant_apps.inventory.urls")),
+    path("api/v1/", include("tenant_apps.sales.urls")),
+    path("api/v1/", include("tenant_apps.shifts.urls")),
+    path("api/v1/", include("tenant_apps.reports.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

@@ -157,6 +157,33 @@ class Member:
     device: TOTPDevice | None = None
 
 
+def member_make(
+    tenant: Tenant,
+    role: str,
+    *,
+    storefront_id: object = None,
+    email: str | None = None,
+    expires_at: object = None,
+    is_active: bool = True,
+) -> Member:
+    """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
+
+    Owners and admins get a confirmed authenticator (``member.device``), so that the member can
+    use the API the way a real one would after signing in with MFA."""
+    email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
+    user, _ = user_get_or_create(email=email)
+    membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
+    Membership.objects.filter(pk=membership.pk).update(
+        storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
+    )
+    membership.refresh_from_db()
+    device = enroll_totp(user) if role in MFA_ROLES else None
+    issued = token_issue(user=user, tenant_id=tenant.pk)
+    client = api_client(tenant.slug)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    return Member(user=user, membership=membership, token=issued.raw, client=client, device=device)
+
+
 @pytest.fixture
 def make_member(db: None) -> Callable[..., Member]:
     """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
@@ -165,30 +192,7 @@ def make_member(db: None) -> Callable[..., Member]:
     authenticator (``member.device``), so that the member can use the API the way a real one
     would after signing in with MFA.
     """
-
-    def make(
-        tenant: Tenant,
-        role: str,
-        *,
-        storefront_id: object = None,
-        email: str | None = None,
-        expires_at: object = None,
-        is_active: bool = True,
-    ) -> Member:
-        email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
-        user, _ = user_get_or_create(email=email)
-        membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
-        Membership.objects.filter(pk=membership.pk).update(
-            storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
-        )
-        membership.refresh_from_db()
-        device = enroll_totp(user) if role in MFA_ROLES else None
-        issued = token_issue(user=user, tenant_id=tenant.pk)
-        client = api_client(tenant.slug)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
-        return Member(user=user, membership=membership, token=issued.raw, client=client, device=device)
-
-    return make
+    return member_make
 
 
 @pytest.fixture
@@ -224,3 +228,113 @@ def committed_tenant(live_db: None) -> Iterator[Callable[..., TenantCreated]]:
             tenant_delete(slug=created.tenant.slug, actor="tests", confirmed=True)
         if created.owner_password is not None:
             User.objects.filter(pk=created.owner.pk).delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# A stocked shop: storefronts, taxes, products with stock (the POS apps' tests build on it)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Shop:
+    tenant: Tenant
+    storefront: Any
+    other_storefront: Any
+    standard: Any  # tax category with Ghana's levies and VAT
+    exempt: Any  # tax category without tax
+    products: dict[str, Any]
+    owner: Member
+    cashier: Member
+
+
+def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int = 100) -> Shop:
+    """Build a shop in ``tenant``'s schema through the real services and leave the schema active.
+
+    Taxes: ``STD`` carries NHIL 2.5 %, GETFund 2.5 %, COVID 1 % and VAT 15 % compound; ``EXEMPT``
+    none. Products: ``water`` (1.50, exempt), ``rice`` (25.00, STD), ``soap`` (6.10, STD), and
+    ``airtime`` (5.00, STD, untracked). Prices include tax (the default).
+    """
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from pos_platform.db import connection as tenant_connection
+    from tenant_apps.audit.actors import Actor
+    from tenant_apps.catalog.models import ProductPrice
+    from tenant_apps.catalog.services import product_create
+    from tenant_apps.inventory.services import StockLine, stock_receive
+    from tenant_apps.storefronts.services import storefront_create
+    from tenant_apps.taxes.services import tax_category_create, tax_rate_add
+
+    tenant_connection.set_tenant(tenant)
+    owner = make_member(tenant, "owner")
+    actor = Actor.of_user(owner.user)
+    storefront = storefront_create(code="ACC", name="Accra Central")
+    other = storefront_create(code="KSI", name="Kumasi")
+    since = timezone.now() - timedelta(days=400)
+    standard = tax_category_create(code="STD", name="Standard rated", actor=actor)
+    exempt = tax_category_create(code="EXEMPT", name="Exempt", actor=actor)
+    for code, name, rate, compound, position in (
+        ("NHIL", "National Health Insurance Levy", "2.5", False, 1),
+        ("GETFUND", "GETFund Levy", "2.5", False, 2),
+        ("COVID", "COVID-19 Health Recovery Levy", "1", False, 3),
+        ("VAT", "Value Added Tax", "15", True, 4),
+    ):
+        tax_rate_add(
+            category_id=standard.pk,
+            code=code,
+            name=name,
+            rate=Decimal(rate),
+            compound=compound,
+            position=position,
+            effective_from=since,
+            actor=actor,
+        )
+    products = {}
+    for key, price, category, track in (
+        ("water", "1.50", exempt, True),
+        ("rice", "25.00", standard, True),
+        ("soap", "6.10", standard, True),
+        ("airtime", "5.00", standard, False),
+    ):
+        products[key] = product_create(
+            sku=key.upper(),
+            name=key.title(),
+            price=Decimal(price),
+            tax_category_id=category.pk,
+            track_stock=track,
+            reorder_level=Decimal(5),
+            actor=actor,
+        )
+        # In force long enough for sales dated in the past.
+        ProductPrice.objects.filter(product=products[key]).update(effective_from=since)
+    stock_receive(
+        storefront_id=storefront.pk,
+        lines=[StockLine(products[k].pk, Decimal(stock)) for k in ("water", "rice", "soap")],
+        actor=actor,
+        occurred_at=since,
+    )
+    cashier = make_member(tenant, "cashier", storefront_id=storefront.pk)
+    return Shop(
+        tenant=tenant,
+        storefront=storefront,
+        other_storefront=other,
+        standard=standard,
+        exempt=exempt,
+        products=products,
+        owner=owner,
+        cashier=cashier,
+    )
+
+
+@pytest.fixture
+def shop_a(tenant_a: Tenant, make_member: Callable[..., Member]) -> Shop:
+    return stock_shop(tenant_a, make_member)
+
+
+@pytest.fixture
+def shop_b(tenant_b: Tenant, make_member: Callable[..., Member]) -> Shop:
+    shop = stock_shop(tenant_b, make_member)
+    connection.set_schema_to_public()
+    return shop

@@ -6,13 +6,86 @@ it is the same per-thread proxy, with ``set_tenant`` and friends visible to the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
+from django.conf import settings
 from django.db import connection as _connection
+from django.db import transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 if TYPE_CHECKING:
     from pos_platform.db.base import DatabaseWrapper
 
 connection = cast("DatabaseWrapper", _connection)
 
-__all__ = ["connection"]
+__all__ = ["bound_cursor", "connection", "service_atomic", "single_transaction"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def service_atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` for a service, without a savepoint inside a caller's transaction
+    that has declared it will roll back as a whole on any error (:func:`single_transaction`).
+
+    The API's idempotency wrapper is such a caller: it claims the key, runs the service and
+    stores the response in one transaction, and any error aborts all of it; a savepoint there
+    only costs two round trips. Everywhere else (a sync batch applying operations one by one
+    inside savepoints of its own) the service keeps its savepoint.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        savepoint = not getattr(_connection, "pos_single_transaction", False)
+        with transaction.atomic(savepoint=savepoint):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def single_transaction() -> Iterator[None]:
+    """One transaction for the block; services inside it skip their savepoints."""
+    with transaction.atomic():
+        previous = getattr(_connection, "pos_single_transaction", False)
+        setattr(_connection, "pos_single_transaction", True)  # noqa: B010 - a per-connection flag
+        try:
+            yield
+        finally:
+            setattr(_connection, "pos_single_transaction", previous)  # noqa: B010
+
+
+# Django's psycopg 3 cursor with server-side binding (typed loosely by the stubs).
+_ServerBindingCursor: Any = ServerBindingCursor
+
+
+@contextmanager
+def bound_cursor() -> Iterator[Any]:
+    """A cursor with server-side parameter binding and prepared statements, on the current
+    connection and transaction.
+
+    Django's psycopg backend binds parameters client-side (each value is quoted into the SQL
+    text) and never prepares, which costs Python time per parameter and a fresh plan per
+    statement. The hot statements of the sale path (dozens of parameters each, run on every
+    sale) go through this cursor instead: values travel separately and each statement is planned
+    once per connection (PostgreSQL re-plans it by itself when the ``search_path``, i.e. the
+    tenant, changes). Queries still pass through Django's cursor wrapper, so they are counted and
+    logged. SQL for this cursor must cast parameters whose type the server cannot infer (``NULL``
+    or text in a ``SELECT`` list).
+    """
+    with _connection.cursor():  # connects and sets the tenant's search_path if needed
+        pass
+    native = _connection.connection
+    threshold = getattr(settings, "POS_PREPARE_THRESHOLD", None)
+    if native.prepare_threshold != threshold:
+        # Only server-binding cursors prepare; Django's own (client-side binding) never do.
+        native.prepare_threshold = threshold
+    raw = _ServerBindingCursor(native)
+    cursor = cast(Any, _connection)._prepare_cursor(raw)
+    try:
+        yield cursor
+    finally:
+        raw.close()

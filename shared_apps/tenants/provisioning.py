@@ -189,6 +189,16 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
         cursor.execute(sql)
+        # Rows that migrations seed (default payment methods, the settings row) would otherwise
+        # carry the same UUIDs in every tenant: an id of one tenant must mean nothing at another.
+        # Foreign keys (Django's are deferrable, initially deferred) are checked at once, so that
+        # no trigger event stays pending on these tables for the rest of the transaction.
+        rekey = getattr(settings, "POS_SNAPSHOT_REKEY_TABLES", [])
+        if rekey:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in rekey:
+                cursor.execute(f"UPDATE {quoted}.{quote_schema_name(table)} SET id = gen_random_uuid()")  # noqa: S608
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     if previous is not None and previous.schema_name != get_public_schema_name():
         connection.set_tenant(previous)
 

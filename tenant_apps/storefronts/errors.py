@@ -1,4 +1,4 @@
-from pos_platform.errors import Conflict, ValidationFailed
+from pos_platform.errors import Conflict, NotFound, ValidationFailed
 
 
 class StorefrontCodeInvalid(ValidationFailed):
@@ -9,3 +9,8 @@ class StorefrontCodeInvalid(ValidationFailed):
 class StorefrontCodeTaken(Conflict):
     code = "storefront_code_taken"
     default_message = "Another storefront already uses this code."
+
+
+class StorefrontNotFound(NotFound):
+    code = "storefront_not_found"
+    default_message = "No such storefront."

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable
-from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
 
-from tenant_apps.storefronts.errors import StorefrontCodeInvalid, StorefrontCodeTaken
+from tenant_apps.audit.actors import Actor
+from tenant_apps.audit.services import audit_record
+from tenant_apps.storefronts.errors import StorefrontCodeInvalid, StorefrontCodeTaken, StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
 _CODE = re.compile(r"^[A-Z0-9]{2,8}$")
@@ -25,39 +25,79 @@ def storefronts_changed() -> None:
     if tenant_id is None:
         return
     for path in getattr(settings, "POS_STOREFRONT_HOOKS", []):
-        hook: Callable[..., None] = import_string(path)
-        transaction.on_commit(partial(hook, tenant_id=tenant_id))
+        hook = import_string(path)
+
+        def run(hook: Any = hook) -> None:
+            hook(tenant_id=tenant_id)
+
+        transaction.on_commit(run)
+
+
+def _audit(actor: Actor | None, action: str, storefront: Storefront, details: dict[str, object]) -> None:
+    actor = actor or Actor.system("storefronts")
+    audit_record(
+        action=action,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        object_type="storefront",
+        object_id=storefront.pk,
+        storefront_id=storefront.pk,
+        ip=actor.ip,
+        details=details,
+    )
+
+
+def _name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise StorefrontCodeInvalid(
+            "A storefront name is 1 to 120 characters.", code="storefront_name_invalid"
+        )
+    return name
+
+
+def _lock(storefront_id: Any) -> Storefront:
+    storefront = Storefront.objects.select_for_update().filter(pk=storefront_id).first()
+    if storefront is None:
+        raise StorefrontNotFound()
+    return storefront
 
 
 @transaction.atomic
-def storefront_create(*, code: str, name: str) -> Storefront:
+def storefront_create(*, code: str, name: str, actor: Actor | None = None) -> Storefront:
     code = code.strip().upper()
     if not _CODE.match(code):
         raise StorefrontCodeInvalid()
+    name = _name(name)
     try:
         with transaction.atomic():
-            storefront = Storefront.objects.create(code=code, name=name.strip())
+            storefront = Storefront.objects.create(code=code, name=name)
     except IntegrityError as exc:
         raise StorefrontCodeTaken() from exc
+    _audit(actor, "storefront.create", storefront, {"code": code, "name": name})
     storefronts_changed()
     return storefront
 
 
 @transaction.atomic
-def storefront_update(*, storefront_id: uuid.UUID, name: str | None = None) -> Storefront:
-    storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
-    if name is not None:
-        storefront.name = name.strip()
+def storefront_update(
+    *, storefront_id: object, name: str | None = None, actor: Actor | None = None
+) -> Storefront:
+    storefront = _lock(storefront_id)
+    if name is not None and _name(name) != storefront.name:
+        old, storefront.name = storefront.name, _name(name)
         storefront.save(update_fields=["name", "updated_at"])
+        _audit(actor, "storefront.update", storefront, {"name": {"from": old, "to": storefront.name}})
     return storefront
 
 
 @transaction.atomic
-def storefront_set_active(*, storefront_id: uuid.UUID, active: bool) -> Storefront:
+def storefront_set_active(*, storefront_id: object, active: bool, actor: Actor | None = None) -> Storefront:
     """Deactivate or reactivate a storefront; its data is kept either way."""
-    storefront = Storefront.objects.select_for_update().get(pk=storefront_id)
+    storefront = _lock(storefront_id)
     if storefront.is_active != active:
         storefront.is_active = active
         storefront.save(update_fields=["is_active", "updated_at"])
+        _audit(actor, "storefront.activate" if active else "storefront.deactivate", storefront, {})
         storefronts_changed()
     return storefront

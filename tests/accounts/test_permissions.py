@@ -35,6 +35,7 @@ sale.void            OAM   scoped
 sale.refund          OAM   scoped
 shift.operate        OAMC  scoped
 shift.view           OAM   scoped
+shift.manage         OAM   scoped
 report.view          OAM   scoped
 report.export        OAM   scoped
 staff.view           OAM   scoped

@@ -1,0 +1,258 @@
+"""Online sales over real HTTP against the production server, side by side with a trivial endpoint.
+
+Builds a throwaway database with one tenant, one storefront and one hot tracked product with
+plenty of stock, starts gunicorn with ``deploy/gunicorn.conf.py`` (as ``make run`` and production
+do), then drives it with N concurrent keep-alive clients (asyncio, raw HTTP/1.1, so that the load
+generator costs as little CPU as possible on the same machine):
+
+1. warm-up;
+2. ``GET /api/v1/settings``: a trivial authenticated endpoint (token, membership, one query);
+3. ``POST /api/v1/sales``: one line of the hot product, paid cash, each with its own
+   ``Idempotency-Key`` (what a real till sends).
+
+Then it checks the books: the hot product's level must equal the initial stock minus what the
+successful sales took (``lost_updates`` counts the units that differ), the number of sale rows
+must equal the number of 201 answers, and ``tenant reconcile`` must pass.
+
+Prints one JSON line last: {"bench": "online_sale", "clients", "sales_per_s", "trivial_per_s",
+"ratio", "p50_ms", "p99_ms", "lost_updates", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from decimal import Decimal
+
+from common import BASE_DIR, bench_database, log, p50, p99
+
+HOST = "bench.localhost"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _client(
+    port: int,
+    make_request: callable,
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],  # type: ignore[valid-type]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline:
+            request = make_request()
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def drive(
+    port: int, clients: int, seconds: float, make_request: callable
+) -> tuple[list[float], dict[int, int], float]:  # type: ignore[valid-type]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def main() -> float:
+        deadline = time.perf_counter() + seconds
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_client(port, make_request, deadline, latencies, statuses) for _ in range(clients))
+        )
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(main())
+    return latencies, statuses, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating trivial/sale phases")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the config's)")
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn threads (default: the config's)")
+    args = parser.parse_args()
+
+    with bench_database("pos_bench_online_sale") as url:
+        from django.db import connection
+
+        from shared_apps.accounts.services import membership_grant, user_get_or_create
+        from shared_apps.accounts.tokens import token_issue
+        from shared_apps.tenants import provisioning
+        from shared_apps.tenants.reconciliation import tenant_reconcile
+        from shared_apps.tenants.services import tenant_create
+        from tenant_apps.audit.actors import Actor
+        from tenant_apps.catalog.services import product_create
+        from tenant_apps.inventory.models import StockLevel
+        from tenant_apps.inventory.services import StockLine, stock_receive
+        from tenant_apps.sales.models import Sale
+        from tenant_apps.storefronts.services import storefront_create
+
+        provisioning.snapshot_current()
+        tenant = tenant_create(
+            slug="bench", name="Bench", owner_email="owner@bench.test", actor="bench"
+        ).tenant
+        cashier, _ = user_get_or_create(email="cashier@bench.test")
+        membership_grant(user=cashier, tenant_id=tenant.pk, role="cashier")
+        token = token_issue(user=cashier, tenant_id=tenant.pk).raw
+        connection.set_tenant(tenant)
+        actor = Actor.system("bench")
+        storefront = storefront_create(code="BEN", name="Bench", actor=actor)
+        product = product_create(sku="HOT", name="Hot product", price=Decimal("12.50"), actor=actor)
+        initial = Decimal(1_000_000)
+        for _ in range(10):
+            stock_receive(
+                storefront_id=storefront.pk, lines=[StockLine(product.pk, initial / 10)], actor=actor
+            )
+        connection.set_schema_to_public()
+        connection.close()
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DEBUG": "0",
+            "GUNICORN_ACCESSLOG": "",
+            "LOG_LEVEL": "WARNING",
+            "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pos_platform.wsgi:application",
+            "--config",
+            str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+        if args.workers:
+            command += ["--workers", str(args.workers)]
+        if args.threads:
+            command += ["--threads", str(args.threads)]
+        server = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+        try:
+            for _ in range(200):
+                try:
+                    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz")
+                    urllib.request.urlopen(request, timeout=1).read()  # noqa: S310 - loopback
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            auth = f"Authorization: Bearer {token}\r\n"
+            trivial = (f"GET /api/v1/settings HTTP/1.1\r\nHost: {HOST}\r\n{auth}\r\n").encode()
+            body_template = json.dumps(
+                {
+                    "storefront_id": str(storefront.pk),
+                    "lines": [{"product_id": str(product.pk), "quantity": "1"}],
+                    "payments": [{"method": "cash", "amount": "20.00"}],
+                }
+            ).encode()
+            sale_head = (
+                f"POST /api/v1/sales HTTP/1.1\r\nHost: {HOST}\r\n{auth}Content-Type: application/json\r\n"
+                f"Content-Length: {len(body_template)}\r\n"
+            ).encode()
+
+            def make_trivial() -> bytes:
+                return trivial
+
+            def make_sale() -> bytes:
+                return (
+                    sale_head + b"Idempotency-Key: " + uuid.uuid4().hex.encode() + b"\r\n\r\n" + body_template
+                )
+
+            log(f"server on :{port}; warming up {args.warmup:.0f} s")
+            _, warm_statuses, _ = drive(port, args.clients, args.warmup / 2, make_trivial)
+            _, warm_sales, _ = drive(port, args.clients, args.warmup / 2, make_sale)
+            log(f"warm-up statuses: trivial {warm_statuses}, sales {warm_sales}")
+
+            # Alternate short phases so that both endpoints see the same machine (it is shared).
+            t_lat: list[float] = []
+            s_lat: list[float] = []
+            t_status: dict[int, int] = {}
+            s_status: dict[int, int] = {}
+            t_elapsed = s_elapsed = 0.0
+            for _ in range(args.rounds):
+                lat, status, elapsed = drive(port, args.clients, args.seconds / args.rounds, make_trivial)
+                t_lat += lat
+                t_elapsed += elapsed
+                for k, v in status.items():
+                    t_status[k] = t_status.get(k, 0) + v
+                lat, status, elapsed = drive(port, args.clients, args.seconds / args.rounds, make_sale)
+                s_lat += lat
+                s_elapsed += elapsed
+                for k, v in status.items():
+                    s_status[k] = s_status.get(k, 0) + v
+            trivial_per_s = t_status.get(200, 0) / t_elapsed
+            sales_per_s = s_status.get(201, 0) / s_elapsed
+            log(
+                f"trivial: {trivial_per_s:.0f}/s, p50 {p50(t_lat):.1f} ms, "
+                f"p99 {p99(t_lat):.1f} ms, {t_status}"
+            )
+            log(f"sales:   {sales_per_s:.0f}/s, p50 {p50(s_lat):.1f} ms, p99 {p99(s_lat):.1f} ms, {s_status}")
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+        created = warm_sales.get(201, 0) + s_status.get(201, 0)
+        connection.set_tenant(tenant)
+        level = StockLevel.objects.get(product=product, storefront=storefront).quantity
+        rows = Sale.objects.count()
+        connection.set_schema_to_public()
+        lost = int(abs((initial - created) - level)) + abs(rows - created)
+        checks = tenant_reconcile(tenant=tenant)
+        reconciled = all(c.ok for c in checks)
+        log(
+            f"{created} sales answered 201, {rows} rows; level {level} (expected {initial - created}); "
+            f"reconciliation {'passes' if reconciled else 'FAILS'}"
+        )
+        result = {
+            "bench": "online_sale",
+            "clients": args.clients,
+            "sales_per_s": round(sales_per_s, 1),
+            "trivial_per_s": round(trivial_per_s, 1),
+            "ratio": round(sales_per_s / trivial_per_s, 2) if trivial_per_s else 0.0,
+            "p50_ms": round(p50(s_lat), 1),
+            "p99_ms": round(p99(s_lat), 1),
+            "trivial_p50_ms": round(p50(t_lat), 1),
+            "trivial_p99_ms": round(p99(t_lat), 1),
+            "lost_updates": lost,
+            "errors": sum(v for k, v in s_status.items() if k != 201),
+            "reconciled": reconciled,
+            "seconds": args.seconds,
+            "cpus": os.cpu_count(),
+        }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Helpers shared by the tenant apps' API views: the acting person, storefront scope,
+idempotency keys, pagination and query parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pos_platform.db import single_transaction
+from pos_platform.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
+from tenant_apps.audit.actors import Actor
+from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID) per intended operation. A retry with the same key and body gets the "
+        "stored response (header Idempotent-Replayed: true); the same key with another body gets "
+        "422 idempotency_key_reused."
+    ),
+)
+
+
+def user_id(request: Request) -> uuid.UUID:
+    """The authenticated user's id (views run after IsAuthenticated)."""
+    pk = request.user.pk
+    assert isinstance(pk, uuid.UUID)
+    return pk
+
+
+def actor_of(request: Request) -> Actor:
+    return Actor.of_user(request.user, ip=request.META.get("REMOTE_ADDR"))
+
+
+def require_storefront(request: Request, action: str, storefront_id: uuid.UUID | str | None) -> None:
+    """403 when a member limited to one storefront acts at another."""
+    if not can(request_membership(request), action, storefront_id=storefront_id):
+        raise PermissionDenied("Your access is limited to another storefront.", code="storefront_forbidden")
+
+
+def visible_or_404(request: Request, action: str, storefront_id: uuid.UUID | str | None) -> None:
+    """404 for an object of a storefront a scoped member cannot see (no existence oracle)."""
+    if not can(request_membership(request), action, storefront_id=storefront_id):
+        raise NotFound()
+
+
+def scope_of(request: Request) -> uuid.UUID | None:
+    return storefront_scope(request_membership(request))
+
+
+def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` at most once per ``Idempotency-Key`` (see tenant_apps.idempotency)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return handler()
+    key = key.strip()
+    if not key or len(key) > 255:
+        raise ValidationFailed(
+            "The Idempotency-Key header is 1 to 255 characters.", code="idempotency_key_invalid"
+        )
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    scope = f"{request.method} {request.path}"
+    with single_transaction():
+        claim_id, stored = idempotency_claim(
+            actor_id=user_id(request), key=key, scope=scope, request_hash=digest
+        )
+        if stored is not None:
+            if stored.request_hash != digest or stored.scope != scope:
+                raise Unprocessable(
+                    "This Idempotency-Key was used for a different request; use a new key.",
+                    code="idempotency_key_reused",
+                )
+            return Response(stored.body, status=stored.status or 200, headers={"Idempotent-Replayed": "true"})
+        response = handler()
+        assert claim_id is not None
+        stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+        idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
+        return response
+
+
+class Paginator(LimitOffsetPagination):
+    max_limit = 500
+
+
+def paginate(
+    request: Request, view: Any, queryset: QuerySet[Any] | list[Any], output: type[serializers.Serializer]
+) -> Response:
+    paginator = Paginator()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True).data)
+
+
+def query_uuid(request: Request, name: str) -> uuid.UUID | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} is not a valid id.", details={name: value}) from exc
+
+
+def query_date(request: Request, name: str, default: dt.date | None = None) -> dt.date:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        if default is None:
+            raise ValidationFailed(f"Give {name} (YYYY-MM-DD).", details={name: None})
+        return default
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} is a date, YYYY-MM-DD.", details={name: value}) from exc
+
+
+def uuid_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name=name, type=OpenApiTypes.UUID, required=False, description=description)
+
+
+def date_param(name: str, description: str = "", required: bool = False) -> OpenApiParameter:
+    return OpenApiParameter(name=name, type=OpenApiTypes.DATE, required=required, description=description)
+
+
+class TenantApiView(APIView):
+    """An API view whose HTTP methods each name one permission action: ``actions = {"GET":
+    "catalog.view", "POST": "catalog.manage"}``. A method without an action is not allowed."""
+
+    actions: dict[str, str] = {}
+    _allows: dict[str, type[BasePermission]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._allows = {method: Allows(action) for method, action in cls.actions.items()}
+
+    def get_permissions(self) -> list[BasePermission]:
+        allows = self._allows.get(self.request.method or "")
+        if allows is None:
+            return [IsAuthenticated()]
+        return [IsAuthenticated(), allows()]
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    """An amount: up to 14 digits with 2 decimals, rendered as a string."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 2)
+    return serializers.DecimalField(**kwargs)
+
+
+def quantity_field(**kwargs: Any) -> serializers.DecimalField:
+    """A quantity: up to 14 digits with 3 decimals, rendered as a string."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 3)
+    return serializers.DecimalField(**kwargs)

@@ -1,0 +1,36 @@
+from pos_platform.errors import Conflict, NotFound, ValidationFailed
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+    default_message = "No such product."
+
+
+class SkuTaken(Conflict):
+    code = "sku_taken"
+    default_message = "Another product already uses this SKU."
+
+
+class BarcodeTaken(Conflict):
+    code = "barcode_taken"
+    default_message = "Another product already uses this barcode."
+
+
+class TaxCategoryNotFound(ValidationFailed):
+    code = "tax_category_not_found"
+    default_message = "No such tax category."
+
+
+class StorefrontNotFound(ValidationFailed):
+    code = "storefront_not_found"
+    default_message = "No such storefront in this shop."
+
+
+class PriceInvalid(ValidationFailed):
+    code = "price_invalid"
+    default_message = "A price is zero or more, in the shop's minor unit."
+
+
+class PriceExists(Conflict):
+    code = "price_exists"
+    default_message = "A price for this product and storefront already starts at this time."

@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pos_platform.api.tenant import (
+    IDEMPOTENCY_HEADER,
+    TenantApiView,
+    actor_of,
+    date_param,
+    idempotent,
+    paginate,
+    quantity_field,
+    query_date,
+    query_uuid,
+    require_storefront,
+    scope_of,
+    uuid_param,
+)
+from pos_platform.errors import ValidationFailed
+from tenant_apps.inventory.models import ADJUST_REASONS, MOVEMENT_KINDS, StockOperation
+from tenant_apps.inventory.selectors import stock_levels, stock_movements
+from tenant_apps.inventory.services import StockLine, stock_adjust, stock_count, stock_receive, stock_transfer
+from tenant_apps.shop.services import day_bounds
+
+SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
+P_ID = "0d6b7c8a-0000-4000-8000-000000000003"
+
+
+class LevelOutput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    storefront_id = serializers.UUIDField()
+    storefront_code = serializers.CharField(source="storefront.code")
+    quantity = quantity_field()
+    reorder_level = quantity_field(source="product.reorder_level")
+    updated_at = serializers.DateTimeField()
+
+
+class MovementOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    product_id = serializers.UUIDField()
+    sku = serializers.CharField(source="product.sku")
+    storefront_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    quantity = quantity_field()
+    reason = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    sale_id = serializers.UUIDField(allow_null=True)
+    sale_event_id = serializers.UUIDField(allow_null=True)
+    operation_id = serializers.UUIDField(allow_null=True)
+    actor_id = serializers.UUIDField(allow_null=True)
+
+
+class OperationMovementOutput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    storefront_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    quantity = quantity_field()
+
+
+class CountLineOutput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    expected = quantity_field()
+    counted = quantity_field()
+    difference = quantity_field()
+
+
+class OperationOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    storefront_id = serializers.UUIDField()
+    to_storefront_id = serializers.UUIDField(allow_null=True)
+    reason = serializers.CharField()
+    note = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    movements = OperationMovementOutput(many=True, source="movements.all")
+    count_lines = CountLineOutput(many=True, source="count_lines.all")
+
+
+class LineInput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    quantity = quantity_field(min_value=0, max_value=100000)
+
+
+class SignedLineInput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    quantity = quantity_field(min_value=-100000, max_value=100000, help_text="Signed.")
+
+
+class _OperationInput(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="Client-made id of the operation (optional).")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReceiveInput(_OperationInput):
+    storefront_id = serializers.UUIDField()
+    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+
+
+class AdjustInput(_OperationInput):
+    storefront_id = serializers.UUIDField()
+    reason = serializers.ChoiceField(choices=list(ADJUST_REASONS))
+    lines = SignedLineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+
+
+class CountInput(_OperationInput):
+    storefront_id = serializers.UUIDField()
+    lines = LineInput(many=True, allow_empty=False, max_length=500, help_text="quantity = counted.")  # type: ignore[call-arg]
+
+
+class TransferInput(_OperationInput):
+    from_storefront_id = serializers.UUIDField()
+    to_storefront_id = serializers.UUIDField()
+    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+
+
+def _lines(data: dict[str, Any]) -> list[StockLine]:
+    return [StockLine(product_id=x["product_id"], quantity=x["quantity"]) for x in data["lines"]]
+
+
+def _output(operation: StockOperation) -> dict[str, Any]:
+    fresh = StockOperation.objects.prefetch_related("movements", "count_lines").get(pk=operation.pk)
+    return OperationOutput(fresh).data
+
+
+class StockLevelsApi(TenantApiView):
+    actions = {"GET": "stock.view"}
+
+    @extend_schema(
+        parameters=[
+            uuid_param("storefront_id"),
+            uuid_param("product_id"),
+            OpenApiParameter("low", bool, description="Only levels at or below the reorder level."),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
+        ],
+        responses=LevelOutput(many=True),
+        tags=["stock"],
+        summary="Stock levels per product and storefront",
+    )
+    def get(self, request: Request) -> Response:
+        storefront_id = scope_of(request) or query_uuid(request, "storefront_id")
+        qs = stock_levels(
+            storefront_id=storefront_id,
+            product_id=query_uuid(request, "product_id"),
+            low_only=str(request.query_params.get("low", "")).lower() == "true",
+        )
+        return paginate(request, self, qs, LevelOutput)
+
+
+class StockMovementsApi(TenantApiView):
+    actions = {"GET": "stock.view"}
+
+    @extend_schema(
+        parameters=[
+            uuid_param("storefront_id"),
+            uuid_param("product_id"),
+            OpenApiParameter("kind", str, enum=list(MOVEMENT_KINDS)),
+            date_param("from", "First shop day (inclusive)."),
+            date_param("to", "Last shop day (inclusive)."),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
+        ],
+        responses=MovementOutput(many=True),
+        tags=["stock"],
+        summary="The stock ledger, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        kind = request.query_params.get("kind") or None
+        if kind is not None and kind not in MOVEMENT_KINDS:
+            raise ValidationFailed(f"kind is one of: {', '.join(MOVEMENT_KINDS)}.")
+        start = day_bounds(query_date(request, "from"))[0] if request.query_params.get("from") else None
+        end = day_bounds(query_date(request, "to"))[1] if request.query_params.get("to") else None
+        qs = stock_movements(
+            storefront_id=scope_of(request) or query_uuid(request, "storefront_id"),
+            product_id=query_uuid(request, "product_id"),
+            kind=kind,
+            start=start,
+            end=end,
+        )
+        return paginate(request, self, qs, MovementOutput)
+
+
+def _example(name: str, value: dict[str, Any]) -> OpenApiExample:
+    return OpenApiExample(name, value=value, request_only=True)
+
+
+class StockReceiptsApi(TenantApiView):
+    actions = {"POST": "stock.receive"}
+
+    @extend_schema(
+        request=ReceiveInput,
+        responses={201: OperationOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["stock"],
+        summary="Receive goods at a storefront",
+        examples=[
+            _example(
+                "Delivery",
+                {
+                    "storefront_id": SF_ID,
+                    "lines": [{"product_id": P_ID, "quantity": "24"}],
+                    "note": "Supplier invoice 1182",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = ReceiveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        require_storefront(request, "stock.receive", v["storefront_id"])
+
+        def run() -> Response:
+            op = stock_receive(
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
+            return Response(_output(op), status=201)
+
+        return idempotent(request, run)
+
+
+class StockAdjustmentsApi(TenantApiView):
+    actions = {"POST": "stock.adjust"}
+
+    @extend_schema(
+        request=AdjustInput,
+        responses={201: OperationOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["stock"],
+        summary="Adjust stock with a reason (signed quantities)",
+        examples=[
+            _example(
+                "Breakage",
+                {
+                    "storefront_id": SF_ID,
+                    "reason": "damaged",
+                    "lines": [{"product_id": P_ID, "quantity": "-2"}],
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = AdjustInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        require_storefront(request, "stock.adjust", v["storefront_id"])
+
+        def run() -> Response:
+            op = stock_adjust(
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                reason=v["reason"],
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
+            return Response(_output(op), status=201)
+
+        return idempotent(request, run)
+
+
+class StockCountsApi(TenantApiView):
+    actions = {"POST": "stock.count"}
+
+    @extend_schema(
+        request=CountInput,
+        responses={201: OperationOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["stock"],
+        summary="Record a stock count; differences are booked and kept as a discrepancy record",
+        examples=[
+            _example(
+                "Shelf count", {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "17"}]}
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = CountInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        require_storefront(request, "stock.count", v["storefront_id"])
+
+        def run() -> Response:
+            op = stock_count(
+                storefront_id=v["storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
+            return Response(_output(op), status=201)
+
+        return idempotent(request, run)
+
+
+class StockTransfersApi(TenantApiView):
+    actions = {"POST": "stock.transfer"}
+
+    @extend_schema(
+        request=TransferInput,
+        responses={201: OperationOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["stock"],
+        summary="Transfer goods between two storefronts",
+        examples=[
+            _example(
+                "To Kumasi",
+                {
+                    "from_storefront_id": SF_ID,
+                    "to_storefront_id": "5f0c6b1e-0000-4000-8000-000000000009",
+                    "lines": [{"product_id": P_ID, "quantity": "6"}],
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = TransferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        require_storefront(request, "stock.transfer", v["from_storefront_id"])
+
+        def run() -> Response:
+            op = stock_transfer(
+                from_storefront_id=v["from_storefront_id"],
+                to_storefront_id=v["to_storefront_id"],
+                lines=_lines(v),
+                actor=actor_of(request),
+                note=v["note"],
+                operation_id=v.get("id"),
+            )
+            return Response(_output(op), status=201)
+
+        return idempotent(request, run)

@@ -1,0 +1,515 @@
+"""Stock writes. Every change is a movement; levels move with them in the same transaction.
+
+:func:`movements_apply` is the one write path of the ledger (sales, refunds, voids, receipts,
+adjustments, counts, transfers; online and from terminals): one INSERT for the movements and one
+INSERT ... ON CONFLICT DO UPDATE for the levels, whose rows are taken in (product, storefront)
+order so that concurrent writers queue instead of deadlocking, and never lose an update.
+
+Lock order across the code base: a sale row (voids, refunds), then stock levels in
+(product, storefront) order, then the receipt counter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from pos_platform.db import bound_cursor
+from pos_platform.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
+from tenant_apps.audit.actors import Actor
+from tenant_apps.audit.services import audit_record
+from tenant_apps.catalog.models import Product
+from tenant_apps.inventory.errors import (
+    InsufficientStock,
+    OperationExists,
+    ProductNotStocked,
+    StockInvalid,
+    StorefrontNotFound,
+)
+from tenant_apps.inventory.models import ADJUST_REASONS, StockCountLine, StockMovement, StockOperation
+from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.models import Storefront
+
+MAX_LINES = 500
+_QTY = Decimal("0.001")
+LevelKey = tuple[uuid.UUID, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class MovementInput:
+    product_id: uuid.UUID
+    storefront_id: uuid.UUID
+    kind: str
+    quantity: Decimal
+    occurred_at: dt.datetime
+    sale_id: uuid.UUID | None = None
+    sale_event_id: uuid.UUID | None = None
+    operation_id: uuid.UUID | None = None
+    reason: str = ""
+    actor_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: uuid.UUID
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Shortage:
+    product_id: uuid.UUID
+    storefront_id: uuid.UUID
+    available: Decimal
+    requested: Decimal
+    level: Decimal
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "product_id": str(self.product_id),
+            "storefront_id": str(self.storefront_id),
+            "available": str(self.available),
+            "requested": str(self.requested),
+            "level": str(self.level),
+        }
+
+
+_LEVELS_SQL = """
+INSERT INTO inventory_level (id, product_id, storefront_id, quantity, updated_at)
+SELECT gen_random_uuid(), v.pid, v.sid, v.delta, %s::timestamptz
+FROM (VALUES {values}) AS v(pid, sid, delta)
+ORDER BY v.pid, v.sid
+ON CONFLICT (product_id, storefront_id)
+DO UPDATE SET quantity = inventory_level.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
+RETURNING product_id, storefront_id, quantity
+"""
+
+
+def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[LevelKey, Decimal]:
+    """Add ``deltas`` to the levels (creating missing ones) in one statement; the new levels.
+
+    Rows are locked in (product, storefront) order and stay locked until the transaction ends.
+    """
+    if not deltas:
+        return {}
+    keys = sorted(deltas)
+    values = ", ".join(["(%s::uuid, %s::uuid, %s::numeric)"] * len(keys))
+    params: list[Any] = [now]
+    for product_id, storefront_id in keys:
+        params += [product_id, storefront_id, deltas[(product_id, storefront_id)]]
+    with bound_cursor() as cursor:
+        cursor.execute(_LEVELS_SQL.format(values=values), params)
+        return {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
+
+
+def movement_rows(movements: Sequence[MovementInput], *, now: dt.datetime) -> list[StockMovement]:
+    """Unsaved movement rows, for callers that insert them together with other rows."""
+    return [
+        StockMovement(
+            product_id=m.product_id,
+            storefront_id=m.storefront_id,
+            kind=m.kind,
+            quantity=m.quantity,
+            occurred_at=m.occurred_at,
+            created_at=now,
+            sale_id=m.sale_id,
+            sale_event_id=m.sale_event_id,
+            operation_id=m.operation_id,
+            reason=m.reason,
+            actor_id=m.actor_id,
+        )
+        for m in movements
+    ]
+
+
+def levels_apply(
+    *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
+) -> dict[LevelKey, Decimal]:
+    """Move the levels by ``movements`` (one statement; the caller inserts the movement rows in
+    the same transaction). Returns the new levels.
+
+    With ``refuse_below_zero``, a level that a negative movement takes below zero raises
+    :class:`InsufficientStock` (the caller's transaction rolls back) with the available quantity.
+    """
+    deltas: dict[LevelKey, Decimal] = defaultdict(lambda: ZERO)
+    for m in movements:
+        deltas[(m.product_id, m.storefront_id)] += m.quantity
+    deltas = {k: v for k, v in deltas.items() if v != ZERO}
+    levels = levels_move(deltas=deltas, now=now)
+    if refuse_below_zero:
+        shortages = [
+            Shortage(
+                product_id=key[0],
+                storefront_id=key[1],
+                available=max(level - deltas[key], ZERO).quantize(_QTY),
+                requested=(-deltas[key]).quantize(_QTY),
+                level=(level - deltas[key]).quantize(_QTY),
+            )
+            for key, level in sorted(levels.items())
+            if deltas[key] < ZERO and level < ZERO
+        ]
+        if shortages:
+            raise InsufficientStock(
+                "Not enough stock: "
+                + "; ".join(f"{s.available} available, {s.requested} requested" for s in shortages)
+                + ".",
+                details={"shortages": [s.as_json() for s in shortages]},
+            )
+    return levels
+
+
+def movements_apply(
+    *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
+) -> dict[LevelKey, Decimal]:
+    """Insert ``movements`` and move the levels: two statements. Returns the new levels."""
+    if not movements:
+        return {}
+    levels = levels_apply(movements=movements, now=now, refuse_below_zero=refuse_below_zero)
+    StockMovement.objects.bulk_create(movement_rows(movements, now=now))
+    return levels
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock documents
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_lines(lines: Sequence[StockLine], *, allow_negative: bool, allow_zero: bool) -> None:
+    if not lines:
+        raise StockInvalid("Give at least one line.")
+    if len(lines) > MAX_LINES:
+        raise StockInvalid(f"At most {MAX_LINES} lines per operation.")
+    seen: set[uuid.UUID] = set()
+    for index, line in enumerate(lines):
+        q = line.quantity
+        if line.product_id in seen:
+            raise StockInvalid("Each product appears once per operation.", details={"line": index})
+        seen.add(line.product_id)
+        bad = (
+            not isinstance(q, Decimal)
+            or not has_places(q, QUANTITY_PLACES)
+            or abs(q) > QUANTITY_MAX
+            or (q < 0 and not allow_negative)
+            or (q == 0 and not allow_zero)
+        )
+        if bad:
+            raise StockInvalid(
+                f"Line {index + 1}: the quantity must be "
+                + ("non-zero" if allow_negative else "zero or more" if allow_zero else "more than zero")
+                + f", at most {QUANTITY_MAX} with {QUANTITY_PLACES} decimals.",
+                details={"line": index, "quantity": str(q)},
+            )
+
+
+def _stocked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    ids = list(product_ids)
+    products = {p.pk: p for p in Product.objects.filter(pk__in=ids, track_stock=True)}
+    missing = [str(i) for i in ids if i not in products]
+    if missing:
+        raise ProductNotStocked(details={"product_ids": missing})
+    return products
+
+
+def _storefront(storefront_id: uuid.UUID) -> Storefront:
+    storefront = Storefront.objects.filter(pk=storefront_id).first()
+    if storefront is None:
+        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
+    return storefront
+
+
+def _operation(
+    *,
+    operation_id: uuid.UUID | None,
+    kind: str,
+    storefront: Storefront,
+    to_storefront: Storefront | None = None,
+    reason: str = "",
+    note: str,
+    occurred_at: dt.datetime,
+    now: dt.datetime,
+    actor: Actor,
+) -> StockOperation:
+    operation = StockOperation(
+        id=operation_id or uuid.uuid4(),
+        kind=kind,
+        storefront=storefront,
+        to_storefront=to_storefront,
+        reason=reason,
+        note=note.strip()[:500],
+        occurred_at=occurred_at,
+        received_at=now,
+        actor_id=actor.user_id,
+        terminal_id=actor.terminal_id,
+    )
+    try:
+        with transaction.atomic():
+            operation.save(force_insert=True)
+    except IntegrityError as exc:
+        raise OperationExists(details={"id": str(operation.id)}) from exc
+    return operation
+
+
+def _audit(operation: StockOperation, actor: Actor, lines: list[dict[str, str]]) -> None:
+    audit_record(
+        action=f"stock.{operation.kind}",
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        object_type="stock_operation",
+        object_id=operation.pk,
+        storefront_id=operation.storefront_id,
+        ip=actor.ip,
+        details={
+            "lines": lines,
+            "reason": operation.reason,
+            "note": operation.note,
+            "to_storefront_id": str(operation.to_storefront_id) if operation.to_storefront_id else None,
+        },
+    )
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    storefront_id: uuid.UUID,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    note: str = "",
+    occurred_at: dt.datetime | None = None,
+    operation_id: uuid.UUID | None = None,
+) -> StockOperation:
+    """Goods arrived at a storefront (a delivery): one ``receive`` movement per line."""
+    now = timezone.now()
+    occurred_at = occurred_at_resolve(occurred_at, now=now)
+    _check_lines(lines, allow_negative=False, allow_zero=False)
+    storefront = _storefront(storefront_id)
+    _stocked_products(line.product_id for line in lines)
+    operation = _operation(
+        operation_id=operation_id,
+        kind="receive",
+        storefront=storefront,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
+    movements_apply(
+        movements=[
+            MovementInput(
+                line.product_id,
+                storefront.pk,
+                "receive",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
+            for line in lines
+        ],
+        now=now,
+    )
+    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    return operation
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    storefront_id: uuid.UUID,
+    lines: Sequence[StockLine],
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    occurred_at: dt.datetime | None = None,
+    operation_id: uuid.UUID | None = None,
+) -> StockOperation:
+    """A signed correction with a reason (damaged, expired, lost, theft, correction, other)."""
+    now = timezone.now()
+    occurred_at = occurred_at_resolve(occurred_at, now=now)
+    if reason not in ADJUST_REASONS:
+        raise StockInvalid(
+            f"The reason is one of: {', '.join(ADJUST_REASONS)}.",
+            code="adjust_reason_invalid",
+            details={"reason": reason},
+        )
+    _check_lines(lines, allow_negative=True, allow_zero=False)
+    storefront = _storefront(storefront_id)
+    _stocked_products(line.product_id for line in lines)
+    operation = _operation(
+        operation_id=operation_id,
+        kind="adjust",
+        storefront=storefront,
+        reason=reason,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
+    movements_apply(
+        movements=[
+            MovementInput(
+                line.product_id,
+                storefront.pk,
+                "adjust",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                reason=reason,
+                actor_id=actor.user_id,
+            )
+            for line in lines
+        ],
+        now=now,
+        refuse_below_zero=not shop_settings_get().allow_negative_stock,
+    )
+    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    return operation
+
+
+_LEVEL_AT_SQL = """
+SELECT product_id, COALESCE(SUM(quantity), 0) FROM inventory_movement
+WHERE storefront_id = %s AND product_id = ANY(%s) AND occurred_at <= %s
+GROUP BY product_id
+"""
+
+
+@transaction.atomic
+def stock_count(
+    *,
+    storefront_id: uuid.UUID,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    note: str = "",
+    occurred_at: dt.datetime | None = None,
+    operation_id: uuid.UUID | None = None,
+) -> StockOperation:
+    """What was found on the shelves (``quantity`` = counted). The ledger's level at the count's
+    time is the expected quantity; the difference is recorded per line and booked as a ``count``
+    movement, so that movements after the count (an offline count uploaded late) still apply."""
+    now = timezone.now()
+    occurred_at = occurred_at_resolve(occurred_at, now=now)
+    _check_lines(lines, allow_negative=False, allow_zero=True)
+    storefront = _storefront(storefront_id)
+    _stocked_products(line.product_id for line in lines)
+    # Lock the levels first (product order) so that no sale moves them while the count is booked.
+    levels_move(deltas={(line.product_id, storefront.pk): ZERO for line in lines}, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_LEVEL_AT_SQL, [storefront.pk, [line.product_id for line in lines], occurred_at])
+        expected = {pid: qty for pid, qty in cursor.fetchall()}
+    operation = _operation(
+        operation_id=operation_id,
+        kind="count",
+        storefront=storefront,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
+    count_lines = [
+        StockCountLine(
+            operation=operation,
+            product_id=line.product_id,
+            expected=expected.get(line.product_id, ZERO),
+            counted=line.quantity,
+            difference=line.quantity - expected.get(line.product_id, ZERO),
+        )
+        for line in lines
+    ]
+    StockCountLine.objects.bulk_create(count_lines)
+    movements_apply(
+        movements=[
+            MovementInput(
+                c.product_id,
+                storefront.pk,
+                "count",
+                c.difference,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
+            for c in count_lines
+            if c.difference != ZERO
+        ],
+        now=now,
+    )
+    _audit(
+        operation,
+        actor,
+        [
+            {
+                "product_id": str(c.product_id),
+                "expected": str(c.expected),
+                "counted": str(c.counted),
+                "difference": str(c.difference),
+            }
+            for c in count_lines
+        ],
+    )
+    return operation
+
+
+@transaction.atomic
+def stock_transfer(
+    *,
+    from_storefront_id: uuid.UUID,
+    to_storefront_id: uuid.UUID,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    note: str = "",
+    occurred_at: dt.datetime | None = None,
+    operation_id: uuid.UUID | None = None,
+) -> StockOperation:
+    """Move goods between two storefronts: ``transfer_out`` and ``transfer_in`` per line."""
+    now = timezone.now()
+    occurred_at = occurred_at_resolve(occurred_at, now=now)
+    _check_lines(lines, allow_negative=False, allow_zero=False)
+    source = _storefront(from_storefront_id)
+    target = _storefront(to_storefront_id)
+    if source.pk == target.pk:
+        raise StockInvalid("A transfer goes to another storefront.", code="transfer_same_storefront")
+    _stocked_products(line.product_id for line in lines)
+    operation = _operation(
+        operation_id=operation_id,
+        kind="transfer",
+        storefront=source,
+        to_storefront=target,
+        note=note,
+        occurred_at=occurred_at,
+        now=now,
+        actor=actor,
+    )
+    movements: list[MovementInput] = []
+    for line in lines:
+        movements.append(
+            MovementInput(
+                line.product_id,
+                source.pk,
+                "transfer_out",
+                -line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
+        )
+        movements.append(
+            MovementInput(
+                line.product_id,
+                target.pk,
+                "transfer_in",
+                line.quantity,
+                occurred_at,
+                operation_id=operation.pk,
+                actor_id=actor.user_id,
+            )
+        )
+    movements_apply(
+        movements=movements, now=now, refuse_below_zero=not shop_settings_get().allow_negative_stock
+    )
+    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    return operation

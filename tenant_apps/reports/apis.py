@@ -1,0 +1,266 @@
+"""Reports and CSV exports. Dates are shop days in the tenant's time zone."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pos_platform.api.tenant import (
+    TenantApiView,
+    date_param,
+    money_field,
+    query_date,
+    query_uuid,
+    require_storefront,
+    scope_of,
+    uuid_param,
+)
+from pos_platform.errors import ValidationFailed
+from tenant_apps.inventory.apis import LevelOutput
+from tenant_apps.inventory.selectors import stock_levels
+from tenant_apps.reports.selectors import (
+    MOVEMENTS_CSV_HEADER,
+    SALES_CSV_HEADER,
+    daily_summary,
+    money_json,
+    movements_export_rows,
+    sales_export_rows,
+    sales_trend,
+    top_products,
+)
+from tenant_apps.shop.services import business_date
+
+MAX_DAYS = 366
+
+
+def _storefront(request: Request, action: str) -> uuid.UUID | None:
+    storefront_id = query_uuid(request, "storefront_id")
+    if storefront_id is not None:
+        require_storefront(request, action, storefront_id)
+        return storefront_id
+    return scope_of(request)
+
+
+def _range(request: Request) -> tuple[dt.date, dt.date]:
+    today = business_date(timezone.now())
+    end = query_date(request, "to", today)
+    start = query_date(request, "from", end - dt.timedelta(days=29))
+    if start > end or (end - start).days >= MAX_DAYS:
+        raise ValidationFailed(
+            f"from must be on or before to, at most {MAX_DAYS} days apart.", code="range_invalid"
+        )
+    return start, end
+
+
+class TaxLineOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    compound = serializers.BooleanField()
+    base = money_field(max_digits=16)
+    amount = money_field(max_digits=16)
+
+
+class PaymentLineOutput(serializers.Serializer):
+    method = serializers.CharField()
+    kind = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = money_field(max_digits=16)
+
+
+class RefundsOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = money_field(max_digits=16)
+
+
+class DailyRowOutput(serializers.Serializer):
+    storefront_id = serializers.UUIDField()
+    storefront_code = serializers.CharField()
+    storefront_name = serializers.CharField()
+    sales_count = serializers.IntegerField()
+    gross = money_field(max_digits=16)
+    discounts = money_field(max_digits=16)
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
+    taxes = TaxLineOutput(many=True)
+    payments = PaymentLineOutput(many=True)
+    refunds = RefundsOutput()
+    voids = RefundsOutput()
+    total_after_refunds = money_field(max_digits=16)
+
+
+class DailyTotalsOutput(serializers.Serializer):
+    sales_count = serializers.IntegerField()
+    gross = money_field(max_digits=16)
+    discounts = money_field(max_digits=16)
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
+    total_after_refunds = money_field(max_digits=16)
+    taxes = TaxLineOutput(many=True)
+    payments = PaymentLineOutput(many=True)
+    refunds = RefundsOutput()
+
+
+class DailyOutput(serializers.Serializer):
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    storefronts = DailyRowOutput(many=True)
+    totals = DailyTotalsOutput()
+
+
+class TrendOutput(serializers.Serializer):
+    date = serializers.DateField()
+    sales_count = serializers.IntegerField()
+    net = money_field(max_digits=16)
+    tax = money_field(max_digits=16)
+    total = money_field(max_digits=16)
+    refunds = money_field(max_digits=16)
+
+
+class TopProductOutput(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=16, decimal_places=3, help_text="Sold minus refunded.")
+    quantity_sold = serializers.DecimalField(max_digits=16, decimal_places=3)
+    quantity_refunded = serializers.DecimalField(max_digits=16, decimal_places=3)
+    revenue = money_field(max_digits=16, help_text="Line totals minus refunds.")
+
+
+RANGE_PARAMS = [
+    date_param("from", "First shop day (default: 29 days before to)."),
+    date_param("to", "Last shop day (default: today)."),
+]
+
+
+class DailyReportApi(TenantApiView):
+    actions = {"GET": "report.view"}
+
+    @extend_schema(
+        parameters=[date_param("date", "Shop day (default: today)."), uuid_param("storefront_id")],
+        responses=DailyOutput,
+        tags=["reports"],
+        summary="The day's summary per storefront: gross, discounts, net, tax by code, payments, refunds",
+    )
+    def get(self, request: Request) -> Response:
+        day = query_date(request, "date", business_date(timezone.now()))
+        data = daily_summary(day=day, storefront_id=_storefront(request, "report.view"))
+        return Response(money_json(data))
+
+
+class TrendReportApi(TenantApiView):
+    actions = {"GET": "report.view"}
+
+    @extend_schema(
+        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
+        responses=TrendOutput(many=True),
+        tags=["reports"],
+        summary="Sales per shop day",
+    )
+    def get(self, request: Request) -> Response:
+        start, end = _range(request)
+        rows = sales_trend(start=start, end=end, storefront_id=_storefront(request, "report.view"))
+        return Response(money_json(rows))
+
+
+class TopProductsReportApi(TenantApiView):
+    actions = {"GET": "report.view"}
+
+    @extend_schema(
+        parameters=[*RANGE_PARAMS, uuid_param("storefront_id"), OpenApiParameter("limit", OpenApiTypes.INT)],
+        responses=TopProductOutput(many=True),
+        tags=["reports"],
+        summary="Best sellers by quantity",
+    )
+    def get(self, request: Request) -> Response:
+        start, end = _range(request)
+        try:
+            limit = min(max(int(request.query_params.get("limit", 10)), 1), 100)
+        except ValueError as exc:
+            raise ValidationFailed("limit is a number from 1 to 100.") from exc
+        rows = top_products(
+            start=start, end=end, storefront_id=_storefront(request, "report.view"), limit=limit
+        )
+        return Response(money_json(rows))
+
+
+class LowStockReportApi(TenantApiView):
+    actions = {"GET": "report.view"}
+
+    @extend_schema(
+        parameters=[uuid_param("storefront_id")],
+        responses=LevelOutput(many=True),
+        tags=["reports"],
+        summary="Active tracked products at or below their reorder level",
+    )
+    def get(self, request: Request) -> Response:
+        levels = stock_levels(storefront_id=_storefront(request, "report.view"), low_only=True)[:1000]
+        return Response(LevelOutput(levels, many=True).data)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(header: list[str], rows: Iterator[list[Any]], filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+CSV_RESPONSE = {
+    (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="CSV, one row per record.")
+}
+
+
+class SalesExportApi(TenantApiView):
+    actions = {"GET": "report.export"}
+
+    @extend_schema(
+        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
+        responses=CSV_RESPONSE,
+        tags=["reports"],
+        summary="CSV of sales (streamed)",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        start, end = _range(request)
+        rows = sales_export_rows(start=start, end=end, storefront_id=_storefront(request, "report.export"))
+        return _csv(SALES_CSV_HEADER, rows, f"sales-{start}-{end}.csv")
+
+
+class MovementsExportApi(TenantApiView):
+    actions = {"GET": "report.export"}
+
+    @extend_schema(
+        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
+        responses=CSV_RESPONSE,
+        tags=["reports"],
+        summary="CSV of stock movements (streamed)",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        start, end = _range(request)
+        rows = movements_export_rows(
+            start=start, end=end, storefront_id=_storefront(request, "report.export")
+        )
+        return _csv(MOVEMENTS_CSV_HEADER, rows, f"stock-movements-{start}-{end}.csv")

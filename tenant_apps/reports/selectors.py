@@ -1,0 +1,375 @@
+"""Reports, in the shop's time zone.
+
+Figures count sales by the shop day of their ``occurred_at`` (an offline sale lands on the day it
+happened) and leave voided sales out (they appear under ``voids``); refunds count on the day they
+were given. Every figure is a sum of stored sale, line, payment and event amounts, so the
+reports add up to the sales they summarise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from tenant_apps.shop.services import day_bounds, shop_timezone
+
+# Sums start from a two-decimal zero so that empty figures read "0.00".
+ZERO = Decimal("0.00")
+
+_NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM sales_event v WHERE v.sale_id = s.id AND v.kind = 'voided')"
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _storefront_filter(
+    storefront_id: uuid.UUID | None, column: str = "s.storefront_id"
+) -> tuple[str, list[Any]]:
+    if storefront_id is None:
+        return "", []
+    return f" AND {column} = %s", [storefront_id]
+
+
+def daily_summary(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """Per storefront: sales, gross, discounts, net, tax (and per code), total, payments per method,
+    refunds and voids of one shop day; and the same summed over the storefronts."""
+    start, end = day_bounds(day)
+    where, extra = _storefront_filter(storefront_id)
+    base = [start, end, *extra]
+    stores: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def store(sid: uuid.UUID, code: str, name: str) -> dict[str, Any]:
+        if sid not in stores:
+            stores[sid] = {
+                "storefront_id": str(sid),
+                "storefront_code": code,
+                "storefront_name": name,
+                "sales_count": 0,
+                "gross": ZERO,
+                "discounts": ZERO,
+                "net": ZERO,
+                "tax": ZERO,
+                "total": ZERO,
+                "taxes": [],
+                "payments": [],
+                "refunds": {"count": 0, "amount": ZERO, "net": ZERO, "tax": ZERO},
+                "voids": {"count": 0, "amount": ZERO},
+                "total_after_refunds": ZERO,
+            }
+        return stores[sid]
+
+    for sid, code, name, count, gross, discounts, net, tax, total in _rows(
+        f"""SELECT s.storefront_id, f.code, f.name, COUNT(*), SUM(s.subtotal),
+                   SUM(s.line_discount_total + s.sale_discount), SUM(s.net_total), SUM(s.tax_total),
+                   SUM(s.total)
+            FROM sales_sale s JOIN storefronts_storefront f ON f.id = s.storefront_id
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY s.storefront_id, f.code, f.name""",  # noqa: S608 - fixed fragments only
+        base,
+    ):
+        row = store(sid, code, name)
+        row.update(sales_count=count, gross=gross, discounts=discounts, net=net, tax=tax, total=total)
+
+    for sid, code, name, rate, compound, base_amount, amount in _rows(
+        f"""SELECT s.storefront_id, t.code, t.name, t.rate::numeric, t.compound::boolean,
+                   SUM(t.base::numeric), SUM(t.amount::numeric)
+            FROM sales_sale s
+            CROSS JOIN LATERAL jsonb_to_recordset(s.tax_breakdown)
+                AS t(code text, name text, rate text, compound boolean, base text, amount text)
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY s.storefront_id, t.code, t.name, t.rate::numeric, t.compound::boolean
+            ORDER BY t.compound::boolean, t.code""",  # noqa: S608
+        base,
+    ):
+        stores[sid]["taxes"].append(
+            {
+                "code": code,
+                "name": name,
+                "rate": rate,
+                "compound": compound,
+                "base": base_amount,
+                "amount": amount,
+            }
+        )
+
+    for sid, method, kind, count, amount in _rows(
+        f"""SELECT s.storefront_id, m.code, m.kind, COUNT(*), SUM(p.amount)
+            FROM sales_payment p JOIN sales_sale s ON s.id = p.sale_id
+            JOIN sales_payment_method m ON m.id = p.method_id
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY s.storefront_id, m.code, m.kind ORDER BY m.code""",  # noqa: S608
+        base,
+    ):
+        stores[sid]["payments"].append({"method": method, "kind": kind, "count": count, "amount": amount})
+
+    for sid, code, name, kind, count, amount, net, tax in _rows(
+        f"""SELECT s.storefront_id, f.code, f.name, e.kind, COUNT(*), SUM(e.amount), SUM(e.net), SUM(e.tax)
+            FROM sales_event e JOIN sales_sale s ON s.id = e.sale_id
+            JOIN storefronts_storefront f ON f.id = s.storefront_id
+            WHERE e.kind IN ('refunded', 'voided') AND e.occurred_at >= %s AND e.occurred_at < %s{where}
+            GROUP BY s.storefront_id, f.code, f.name, e.kind""",  # noqa: S608
+        base,
+    ):
+        row = store(sid, code, name)
+        if kind == "refunded":
+            row["refunds"] = {"count": count, "amount": amount, "net": net, "tax": tax}
+        else:
+            row["voids"] = {"count": count, "amount": amount}
+
+    rows = sorted(stores.values(), key=lambda r: r["storefront_code"])
+    for row in rows:
+        row["total_after_refunds"] = row["total"] - row["refunds"]["amount"]
+    return {
+        "date": day.isoformat(),
+        "timezone": str(shop_timezone()),
+        "storefronts": rows,
+        "totals": _sum_rows(rows),
+    }
+
+
+def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    totals: dict[str, Any] = {
+        k: sum((r[k] for r in rows), ZERO)
+        for k in ("gross", "discounts", "net", "tax", "total", "total_after_refunds")
+    }
+    totals["sales_count"] = sum(r["sales_count"] for r in rows)
+    totals["refunds"] = {
+        "count": sum(r["refunds"]["count"] for r in rows),
+        "amount": sum((r["refunds"]["amount"] for r in rows), ZERO),
+    }
+    taxes: dict[tuple[str, Any, bool], dict[str, Any]] = {}
+    payments: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for t in r["taxes"]:
+            key = (t["code"], t["rate"], t["compound"])
+            seen = taxes.setdefault(key, {**t, "base": ZERO, "amount": ZERO})
+            seen["base"] += t["base"]
+            seen["amount"] += t["amount"]
+        for p in r["payments"]:
+            seen = payments.setdefault(p["method"], {**p, "count": 0, "amount": ZERO})
+            seen["count"] += p["count"]
+            seen["amount"] += p["amount"]
+    totals["taxes"] = list(taxes.values())
+    totals["payments"] = [payments[k] for k in sorted(payments)]
+    return totals
+
+
+def sales_trend(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """One row per shop day from ``start`` to ``end`` (inclusive), days without sales included."""
+    zone = str(shop_timezone())
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    days: dict[dt.date, dict[str, Any]] = {}
+    day = start
+    while day <= end:
+        days[day] = {
+            "date": day.isoformat(),
+            "sales_count": 0,
+            "net": ZERO,
+            "tax": ZERO,
+            "total": ZERO,
+            "refunds": ZERO,
+        }
+        day += dt.timedelta(days=1)
+    for day, count, net, tax, total in _rows(
+        f"""SELECT (s.occurred_at AT TIME ZONE %s)::date, COUNT(*), SUM(s.net_total), SUM(s.tax_total),
+                   SUM(s.total)
+            FROM sales_sale s WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY 1""",  # noqa: S608
+        [zone, lower, upper, *extra],
+    ):
+        days[day].update(sales_count=count, net=net, tax=tax, total=total)
+    for day, amount in _rows(
+        f"""SELECT (e.occurred_at AT TIME ZONE %s)::date, SUM(e.amount)
+            FROM sales_event e JOIN sales_sale s ON s.id = e.sale_id
+            WHERE e.kind = 'refunded' AND e.occurred_at >= %s AND e.occurred_at < %s{where}
+            GROUP BY 1""",  # noqa: S608
+        [zone, lower, upper, *extra],
+    ):
+        days[day]["refunds"] = amount
+    return list(days.values())
+
+
+def top_products(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Best sellers by quantity sold (net of refunds) between two shop days, voided sales left out."""
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    rows = _rows(
+        f"""SELECT l.product_id, p.sku, p.name, SUM(l.quantity), SUM(l.total),
+                   COALESCE(SUM(r.quantity), 0), COALESCE(SUM(r.total), 0)
+            FROM sales_line l JOIN sales_sale s ON s.id = l.sale_id
+            JOIN catalog_product p ON p.id = l.product_id
+            LEFT JOIN (SELECT sale_line_id, SUM(quantity) AS quantity, SUM(total) AS total
+                       FROM sales_refund_line GROUP BY sale_line_id) r ON r.sale_line_id = l.id
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY l.product_id, p.sku, p.name
+            ORDER BY SUM(l.quantity) - COALESCE(SUM(r.quantity), 0) DESC, p.sku
+            LIMIT %s""",  # noqa: S608
+        [lower, upper, *extra, limit],
+    )
+    return [
+        {
+            "product_id": str(pid),
+            "sku": sku,
+            "name": name,
+            "quantity": qty - refunded_qty,
+            "quantity_sold": qty,
+            "quantity_refunded": refunded_qty,
+            "revenue": total - refunded_total,
+        }
+        for pid, sku, name, qty, total, refunded_qty, refunded_total in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV exports (streamed with a server-side cursor)
+# ---------------------------------------------------------------------------------------------
+
+SALES_CSV_HEADER = [
+    "receipt_number",
+    "sale_id",
+    "occurred_at_local",
+    "business_date",
+    "storefront",
+    "cashier_id",
+    "origin",
+    "status",
+    "subtotal",
+    "discounts",
+    "net",
+    "tax",
+    "total",
+    "refunded",
+    "payments",
+]
+
+MOVEMENTS_CSV_HEADER = [
+    "movement_id",
+    "occurred_at_local",
+    "storefront",
+    "sku",
+    "product",
+    "kind",
+    "quantity",
+    "reason",
+    "sale_id",
+    "operation_id",
+    "actor_id",
+]
+
+
+def _stream(sql: str, params: list[Any], batch: int = 2000) -> Iterator[tuple[Any, ...]]:
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+
+
+def sales_export_rows(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> Iterator[list[Any]]:
+    zone = str(shop_timezone())
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    sql = f"""
+        SELECT s.receipt_number, s.id, to_char(s.occurred_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS'),
+               s.business_date, f.code, s.cashier_id, s.origin,
+               EXISTS (SELECT 1 FROM sales_event v WHERE v.sale_id = s.id AND v.kind = 'voided'),
+               s.subtotal, s.line_discount_total + s.sale_discount, s.net_total, s.tax_total, s.total,
+               COALESCE((SELECT SUM(e.amount) FROM sales_event e
+                          WHERE e.sale_id = s.id AND e.kind = 'refunded'), 0),
+               (SELECT string_agg(m.code || ':' || p.amount, ' ' ORDER BY p.position)
+                  FROM sales_payment p JOIN sales_payment_method m ON m.id = p.method_id
+                 WHERE p.sale_id = s.id)
+        FROM sales_sale s JOIN storefronts_storefront f ON f.id = s.storefront_id
+        WHERE s.occurred_at >= %s AND s.occurred_at < %s{where}
+        ORDER BY s.occurred_at, s.id"""  # noqa: S608
+    for row in _stream(sql, [zone, lower, upper, *extra]):
+        (
+            receipt,
+            sid,
+            local,
+            bdate,
+            code,
+            cashier,
+            origin,
+            voided,
+            sub,
+            disc,
+            net,
+            tax,
+            total,
+            refunded,
+            pays,
+        ) = row
+        status = (
+            "voided"
+            if voided
+            else (
+                "refunded"
+                if refunded >= total and refunded > 0
+                else "partially_refunded"
+                if refunded > 0
+                else "completed"
+            )
+        )
+        yield [
+            receipt,
+            sid,
+            local,
+            bdate,
+            code,
+            cashier,
+            origin,
+            status,
+            sub,
+            disc,
+            net,
+            tax,
+            total,
+            refunded,
+            pays or "",
+        ]
+
+
+def movements_export_rows(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> Iterator[list[Any]]:
+    zone = str(shop_timezone())
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id, "m.storefront_id")
+    sql = f"""
+        SELECT m.id, to_char(m.occurred_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS'), f.code, p.sku, p.name,
+               m.kind, m.quantity, m.reason, m.sale_id, m.operation_id, m.actor_id
+        FROM inventory_movement m JOIN storefronts_storefront f ON f.id = m.storefront_id
+        JOIN catalog_product p ON p.id = m.product_id
+        WHERE m.occurred_at >= %s AND m.occurred_at < %s{where}
+        ORDER BY m.occurred_at, m.id"""  # noqa: S608
+    for row in _stream(sql, [zone, lower, upper, *extra]):
+        yield ["" if v is None else v for v in row]
+
+
+def money_json(value: Any) -> Any:
+    """Decimals as strings, recursively (report payloads)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: money_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [money_json(v) for v in value]
+    return value

@@ -1,0 +1,615 @@
+"""Sales API: record online sales, read them, void and refund; payment methods."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pos_platform.api.tenant import (
+    IDEMPOTENCY_HEADER,
+    TenantApiView,
+    actor_of,
+    date_param,
+    idempotent,
+    money_field,
+    paginate,
+    quantity_field,
+    query_date,
+    query_uuid,
+    require_storefront,
+    scope_of,
+    user_id,
+    uuid_param,
+    visible_or_404,
+)
+from tenant_apps.sales.errors import SaleNotFound
+from tenant_apps.sales.models import PaymentMethod, Sale
+from tenant_apps.sales.selectors import payment_method_list, sale_get, sale_list, sale_status
+from tenant_apps.sales.services import (
+    ClientTotals,
+    PaymentInput,
+    RecordedSale,
+    RefundLineInput,
+    SaleLineInput,
+    payment_method_create,
+    payment_method_update,
+    sale_record,
+    sale_refund,
+    sale_void,
+)
+from tenant_apps.shop.services import day_bounds
+
+SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
+P_ID = "0d6b7c8a-0000-4000-8000-000000000003"
+
+
+# --------------------------------------------------------------------------------------------
+# Serializers
+# --------------------------------------------------------------------------------------------
+
+
+class TaxOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    compound = serializers.BooleanField()
+    base = money_field()
+    amount = money_field()
+
+
+class SaleLineOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    position = serializers.IntegerField()
+    product_id = serializers.UUIDField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    quantity = quantity_field()
+    unit_price = money_field()
+    gross = money_field()
+    discount = money_field()
+    sale_discount_share = money_field()
+    net = money_field()
+    tax_total = money_field()
+    total = money_field()
+    taxes = TaxOutput(many=True)
+
+
+class PaymentOutput(serializers.Serializer):
+    method = serializers.CharField()
+    kind = serializers.CharField()
+    amount = money_field(help_text="Applied to the sale.")
+    tendered = money_field()
+    change = money_field()
+    provider = serializers.CharField()
+    reference = serializers.CharField()
+    card_last4 = serializers.CharField()
+    auth_code = serializers.CharField()
+
+
+class SaleEventOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    actor_id = serializers.UUIDField(allow_null=True)
+    reason = serializers.CharField()
+    amount = money_field()
+    net = money_field()
+    tax = money_field()
+    taxes = TaxOutput(many=True)
+    restock = serializers.BooleanField()
+    payment_method = serializers.CharField(allow_null=True)
+    lines = serializers.ListField(child=serializers.DictField(), help_text="Refunded lines (refunds).")
+
+
+class ConflictOutput(serializers.Serializer):
+    code = serializers.CharField()
+    details = serializers.DictField()
+
+
+class SaleOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    receipt_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=["completed", "partially_refunded", "refunded", "voided"])
+    storefront_id = serializers.UUIDField()
+    cashier_id = serializers.UUIDField()
+    shift_id = serializers.UUIDField(allow_null=True)
+    origin = serializers.CharField()
+    terminal_id = serializers.UUIDField(allow_null=True)
+    occurred_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    business_date = serializers.DateField()
+    prices_include_tax = serializers.BooleanField()
+    subtotal = money_field()
+    line_discount_total = money_field()
+    sale_discount = money_field()
+    net_total = money_field()
+    tax_total = money_field()
+    total = money_field()
+    paid_total = money_field()
+    change_total = money_field()
+    refunded_total = money_field()
+    taxes = TaxOutput(many=True)
+    lines = SaleLineOutput(many=True)
+    payments = PaymentOutput(many=True)
+    events = SaleEventOutput(many=True)
+    conflicts = ConflictOutput(many=True)
+    note = serializers.CharField()
+
+
+class SaleSummaryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    receipt_number = serializers.CharField()
+    status = serializers.CharField()
+    storefront_id = serializers.UUIDField()
+    cashier_id = serializers.UUIDField()
+    origin = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    total = money_field()
+    tax_total = money_field()
+    refunded_total = money_field()
+
+
+def _money(value: Any) -> str:
+    return str(value)
+
+
+def _line(line: Any) -> dict[str, Any]:
+    return {
+        "id": str(line.id),
+        "position": line.position,
+        "product_id": str(line.product_id),
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "gross": str(line.gross),
+        "discount": str(line.discount),
+        "sale_discount_share": str(line.sale_discount_share),
+        "net": str(line.net),
+        "tax_total": str(line.tax_total),
+        "total": str(line.total),
+        "taxes": line.taxes,
+    }
+
+
+def _payment(p: Any, method_code: str) -> dict[str, Any]:
+    return {
+        "method": method_code,
+        "kind": p.kind,
+        "amount": str(p.amount),
+        "tendered": str(p.tendered),
+        "change": str(p.change),
+        "provider": p.provider,
+        "reference": p.reference,
+        "card_last4": p.card_last4,
+        "auth_code": p.auth_code,
+    }
+
+
+def _event(e: Any) -> dict[str, Any]:
+    return {
+        "id": str(e.id),
+        "kind": e.kind,
+        "occurred_at": e.occurred_at.isoformat(),
+        "received_at": e.received_at.isoformat(),
+        "actor_id": str(e.actor_id) if e.actor_id else None,
+        "reason": e.reason,
+        "amount": str(e.amount),
+        "net": str(e.net),
+        "tax": str(e.tax),
+        "taxes": e.taxes,
+        "restock": e.restock,
+        "payment_method": e.payment_method.code if e.payment_method_id else None,
+        "lines": [
+            {"sale_line_id": str(r.sale_line_id), "quantity": str(r.quantity), "total": str(r.total)}
+            for r in e.refund_lines.all()
+        ]
+        if e.kind == "refunded"
+        else [],
+    }
+
+
+def sale_data(
+    sale: Sale,
+    *,
+    lines: list[Any],
+    payments: list[Any],
+    events: list[dict[str, Any]],
+    status: str,
+    refunded: Any,
+) -> dict[str, Any]:
+    """The SaleOutput representation, built directly (the sale endpoint is hot)."""
+    return {
+        "id": str(sale.id),
+        "receipt_number": sale.receipt_number,
+        "status": status,
+        "storefront_id": str(sale.storefront_id),
+        "cashier_id": str(sale.cashier_id),
+        "shift_id": str(sale.shift_id) if sale.shift_id else None,
+        "origin": sale.origin,
+        "terminal_id": str(sale.terminal_id) if sale.terminal_id else None,
+        "occurred_at": sale.occurred_at.isoformat(),
+        "received_at": sale.received_at.isoformat(),
+        "business_date": sale.business_date.isoformat(),
+        "prices_include_tax": sale.prices_include_tax,
+        "subtotal": str(sale.subtotal),
+        "line_discount_total": str(sale.line_discount_total),
+        "sale_discount": str(sale.sale_discount),
+        "net_total": str(sale.net_total),
+        "tax_total": str(sale.tax_total),
+        "total": str(sale.total),
+        "paid_total": str(sale.paid_total),
+        "change_total": str(sale.change_total),
+        "refunded_total": str(refunded),
+        "taxes": sale.tax_breakdown,
+        "lines": [_line(x) for x in lines],
+        "payments": [_payment(p, p.method.code) for p in payments],
+        "events": events,
+        "conflicts": sale.conflicts,
+        "note": sale.note,
+    }
+
+
+def recorded_data(recorded: RecordedSale) -> dict[str, Any]:
+    return sale_data(
+        recorded.sale,
+        lines=recorded.lines,
+        payments=recorded.payments,
+        events=[],
+        status="completed",
+        refunded="0.00",
+    )
+
+
+def stored_data(sale: Sale) -> dict[str, Any]:
+    # Annotated by sales.selectors.with_status.
+    refunded: Decimal = getattr(sale, "refunded_amount", Decimal(0))
+    status = sale_status(
+        voided=getattr(sale, "is_voided", False),
+        refunded=refunded,
+        total=sale.total,
+        refunded_events=getattr(sale, "has_refunds", False),
+    )
+    return sale_data(
+        sale,
+        lines=list(sale.lines.all()),
+        payments=list(sale.payments.all()),
+        events=[_event(e) for e in sale.events.all()],
+        status=status,
+        refunded=refunded,
+    )
+
+
+class SaleLineInputSerializer(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    quantity = quantity_field(min_value=0, max_value=100000)
+    discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off this line.")
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    method = serializers.CharField(
+        max_length=32, help_text="A payment method code: cash, mobile_money, card, ..."
+    )
+    amount = money_field(min_value=0, help_text="Cash: the amount tendered.")
+    provider = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    card_last4 = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
+    auth_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class SaleInput(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="Client-made sale id (optional).")
+    storefront_id = serializers.UUIDField()
+    lines = SaleLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    payments = PaymentInputSerializer(many=True, max_length=10)  # type: ignore[call-arg]
+    discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off the whole sale.")
+    expected_total = money_field(
+        required=False,
+        help_text="The total the till showed; a different server total is refused (409).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class VoidInput(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
+    reason = serializers.CharField(max_length=500)
+
+
+class RefundLineInputSerializer(serializers.Serializer):
+    sale_line_id = serializers.UUIDField()
+    quantity = quantity_field(min_value=0, max_value=100000)
+
+
+class RefundInput(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
+    lines = RefundLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    reason = serializers.CharField(max_length=500)
+    restock = serializers.BooleanField(default=True)
+    payment_method = serializers.CharField(max_length=32, required=False, help_text="Default: cash.")
+
+
+class PaymentMethodOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    is_active = serializers.BooleanField()
+    position = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class PaymentMethodCreateInput(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=80)
+    kind = serializers.ChoiceField(choices=PaymentMethod.Kind.values)
+    position = serializers.IntegerField(min_value=0, max_value=1000, default=0)
+
+
+class PaymentMethodUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    is_active = serializers.BooleanField(required=False)
+    position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------------
+
+SALE_EXAMPLE = {
+    "storefront_id": SF_ID,
+    "lines": [
+        {"product_id": P_ID, "quantity": "2"},
+        {"product_id": P_ID, "quantity": "1", "discount": "1.00"},
+    ],
+    "payments": [
+        {"method": "mobile_money", "amount": "20.00", "provider": "MTN", "reference": "MP240115.1200.A1"},
+        {"method": "cash", "amount": "50.00"},
+    ],
+    "discount": "0",
+}
+
+
+class SalesApi(TenantApiView):
+    actions = {"GET": "sale.view", "POST": "sale.create"}
+
+    @extend_schema(
+        parameters=[
+            uuid_param("storefront_id"),
+            uuid_param("cashier_id"),
+            date_param("from", "First shop day (inclusive)."),
+            date_param("to", "Last shop day (inclusive)."),
+            OpenApiParameter("receipt_number", str),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
+        ],
+        responses=SaleSummaryOutput(many=True),
+        tags=["sales"],
+        summary="Sales, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        start = day_bounds(query_date(request, "from"))[0] if request.query_params.get("from") else None
+        end = day_bounds(query_date(request, "to"))[1] if request.query_params.get("to") else None
+        qs = sale_list(
+            storefront_id=scope_of(request) or query_uuid(request, "storefront_id"),
+            cashier_id=query_uuid(request, "cashier_id"),
+            start=start,
+            end=end,
+            receipt_number=request.query_params.get("receipt_number") or None,
+        )
+        paginator_response = paginate(request, self, qs, _SummarySerializer)
+        return paginator_response
+
+    @extend_schema(
+        request=SaleInput,
+        responses={201: SaleOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["sales"],
+        summary="Record a sale: the server prices it, taxes it, checks payments and takes the stock",
+        examples=[
+            OpenApiExample("Split payment", value=SALE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Card",
+                value={
+                    "storefront_id": SF_ID,
+                    "lines": [{"product_id": P_ID, "quantity": "1"}],
+                    "payments": [
+                        {"method": "card", "amount": "25.00", "card_last4": "4242", "auth_code": "A1B2C3"}
+                    ],
+                },
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = SaleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        require_storefront(request, "sale.create", v["storefront_id"])
+
+        def run() -> Response:
+            expected = v.get("expected_total")
+            recorded = sale_record(
+                storefront_id=v["storefront_id"],
+                cashier_id=user_id(request),
+                cashier_membership=request.membership,  # type: ignore[attr-defined]
+                lines=[SaleLineInput(x["product_id"], x["quantity"], x["discount"]) for x in v["lines"]],
+                payments=[
+                    PaymentInput(
+                        p["method"],
+                        p["amount"],
+                        p["provider"],
+                        p["reference"],
+                        p["card_last4"],
+                        p["auth_code"],
+                    )
+                    for p in v["payments"]
+                ],
+                sale_discount=v["discount"],
+                sale_id=v.get("id"),
+                client_totals=ClientTotals(total=expected) if expected is not None else None,
+                note=v["note"],
+            )
+            return Response(recorded_data(recorded), status=201)
+
+        return idempotent(request, run)
+
+
+class _SummarySerializer(SaleSummaryOutput):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["status"] = sale_status(
+            voided=instance.is_voided,
+            refunded=instance.refunded_amount,
+            total=instance.total,
+            refunded_events=instance.has_refunds,
+        )
+        data["refunded_total"] = str(instance.refunded_amount)
+        return data
+
+    status = serializers.CharField(default="")
+    refunded_total = money_field(default=0)
+
+
+def _visible_sale(request: Request, sale_id: uuid.UUID, action: str) -> Sale:
+    sale = sale_get(sale_id=sale_id)
+    if sale is None:
+        raise SaleNotFound()
+    visible_or_404(request, action, sale.storefront_id)
+    return sale
+
+
+class SaleDetailApi(TenantApiView):
+    actions = {"GET": "sale.view"}
+
+    @extend_schema(responses=SaleOutput, tags=["sales"], summary="One sale with lines, payments and events")
+    def get(self, request: Request, sale_id: uuid.UUID) -> Response:
+        return Response(stored_data(_visible_sale(request, sale_id, "sale.view")))
+
+
+class SaleVoidApi(TenantApiView):
+    actions = {"POST": "sale.void"}
+
+    @extend_schema(
+        request=VoidInput,
+        responses={200: SaleOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["sales"],
+        summary="Void a sale (before its shift closes): everything goes back to stock",
+        examples=[
+            OpenApiExample("Wrong item", value={"reason": "Rang up the wrong item"}, request_only=True)
+        ],
+    )
+    def post(self, request: Request, sale_id: uuid.UUID) -> Response:
+        _visible_sale(request, sale_id, "sale.void")
+        data = VoidInput(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def run() -> Response:
+            sale_void(
+                sale_id=sale_id,
+                actor=actor_of(request),
+                reason=data.validated_data["reason"],
+                event_id=data.validated_data.get("id"),
+            )
+            return Response(stored_data(sale_get(sale_id=sale_id)))  # type: ignore[arg-type]
+
+        return idempotent(request, run)
+
+
+class SaleRefundsApi(TenantApiView):
+    actions = {"POST": "sale.refund"}
+
+    @extend_schema(
+        request=RefundInput,
+        responses={201: SaleOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["sales"],
+        summary="Refund some units of some lines (never more than sold), optionally back to stock",
+        examples=[
+            OpenApiExample(
+                "One unit back",
+                value={
+                    "lines": [{"sale_line_id": "c1a2b3d4-0000-4000-8000-000000000004", "quantity": "1"}],
+                    "reason": "Damaged packaging",
+                    "restock": False,
+                    "payment_method": "cash",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, sale_id: uuid.UUID) -> Response:
+        _visible_sale(request, sale_id, "sale.refund")
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+
+        def run() -> Response:
+            sale_refund(
+                sale_id=sale_id,
+                lines=[RefundLineInput(x["sale_line_id"], x["quantity"]) for x in v["lines"]],
+                actor=actor_of(request),
+                reason=v["reason"],
+                restock=v["restock"],
+                payment_method=v.get("payment_method"),
+                event_id=v.get("id"),
+            )
+            return Response(stored_data(sale_get(sale_id=sale_id)), status=201)  # type: ignore[arg-type]
+
+        return idempotent(request, run)
+
+
+class PaymentMethodsApi(TenantApiView):
+    actions = {"GET": "catalog.view", "POST": "settings.manage"}
+
+    @extend_schema(responses=PaymentMethodOutput(many=True), tags=["payments"], summary="Payment methods")
+    def get(self, request: Request) -> Response:
+        return Response(PaymentMethodOutput(payment_method_list(), many=True).data)
+
+    @extend_schema(
+        request=PaymentMethodCreateInput,
+        responses={201: PaymentMethodOutput},
+        tags=["payments"],
+        summary="Add a payment method",
+        examples=[
+            OpenApiExample(
+                "M-Pesa", value={"code": "mpesa", "name": "M-Pesa", "kind": "mobile_money"}, request_only=True
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = PaymentMethodCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        method = payment_method_create(**data.validated_data, actor=actor_of(request))
+        return Response(PaymentMethodOutput(method).data, status=201)
+
+
+class PaymentMethodDetailApi(TenantApiView):
+    actions = {"PATCH": "settings.manage"}
+
+    @extend_schema(
+        request=PaymentMethodUpdateInput,
+        responses=PaymentMethodOutput,
+        tags=["payments"],
+        summary="Rename, reorder, turn a payment method off or on",
+        examples=[OpenApiExample("Turn off", value={"is_active": False}, request_only=True)],
+    )
+    def patch(self, request: Request, payment_method_id: uuid.UUID) -> Response:
+        if not PaymentMethod.objects.filter(pk=payment_method_id).exists():
+            from pos_platform.errors import NotFound
+
+            raise NotFound()
+        data = PaymentMethodUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        method = payment_method_update(
+            payment_method_id=payment_method_id, actor=actor_of(request), **data.validated_data
+        )
+        return Response(PaymentMethodOutput(method).data)

@@ -1,0 +1,81 @@
+"""Sales reads. A sale's status is derived from its events:
+
+* ``voided``: it has a ``voided`` event;
+* ``refunded``: refunds returned its whole total; ``partially_refunded``: some of it;
+* ``completed``: otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from tenant_apps.sales.models import PaymentMethod, Sale, SaleEvent
+
+
+def sale_status(*, voided: bool, refunded: Decimal, total: Decimal, refunded_events: bool = False) -> str:
+    if voided:
+        return "voided"
+    if refunded_events or refunded > 0:
+        return "refunded" if refunded >= total else "partially_refunded"
+    return "completed"
+
+
+def with_status(qs: QuerySet[Sale]) -> QuerySet[Sale]:
+    refunds = (
+        SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.REFUNDED)
+        .values("sale_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return qs.annotate(
+        is_voided=Exists(SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.VOIDED)),
+        refunded_amount=Coalesce(
+            Subquery(refunds, output_field=DecimalField(max_digits=14, decimal_places=2)),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        has_refunds=Exists(SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.REFUNDED)),
+    )
+
+
+def sale_list(
+    *,
+    storefront_id: uuid.UUID | None = None,
+    cashier_id: uuid.UUID | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    receipt_number: str | None = None,
+) -> QuerySet[Sale]:
+    qs = with_status(Sale.objects.select_related("storefront").order_by("-occurred_at", "id"))
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    if cashier_id is not None:
+        qs = qs.filter(cashier_id=cashier_id)
+    if start is not None:
+        qs = qs.filter(occurred_at__gte=start)
+    if end is not None:
+        qs = qs.filter(occurred_at__lt=end)
+    if receipt_number:
+        qs = qs.filter(receipt_number=receipt_number)
+    return qs
+
+
+def sale_get(*, sale_id: uuid.UUID) -> Sale | None:
+    return (
+        with_status(Sale.objects.select_related("storefront"))
+        .prefetch_related("lines", "payments__method", "events__payment_method", "events__refund_lines")
+        .filter(pk=sale_id)
+        .first()
+    )
+
+
+def payment_method_list(*, active_only: bool = False) -> QuerySet[PaymentMethod]:
+    qs = PaymentMethod.objects.all()
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs

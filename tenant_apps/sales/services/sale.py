@@ -1,0 +1,575 @@
+"""Recording a sale: the one path for online sales and for sales uploaded by terminals.
+
+Online (``origin=ONLINE``): anything wrong is refused with a stable code and nothing is written,
+including a tracked product going below zero (``insufficient_stock``) unless the shop allows
+negative stock.
+
+Terminal (``origin=Origin.terminal(...)``): the sale already happened. Only malformed, unknown or
+unauthorised input is refused; short stock, a changed price, different client totals, a receipt
+number already used and payments that do not match the server's total are recorded as they are
+and returned as :class:`ConflictDescriptor` values for the sync engine to store. The server's
+figures always win.
+
+Write path, in this order to keep row locks short: lines, payments, the ``created`` event and the
+stock movements are inserted (their foreign keys to the sale are checked at commit), then the
+stock levels are moved (locks in product order), then the receipt counter is taken (online), then
+the sale row is inserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db import IntegrityError
+from django.db.models import Model
+from django.utils import timezone
+
+from pos_platform.db import bound_cursor, connection, service_atomic
+from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
+from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
+from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permissions import MATRIX
+from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
+from tenant_apps.sales.context import PricingContext, pricing_context_load
+from tenant_apps.sales.errors import (
+    CashierNotMember,
+    Overpaid,
+    PaymentInvalid,
+    PaymentMethodUnknown,
+    PaymentRequired,
+    ProductInactive,
+    ProductNotFound,
+    SaleExists,
+    SaleInvalid,
+    ShiftNotFoundForSale,
+    StorefrontInactive,
+    StorefrontNotFound,
+    TotalMismatch,
+    Underpaid,
+)
+from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
+from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale
+from tenant_apps.shop.models import ShopSettings
+from tenant_apps.shop.services import business_date, occurred_at_resolve, shop_settings_get
+
+MAX_LINES = 500
+MAX_PAYMENTS = 10
+RECEIPT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{0,47}$")
+MOBILE_PROVIDERS_MAX = 40
+
+
+@dataclass(frozen=True)
+class SaleLineInput:
+    product_id: uuid.UUID
+    quantity: Decimal
+    discount: Decimal = ZERO
+    # The unit price the terminal charged (advisory; terminal sales only).
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    method: str  # a PaymentMethod code
+    amount: Decimal  # for cash: the amount tendered
+    provider: str = ""  # mobile money
+    reference: str = ""  # mobile money
+    card_last4: str = ""  # card
+    auth_code: str = ""  # card
+
+
+@dataclass(frozen=True)
+class ClientTotals:
+    """What the client computed; compared with the server's figures, never used."""
+
+    subtotal: Decimal | None = None
+    discount_total: Decimal | None = None
+    tax_total: Decimal | None = None
+    total: Decimal | None = None
+
+    def as_json(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: Literal["online", "terminal"] = "online"
+    terminal_id: uuid.UUID | None = None
+    # The terminal's own number, namespaced <storefront code>-<terminal code>-<counter>.
+    receipt_number: str | None = None
+
+    @classmethod
+    def terminal(cls, *, terminal_id: uuid.UUID, receipt_number: str) -> Origin:
+        return cls(kind="terminal", terminal_id=terminal_id, receipt_number=receipt_number)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.kind == "terminal"
+
+
+ONLINE = Origin()
+
+
+@dataclass(frozen=True)
+class ConflictDescriptor:
+    """Something an admin should look at; the sale was recorded anyway (terminal sales).
+
+    ``code``: ``oversold``, ``price_mismatch``, ``total_mismatch``, ``receipt_clash`` or
+    ``payment_mismatch``.
+    """
+
+    code: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "details": self.details}
+
+
+@dataclass
+class RecordedSale:
+    sale: Sale
+    lines: list[SaleLine]
+    payments: list[Payment]
+    conflicts: list[ConflictDescriptor]
+
+
+# Everything a sale needs besides the catalog, in one round trip: the storefront, the cashier's
+# open shift there, the shop settings and the payment methods named.
+_CONTEXT_SQL = """
+SELECT s.code, s.is_active,
+       (SELECT h.id FROM shifts_shift h
+         WHERE h.storefront_id = s.id AND h.cashier_id = %s AND h.closed_at IS NULL),
+       st.id, st.prices_include_tax, st.allow_negative_stock, st.minor_unit,
+       (SELECT json_agg(json_build_array(m.id, m.code, m.kind, m.is_active, m.name))
+          FROM sales_payment_method m WHERE m.code = ANY(%s))
+FROM storefronts_storefront s LEFT JOIN shop_settings st ON st.singleton
+WHERE s.id = %s
+"""
+
+# The next gap-free number of the storefront's day, taken in the statement that inserts the sale.
+_COUNTER_SQL = """
+INSERT INTO sales_receipt_counter (storefront_id, day, last_value) VALUES (%s, %s, 1)
+ON CONFLICT (storefront_id, day) DO UPDATE SET last_value = sales_receipt_counter.last_value + 1
+RETURNING last_value
+"""
+_RECEIPT_EXPRESSION = "%s::text || lpad(c.last_value::text, greatest(4, length(c.last_value::text)), '0')"
+
+
+def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
+    if not isinstance(value, Decimal) or value < 0 or value > MONEY_MAX or not has_places(value, minor_unit):
+        raise error(  # type: ignore[call-arg]
+            f"{what} must be an amount from 0 to {MONEY_MAX} with at most {minor_unit} decimals.",
+            details={"field": what, "value": str(value)},
+        )
+
+
+def _check_shape(
+    lines: Sequence[SaleLineInput],
+    payments: Sequence[PaymentInput],
+    sale_discount: Decimal,
+    minor_unit: int,
+) -> None:
+    if not lines:
+        raise SaleInvalid("A sale has at least one line.", details={"field": "lines"})
+    if len(lines) > MAX_LINES:
+        raise SaleInvalid(f"A sale has at most {MAX_LINES} lines.", details={"field": "lines"})
+    if len(payments) > MAX_PAYMENTS:
+        raise SaleInvalid(f"A sale has at most {MAX_PAYMENTS} payments.", details={"field": "payments"})
+    for index, line in enumerate(lines):
+        q = line.quantity
+        if not isinstance(q, Decimal) or q <= 0 or q > QUANTITY_MAX or not has_places(q, QUANTITY_PLACES):
+            raise SaleInvalid(
+                f"Line {index + 1}: the quantity must be more than 0 and at most {QUANTITY_MAX}, "
+                f"with at most {QUANTITY_PLACES} decimals.",
+                details={"line": index, "quantity": str(q)},
+            )
+        _money(line.discount, what=f"lines[{index}].discount", minor_unit=minor_unit)
+        if line.unit_price is not None:
+            _money(line.unit_price, what=f"lines[{index}].unit_price", minor_unit=minor_unit)
+    _money(sale_discount, what="discount", minor_unit=minor_unit)
+    for index, payment in enumerate(payments):
+        _money(payment.amount, what=f"payments[{index}].amount", minor_unit=minor_unit)
+
+
+def _check_cashier(
+    *,
+    cashier_id: uuid.UUID,
+    membership: Membership | None,
+    storefront_id: uuid.UUID,
+    origin: Origin,
+    occurred_at: dt.datetime,
+) -> None:
+    tenant_id: int = connection.tenant.pk
+    if membership is None or membership.user_id != cashier_id:
+        membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
+    if membership is None or membership.tenant_id != tenant_id:
+        raise CashierNotMember(details={"cashier_id": str(cashier_id)})
+    if origin.is_terminal:
+        # The sale happened at occurred_at: a membership ended since then still covers it.
+        usable = (membership.expires_at is None or membership.expires_at > occurred_at) and (
+            membership.is_active or membership.updated_at > occurred_at
+        )
+    else:
+        usable = membership.is_usable()
+    in_scope = membership.storefront_id is None or membership.storefront_id == storefront_id
+    if not (usable and in_scope and membership.role in MATRIX["sale.create"]):
+        raise CashierNotMember(details={"cashier_id": str(cashier_id)})
+
+
+@dataclass
+class _PaymentPlan:
+    rows: list[Payment]
+    paid: Decimal
+    change: Decimal
+    problem: str | None = None  # "underpaid" / "overpaid"
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def _plan_payments(
+    payments: Sequence[PaymentInput], methods: dict[str, PaymentMethod], *, due: Decimal, sale_id: uuid.UUID
+) -> _PaymentPlan:
+    non_cash = sum((p.amount for p in payments if methods[p.method].kind != "cash"), ZERO)
+    cash = sum((p.amount for p in payments if methods[p.method].kind == "cash"), ZERO)
+    cash_due = max(due - non_cash, ZERO)
+    rows: list[Payment] = []
+    for position, p in enumerate(payments):
+        method = methods[p.method]
+        if method.kind == "cash":
+            applied = min(p.amount, cash_due)
+            cash_due -= applied
+        else:
+            applied = p.amount
+        rows.append(
+            Payment(
+                sale_id=sale_id,
+                position=position,
+                method=method,
+                kind=method.kind,
+                amount=applied,
+                tendered=p.amount,
+                change=p.amount - applied,
+                provider=p.provider.strip(),
+                reference=p.reference.strip(),
+                card_last4=p.card_last4,
+                auth_code=p.auth_code.strip(),
+            )
+        )
+    plan = _PaymentPlan(
+        rows=rows,
+        paid=sum((r.amount for r in rows), ZERO),
+        change=sum((r.change for r in rows), ZERO),
+    )
+    if non_cash > due:
+        plan.problem = "overpaid"
+    elif non_cash + cash < due:
+        plan.problem = "underpaid"
+    plan.details = {"due": str(due), "non_cash": str(non_cash), "cash": str(cash)}
+    return plan
+
+
+def _check_payment_details(payments: Sequence[PaymentInput], methods: dict[str, PaymentMethod]) -> None:
+    for index, p in enumerate(payments):
+        method = methods[p.method]
+        missing: list[str] = []
+        if method.kind == "mobile_money":
+            if not p.provider.strip() or len(p.provider) > MOBILE_PROVIDERS_MAX:
+                missing.append("provider")
+            if not p.reference.strip() or len(p.reference) > 80:
+                missing.append("reference")
+        elif method.kind == "card":
+            if not re.fullmatch(r"\d{4}", p.card_last4 or ""):
+                missing.append("card_last4")
+            if not p.auth_code.strip() or len(p.auth_code) > 20:
+                missing.append("auth_code")
+        else:
+            extra = [n for n in ("provider", "reference", "card_last4", "auth_code") if getattr(p, n)]
+            if extra:
+                raise PaymentInvalid(
+                    f"Payment {index + 1}: cash takes no {', '.join(extra)}.",
+                    details={"payment": index, "fields": extra},
+                )
+        if missing:
+            raise PaymentInvalid(
+                f"Payment {index + 1} ({method.kind}): give {', '.join(missing)}"
+                + (" (the last four digits)" if "card_last4" in missing else "")
+                + ".",
+                details={"payment": index, "fields": missing},
+            )
+
+
+def _compare_totals(client: ClientTotals, totals: SaleTotals) -> dict[str, dict[str, str]]:
+    server = {
+        "subtotal": totals.subtotal,
+        "discount_total": totals.discount_total,
+        "tax_total": totals.tax_total,
+        "total": totals.total,
+    }
+    return {
+        name: {"client": str(value), "server": str(server[name])}
+        for name, value in client.__dict__.items()
+        if value is not None and value != server[name]
+    }
+
+
+@service_atomic
+def sale_record(
+    *,
+    storefront_id: uuid.UUID,
+    cashier_id: uuid.UUID,
+    lines: Sequence[SaleLineInput],
+    payments: Sequence[PaymentInput],
+    sale_discount: Decimal = ZERO,
+    origin: Origin = ONLINE,
+    sale_id: uuid.UUID | None = None,
+    occurred_at: dt.datetime | None = None,
+    client_totals: ClientTotals | None = None,
+    shift_id: uuid.UUID | None = None,
+    note: str = "",
+    cashier_membership: Membership | None = None,
+    context: PricingContext | None = None,
+    settings: ShopSettings | None = None,
+) -> RecordedSale:
+    """Record a sale; see the module docstring for online versus terminal rules.
+
+    ``cashier_membership`` (the cashier's membership, when the caller has it) and ``context`` /
+    ``settings`` (preloaded for a batch with :func:`pricing_context_load`) save queries.
+    """
+    now = timezone.now()
+    terminal = origin.is_terminal
+    occurred_at = occurred_at_resolve(occurred_at, now=now) if terminal else now
+    if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
+        raise SaleInvalid(
+            "A terminal sale carries its terminal id and receipt number "
+            "(letters, digits, - _ / ., at most 48).",
+            details={"field": "receipt_number"},
+        )
+    codes = sorted({p.method for p in payments})
+    with bound_cursor() as cursor:
+        cursor.execute(_CONTEXT_SQL, [cashier_id, codes, storefront_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
+    storefront_code, storefront_active, open_shift_id, settings_id, *flags, method_rows = row
+    if settings is None:
+        if settings_id is None:
+            settings = shop_settings_get()
+        else:
+            settings = ShopSettings(
+                id=settings_id,
+                prices_include_tax=flags[0],
+                allow_negative_stock=flags[1],
+                minor_unit=flags[2],
+            )
+    minor_unit = settings.minor_unit
+    _check_shape(lines, payments, sale_discount, minor_unit)
+    if sale_id is not None and Sale.objects.filter(pk=sale_id).exists():
+        raise SaleExists(details={"sale_id": str(sale_id)})
+    sale_id = sale_id or uuid.uuid4()
+    if not storefront_active and not terminal:
+        raise StorefrontInactive()
+    if shift_id is not None:
+        from tenant_apps.shifts.models import Shift
+
+        if not Shift.objects.filter(pk=shift_id, storefront_id=storefront_id).exists():
+            raise ShiftNotFoundForSale(details={"shift_id": str(shift_id)})
+    else:
+        shift_id = open_shift_id
+    _check_cashier(
+        cashier_id=cashier_id,
+        membership=cashier_membership,
+        storefront_id=storefront_id,
+        origin=origin,
+        occurred_at=occurred_at,
+    )
+
+    # Catalog facts and prices at the sale's time.
+    if context is None:
+        context = pricing_context_load(keys=[(line.product_id, storefront_id, occurred_at) for line in lines])
+    unknown = sorted({str(line.product_id) for line in lines if line.product_id not in context.products})
+    if unknown:
+        raise ProductNotFound(details={"product_ids": unknown})
+    if not terminal:
+        inactive = sorted({str(x.product_id) for x in lines if not context.products[x.product_id].is_active})
+        if inactive:
+            raise ProductInactive(details={"product_ids": inactive})
+    conflicts: list[ConflictDescriptor] = []
+    unit_prices: list[Decimal] = []
+    for index, line in enumerate(lines):
+        price = context.price(line.product_id, storefront_id, occurred_at)
+        if price is None:
+            raise ProductNotFound("A line names a product without a price.", details={"line": index})
+        unit_prices.append(price)
+        if terminal and line.unit_price is not None and line.unit_price != price:
+            conflicts.append(
+                ConflictDescriptor(
+                    "price_mismatch",
+                    {
+                        "line": index,
+                        "product_id": str(line.product_id),
+                        "client_unit_price": str(line.unit_price),
+                        "server_unit_price": str(price),
+                    },
+                )
+            )
+    facts = [context.products[line.product_id] for line in lines]
+    totals = price_sale(
+        lines=[
+            LineInput(
+                unit_price=price,
+                quantity=line.quantity,
+                discount=line.discount,
+                tax_category=f.tax_category_id,
+            )
+            for line, price, f in zip(lines, unit_prices, facts, strict=True)
+        ],
+        rates=context.rates_at(occurred_at),
+        sale_discount=sale_discount,
+        prices_include_tax=settings.prices_include_tax,
+        minor_unit=minor_unit,
+    )
+
+    # Payments.
+    methods = {
+        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
+        for mid, code, kind, active, name in (method_rows or [])
+    }
+    unknown_methods = sorted(
+        c for c in codes if c not in methods or (not methods[c].is_active and not terminal)
+    )
+    if unknown_methods:
+        raise PaymentMethodUnknown(details={"methods": unknown_methods})
+    _check_payment_details(payments, methods)
+    if totals.total > ZERO and not payments:
+        raise PaymentRequired()
+    plan = _plan_payments(payments, methods, due=totals.total, sale_id=sale_id)
+    if plan.problem is not None:
+        if not terminal:
+            raise (Overpaid if plan.problem == "overpaid" else Underpaid)(details=plan.details)
+        conflicts.append(ConflictDescriptor("payment_mismatch", {"problem": plan.problem, **plan.details}))
+
+    if client_totals is not None:
+        differences = _compare_totals(client_totals, totals)
+        if differences and not terminal:
+            raise TotalMismatch(details=differences)
+        if differences:
+            conflicts.append(ConflictDescriptor("total_mismatch", differences))
+
+    if terminal:
+        receipt_number = str(origin.receipt_number)
+        if Sale.objects.filter(receipt_number=receipt_number).exists():
+            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
+
+    # Writes.
+    sale_lines = [
+        SaleLine(
+            sale_id=sale_id,
+            position=index,
+            product_id=line.product_id,
+            sku=f.sku,
+            name=f.name,
+            quantity=line.quantity,
+            unit_price=price,
+            client_unit_price=line.unit_price
+            if line.unit_price is not None and line.unit_price != price
+            else None,
+            gross=t.gross,
+            discount=t.discount,
+            sale_discount_share=t.sale_discount_share,
+            net=t.net,
+            tax_total=t.tax,
+            total=t.total,
+            taxes=[x.as_json() for x in t.taxes],
+        )
+        for index, (line, price, f, t) in enumerate(zip(lines, unit_prices, facts, totals.lines, strict=True))
+    ]
+    event = SaleEvent(
+        sale_id=sale_id,
+        kind=SaleEvent.Kind.CREATED,
+        occurred_at=occurred_at,
+        received_at=now,
+        actor_id=cashier_id,
+        terminal_id=origin.terminal_id,
+        amount=totals.total,
+        net=totals.net_total,
+        tax=totals.tax_total,
+    )
+    stock = [
+        MovementInput(
+            product_id=line.product_id,
+            storefront_id=storefront_id,
+            kind="sale",
+            quantity=-line.quantity,
+            occurred_at=occurred_at,
+            sale_id=sale_id,
+            actor_id=cashier_id,
+        )
+        for line, f in zip(lines, facts, strict=True)
+        if f.track_stock
+    ]
+    day = business_date(occurred_at)
+    sale = Sale(
+        id=sale_id,
+        storefront_id=storefront_id,
+        cashier_id=cashier_id,
+        shift_id=shift_id,
+        origin=origin.kind,
+        terminal_id=origin.terminal_id,
+        receipt_number=origin.receipt_number or "",
+        business_date=day,
+        occurred_at=occurred_at,
+        received_at=now,
+        prices_include_tax=settings.prices_include_tax,
+        subtotal=totals.subtotal,
+        line_discount_total=totals.line_discount_total,
+        sale_discount=totals.sale_discount,
+        net_total=totals.net_total,
+        tax_total=totals.tax_total,
+        total=totals.total,
+        paid_total=plan.paid,
+        change_total=plan.change,
+        tax_breakdown=[t.as_json() for t in totals.taxes],
+        client_totals=client_totals.as_json() if client_totals is not None else None,
+        conflicts=[],
+        note=note.strip()[:500],
+    )
+    # One statement inserts the lines, payments, the created event, the stock movements and (online)
+    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
+    # counter is locked first, then the levels (in product order): the same order everywhere.
+    groups: list[Sequence[Model]] = [sale_lines, plan.rows, [event], movement_rows(stock, now=now)]
+    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
+    try:
+        if terminal:
+            levels = levels_apply(movements=stock, now=now)
+            conflicts.extend(
+                ConflictDescriptor(
+                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
+                )
+                for (pid, sid), level in sorted(levels.items())
+                if level < ZERO
+            )
+            sale.conflicts = [c.as_json() for c in conflicts]
+            statement = with_ctes(ctes, insert_sql([sale]))
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+        else:
+            insert = insert_select_sql(
+                sale,
+                source="c",
+                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
+            )
+            statement = with_ctes(
+                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
+                (f"{insert[0]} RETURNING receipt_number", insert[1]),
+            )
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+                (sale.receipt_number,) = cursor.fetchone()
+            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
+    except IntegrityError as exc:
+        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
+    return RecordedSale(sale=sale, lines=sale_lines, payments=plan.rows, conflicts=conflicts)

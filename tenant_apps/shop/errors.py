@@ -1,0 +1,6 @@
+from pos_platform.errors import ValidationFailed
+
+
+class SettingsInvalid(ValidationFailed):
+    code = "settings_invalid"
+    default_message = "The settings are not valid."

@@ -1,0 +1,106 @@
+"""The shop's settings and its clock: time zone and business day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from pos_platform.db import connection
+from pos_platform.money import MINOR_UNITS
+from tenant_apps.audit.actors import Actor
+from tenant_apps.audit.services import audit_record
+from tenant_apps.shop.errors import SettingsInvalid
+from tenant_apps.shop.models import ShopSettings
+
+
+def shop_settings_get() -> ShopSettings:
+    settings = ShopSettings.objects.first()
+    if settings is None:  # the migration makes the row; this covers a hand-emptied table
+        settings, _ = ShopSettings.objects.get_or_create(singleton=True)
+    return settings
+
+
+@transaction.atomic
+def shop_settings_update(
+    *,
+    actor: Actor,
+    prices_include_tax: bool | None = None,
+    allow_negative_stock: bool | None = None,
+    minor_unit: int | None = None,
+) -> ShopSettings:
+    settings = ShopSettings.objects.select_for_update().get(pk=shop_settings_get().pk)
+    changes: dict[str, object] = {}
+    if minor_unit is not None and minor_unit not in MINOR_UNITS:
+        raise SettingsInvalid("The minor unit is 0, 1 or 2 decimals.", details={"minor_unit": minor_unit})
+    for name, value in (
+        ("prices_include_tax", prices_include_tax),
+        ("allow_negative_stock", allow_negative_stock),
+        ("minor_unit", minor_unit),
+    ):
+        if value is not None and getattr(settings, name) != value:
+            changes[name] = {"from": getattr(settings, name), "to": value}
+            setattr(settings, name, value)
+    if changes:
+        settings.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            action="settings.update",
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            object_type="settings",
+            object_id=settings.pk,
+            ip=actor.ip,
+            details=changes,
+        )
+    return settings
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def shop_timezone() -> ZoneInfo:
+    """The time zone of the tenant whose schema is active (UTC outside a tenant)."""
+    name = getattr(getattr(connection, "tenant", None), "timezone", None) or "UTC"
+    try:
+        return _zone(name)
+    except (KeyError, ValueError):
+        return _zone("UTC")
+
+
+def business_date(at: dt.datetime) -> dt.date:
+    """The shop's calendar day at ``at``."""
+    return timezone.localtime(at, shop_timezone()).date()
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a shop day, as aware datetimes."""
+    zone = shop_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end
+
+
+# A device clock may run a little ahead; more than this is refused.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datetime:
+    """``at`` checked (aware, not in the future beyond a small tolerance), or ``now``."""
+    from pos_platform.errors import Unprocessable
+
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise Unprocessable("Times must carry a time zone offset.", code="occurred_at_invalid")
+    if at > now + FUTURE_TOLERANCE:
+        raise Unprocessable(
+            "The time given is in the future.",
+            code="occurred_at_invalid",
+            details={"occurred_at": at.isoformat()},
+        )
+    return at
