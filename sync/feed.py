@@ -19,11 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from pos_platform.db import connection
 from shared_apps.accounts.models import Membership
 from sync.errors import CursorInvalid
+from tenant_apps.catalog.models import Product, ProductPrice
+from tenant_apps.sales.models import PaymentMethod
+from tenant_apps.shop.models import ShopSettings
 from tenant_apps.storefronts.models import Storefront
+from tenant_apps.taxes.models import TaxCategory, TaxRate
 
 UUID_MIN = uuid.UUID(int=0)
 
@@ -37,28 +43,101 @@ class FeedKind:
     name: str
     # ids -> {id: serialized} for the ones that exist
     load: Callable[[list[uuid.UUID]], dict[uuid.UUID, Serialized]]
-    # (after id, limit) -> serialized objects ordered by id
+    # (after id, limit) -> serialized objects ordered by id, for a full snapshot
     page: Callable[[uuid.UUID, int], list[Serialized]]
 
 
-def _model_kind(name: str, queryset: Callable[[], Any], serialize: Callable[[Any], Serialized]) -> FeedKind:
+def _model_kind(
+    name: str,
+    queryset: Callable[[], QuerySet[Any]],
+    serialize: Callable[[Any], Serialized],
+    snapshot: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda qs: qs,
+) -> FeedKind:
+    """A kind backed by one table; ``snapshot`` narrows what a full snapshot sends (history rows
+    no longer in force), while the feed sends every change."""
+
     def load(ids: list[uuid.UUID]) -> dict[uuid.UUID, Serialized]:
         return {obj.pk: serialize(obj) for obj in queryset().filter(pk__in=ids)}
 
     def page(after: uuid.UUID, limit: int) -> list[Serialized]:
-        return [serialize(obj) for obj in queryset().filter(pk__gt=after).order_by("pk")[:limit]]
+        rows = snapshot(queryset()).filter(pk__gt=after).order_by("pk")[:limit]
+        return [serialize(obj) for obj in rows]
 
     return FeedKind(name=name, load=load, page=page)
 
 
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
 def _storefront(s: Storefront) -> Serialized:
+    return {"id": str(s.pk), "code": s.code, "name": s.name, "active": s.is_active}
+
+
+def _settings(s: ShopSettings) -> Serialized:
+    tenant = connection.tenant
     return {
         "id": str(s.pk),
-        "code": s.code,
-        "name": s.name,
-        "active": s.is_active,
-        "updated_at": s.updated_at.isoformat(),
+        "prices_include_tax": s.prices_include_tax,
+        "allow_negative_stock": s.allow_negative_stock,
+        "minor_unit": s.minor_unit,
+        "currency": getattr(tenant, "currency", ""),
+        "timezone": getattr(tenant, "timezone", ""),
     }
+
+
+def _tax_category(c: TaxCategory) -> Serialized:
+    return {"id": str(c.pk), "code": c.code, "name": c.name}
+
+
+def _tax_rate(r: TaxRate) -> Serialized:
+    return {
+        "id": str(r.pk), "category_id": str(r.category_id), "code": r.code, "name": r.name,
+        "rate": str(r.rate), "compound": r.compound, "position": r.position,
+        "effective_from": _iso(r.effective_from), "effective_to": _iso(r.effective_to),
+    }
+
+
+def _product(p: Product) -> Serialized:
+    return {
+        "id": str(p.pk), "sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
+        "unit": p.unit, "tax_category_id": _str(p.tax_category_id), "track_stock": p.track_stock,
+        "active": p.is_active,
+    }
+
+
+def _price(p: ProductPrice) -> Serialized:
+    return {
+        "id": str(p.pk), "product_id": str(p.product_id), "storefront_id": _str(p.storefront_id),
+        "price": _str(p.price), "effective_from": _iso(p.effective_from),
+    }
+
+
+def _payment_method(m: PaymentMethod) -> Serialized:
+    return {"id": str(m.pk), "code": m.code, "name": m.name, "kind": m.kind, "active": m.is_active}
+
+
+def _prices_in_force(qs: QuerySet[ProductPrice]) -> QuerySet[ProductPrice]:
+    """The price in force now for each product and storefront, and every price still to come."""
+    now = timezone.now()
+    superseded = ProductPrice.objects.filter(
+        product_id=OuterRef("product_id"),
+        effective_from__gt=OuterRef("effective_from"),
+        effective_from__lte=now,
+    )
+    return qs.filter(
+        Q(effective_from__gt=now)
+        | (Q(storefront__isnull=True) & ~Exists(superseded.filter(storefront__isnull=True)))
+        | (Q(storefront__isnull=False) & ~Exists(superseded.filter(storefront_id=OuterRef("storefront_id"))))
+    )
+
+
+def _rates_in_force(qs: QuerySet[TaxRate]) -> QuerySet[TaxRate]:
+    return qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=timezone.now()))
 
 
 def _cashier(m: Membership) -> Serialized:
@@ -67,7 +146,8 @@ def _cashier(m: Membership) -> Serialized:
         "name": m.user.full_name or m.user.email,
         "role": m.role,
         "active": m.is_usable() and m.user.is_active,
-        "storefront_id": str(m.storefront_id) if m.storefront_id else None,
+        "storefront_id": _str(m.storefront_id),
+        "expires_at": _iso(m.expires_at),
     }
 
 
@@ -89,18 +169,20 @@ def _cashiers_page(after: uuid.UUID, limit: int) -> list[Serialized]:
     return [_cashier(m) for m in rows]
 
 
+# In snapshot order: what a sale refers to comes before the sale's own references.
 KINDS: dict[str, FeedKind] = {
     kind.name: kind
     for kind in (
+        _model_kind("settings", lambda: ShopSettings.objects.all(), _settings),
         _model_kind("storefronts", lambda: Storefront.objects.all(), _storefront),
+        _model_kind("payment_methods", lambda: PaymentMethod.objects.all(), _payment_method),
+        _model_kind("tax_categories", lambda: TaxCategory.objects.all(), _tax_category),
+        _model_kind("tax_rates", lambda: TaxRate.objects.all(), _tax_rate, _rates_in_force),
+        _model_kind("products", lambda: Product.objects.all(), _product),
+        _model_kind("prices", lambda: ProductPrice.objects.all(), _price, _prices_in_force),
         FeedKind(name="cashiers", load=_cashiers_load, page=_cashiers_page),
     )
 }
-
-
-def register_kind(kind: FeedKind) -> None:
-    """Add a kind to the feed (apps with pulled tables call this when they load)."""
-    KINDS[kind.name] = kind
 
 
 # --------------------------------------------------------------------------------------------

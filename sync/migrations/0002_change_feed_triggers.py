@@ -11,14 +11,12 @@ them, so they work whatever the session's search_path.
 
 from django.db import migrations
 
-FUNCTIONS = """
-CREATE FUNCTION sync_feed_lock(schema_name text) RETURNS void LANGUAGE sql AS $$
-    SELECT pg_advisory_xact_lock(1936289382, hashtext(schema_name || '.sync_change'))
-$$;
+from sync.feed_sql import feed_triggers
 
+FUNCTIONS = """
 CREATE FUNCTION sync_feed_upserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM sync_feed_lock(TG_TABLE_SCHEMA);
+    PERFORM pg_advisory_xact_lock(1936289382, hashtext(TG_TABLE_SCHEMA || '.sync_change'));
     EXECUTE format(
         'INSERT INTO %I.sync_change (kind, object_id, deleted, changed_at) '
         'SELECT $1, (to_jsonb(r) ->> %L)::uuid, false, now() FROM changed_rows r',
@@ -28,7 +26,7 @@ END $$;
 
 CREATE FUNCTION sync_feed_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM sync_feed_lock(TG_TABLE_SCHEMA);
+    PERFORM pg_advisory_xact_lock(1936289382, hashtext(TG_TABLE_SCHEMA || '.sync_change'));
     EXECUTE format(
         'INSERT INTO %I.sync_change (kind, object_id, deleted, changed_at) '
         'SELECT $1, (to_jsonb(r) ->> %L)::uuid, true, now() FROM changed_rows r',
@@ -40,29 +38,7 @@ END $$;
 DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS sync_feed_upserted() CASCADE;
 DROP FUNCTION IF EXISTS sync_feed_deleted() CASCADE;
-DROP FUNCTION IF EXISTS sync_feed_lock(text);
 """
-
-
-def feed_triggers(table: str, kind: str, id_column: str = "id") -> tuple[str, str]:
-    """SQL to make ``table`` write ``kind`` changes to the feed, and to undo it."""
-    forward = f"""
-CREATE TRIGGER sync_feed_ins AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION sync_feed_upserted('{kind}', '{id_column}');
-CREATE TRIGGER sync_feed_upd AFTER UPDATE ON {table}
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION sync_feed_upserted('{kind}', '{id_column}');
-CREATE TRIGGER sync_feed_del AFTER DELETE ON {table}
-    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION sync_feed_deleted('{kind}', '{id_column}');
-"""
-    backward = f"""
-DROP TRIGGER IF EXISTS sync_feed_ins ON {table};
-DROP TRIGGER IF EXISTS sync_feed_upd ON {table};
-DROP TRIGGER IF EXISTS sync_feed_del ON {table};
-"""
-    return forward, backward
 
 
 STOREFRONTS = feed_triggers("storefronts_storefront", "storefronts")

@@ -91,6 +91,7 @@ def test_pull_snapshot_includes_cashiers(
         "role": "cashier",
         "active": True,
         "storefront_id": None,
+        "expires_at": None,
     }
 
 

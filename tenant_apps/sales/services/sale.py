@@ -33,6 +33,7 @@ from django.utils import timezone
 from pos_platform.db import bound_cursor, connection, service_atomic
 from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
+from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX
 from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
@@ -205,19 +206,26 @@ def _check_cashier(
     occurred_at: dt.datetime,
 ) -> None:
     tenant_id: int = connection.tenant.pk
-    if membership is None or membership.user_id != cashier_id:
-        membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
-    if membership is None or membership.tenant_id != tenant_id:
-        raise CashierNotMember(details={"cashier_id": str(cashier_id)})
     if origin.is_terminal:
-        # The sale happened at occurred_at: a membership ended since then still covers it.
-        usable = (membership.expires_at is None or membership.expires_at > occurred_at) and (
-            membership.is_active or membership.updated_at > occurred_at
+        # The sale happened at occurred_at: judged by the membership as it was then (a cashier
+        # deactivated since still made it; one hired since did not).
+        state = member_states_at(tenant_id=tenant_id, keys=[(cashier_id, occurred_at)])[
+            (cashier_id, occurred_at)
+        ]
+        allowed = state is not None and state.allows(
+            "sale.create", at=occurred_at, storefront_id=storefront_id
         )
     else:
-        usable = membership.is_usable()
-    in_scope = membership.storefront_id is None or membership.storefront_id == storefront_id
-    if not (usable and in_scope and membership.role in MATRIX["sale.create"]):
+        if membership is None or membership.user_id != cashier_id:
+            membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
+        allowed = (
+            membership is not None
+            and membership.tenant_id == tenant_id
+            and membership.is_usable()
+            and membership.storefront_id in (None, storefront_id)
+            and membership.role in MATRIX["sale.create"]
+        )
+    if not allowed:
         raise CashierNotMember(details={"cashier_id": str(cashier_id)})
 
 
@@ -387,9 +395,113 @@ def sale_record(
         occurred_at=occurred_at,
     )
 
-    # Catalog facts and prices at the sale's time.
     if context is None:
         context = pricing_context_load(keys=[(line.product_id, storefront_id, occurred_at) for line in lines])
+    methods = {
+        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
+        for mid, code, kind, active, name in (method_rows or [])
+    }
+    built = sale_build(
+        storefront_id=storefront_id,
+        cashier_id=cashier_id,
+        lines=lines,
+        payments=payments,
+        sale_discount=sale_discount,
+        origin=origin,
+        sale_id=sale_id,
+        occurred_at=occurred_at,
+        now=now,
+        client_totals=client_totals,
+        shift_id=shift_id,
+        note=note,
+        context=context,
+        settings=settings,
+        methods=methods,
+    )
+    sale, sale_lines, stock, conflicts = built.sale, built.lines, built.stock, built.conflicts
+    day = sale.business_date
+    if terminal:
+        receipt_number = str(origin.receipt_number)
+        receipt_lock([receipt_number])
+        if Sale.objects.filter(receipt_number=receipt_number).exists():
+            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
+    # One statement inserts the lines, payments, the created event, the stock movements and (online)
+    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
+    # counter is locked first, then the levels (in product order): the same order everywhere.
+    groups: list[Sequence[Model]] = [sale_lines, built.payments, [built.event], movement_rows(stock, now=now)]
+    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
+    try:
+        if terminal:
+            levels = levels_apply(movements=stock, now=now)
+            conflicts.extend(
+                ConflictDescriptor(
+                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
+                )
+                for (pid, sid), level in sorted(levels.items())
+                if level < ZERO
+            )
+            sale.conflicts = [c.as_json() for c in conflicts]
+            statement = with_ctes(ctes, insert_sql([sale]))
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+        else:
+            insert = insert_select_sql(
+                sale,
+                source="c",
+                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
+            )
+            statement = with_ctes(
+                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
+                (f"{insert[0]} RETURNING receipt_number", insert[1]),
+            )
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+                (sale.receipt_number,) = cursor.fetchone()
+            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
+    except IntegrityError as exc:
+        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
+    return RecordedSale(sale=sale, lines=sale_lines, payments=built.payments, conflicts=conflicts)
+
+
+@dataclass
+class BuiltSale:
+    """A sale's rows, priced and checked, not yet written."""
+
+    sale: Sale
+    lines: list[SaleLine]
+    payments: list[Payment]
+    event: SaleEvent
+    stock: list[MovementInput]
+    conflicts: list[ConflictDescriptor]
+
+
+def sale_build(
+    *,
+    storefront_id: uuid.UUID,
+    cashier_id: uuid.UUID,
+    lines: Sequence[SaleLineInput],
+    payments: Sequence[PaymentInput],
+    sale_discount: Decimal,
+    origin: Origin,
+    sale_id: uuid.UUID,
+    occurred_at: dt.datetime,
+    now: dt.datetime,
+    client_totals: ClientTotals | None,
+    shift_id: uuid.UUID | None,
+    note: str,
+    context: PricingContext,
+    settings: ShopSettings,
+    methods: dict[str, PaymentMethod],
+) -> BuiltSale:
+    """The money rules of a sale, without the database: prices at ``occurred_at`` (from the
+    preloaded ``context``), taxes, discounts, payments and change, client figures compared, and
+    the rows to write. The shape must have been checked (``_check_shape``). Raises the
+    same errors as :func:`sale_record` for what is refused; returns the conflicts of a terminal
+    sale that depend only on its own data (price, totals, payments)."""
+    # Catalog facts and prices at the sale's time.
+    terminal = origin.is_terminal
+    minor_unit = settings.minor_unit
+    codes = sorted({p.method for p in payments})
     unknown = sorted({str(line.product_id) for line in lines if line.product_id not in context.products})
     if unknown:
         raise ProductNotFound(details={"product_ids": unknown})
@@ -434,10 +546,6 @@ def sale_record(
     )
 
     # Payments.
-    methods = {
-        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
-        for mid, code, kind, active, name in (method_rows or [])
-    }
     unknown_methods = sorted(
         c for c in codes if c not in methods or (not methods[c].is_active and not terminal)
     )
@@ -459,12 +567,7 @@ def sale_record(
         if differences:
             conflicts.append(ConflictDescriptor("total_mismatch", differences))
 
-    if terminal:
-        receipt_number = str(origin.receipt_number)
-        if Sale.objects.filter(receipt_number=receipt_number).exists():
-            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
-
-    # Writes.
+    # The rows to write.
     sale_lines = [
         SaleLine(
             sale_id=sale_id,
@@ -537,39 +640,19 @@ def sale_record(
         conflicts=[],
         note=note.strip()[:500],
     )
-    # One statement inserts the lines, payments, the created event, the stock movements and (online)
-    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
-    # counter is locked first, then the levels (in product order): the same order everywhere.
-    groups: list[Sequence[Model]] = [sale_lines, plan.rows, [event], movement_rows(stock, now=now)]
-    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
-    try:
-        if terminal:
-            levels = levels_apply(movements=stock, now=now)
-            conflicts.extend(
-                ConflictDescriptor(
-                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
-                )
-                for (pid, sid), level in sorted(levels.items())
-                if level < ZERO
-            )
-            sale.conflicts = [c.as_json() for c in conflicts]
-            statement = with_ctes(ctes, insert_sql([sale]))
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-        else:
-            insert = insert_select_sql(
-                sale,
-                source="c",
-                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
-            )
-            statement = with_ctes(
-                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
-                (f"{insert[0]} RETURNING receipt_number", insert[1]),
-            )
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-                (sale.receipt_number,) = cursor.fetchone()
-            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
-    except IntegrityError as exc:
-        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
-    return RecordedSale(sale=sale, lines=sale_lines, payments=plan.rows, conflicts=conflicts)
+    return BuiltSale(
+        sale=sale, lines=sale_lines, payments=plan.rows, event=event, stock=stock, conflicts=conflicts
+    )
+
+
+def receipt_lock(numbers: Sequence[str]) -> None:
+    """Serialise checks of terminal receipt numbers: two uploads of the same number at the same
+    moment must not both find it unused. Taken in a fixed order, before any stock level lock."""
+    if not numbers:
+        return
+    with bound_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(1919116100, k) FROM "
+            "(SELECT DISTINCT hashtext(n) AS k FROM unnest(%s::text[]) AS n ORDER BY 1) AS keys",
+            [sorted(set(numbers))],
+        )
