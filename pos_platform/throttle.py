@@ -33,3 +33,16 @@ def throttle_hit(key: str, *, limit: int, window_seconds: int) -> int | None:
 
 def throttle_reset(key: str) -> None:
     _client().delete(_key(key))
+
+
+def throttle_wait(key: str, *, limit: int) -> int | None:
+    """Seconds to wait when ``key`` already reached ``limit`` in its window, else None (counts
+    nothing: pair it with :func:`throttle_hit` on failures only)."""
+    full = _key(key)
+    pipe = _client().pipeline()
+    pipe.get(full)
+    pipe.ttl(full)
+    count, ttl = pipe.execute()
+    if count is not None and int(count) >= limit:
+        return max(int(ttl), 1)
+    return None

@@ -9,10 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,10 +22,11 @@ from rest_framework.views import APIView
 
 from pos_platform.errors import PermissionDenied, ValidationFailed
 from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
-from sync import engine, envelope, feed, terminals
-from sync.errors import TerminalNotFound
-from sync.models import Terminal
+from sync import engine, envelope, feed, services, terminals
+from sync.errors import ConflictNotFound, TerminalNotFound
+from sync.models import Conflict, Terminal
 from sync.selectors import terminal_list, terminal_status
+from tenant_apps.audit.actors import Actor
 
 
 def client_ip(request: Request) -> str | None:
@@ -322,3 +325,103 @@ class PushApi(TerminalApiView):
             terminal=self.terminal, batch=batch, app_version=request.META.get("HTTP_X_APP_VERSION", "")
         )
         return Response(response)
+
+
+# --------------------------------------------------------------------------------------------
+# Conflicts
+# --------------------------------------------------------------------------------------------
+
+
+class ConflictFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Conflict.Kind.choices)
+    terminal = django_filters.UUIDFilter(field_name="terminal_id")
+    storefront = django_filters.UUIDFilter(field_name="storefront_id")
+    product = django_filters.UUIDFilter(field_name="product_id")
+    sale = django_filters.UUIDFilter(field_name="sale_id")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Conflict
+        fields = ["status", "kind", "terminal", "storefront", "product", "sale", "since", "until"]
+
+
+class ConflictOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    terminal_id = serializers.UUIDField()
+    op_id = serializers.UUIDField()
+    storefront_id = serializers.UUIDField()
+    sale_id = serializers.UUIDField(allow_null=True)
+    product_id = serializers.UUIDField(allow_null=True)
+    details = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    resolution = serializers.CharField()
+    note = serializers.CharField()
+    resolved_by = serializers.UUIDField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConflictListApi(APIView):
+    permission_classes = [Allows("conflict.view")]
+
+    @extend_schema(
+        parameters=[ConflictFilter],
+        responses={200: ConflictOutput(many=True)},
+        tags=["sync admin"],
+        summary="Conflicts raised by offline operations, newest first (filter by status, kind, ...)",
+    )
+    def get(self, request: Request) -> Response:
+        qs = Conflict.objects.all().order_by("-created_at", "-id")
+        scope = storefront_scope(request_membership(request))
+        if scope is not None:
+            qs = qs.filter(storefront_id=scope)
+        filtered = ConflictFilter(request.query_params, queryset=qs)
+        if not filtered.is_valid():
+            raise ValidationFailed("A filter is not valid.", details=filtered.errors)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(filtered.qs, request, view=self)
+        return paginator.get_paginated_response(ConflictOutput(page, many=True).data)
+
+
+class ConflictResolveInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Conflict.Resolution.choices)
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+
+
+class ConflictResolveApi(APIView):
+    permission_classes = [Allows("conflict.resolve")]
+
+    @extend_schema(
+        request=ConflictResolveInput,
+        responses={200: ConflictOutput},
+        tags=["sync admin"],
+        summary="Resolve a conflict: accept it, annotate it, or adjust stock with a movement",
+        examples=[
+            OpenApiExample("accept", request_only=True, value={"resolution": "accepted"}),
+            OpenApiExample(
+                "adjust stock",
+                request_only=True,
+                value={"resolution": "stock_adjusted", "quantity": "12", "note": "found in store"},
+            ),
+        ],
+    )
+    def post(self, request: Request, conflict_id: uuid.UUID) -> Response:
+        conflict = Conflict.objects.filter(pk=conflict_id).first()
+        if conflict is None or not can(
+            request_membership(request), "conflict.resolve", storefront_id=conflict.storefront_id
+        ):
+            raise ConflictNotFound()
+        data = ConflictResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolved = services.conflict_resolve(
+            conflict_id=conflict.pk,
+            resolution=data.validated_data["resolution"],
+            note=data.validated_data["note"],
+            quantity=data.validated_data.get("quantity"),
+            actor=Actor.of_user(request.user, ip=client_ip(request)),
+        )
+        return Response(ConflictOutput(resolved).data)

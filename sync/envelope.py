@@ -8,13 +8,13 @@ inside one operation are that operation's rejection, answered in its result.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
@@ -34,7 +34,8 @@ OP_KINDS = (
 
 
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    """A stable encoding of a JSON value (keys sorted), for content digests."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def digest_of(value: Any) -> str:
@@ -106,8 +107,8 @@ def _time(value: Any) -> datetime | None:
 
 def parse_batch(body: bytes) -> BatchIn:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
     if not isinstance(document, dict):
         raise BatchMalformed("The body must be a JSON object.")

@@ -11,6 +11,7 @@ on the sales path, and transactions of other tenants or databases cannot hold a 
 Without a cursor, a pull returns a full snapshot, paged by kind and id, and then continues with the
 feed from the last change committed before the snapshot started.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -96,24 +97,39 @@ def _tax_category(c: TaxCategory) -> Serialized:
 
 def _tax_rate(r: TaxRate) -> Serialized:
     return {
-        "id": str(r.pk), "category_id": str(r.category_id), "code": r.code, "name": r.name,
-        "rate": str(r.rate), "compound": r.compound, "position": r.position,
-        "effective_from": _iso(r.effective_from), "effective_to": _iso(r.effective_to),
+        "id": str(r.pk),
+        "category_id": str(r.category_id),
+        "code": r.code,
+        "name": r.name,
+        "rate": str(r.rate),
+        "compound": r.compound,
+        "position": r.position,
+        "effective_from": _iso(r.effective_from),
+        "effective_to": _iso(r.effective_to),
     }
 
 
 def _product(p: Product) -> Serialized:
     return {
-        "id": str(p.pk), "sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
-        "unit": p.unit, "tax_category_id": _str(p.tax_category_id), "track_stock": p.track_stock,
+        "id": str(p.pk),
+        "sku": p.sku,
+        "barcode": p.barcode,
+        "name": p.name,
+        "category": p.category,
+        "unit": p.unit,
+        "tax_category_id": _str(p.tax_category_id),
+        "track_stock": p.track_stock,
         "active": p.is_active,
     }
 
 
 def _price(p: ProductPrice) -> Serialized:
     return {
-        "id": str(p.pk), "product_id": str(p.product_id), "storefront_id": _str(p.storefront_id),
-        "price": _str(p.price), "effective_from": _iso(p.effective_from),
+        "id": str(p.pk),
+        "product_id": str(p.product_id),
+        "storefront_id": _str(p.storefront_id),
+        "price": _str(p.price),
+        "effective_from": _iso(p.effective_from),
     }
 
 

@@ -1,21 +1,20 @@
-"""Admin actions on sync conflicts."""
+"""Admin actions on sync conflicts: accept, annotate, or adjust stock with a movement."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from pos_platform.errors import ValidationFailed
 from sync.errors import ConflictAlreadyResolved, ConflictNotFound
 from sync.models import Conflict
+from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.services import audit_record
-
-# Set by the stock integration: (product_id, storefront_id, quantity, reason, actor_id) -> movement id
-StockAdjuster = Callable[..., uuid.UUID]
+from tenant_apps.inventory.services import StockLine, stock_adjust
 
 
 @transaction.atomic
@@ -24,41 +23,56 @@ def conflict_resolve(
     conflict_id: uuid.UUID,
     resolution: str,
     note: str,
-    actor_id: uuid.UUID | None,
-    actor_label: str = "",
-    adjust_quantity: Decimal | None = None,
-    adjust_stock: StockAdjuster | None = None,
+    actor: Actor,
+    quantity: Decimal | None = None,
 ) -> Conflict:
-    """Resolve an open conflict: accept it as is, annotate it, or adjust stock with a movement."""
+    """Resolve an open conflict.
+
+    ``accepted``: the operation stands as recorded. ``annotated``: the same, with a note the team
+    wants kept. ``stock_adjusted``: a stock movement of ``quantity`` (positive or negative) is
+    booked on the conflict's product and storefront (a ``correction`` adjustment), e.g. after a
+    count found that an oversold product was in fact on the shelf."""
     conflict = Conflict.objects.select_for_update().filter(pk=conflict_id).first()
     if conflict is None:
         raise ConflictNotFound()
     if conflict.status == Conflict.Status.RESOLVED:
         raise ConflictAlreadyResolved()
-    details: dict[str, Any] = {"resolution": resolution, "note": note}
+    note = (note or "").strip()
+    details: dict[str, Any] = {"kind": conflict.kind, "resolution": resolution, "note": note}
     if resolution == Conflict.Resolution.STOCK_ADJUSTED:
-        assert adjust_stock is not None and adjust_quantity is not None
-        movement_id = adjust_stock(
-            product_id=conflict.product_id,
+        if conflict.product_id is None:
+            raise ValidationFailed(
+                "This conflict names no product; its stock cannot be adjusted.",
+                code="conflict_has_no_product",
+            )
+        if quantity is None or quantity == 0:
+            raise ValidationFailed(
+                "Give the quantity to add (positive) or remove (negative).", code="quantity_required"
+            )
+        operation = stock_adjust(
             storefront_id=conflict.storefront_id,
-            quantity=adjust_quantity,
-            reason=f"sync conflict {conflict.pk}: {note}",
-            actor_id=actor_id,
+            lines=[StockLine(conflict.product_id, quantity)],
+            reason="correction",
+            actor=actor,
+            note=f"sync conflict {conflict.pk}: {note}"[:500],
         )
-        details |= {"quantity": str(adjust_quantity), "movement_id": str(movement_id)}
+        details |= {"quantity": str(quantity), "operation_id": str(operation.pk)}
+    elif resolution == Conflict.Resolution.ANNOTATED and not note:
+        raise ValidationFailed("An annotation needs a note.", code="note_required")
     conflict.status = Conflict.Status.RESOLVED
     conflict.resolution = resolution
     conflict.note = note
-    conflict.resolved_by = actor_id
+    conflict.resolved_by = actor.user_id
     conflict.resolved_at = timezone.now()
     conflict.save(update_fields=["status", "resolution", "note", "resolved_by", "resolved_at"])
     audit_record(
         action="conflict.resolved",
-        actor_id=actor_id,
-        actor_label=actor_label,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
         object_type="sync_conflict",
         object_id=conflict.pk,
         storefront_id=conflict.storefront_id,
-        details=details | {"kind": conflict.kind},
+        ip=actor.ip,
+        details=details,
     )
     return conflict

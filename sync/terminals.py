@@ -23,7 +23,7 @@ from rest_framework.request import Request
 
 from pos_platform.db import connection
 from pos_platform.errors import NotFound, ValidationFailed
-from pos_platform.throttle import throttle_hit
+from pos_platform.throttle import throttle_hit, throttle_wait
 from sync.errors import (
     PairingCodeInvalid,
     PairingThrottled,
@@ -139,14 +139,12 @@ class Paired:
     credential: str
 
 
-def _throttle(key: str, limit: int) -> None:
-    wait = throttle_hit(
-        f"sync.pair:{connection.schema_name}:{key}",
-        limit=limit,
-        window_seconds=settings.POS_PAIRING_WINDOW_SECONDS,
-    )
-    if wait is not None:
-        raise PairingThrottled(details={"retry_after": wait})
+def _throttle_keys(client_ip: str | None) -> list[tuple[str, int]]:
+    prefix = f"sync.pair:{connection.schema_name}"
+    return [
+        (f"{prefix}:ip:{client_ip or 'unknown'}", settings.POS_PAIRING_ATTEMPTS_PER_IP),
+        (f"{prefix}:tenant", settings.POS_PAIRING_ATTEMPTS_PER_TENANT),
+    ]
 
 
 @transaction.atomic
@@ -154,9 +152,13 @@ def terminal_pair(
     *, code: str, client_ip: str | None, device_name: str = "", app_version: str = ""
 ) -> Paired:
     """Exchange a pairing code for a terminal credential."""
-    # Attempts are limited per client address and per shop, so that codes cannot be guessed.
-    _throttle(f"ip:{client_ip or 'unknown'}", settings.POS_PAIRING_ATTEMPTS_PER_IP)
-    _throttle("tenant", settings.POS_PAIRING_ATTEMPTS_PER_TENANT)
+    # Failed attempts are limited per client address and per shop, so that codes cannot be
+    # guessed; once a limit is reached, even a right code waits for the window to pass.
+    keys = _throttle_keys(client_ip)
+    for key, limit in keys:
+        wait = throttle_wait(key, limit=limit)
+        if wait is not None:
+            raise PairingThrottled(details={"retry_after": wait})
     terminal = Terminal.objects.select_for_update().filter(pairing_digest=_pairing_digest(code)).first()
     now = timezone.now()
     if (
@@ -165,6 +167,8 @@ def terminal_pair(
         or terminal.pairing_expires_at is None
         or terminal.pairing_expires_at <= now
     ):
+        for key, limit in keys:
+            throttle_hit(key, limit=limit, window_seconds=settings.POS_PAIRING_WINDOW_SECONDS)
         raise PairingCodeInvalid()
     public = secrets.token_hex(4)
     raw = f"{CREDENTIAL_PREFIX}{public}_{secrets.token_urlsafe(32)}"

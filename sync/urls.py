@@ -18,4 +18,10 @@ urlpatterns = [
         apis.TerminalRevokeApi.as_view(),
         name="sync-terminal-revoke",
     ),
+    path("sync/conflicts", apis.ConflictListApi.as_view(), name="sync-conflicts"),
+    path(
+        "sync/conflicts/<uuid:conflict_id>/resolve",
+        apis.ConflictResolveApi.as_view(),
+        name="sync-conflict-resolve",
+    ),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -321,7 +321,10 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
         actor=actor,
         occurred_at=since,
     )
-    cashier = make_member(tenant, "cashier", storefront_id=storefront.pk, since=since)
+    # A member for years: offline sales dated in the past are judged by the rights of their time.
+    cashier = make_member(
+        tenant, "cashier", storefront_id=storefront.pk, since=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     return Shop(
         tenant=tenant,
         storefront=storefront,

@@ -210,8 +210,9 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
     """Create ``schema_name`` from the snapshot, in the caller's transaction."""
     quoted = quote_schema_name(schema_name)
     fresh: dict[str, str] = {}
-    sql = _REKEY.sub(lambda m: fresh.setdefault(m.group(1), str(uuid.uuid4())),
-                     snapshot.sql.replace(PLACEHOLDER, quoted))
+    sql = _REKEY.sub(
+        lambda m: fresh.setdefault(m.group(1), str(uuid.uuid4())), snapshot.sql.replace(PLACEHOLDER, quoted)
+    )
     previous = connection.tenant
     connection.set_schema_to_public()
     with connection.cursor() as cursor:

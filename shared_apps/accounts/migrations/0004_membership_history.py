@@ -4,28 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_invitations_owner_rules'),
+        ("accounts", "0003_invitations_owner_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MembershipHistory',
+            name="MembershipHistory",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('membership_id', models.UUIDField()),
-                ('tenant_id', models.BigIntegerField()),
-                ('user_id', models.UUIDField()),
-                ('role', models.CharField(max_length=16)),
-                ('storefront_id', models.UUIDField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('is_active', models.BooleanField()),
-                ('valid_from', models.DateTimeField()),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("membership_id", models.UUIDField()),
+                ("tenant_id", models.BigIntegerField()),
+                ("user_id", models.UUIDField()),
+                ("role", models.CharField(max_length=16)),
+                ("storefront_id", models.UUIDField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("is_active", models.BooleanField()),
+                ("valid_from", models.DateTimeField()),
             ],
             options={
-                'ordering': ['tenant_id', 'user_id', 'valid_from', 'id'],
-                'indexes': [models.Index(fields=['tenant_id', 'user_id', 'valid_from'], name='accounts_history_lookup')],
+                "ordering": ["tenant_id", "user_id", "valid_from", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant_id", "user_id", "valid_from"], name="accounts_history_lookup"
+                    )
+                ],
             },
         ),
     ]

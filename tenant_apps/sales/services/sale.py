@@ -231,7 +231,7 @@ def _check_cashier(
 
 @dataclass
 class _PaymentPlan:
-    rows: list[Payment]
+    rows: list[dict[str, Any]]
     paid: Decimal
     change: Decimal
     problem: str | None = None  # "underpaid" / "overpaid"
@@ -244,7 +244,7 @@ def _plan_payments(
     non_cash = sum((p.amount for p in payments if methods[p.method].kind != "cash"), ZERO)
     cash = sum((p.amount for p in payments if methods[p.method].kind == "cash"), ZERO)
     cash_due = max(due - non_cash, ZERO)
-    rows: list[Payment] = []
+    rows: list[dict[str, Any]] = []
     for position, p in enumerate(payments):
         method = methods[p.method]
         if method.kind == "cash":
@@ -253,24 +253,24 @@ def _plan_payments(
         else:
             applied = p.amount
         rows.append(
-            Payment(
-                sale_id=sale_id,
-                position=position,
-                method=method,
-                kind=method.kind,
-                amount=applied,
-                tendered=p.amount,
-                change=p.amount - applied,
-                provider=p.provider.strip(),
-                reference=p.reference.strip(),
-                card_last4=p.card_last4,
-                auth_code=p.auth_code.strip(),
-            )
+            {
+                "sale_id": sale_id,
+                "position": position,
+                "method_id": method.pk,
+                "kind": method.kind,
+                "amount": applied,
+                "tendered": p.amount,
+                "change": p.amount - applied,
+                "provider": p.provider.strip(),
+                "reference": p.reference.strip(),
+                "card_last4": p.card_last4,
+                "auth_code": p.auth_code.strip(),
+            }
         )
     plan = _PaymentPlan(
         rows=rows,
-        paid=sum((r.amount for r in rows), ZERO),
-        change=sum((r.change for r in rows), ZERO),
+        paid=sum((r["amount"] for r in rows), ZERO),
+        change=sum((r["change"] for r in rows), ZERO),
     )
     if non_cash > due:
         plan.problem = "overpaid"
@@ -418,7 +418,13 @@ def sale_record(
         settings=settings,
         methods=methods,
     )
-    sale, sale_lines, stock, conflicts = built.sale, built.lines, built.stock, built.conflicts
+    sale = Sale(**built.sale)
+    sale_lines = [SaleLine(**row) for row in built.lines]
+    payment_rows = [Payment(**row) for row in built.payments]
+    for payment in payment_rows:  # cached for the response, as the methods are loaded already
+        payment.method = next(m for m in methods.values() if m.pk == payment.method_id)
+    event = SaleEvent(**built.event)
+    stock, conflicts = built.stock, built.conflicts
     day = sale.business_date
     if terminal:
         receipt_number = str(origin.receipt_number)
@@ -428,7 +434,7 @@ def sale_record(
     # One statement inserts the lines, payments, the created event, the stock movements and (online)
     # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
     # counter is locked first, then the levels (in product order): the same order everywhere.
-    groups: list[Sequence[Model]] = [sale_lines, built.payments, [built.event], movement_rows(stock, now=now)]
+    groups: list[Sequence[Model]] = [sale_lines, payment_rows, [event], movement_rows(stock, now=now)]
     ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
     try:
         if terminal:
@@ -460,17 +466,20 @@ def sale_record(
             levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
     except IntegrityError as exc:
         raise SaleExists(details={"sale_id": str(sale_id)}) from exc
-    return RecordedSale(sale=sale, lines=sale_lines, payments=built.payments, conflicts=conflicts)
+    return RecordedSale(sale=sale, lines=sale_lines, payments=payment_rows, conflicts=conflicts)
 
 
 @dataclass
 class BuiltSale:
-    """A sale's rows, priced and checked, not yet written."""
+    """A sale's rows (column values by attribute name), priced and checked, not yet written.
 
-    sale: Sale
-    lines: list[SaleLine]
-    payments: list[Payment]
-    event: SaleEvent
+    Plain values rather than model instances: a sync batch builds thousands of rows and writes
+    them with ``COPY``; ``sale_record`` makes instances of its one sale's rows."""
+
+    sale: dict[str, Any]
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    event: dict[str, Any]
     stock: list[MovementInput]
     conflicts: list[ConflictDescriptor]
 
@@ -569,38 +578,38 @@ def sale_build(
 
     # The rows to write.
     sale_lines = [
-        SaleLine(
-            sale_id=sale_id,
-            position=index,
-            product_id=line.product_id,
-            sku=f.sku,
-            name=f.name,
-            quantity=line.quantity,
-            unit_price=price,
-            client_unit_price=line.unit_price
+        {
+            "sale_id": sale_id,
+            "position": index,
+            "product_id": line.product_id,
+            "sku": f.sku,
+            "name": f.name,
+            "quantity": line.quantity,
+            "unit_price": price,
+            "client_unit_price": line.unit_price
             if line.unit_price is not None and line.unit_price != price
             else None,
-            gross=t.gross,
-            discount=t.discount,
-            sale_discount_share=t.sale_discount_share,
-            net=t.net,
-            tax_total=t.tax,
-            total=t.total,
-            taxes=[x.as_json() for x in t.taxes],
-        )
+            "gross": t.gross,
+            "discount": t.discount,
+            "sale_discount_share": t.sale_discount_share,
+            "net": t.net,
+            "tax_total": t.tax,
+            "total": t.total,
+            "taxes": [x.as_json() for x in t.taxes],
+        }
         for index, (line, price, f, t) in enumerate(zip(lines, unit_prices, facts, totals.lines, strict=True))
     ]
-    event = SaleEvent(
-        sale_id=sale_id,
-        kind=SaleEvent.Kind.CREATED,
-        occurred_at=occurred_at,
-        received_at=now,
-        actor_id=cashier_id,
-        terminal_id=origin.terminal_id,
-        amount=totals.total,
-        net=totals.net_total,
-        tax=totals.tax_total,
-    )
+    event = {
+        "sale_id": sale_id,
+        "kind": SaleEvent.Kind.CREATED,
+        "occurred_at": occurred_at,
+        "received_at": now,
+        "actor_id": cashier_id,
+        "terminal_id": origin.terminal_id,
+        "amount": totals.total,
+        "net": totals.net_total,
+        "tax": totals.tax_total,
+    }
     stock = [
         MovementInput(
             product_id=line.product_id,
@@ -615,31 +624,31 @@ def sale_build(
         if f.track_stock
     ]
     day = business_date(occurred_at)
-    sale = Sale(
-        id=sale_id,
-        storefront_id=storefront_id,
-        cashier_id=cashier_id,
-        shift_id=shift_id,
-        origin=origin.kind,
-        terminal_id=origin.terminal_id,
-        receipt_number=origin.receipt_number or "",
-        business_date=day,
-        occurred_at=occurred_at,
-        received_at=now,
-        prices_include_tax=settings.prices_include_tax,
-        subtotal=totals.subtotal,
-        line_discount_total=totals.line_discount_total,
-        sale_discount=totals.sale_discount,
-        net_total=totals.net_total,
-        tax_total=totals.tax_total,
-        total=totals.total,
-        paid_total=plan.paid,
-        change_total=plan.change,
-        tax_breakdown=[t.as_json() for t in totals.taxes],
-        client_totals=client_totals.as_json() if client_totals is not None else None,
-        conflicts=[],
-        note=note.strip()[:500],
-    )
+    sale = {
+        "id": sale_id,
+        "storefront_id": storefront_id,
+        "cashier_id": cashier_id,
+        "shift_id": shift_id,
+        "origin": origin.kind,
+        "terminal_id": origin.terminal_id,
+        "receipt_number": origin.receipt_number or "",
+        "business_date": day,
+        "occurred_at": occurred_at,
+        "received_at": now,
+        "prices_include_tax": settings.prices_include_tax,
+        "subtotal": totals.subtotal,
+        "line_discount_total": totals.line_discount_total,
+        "sale_discount": totals.sale_discount,
+        "net_total": totals.net_total,
+        "tax_total": totals.tax_total,
+        "total": totals.total,
+        "paid_total": plan.paid,
+        "change_total": plan.change,
+        "tax_breakdown": [t.as_json() for t in totals.taxes],
+        "client_totals": client_totals.as_json() if client_totals is not None else None,
+        "conflicts": [],
+        "note": note.strip()[:500],
+    }
     return BuiltSale(
         sale=sale, lines=sale_lines, payments=plan.rows, event=event, stock=stock, conflicts=conflicts
     )
