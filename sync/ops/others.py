@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from pos_platform.api.tenant import money_field, quantity_field
 from sync.models import Op
 from sync.ops.base import (
     Handler,
@@ -22,9 +23,6 @@ from tenant_apps.inventory.services import StockLine, stock_count, stock_receive
 from tenant_apps.sales.models import Sale, SaleLine
 from tenant_apps.sales.services import RefundLineInput, sale_refund, sale_void
 from tenant_apps.shifts.services import cash_movement_record, shift_close, shift_open
-
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
-QUANTITY = {"max_digits": 14, "decimal_places": 3}
 
 
 def _sale_or_wait(ctx: OpContext, sale_op_id: Any) -> Sale | Outcome:
@@ -84,7 +82,7 @@ class VoidHandler(Handler):
 class RefundLineData(serializers.Serializer):
     # The line's position in the sale as the terminal sent it (0 for the first line).
     line = serializers.IntegerField(min_value=0, max_value=499)
-    quantity = serializers.DecimalField(min_value=0, **QUANTITY)
+    quantity = quantity_field(min_value=0)
 
 
 class RefundData(serializers.Serializer):
@@ -134,7 +132,7 @@ class RefundHandler(Handler):
 
 class StockLineData(serializers.Serializer):
     product_id = serializers.UUIDField()
-    quantity = serializers.DecimalField(**QUANTITY)
+    quantity = quantity_field()
 
 
 class StockData(serializers.Serializer):
@@ -176,7 +174,7 @@ class StockCountHandler(_StockHandler):
 class ShiftOpenData(serializers.Serializer):
     cashier_id = serializers.UUIDField()
     shift_id = serializers.UUIDField()
-    opening_float = serializers.DecimalField(min_value=0, **AMOUNT)
+    opening_float = money_field(min_value=0)
 
 
 @register
@@ -202,7 +200,7 @@ class CashMovementData(serializers.Serializer):
     cashier_id = serializers.UUIDField()
     shift_id = serializers.UUIDField()
     direction = serializers.ChoiceField(choices=["in", "out"])
-    amount = serializers.DecimalField(**AMOUNT)
+    amount = money_field()
     reason = serializers.CharField(max_length=500)
 
 
@@ -229,7 +227,7 @@ class CashMovementHandler(Handler):
 class ShiftCloseData(serializers.Serializer):
     cashier_id = serializers.UUIDField()
     shift_id = serializers.UUIDField()
-    counted = serializers.DictField(child=serializers.DecimalField(min_value=0, **AMOUNT), allow_empty=False)
+    counted = serializers.DictField(child=money_field(min_value=0), allow_empty=False)
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 

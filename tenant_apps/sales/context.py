@@ -139,13 +139,12 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
                 price = base[0][1] if base else None
         context.prices[(pid, sid, at)] = price
     for at in dict.fromkeys(at for _, _, at in unique):
-        in_force = {
-            category: tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
-            for category, history in rate_history.items()
-        }
-        context.by_time[at] = in_force
-        for category, rules in in_force.items():
+        in_force: dict[Hashable, tuple[TaxRule, ...]] = {}
+        for category, history in rate_history.items():
+            rules = tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
+            in_force[category] = rules
             context.rules[(category, at)] = rules
+        context.by_time[at] = in_force
     return context
 
 

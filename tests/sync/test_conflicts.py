@@ -23,9 +23,20 @@ D = Decimal
 @pytest.fixture
 def oversold(shop_a: Shop) -> tuple[PairedTerminal, dict]:
     till = pair_terminal(shop_a.tenant, shop_a.storefront, code="T1")
-    [answer] = results(push(till.client, batch(
-        sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "110")], pay="5000.00",
-             totals={"total": "1.00"}))))
+    [answer] = results(
+        push(
+            till.client,
+            batch(
+                sale(
+                    1,
+                    cashier=shop_a.cashier,
+                    lines=[(shop_a.products["rice"], "110")],
+                    pay="5000.00",
+                    totals={"total": "1.00"},
+                )
+            ),
+        )
+    )
     return till, answer
 
 
@@ -56,10 +67,14 @@ def test_accept_and_annotate(shop_a: Shop, oversold: tuple[PairedTerminal, dict]
         total = Conflict.objects.get(kind="total_mismatch")
         over = Conflict.objects.get(kind="oversold")
 
-    accepted = owner.post(f"/api/v1/sync/conflicts/{total.pk}/resolve", {"resolution": "accepted"},
-                          format="json")
-    annotated = owner.post(f"/api/v1/sync/conflicts/{over.pk}/resolve",
-                           {"resolution": "annotated", "note": "stock arrived late"}, format="json")
+    accepted = owner.post(
+        f"/api/v1/sync/conflicts/{total.pk}/resolve", {"resolution": "accepted"}, format="json"
+    )
+    annotated = owner.post(
+        f"/api/v1/sync/conflicts/{over.pk}/resolve",
+        {"resolution": "annotated", "note": "stock arrived late"},
+        format="json",
+    )
     again = owner.post(f"/api/v1/sync/conflicts/{over.pk}/resolve", {"resolution": "accepted"}, format="json")
 
     assert (accepted.status_code, accepted.json()["resolution"]) == (200, "accepted")
@@ -78,7 +93,9 @@ def test_adjust_stock_books_a_movement(shop_a: Shop, oversold: tuple[PairedTermi
 
     response = shop_a.owner.client.post(
         f"/api/v1/sync/conflicts/{over.pk}/resolve",
-        {"resolution": "stock_adjusted", "quantity": "15", "note": "counted the back room"}, format="json")
+        {"resolution": "stock_adjusted", "quantity": "15", "note": "counted the back room"},
+        format="json",
+    )
 
     assert response.status_code == 200
     with tenant_context(shop_a.tenant):
@@ -105,7 +122,10 @@ def test_bad_resolutions_change_nothing(shop_a: Shop, oversold: tuple[PairedTerm
         assert (response.status_code, response.json()["code"]) == (400, code), payload
     with tenant_context(shop_a.tenant):
         assert set(Conflict.objects.values_list("status", flat=True)) == {"open"}
-        assert StockLevel.objects.get(product=shop_a.products["rice"], storefront=shop_a.storefront).quantity == -10
+        assert (
+            StockLevel.objects.get(product=shop_a.products["rice"], storefront=shop_a.storefront).quantity
+            == -10
+        )
 
 
 def test_cashiers_scoped_managers_and_other_tenants_cannot_resolve(
@@ -127,8 +147,19 @@ def test_cashiers_scoped_managers_and_other_tenants_cannot_resolve(
 
 def test_clock_skew_conflicts_are_listed(shop_a: Shop) -> None:
     till = pair_terminal(shop_a.tenant, shop_a.storefront, code="T2")
-    results(push(till.client, batch(sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["water"], "1")],
-                                         at=timezone.now() + dt.timedelta(days=3)))))
+    results(
+        push(
+            till.client,
+            batch(
+                sale(
+                    1,
+                    cashier=shop_a.cashier,
+                    lines=[(shop_a.products["water"], "1")],
+                    at=timezone.now() + dt.timedelta(days=3),
+                )
+            ),
+        )
+    )
 
     listed = shop_a.owner.client.get("/api/v1/sync/conflicts", {"kind": "clock_skew"}).json()["results"]
 

@@ -241,3 +241,67 @@ def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[...,
     assert len(replicas) == 3
     for replica in replicas:
         assert {oid: o["name"] for oid, o in replica.items()} == truth
+
+
+def test_catalog_kinds_and_cashier_changes_come_through_the_feed(
+    committed_tenant: Callable[..., TenantCreated],
+) -> None:
+    from decimal import Decimal
+
+    from shared_apps.accounts.models import Membership
+    from tenant_apps.audit.actors import Actor
+    from tenant_apps.catalog.services import price_set, product_create
+    from tests.conftest import member_make
+
+    tenant, paired = committed_terminal(committed_tenant, code="CAT")
+    _, cursor, _ = pull_all(paired.client, limit=50)
+    with tenant_context(tenant):
+        product = product_create(sku="MILK", name="Milk", price=Decimal("9.80"), actor=Actor.system("t"))
+        price_set(product_id=product.pk, price=Decimal("10.50"), actor=Actor.system("t"))
+    cashier = member_make(tenant, "cashier")
+
+    changed = paired.client.get("/api/v1/sync/pull", {"cursor": cursor, "limit": 100}).json()
+
+    assert [p["sku"] for p in changed["changes"]["products"]] == ["MILK"]
+    assert sorted(p["price"] for p in changed["changes"]["prices"]) == ["10.50", "9.80"]
+    assert [c["id"] for c in changed["changes"]["cashiers"]] == [str(cashier.user.pk)]
+
+    Membership.objects.filter(pk=cashier.membership.pk).delete()
+    gone = paired.client.get("/api/v1/sync/pull", {"cursor": changed["cursor"]}).json()
+
+    assert gone["deleted"] == {"cashiers": [str(cashier.user.pk)]}
+
+
+def test_a_snapshot_sends_only_prices_in_force_or_to_come(
+    committed_tenant: Callable[..., TenantCreated],
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from tenant_apps.audit.actors import Actor
+    from tenant_apps.catalog.services import price_set, product_create
+
+    tenant, paired = committed_terminal(committed_tenant, code="SNAP")
+    with tenant_context(tenant):
+        product = product_create(sku="OIL", name="Oil", price=Decimal("30.00"), actor=Actor.system("t"))
+        price_set(product_id=product.pk, price=Decimal("31.00"), actor=Actor.system("t"))
+        price_set(
+            product_id=product.pk,
+            price=Decimal("35.00"),
+            actor=Actor.system("t"),
+            effective_from=timezone.now() + dt.timedelta(days=7),
+        )
+
+    client = paired.client
+    prices: list[str] = []
+    cursor = None
+    while True:
+        body = client.get("/api/v1/sync/pull", {"limit": 100} | ({"cursor": cursor} if cursor else {})).json()
+        prices += [p["price"] for p in body["changes"].get("prices", []) if body["snapshot"]]
+        cursor = body["cursor"]
+        if not body["snapshot"]:
+            break
+
+    assert sorted(prices) == ["31.00", "35.00"]
