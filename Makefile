@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench install clean-data
+.PHONY: run test lint bench install clean-data demo-terminal
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) manage.py serve
+
+# With `make run` serving: the demo terminal sells offline, then uploads its queue.
+demo-terminal: $(STAMP)
+	$(PY) manage.py sync_demo
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -36,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/migrate_noop.py
 	$(PY) bench/billing_validate.py
 	$(PY) bench/online_sale.py
+	$(PY) bench/sync_ingest.py
 
 clean-data:
 	rm -rf .data

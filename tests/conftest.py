@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from rest_framework.test import APIClient
 
 from shared_apps.accounts.mfa import mfa_enroll_confirmed, totp_device
 from shared_apps.accounts.middleware import SESSION_TENANT_KEY
-from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.permissions import MFA_ROLES
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from shared_apps.accounts.tokens import token_issue
@@ -165,17 +166,22 @@ def member_make(
     email: str | None = None,
     expires_at: object = None,
     is_active: bool = True,
+    since: datetime | None = None,
 ) -> Member:
     """A user with a role at a tenant, a bearer token and an API client at the tenant's host.
 
     Owners and admins get a confirmed authenticator (``member.device``), so that the member can
-    use the API the way a real one would after signing in with MFA."""
+    use the API the way a real one would after signing in with MFA. ``since`` backdates the
+    membership (and its history), for offline operations dated in the past."""
     email = email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
     user, _ = user_get_or_create(email=email)
     membership = membership_grant(user=user, tenant_id=tenant.pk, role=role)
     Membership.objects.filter(pk=membership.pk).update(
         storefront_id=storefront_id, expires_at=expires_at, is_active=is_active
     )
+    if since is not None:
+        Membership.objects.filter(pk=membership.pk).update(created_at=since)
+        MembershipHistory.objects.filter(membership_id=membership.pk).update(valid_from=since)
     membership.refresh_from_db()
     device = enroll_totp(user) if role in MFA_ROLES else None
     issued = token_issue(user=user, tenant_id=tenant.pk)
@@ -315,7 +321,10 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
         actor=actor,
         occurred_at=since,
     )
-    cashier = make_member(tenant, "cashier", storefront_id=storefront.pk)
+    # A member for years: offline sales dated in the past are judged by the rights of their time.
+    cashier = make_member(
+        tenant, "cashier", storefront_id=storefront.pk, since=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     return Shop(
         tenant=tenant,
         storefront=storefront,

@@ -9,12 +9,16 @@ any order. Only for plain inserts without ``RETURNING``: ids are made in Python 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Model
 from django.db.models.sql import InsertQuery
+from django.utils import timezone
 
 _HEADS: dict[type[Model], tuple[str, list[Any]]] = {}
 
@@ -104,3 +108,89 @@ def with_ctes(
         parts.append(f"{name} AS ({sql})")
         params += p
     return f"WITH {', '.join(parts)} {final[0]}", params + final[1]
+
+
+def _escape(text: str) -> str:
+    """A value in COPY's text format: backslash, tab, newline and carriage return escaped."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _formatter(field: Any) -> Any:
+    """value -> its text in COPY's format, for one column (None is ``\\N`` for every column)."""
+    from django.db import models
+
+    if isinstance(field, models.JSONField):
+        return lambda value: _escape(orjson.dumps(value, default=str).decode())
+    if isinstance(field, models.BooleanField):
+        return lambda value: "t" if value else "f"
+    if isinstance(field, models.DateTimeField | models.DateField):
+        return lambda value: value.isoformat()
+    if isinstance(field, models.UUIDField | models.DecimalField | models.IntegerField):
+        return str
+    if isinstance(field, models.ForeignKey):
+        return _formatter(field.target_field)
+    if isinstance(field, models.CharField | models.TextField) and not isinstance(
+        field, models.GenericIPAddressField
+    ):
+        return lambda value: _escape(str(value))
+    return lambda value: _escape(str(field.get_db_prep_save(value, connection)))
+
+
+@dataclass
+class _CopyPlan:
+    sql: str
+    attnames: list[str]
+    formatters: list[Any]
+    # Columns whose value, when missing, comes from the field's default (ids) or is the time
+    # of the write (auto_now / auto_now_add).
+    defaults: list[Any]
+    stamped: list[bool]
+
+
+_COPY_PLANS: dict[type[Model], _CopyPlan] = {}
+
+
+def _copy_plan(model: type[Model]) -> _CopyPlan:
+    plan = _COPY_PLANS.get(model)
+    if plan is None:
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(str(f.column)) for f in fields)
+        plan = _COPY_PLANS[model] = _CopyPlan(
+            sql=f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN",
+            attnames=[f.attname for f in fields],
+            formatters=[_formatter(f) for f in fields],
+            defaults=[f.get_default if f.has_default() else (lambda: None) for f in fields],
+            stamped=[
+                bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
+            ],
+        )
+    return plan
+
+
+def copy_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, now: dt.datetime | None = None) -> None:
+    """Write rows of ``model`` (column values by attribute name) with one ``COPY ... FROM STDIN``:
+    the fastest way to load many rows (no statement to parse or plan, no parameter limit, values
+    formatted once in the text format). A missing value takes the field's default (a Python-made
+    UUID id); ``auto_now`` fields get ``now``. Model instances are not needed, nor built."""
+    if not rows:
+        return
+    plan = _copy_plan(model)
+    stamp = (now or timezone.now()).isoformat()
+    lines = []
+    for row in rows:
+        cells = []
+        for name, fmt, default, stamped in zip(
+            plan.attnames, plan.formatters, plan.defaults, plan.stamped, strict=True
+        ):
+            if stamped:
+                cells.append(stamp)
+                continue
+            value = row[name] if name in row else default()
+            cells.append("\\N" if value is None else fmt(value))
+        lines.append("\t".join(cells))
+    # A Django cursor sets the tenant's search_path; the COPY runs on its psycopg cursor.
+    with connection.cursor() as cursor, cursor.cursor.copy(plan.sql) as copy:
+        copy.write("\n".join(lines) + "\n")

@@ -149,3 +149,33 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.membership_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class MembershipHistory(models.Model):
+    """Every state a membership has been in, and from when.
+
+    Written by database triggers (migration 0004) on every change of a membership or of its user,
+    whatever made the change. Offline operations arrive hours after they happened: they are judged
+    against the member's rights at the time they happened, not at upload.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    membership_id = models.UUIDField()
+    # Plain ids: history outlives a deleted membership; a deleted tenant's rows are removed with it.
+    tenant_id = models.BigIntegerField()
+    user_id = models.UUIDField()
+    role = models.CharField(max_length=16)
+    storefront_id = models.UUIDField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The membership was active and so was the user's account (false once deleted).
+    is_active = models.BooleanField()
+    valid_from = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tenant_id", "user_id", "valid_from", "id"]
+        indexes = [
+            models.Index(fields=["tenant_id", "user_id", "valid_from"], name="accounts_history_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.tenant_id}:{self.role} from {self.valid_from:%Y-%m-%d %H:%M}"

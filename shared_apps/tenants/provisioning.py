@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,7 +108,7 @@ def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
             cursor.execute(f"CREATE SCHEMA {quoted}")
         try:
             _migrate_schema(template)
-            sql = _dump_schema(template)
+            sql = _rekey_placeholders(_dump_schema(template), _seeded_ids(template))
         finally:
             connection.set_schema_to_public()
             with connection.cursor() as cursor:
@@ -135,6 +136,30 @@ def _migrate_schema(schema_name: str) -> None:
     connection.set_schema(schema_name)
     call_command(DjangoMigrateCommand(), interactive=False, verbosity=0, skip_checks=True)
     connection.set_schema_to_public()
+
+
+def _seeded_ids(schema_name: str) -> list[str]:
+    """The ids of the rows that migrations seeded in ``POS_SNAPSHOT_REKEY_TABLES``."""
+    ids: list[str] = []
+    with connection.cursor() as cursor:
+        for table in getattr(settings, "POS_SNAPSHOT_REKEY_TABLES", []):
+            cursor.execute(
+                f"SELECT id::text FROM {quote_schema_name(schema_name)}.{quote_schema_name(table)} ORDER BY 1"  # noqa: S608
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+_REKEY = re.compile(r"__UUID_(\d+)__")
+
+
+def _rekey_placeholders(sql: str, ids: list[str]) -> str:
+    """Rows that migrations seed (default payment methods, the settings row) would carry the same
+    UUIDs in every tenant: an id of one tenant must mean nothing at another. Each such id becomes
+    a placeholder, replaced everywhere it occurs (references included) by a fresh UUID per tenant."""
+    for index, value in enumerate(ids):
+        sql = sql.replace(f"'{value}'", f"'__UUID_{index}__'")
+    return sql
 
 
 def _dump_schema(schema_name: str) -> str:
@@ -184,21 +209,14 @@ def _normalise_dump(dump: str, schema_name: str) -> str:
 def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
     """Create ``schema_name`` from the snapshot, in the caller's transaction."""
     quoted = quote_schema_name(schema_name)
-    sql = f"CREATE SCHEMA {quoted};\n" + snapshot.sql.replace(PLACEHOLDER, quoted)
+    fresh: dict[str, str] = {}
+    sql = _REKEY.sub(
+        lambda m: fresh.setdefault(m.group(1), str(uuid.uuid4())), snapshot.sql.replace(PLACEHOLDER, quoted)
+    )
     previous = connection.tenant
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        # Rows that migrations seed (default payment methods, the settings row) would otherwise
-        # carry the same UUIDs in every tenant: an id of one tenant must mean nothing at another.
-        # Foreign keys (Django's are deferrable, initially deferred) are checked at once, so that
-        # no trigger event stays pending on these tables for the rest of the transaction.
-        rekey = getattr(settings, "POS_SNAPSHOT_REKEY_TABLES", [])
-        if rekey:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table in rekey:
-                cursor.execute(f"UPDATE {quoted}.{quote_schema_name(table)} SET id = gen_random_uuid()")  # noqa: S608
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
     if previous is not None and previous.schema_name != get_public_schema_name():
         connection.set_tenant(previous)
 
@@ -259,9 +277,9 @@ def describe_schema(schema_name: str) -> dict[str, Any]:
             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
             WHERE s.relnamespace = %(ns)s::regnamespace AND d.deptype IN ('a', 'i') ORDER BY 1""",
         "triggers": """
-            SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t
+            SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t
             JOIN pg_class c ON c.oid = t.tgrelid
-            WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal ORDER BY 1""",
+            WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal ORDER BY 1, 2""",
         "functions": """
             SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid)
             FROM pg_proc p WHERE p.pronamespace = %(ns)s::regnamespace ORDER BY 1, 2""",

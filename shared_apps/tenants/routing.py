@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from shared_apps.tenants.models import Domain, Tenant
 
-_KEY = "route:v1:{}"
+_KEY = "route:v2:{}"
 _UNKNOWN = "unknown"
 _UNKNOWN_SECONDS = 30
 
@@ -31,6 +32,8 @@ class Route:
     status: str
     currency: str
     timezone: str
+    # ISO time, text in the cache: offline sales made before it are still accepted.
+    suspended_at: str | None = None
 
     @classmethod
     def of(cls, tenant: Tenant) -> Route:
@@ -42,6 +45,7 @@ class Route:
             status=tenant.status,
             currency=tenant.currency,
             timezone=tenant.timezone,
+            suspended_at=tenant.suspended_at.isoformat() if tenant.suspended_at else None,
         )
 
     @property
@@ -58,6 +62,7 @@ class Route:
             status=self.status,
             currency=self.currency,
             timezone=self.timezone,
+            suspended_at=datetime.fromisoformat(self.suspended_at) if self.suspended_at else None,
         )
         tenant._state.adding = False
         tenant._state.db = "default"

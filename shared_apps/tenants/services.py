@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.tenants import provisioning
@@ -205,7 +205,10 @@ def tenant_delete(*, slug: str, actor: str, confirmed: bool) -> None:
         )
     tenant = _locked(slug)
     schema_name = tenant.schema_name
+    tenant_id = tenant.pk
     tenant.delete()
+    # Written by the membership triggers, including for the memberships deleted just now.
+    MembershipHistory.objects.filter(tenant_id=tenant_id).delete()
     provisioning.schema_drop(schema_name=schema_name)
     platform_audit_record(
         actor=actor, action="tenant.delete", tenant_slug=slug, details={"schema": schema_name}

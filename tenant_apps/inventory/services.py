@@ -109,24 +109,26 @@ def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[Le
         return {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
 
 
+def movement_values(m: MovementInput, *, now: dt.datetime) -> dict[str, Any]:
+    """A movement row's column values (by attribute name)."""
+    return {
+        "product_id": m.product_id,
+        "storefront_id": m.storefront_id,
+        "kind": m.kind,
+        "quantity": m.quantity,
+        "occurred_at": m.occurred_at,
+        "created_at": now,
+        "sale_id": m.sale_id,
+        "sale_event_id": m.sale_event_id,
+        "operation_id": m.operation_id,
+        "reason": m.reason,
+        "actor_id": m.actor_id,
+    }
+
+
 def movement_rows(movements: Sequence[MovementInput], *, now: dt.datetime) -> list[StockMovement]:
     """Unsaved movement rows, for callers that insert them together with other rows."""
-    return [
-        StockMovement(
-            product_id=m.product_id,
-            storefront_id=m.storefront_id,
-            kind=m.kind,
-            quantity=m.quantity,
-            occurred_at=m.occurred_at,
-            created_at=now,
-            sale_id=m.sale_id,
-            sale_event_id=m.sale_event_id,
-            operation_id=m.operation_id,
-            reason=m.reason,
-            actor_id=m.actor_id,
-        )
-        for m in movements
-    ]
+    return [StockMovement(**movement_values(m, now=now)) for m in movements]
 
 
 def levels_apply(

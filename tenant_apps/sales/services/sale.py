@@ -33,6 +33,7 @@ from django.utils import timezone
 from pos_platform.db import bound_cursor, connection, service_atomic
 from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
+from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX
 from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
@@ -205,25 +206,32 @@ def _check_cashier(
     occurred_at: dt.datetime,
 ) -> None:
     tenant_id: int = connection.tenant.pk
-    if membership is None or membership.user_id != cashier_id:
-        membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
-    if membership is None or membership.tenant_id != tenant_id:
-        raise CashierNotMember(details={"cashier_id": str(cashier_id)})
     if origin.is_terminal:
-        # The sale happened at occurred_at: a membership ended since then still covers it.
-        usable = (membership.expires_at is None or membership.expires_at > occurred_at) and (
-            membership.is_active or membership.updated_at > occurred_at
+        # The sale happened at occurred_at: judged by the membership as it was then (a cashier
+        # deactivated since still made it; one hired since did not).
+        state = member_states_at(tenant_id=tenant_id, keys=[(cashier_id, occurred_at)])[
+            (cashier_id, occurred_at)
+        ]
+        allowed = state is not None and state.allows(
+            "sale.create", at=occurred_at, storefront_id=storefront_id
         )
     else:
-        usable = membership.is_usable()
-    in_scope = membership.storefront_id is None or membership.storefront_id == storefront_id
-    if not (usable and in_scope and membership.role in MATRIX["sale.create"]):
+        if membership is None or membership.user_id != cashier_id:
+            membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
+        allowed = (
+            membership is not None
+            and membership.tenant_id == tenant_id
+            and membership.is_usable()
+            and membership.storefront_id in (None, storefront_id)
+            and membership.role in MATRIX["sale.create"]
+        )
+    if not allowed:
         raise CashierNotMember(details={"cashier_id": str(cashier_id)})
 
 
 @dataclass
 class _PaymentPlan:
-    rows: list[Payment]
+    rows: list[dict[str, Any]]
     paid: Decimal
     change: Decimal
     problem: str | None = None  # "underpaid" / "overpaid"
@@ -236,7 +244,7 @@ def _plan_payments(
     non_cash = sum((p.amount for p in payments if methods[p.method].kind != "cash"), ZERO)
     cash = sum((p.amount for p in payments if methods[p.method].kind == "cash"), ZERO)
     cash_due = max(due - non_cash, ZERO)
-    rows: list[Payment] = []
+    rows: list[dict[str, Any]] = []
     for position, p in enumerate(payments):
         method = methods[p.method]
         if method.kind == "cash":
@@ -245,24 +253,24 @@ def _plan_payments(
         else:
             applied = p.amount
         rows.append(
-            Payment(
-                sale_id=sale_id,
-                position=position,
-                method=method,
-                kind=method.kind,
-                amount=applied,
-                tendered=p.amount,
-                change=p.amount - applied,
-                provider=p.provider.strip(),
-                reference=p.reference.strip(),
-                card_last4=p.card_last4,
-                auth_code=p.auth_code.strip(),
-            )
+            {
+                "sale_id": sale_id,
+                "position": position,
+                "method_id": method.pk,
+                "kind": method.kind,
+                "amount": applied,
+                "tendered": p.amount,
+                "change": p.amount - applied,
+                "provider": p.provider.strip(),
+                "reference": p.reference.strip(),
+                "card_last4": p.card_last4,
+                "auth_code": p.auth_code.strip(),
+            }
         )
     plan = _PaymentPlan(
         rows=rows,
-        paid=sum((r.amount for r in rows), ZERO),
-        change=sum((r.change for r in rows), ZERO),
+        paid=sum((r["amount"] for r in rows), ZERO),
+        change=sum((r["change"] for r in rows), ZERO),
     )
     if non_cash > due:
         plan.problem = "overpaid"
@@ -387,9 +395,122 @@ def sale_record(
         occurred_at=occurred_at,
     )
 
-    # Catalog facts and prices at the sale's time.
     if context is None:
         context = pricing_context_load(keys=[(line.product_id, storefront_id, occurred_at) for line in lines])
+    methods = {
+        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
+        for mid, code, kind, active, name in (method_rows or [])
+    }
+    built = sale_build(
+        storefront_id=storefront_id,
+        cashier_id=cashier_id,
+        lines=lines,
+        payments=payments,
+        sale_discount=sale_discount,
+        origin=origin,
+        sale_id=sale_id,
+        occurred_at=occurred_at,
+        now=now,
+        client_totals=client_totals,
+        shift_id=shift_id,
+        note=note,
+        context=context,
+        settings=settings,
+        methods=methods,
+    )
+    sale = Sale(**built.sale)
+    sale_lines = [SaleLine(**row) for row in built.lines]
+    payment_rows = [Payment(**row) for row in built.payments]
+    for payment in payment_rows:  # cached for the response, as the methods are loaded already
+        payment.method = next(m for m in methods.values() if m.pk == payment.method_id)
+    event = SaleEvent(**built.event)
+    stock, conflicts = built.stock, built.conflicts
+    day = sale.business_date
+    if terminal:
+        receipt_number = str(origin.receipt_number)
+        receipt_lock([receipt_number])
+        if Sale.objects.filter(receipt_number=receipt_number).exists():
+            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
+    # One statement inserts the lines, payments, the created event, the stock movements and (online)
+    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
+    # counter is locked first, then the levels (in product order): the same order everywhere.
+    groups: list[Sequence[Model]] = [sale_lines, payment_rows, [event], movement_rows(stock, now=now)]
+    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
+    try:
+        if terminal:
+            levels = levels_apply(movements=stock, now=now)
+            conflicts.extend(
+                ConflictDescriptor(
+                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
+                )
+                for (pid, sid), level in sorted(levels.items())
+                if level < ZERO
+            )
+            sale.conflicts = [c.as_json() for c in conflicts]
+            statement = with_ctes(ctes, insert_sql([sale]))
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+        else:
+            insert = insert_select_sql(
+                sale,
+                source="c",
+                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
+            )
+            statement = with_ctes(
+                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
+                (f"{insert[0]} RETURNING receipt_number", insert[1]),
+            )
+            with bound_cursor() as cursor:
+                cursor.execute(*statement)
+                (sale.receipt_number,) = cursor.fetchone()
+            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
+    except IntegrityError as exc:
+        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
+    return RecordedSale(sale=sale, lines=sale_lines, payments=payment_rows, conflicts=conflicts)
+
+
+@dataclass
+class BuiltSale:
+    """A sale's rows (column values by attribute name), priced and checked, not yet written.
+
+    Plain values rather than model instances: a sync batch builds thousands of rows and writes
+    them with ``COPY``; ``sale_record`` makes instances of its one sale's rows."""
+
+    sale: dict[str, Any]
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    event: dict[str, Any]
+    stock: list[MovementInput]
+    conflicts: list[ConflictDescriptor]
+
+
+def sale_build(
+    *,
+    storefront_id: uuid.UUID,
+    cashier_id: uuid.UUID,
+    lines: Sequence[SaleLineInput],
+    payments: Sequence[PaymentInput],
+    sale_discount: Decimal,
+    origin: Origin,
+    sale_id: uuid.UUID,
+    occurred_at: dt.datetime,
+    now: dt.datetime,
+    client_totals: ClientTotals | None,
+    shift_id: uuid.UUID | None,
+    note: str,
+    context: PricingContext,
+    settings: ShopSettings,
+    methods: dict[str, PaymentMethod],
+) -> BuiltSale:
+    """The money rules of a sale, without the database: prices at ``occurred_at`` (from the
+    preloaded ``context``), taxes, discounts, payments and change, client figures compared, and
+    the rows to write. The shape must have been checked (``_check_shape``). Raises the
+    same errors as :func:`sale_record` for what is refused; returns the conflicts of a terminal
+    sale that depend only on its own data (price, totals, payments)."""
+    # Catalog facts and prices at the sale's time.
+    terminal = origin.is_terminal
+    minor_unit = settings.minor_unit
+    codes = sorted({p.method for p in payments})
     unknown = sorted({str(line.product_id) for line in lines if line.product_id not in context.products})
     if unknown:
         raise ProductNotFound(details={"product_ids": unknown})
@@ -434,10 +555,6 @@ def sale_record(
     )
 
     # Payments.
-    methods = {
-        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
-        for mid, code, kind, active, name in (method_rows or [])
-    }
     unknown_methods = sorted(
         c for c in codes if c not in methods or (not methods[c].is_active and not terminal)
     )
@@ -459,45 +576,40 @@ def sale_record(
         if differences:
             conflicts.append(ConflictDescriptor("total_mismatch", differences))
 
-    if terminal:
-        receipt_number = str(origin.receipt_number)
-        if Sale.objects.filter(receipt_number=receipt_number).exists():
-            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
-
-    # Writes.
+    # The rows to write.
     sale_lines = [
-        SaleLine(
-            sale_id=sale_id,
-            position=index,
-            product_id=line.product_id,
-            sku=f.sku,
-            name=f.name,
-            quantity=line.quantity,
-            unit_price=price,
-            client_unit_price=line.unit_price
+        {
+            "sale_id": sale_id,
+            "position": index,
+            "product_id": line.product_id,
+            "sku": f.sku,
+            "name": f.name,
+            "quantity": line.quantity,
+            "unit_price": price,
+            "client_unit_price": line.unit_price
             if line.unit_price is not None and line.unit_price != price
             else None,
-            gross=t.gross,
-            discount=t.discount,
-            sale_discount_share=t.sale_discount_share,
-            net=t.net,
-            tax_total=t.tax,
-            total=t.total,
-            taxes=[x.as_json() for x in t.taxes],
-        )
+            "gross": t.gross,
+            "discount": t.discount,
+            "sale_discount_share": t.sale_discount_share,
+            "net": t.net,
+            "tax_total": t.tax,
+            "total": t.total,
+            "taxes": [x.as_json() for x in t.taxes],
+        }
         for index, (line, price, f, t) in enumerate(zip(lines, unit_prices, facts, totals.lines, strict=True))
     ]
-    event = SaleEvent(
-        sale_id=sale_id,
-        kind=SaleEvent.Kind.CREATED,
-        occurred_at=occurred_at,
-        received_at=now,
-        actor_id=cashier_id,
-        terminal_id=origin.terminal_id,
-        amount=totals.total,
-        net=totals.net_total,
-        tax=totals.tax_total,
-    )
+    event = {
+        "sale_id": sale_id,
+        "kind": SaleEvent.Kind.CREATED,
+        "occurred_at": occurred_at,
+        "received_at": now,
+        "actor_id": cashier_id,
+        "terminal_id": origin.terminal_id,
+        "amount": totals.total,
+        "net": totals.net_total,
+        "tax": totals.tax_total,
+    }
     stock = [
         MovementInput(
             product_id=line.product_id,
@@ -512,64 +624,44 @@ def sale_record(
         if f.track_stock
     ]
     day = business_date(occurred_at)
-    sale = Sale(
-        id=sale_id,
-        storefront_id=storefront_id,
-        cashier_id=cashier_id,
-        shift_id=shift_id,
-        origin=origin.kind,
-        terminal_id=origin.terminal_id,
-        receipt_number=origin.receipt_number or "",
-        business_date=day,
-        occurred_at=occurred_at,
-        received_at=now,
-        prices_include_tax=settings.prices_include_tax,
-        subtotal=totals.subtotal,
-        line_discount_total=totals.line_discount_total,
-        sale_discount=totals.sale_discount,
-        net_total=totals.net_total,
-        tax_total=totals.tax_total,
-        total=totals.total,
-        paid_total=plan.paid,
-        change_total=plan.change,
-        tax_breakdown=[t.as_json() for t in totals.taxes],
-        client_totals=client_totals.as_json() if client_totals is not None else None,
-        conflicts=[],
-        note=note.strip()[:500],
+    sale = {
+        "id": sale_id,
+        "storefront_id": storefront_id,
+        "cashier_id": cashier_id,
+        "shift_id": shift_id,
+        "origin": origin.kind,
+        "terminal_id": origin.terminal_id,
+        "receipt_number": origin.receipt_number or "",
+        "business_date": day,
+        "occurred_at": occurred_at,
+        "received_at": now,
+        "prices_include_tax": settings.prices_include_tax,
+        "subtotal": totals.subtotal,
+        "line_discount_total": totals.line_discount_total,
+        "sale_discount": totals.sale_discount,
+        "net_total": totals.net_total,
+        "tax_total": totals.tax_total,
+        "total": totals.total,
+        "paid_total": plan.paid,
+        "change_total": plan.change,
+        "tax_breakdown": [t.as_json() for t in totals.taxes],
+        "client_totals": client_totals.as_json() if client_totals is not None else None,
+        "conflicts": [],
+        "note": note.strip()[:500],
+    }
+    return BuiltSale(
+        sale=sale, lines=sale_lines, payments=plan.rows, event=event, stock=stock, conflicts=conflicts
     )
-    # One statement inserts the lines, payments, the created event, the stock movements and (online)
-    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
-    # counter is locked first, then the levels (in product order): the same order everywhere.
-    groups: list[Sequence[Model]] = [sale_lines, plan.rows, [event], movement_rows(stock, now=now)]
-    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
-    try:
-        if terminal:
-            levels = levels_apply(movements=stock, now=now)
-            conflicts.extend(
-                ConflictDescriptor(
-                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
-                )
-                for (pid, sid), level in sorted(levels.items())
-                if level < ZERO
-            )
-            sale.conflicts = [c.as_json() for c in conflicts]
-            statement = with_ctes(ctes, insert_sql([sale]))
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-        else:
-            insert = insert_select_sql(
-                sale,
-                source="c",
-                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
-            )
-            statement = with_ctes(
-                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
-                (f"{insert[0]} RETURNING receipt_number", insert[1]),
-            )
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-                (sale.receipt_number,) = cursor.fetchone()
-            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
-    except IntegrityError as exc:
-        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
-    return RecordedSale(sale=sale, lines=sale_lines, payments=plan.rows, conflicts=conflicts)
+
+
+def receipt_lock(numbers: Sequence[str]) -> None:
+    """Serialise checks of terminal receipt numbers: two uploads of the same number at the same
+    moment must not both find it unused. Taken in a fixed order, before any stock level lock."""
+    if not numbers:
+        return
+    with bound_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(1919116100, k) FROM "
+            "(SELECT DISTINCT hashtext(n) AS k FROM unnest(%s::text[]) AS n ORDER BY 1) AS keys",
+            [sorted(set(numbers))],
+        )

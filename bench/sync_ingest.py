@@ -1,0 +1,514 @@
+"""Offline batch ingest: the set-based engine, a naive one-ORM-call-per-row engine, and HTTP.
+
+One tenant, one storefront, 10 products with Ghana's levies and VAT, 20 paired terminals, each
+with its own cashier. Every terminal uploads batches of 200 sales of 3 lines and a cash payment,
+with the client's unit prices and totals (as a real till sends them), as JSON:
+
+* ``sales_per_s``: through the service layer (``sync.engine.push_batch``), one batch after another;
+* ``naive_sales_per_s``: the same rules (the same pricing module, history check, ledger) written
+  the straightforward way, one ORM call per row, one savepoint per op, on a subset;
+* ``http_sales_per_s``: the production server (gunicorn, ``deploy/gunicorn.conf.py``) with the 20
+  terminals pushing gzip-encoded batches at once;
+* ``bytes_per_sale``: gzip-encoded request bytes divided by the sales they carry.
+
+Afterwards every sale must exist once, no op may be rejected, and ``tenant reconcile`` must pass.
+Prints one JSON line last: {"bench": "sync_ingest", "sales_per_s", "naive_sales_per_s", "ratio",
+"http_sales_per_s", "bytes_per_sale", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from common import BASE_DIR, bench_database, log
+
+HOST = "ingest.localhost"
+LINES_PER_SALE = 3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class World:
+    """The shop and its terminals, and a generator of realistic batches."""
+
+    def __init__(self, terminals: int) -> None:
+        from django.utils import timezone
+
+        from pos_platform.db import connection
+        from shared_apps.accounts.models import MembershipHistory
+        from shared_apps.accounts.services import membership_grant, user_get_or_create
+        from shared_apps.tenants import provisioning
+        from shared_apps.tenants.services import tenant_create
+        from sync import terminals as sync_terminals
+        from tenant_apps.audit.actors import Actor
+        from tenant_apps.catalog.models import ProductPrice
+        from tenant_apps.catalog.services import product_create
+        from tenant_apps.inventory.services import StockLine, stock_receive
+        from tenant_apps.sales.context import pricing_context_load
+        from tenant_apps.shop.services import shop_settings_get
+        from tenant_apps.storefronts.services import storefront_create
+        from tenant_apps.taxes.services import tax_category_create, tax_rate_add
+
+        provisioning.snapshot_current()
+        self.tenant = tenant_create(
+            slug="ingest", name="Ingest", owner_email="owner@ingest.test", actor="bench"
+        ).tenant
+        since = timezone.now() - dt.timedelta(days=30)
+        cashiers = []
+        for i in range(terminals):
+            user, _ = user_get_or_create(email=f"cashier{i}@ingest.test")
+            membership = membership_grant(user=user, tenant_id=self.tenant.pk, role="cashier")
+            MembershipHistory.objects.filter(membership_id=membership.pk).update(valid_from=since)
+            cashiers.append(user.pk)
+        connection.set_tenant(self.tenant)
+        actor = Actor.system("bench")
+        self.storefront = storefront_create(code="ING", name="Ingest", actor=actor)
+        std = tax_category_create(code="STD", name="Standard", actor=actor)
+        for code, rate, compound, position in (
+            ("NHIL", "2.5", False, 1),
+            ("GETFUND", "2.5", False, 2),
+            ("COVID", "1", False, 3),
+            ("VAT", "15", True, 4),
+        ):
+            tax_rate_add(
+                category_id=std.pk,
+                code=code,
+                name=code,
+                rate=Decimal(rate),
+                compound=compound,
+                position=position,
+                effective_from=since,
+                actor=actor,
+            )
+        self.products = []
+        for i in range(10):
+            product = product_create(
+                sku=f"P{i:02d}",
+                name=f"Product {i}",
+                price=Decimal(f"{3 + i}.50"),
+                tax_category_id=std.pk,
+                actor=actor,
+            )
+            ProductPrice.objects.filter(product=product).update(effective_from=since)
+            self.products.append(product)
+        stock_receive(
+            storefront_id=self.storefront.pk,
+            actor=actor,
+            occurred_at=since,
+            lines=[StockLine(p.pk, Decimal(100_000)) for p in self.products],
+        )
+        self.terminals = []
+        for i in range(terminals):
+            pairing = sync_terminals.terminal_create(
+                storefront_id=self.storefront.pk, code=f"T{i:02d}", name=f"Till {i}", actor_id=None
+            )
+            paired = sync_terminals.terminal_pair(code=pairing.code, client_ip=f"10.0.0.{i}")
+            self.terminals.append(
+                {
+                    "terminal": paired.terminal,
+                    "credential": paired.credential,
+                    "cashier": cashiers[i],
+                    "seq": 0,
+                    "receipt": 0,
+                }
+            )
+        self.settings = shop_settings_get()
+        now = timezone.now()
+        context = pricing_context_load(keys=[(p.pk, self.storefront.pk, now) for p in self.products])
+        self.prices = {p.pk: context.price(p.pk, self.storefront.pk, now) for p in self.products}
+        self.rates = context.rates_at(now)
+        self.tax_category = {p.pk: p.tax_category_id for p in self.products}
+        self.rng = random.Random(7)
+        connection.set_schema_to_public()
+
+    def batch(self, t: dict[str, Any], size: int) -> bytes:
+        """One batch of ``size`` sales from terminal ``t``, as the JSON a till uploads."""
+        from django.utils import timezone
+
+        from tenant_apps.sales.pricing import LineInput, price_sale
+
+        ops = []
+        start = timezone.now() - dt.timedelta(hours=2)
+        for i in range(size):
+            t["seq"] += 1
+            t["receipt"] += 1
+            picked = self.rng.sample(self.products, LINES_PER_SALE)
+            quantities = [self.rng.randint(1, 3) for _ in picked]
+            totals = price_sale(
+                lines=[
+                    LineInput(
+                        unit_price=self.prices[p.pk],
+                        quantity=Decimal(q),
+                        tax_category=self.tax_category[p.pk],
+                    )
+                    for p, q in zip(picked, quantities, strict=True)
+                ],
+                rates=self.rates,
+                prices_include_tax=self.settings.prices_include_tax,
+                minor_unit=self.settings.minor_unit,
+            )
+            ops.append(
+                {
+                    "op_id": str(uuid.uuid4()),
+                    "kind": "sale",
+                    "seq": t["seq"],
+                    "occurred_at": (start + dt.timedelta(seconds=20 * i)).isoformat(timespec="seconds"),
+                    "data": {
+                        "cashier_id": str(t["cashier"]),
+                        "receipt_number": f"ING-{t['terminal'].code}-{t['receipt']:06d}",
+                        "lines": [
+                            {
+                                "product_id": str(p.pk),
+                                "quantity": str(q),
+                                "unit_price": str(self.prices[p.pk]),
+                            }
+                            for p, q in zip(picked, quantities, strict=True)
+                        ],
+                        "payments": [
+                            {"method": "cash", "amount": str(totals.total + self.rng.choice([0, 1, 5]))}
+                        ],
+                        "totals": {"total": str(totals.total)},
+                    },
+                }
+            )
+        body = {"batch_id": str(uuid.uuid4()), "terminal_time": timezone.now().isoformat(), "ops": ops}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+def naive_push(terminal: Any, body: bytes) -> list[str]:
+    """The same rules, the straightforward way: one ORM call per row, one savepoint per op."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shared_apps.accounts.models import MembershipHistory
+    from sync.models import Op
+    from tenant_apps.catalog.models import Product, ProductPrice
+    from tenant_apps.inventory.models import StockLevel, StockMovement
+    from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
+    from tenant_apps.sales.pricing import LineInput, TaxRule, price_sale
+    from tenant_apps.shop.services import business_date, shop_settings_get
+    from tenant_apps.taxes.models import TaxRate
+
+    document = json.loads(body)
+    now = timezone.now()
+    statuses = []
+    tenant_id = terminal.storefront and None
+    from pos_platform.db import connection
+
+    tenant_id = connection.tenant.pk
+    for op in sorted(document["ops"], key=lambda o: o["seq"]):
+        with transaction.atomic():
+            if Op.objects.filter(op_id=op["op_id"]).exists():
+                statuses.append("duplicate")
+                continue
+            data = op["data"]
+            at = dt.datetime.fromisoformat(op["occurred_at"])
+            state = (
+                MembershipHistory.objects.filter(
+                    tenant_id=tenant_id, user_id=data["cashier_id"], valid_from__lte=at
+                )
+                .order_by("-valid_from", "-id")
+                .first()
+            )
+            if state is None or not state.is_active:
+                statuses.append("rejected")
+                continue
+            settings = shop_settings_get()
+            inputs, products = [], []
+            for line in data["lines"]:
+                product = Product.objects.get(pk=line["product_id"])
+                price = (
+                    ProductPrice.objects.filter(
+                        product=product, storefront__isnull=True, effective_from__lte=at
+                    )
+                    .order_by("-effective_from")
+                    .first()
+                )
+                rules = tuple(
+                    TaxRule(code=r.code, name=r.name, rate=r.rate, compound=r.compound, position=r.position)
+                    for r in TaxRate.objects.filter(
+                        category_id=product.tax_category_id, effective_from__lte=at
+                    )
+                )
+                inputs.append((line, product, price.price, rules))
+                products.append(product)
+            totals = price_sale(
+                lines=[
+                    LineInput(
+                        unit_price=p, quantity=Decimal(line["quantity"]), tax_category=prod.tax_category_id
+                    )
+                    for line, prod, p, _ in inputs
+                ],
+                rates={prod.tax_category_id: rules for _, prod, _, rules in inputs},
+                prices_include_tax=settings.prices_include_tax,
+                minor_unit=settings.minor_unit,
+            )
+            tendered = Decimal(data["payments"][0]["amount"])
+            sale = Sale.objects.create(
+                id=op["op_id"],
+                storefront_id=terminal.storefront_id,
+                cashier_id=data["cashier_id"],
+                origin="terminal",
+                terminal_id=terminal.pk,
+                receipt_number=data["receipt_number"],
+                business_date=business_date(at),
+                occurred_at=at,
+                received_at=now,
+                prices_include_tax=settings.prices_include_tax,
+                subtotal=totals.subtotal,
+                line_discount_total=totals.line_discount_total,
+                sale_discount=totals.sale_discount,
+                net_total=totals.net_total,
+                tax_total=totals.tax_total,
+                total=totals.total,
+                paid_total=totals.total,
+                change_total=tendered - totals.total,
+                tax_breakdown=[t.as_json() for t in totals.taxes],
+                client_totals=data.get("totals"),
+            )
+            for position, ((line, product, price, _), t) in enumerate(zip(inputs, totals.lines, strict=True)):
+                SaleLine.objects.create(
+                    sale=sale,
+                    position=position,
+                    product=product,
+                    sku=product.sku,
+                    name=product.name,
+                    quantity=Decimal(line["quantity"]),
+                    unit_price=price,
+                    gross=t.gross,
+                    discount=t.discount,
+                    sale_discount_share=t.sale_discount_share,
+                    net=t.net,
+                    tax_total=t.tax,
+                    total=t.total,
+                    taxes=[x.as_json() for x in t.taxes],
+                )
+                StockMovement.objects.create(
+                    product=product,
+                    storefront_id=terminal.storefront_id,
+                    kind="sale",
+                    quantity=-Decimal(line["quantity"]),
+                    occurred_at=at,
+                    created_at=now,
+                    sale_id=sale.pk,
+                    actor_id=data["cashier_id"],
+                )
+                level = StockLevel.objects.select_for_update().get(
+                    product=product, storefront_id=terminal.storefront_id
+                )
+                level.quantity -= Decimal(line["quantity"])
+                level.save(update_fields=["quantity"])
+            Payment.objects.create(
+                sale=sale,
+                position=0,
+                method=PaymentMethod.objects.get(code="cash"),
+                kind="cash",
+                amount=totals.total,
+                tendered=tendered,
+                change=tendered - totals.total,
+            )
+            SaleEvent.objects.create(
+                sale=sale,
+                kind="created",
+                occurred_at=at,
+                received_at=now,
+                actor_id=data["cashier_id"],
+                terminal_id=terminal.pk,
+                amount=totals.total,
+                net=totals.net_total,
+                tax=totals.tax_total,
+            )
+            Op.objects.create(
+                op_id=op["op_id"],
+                terminal=terminal,
+                seq=op["seq"],
+                kind="sale",
+                digest="",
+                occurred_at=at,
+                received_at=now,
+                status="applied",
+                result_id=sale.pk,
+                payload=op,
+            )
+            statuses.append("applied")
+    return statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--terminals", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=200, help="sales per batch")
+    parser.add_argument("--batches", type=int, default=2, help="batches per terminal (service and HTTP)")
+    parser.add_argument("--naive-batches", type=int, default=2, help="batches through the naive engine")
+    args = parser.parse_args()
+
+    with bench_database("pos_bench_sync_ingest") as url:
+        from pos_platform.db import connection
+        from shared_apps.tenants.reconciliation import tenant_reconcile
+        from sync import engine
+        from sync.envelope import parse_batch
+        from sync.models import Op
+        from tenant_apps.sales.models import Sale
+
+        world = World(args.terminals)
+        log(f"{args.terminals} terminals, batches of {args.batch} sales x {LINES_PER_SALE} lines")
+
+        # Service layer.
+        bodies = [(t, world.batch(t, args.batch)) for _ in range(args.batches) for t in world.terminals]
+        connection.set_tenant(world.tenant)
+        started = time.perf_counter()
+        for t, body in bodies:
+            response = engine.push_batch(terminal=t["terminal"], batch=parse_batch(body))
+            bad = [r for r in response["results"] if r["status"] != "applied"]
+            assert not bad, bad[:3]
+        service_s = time.perf_counter() - started
+        service_sales = len(bodies) * args.batch
+        sales_per_s = service_sales / service_s
+        log(f"service: {service_sales} sales in {service_s:.2f} s = {sales_per_s:.0f} sales/s")
+
+        # Naive engine, on a subset.
+        naive_bodies = [(t, world.batch(t, args.batch)) for t in world.terminals[: args.naive_batches]]
+        started = time.perf_counter()
+        for t, body in naive_bodies:
+            statuses = naive_push(t["terminal"], body)
+            assert set(statuses) == {"applied"}, statuses[:3]
+        naive_s = time.perf_counter() - started
+        naive_sales = len(naive_bodies) * args.batch
+        naive_per_s = naive_sales / naive_s
+        log(f"naive:   {naive_sales} sales in {naive_s:.2f} s = {naive_per_s:.0f} sales/s")
+        connection.set_schema_to_public()
+        connection.close()
+
+        # HTTP: every terminal pushes its batches at once, gzip-encoded.
+        http_bodies = {
+            id(t): [gzip.compress(world.batch(t, args.batch)) for _ in range(args.batches)]
+            for t in world.terminals
+        }
+        sizes = [len(b) for bs in http_bodies.values() for b in bs]
+        bytes_per_sale = sum(sizes) / (len(sizes) * args.batch)
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DEBUG": "0",
+            "GUNICORN_ACCESSLOG": "",
+            "LOG_LEVEL": "WARNING",
+            "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "pos_platform.wsgi:application",
+                "--config",
+                str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            cwd=BASE_DIR,
+            start_new_session=True,
+        )
+        errors: list[str] = []
+        try:
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            import httpx
+
+            def terminal_client(t: dict[str, Any]) -> None:
+                headers = {
+                    "Host": HOST,
+                    "Authorization": f"Bearer {t['credential']}",
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "gzip",
+                }
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+                    client.get(
+                        "/api/v1/sync/status",
+                        headers={k: v for k, v in headers.items() if k in ("Host", "Authorization")},
+                    )
+                    barrier.wait()
+                    for body in http_bodies[id(t)]:
+                        response = client.post("/api/v1/sync/push", content=body, headers=headers)
+                        if response.status_code != 200:
+                            errors.append(f"{response.status_code} {response.text[:200]}")
+                        elif any(r["status"] != "applied" for r in response.json()["results"]):
+                            errors.append("an op was not applied")
+
+            barrier = threading.Barrier(len(world.terminals) + 1)
+            threads = [threading.Thread(target=terminal_client, args=(t,)) for t in world.terminals]
+            for thread in threads:
+                thread.start()
+            barrier.wait()
+            started = time.perf_counter()
+            for thread in threads:
+                thread.join()
+            http_s = time.perf_counter() - started
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        assert not errors, errors[:3]
+        http_sales = len(sizes) * args.batch
+        http_per_s = http_sales / http_s
+        log(
+            f"http:    {http_sales} sales in {http_s:.2f} s = {http_per_s:.0f} sales/s, "
+            f"{bytes_per_sale:.1f} gzip bytes per sale"
+        )
+
+        connection.set_tenant(world.tenant)
+        expected = service_sales + naive_sales + http_sales
+        rows, ops, rejected = (
+            Sale.objects.count(),
+            Op.objects.count(),
+            Op.objects.exclude(status="applied").count(),
+        )
+        connection.set_schema_to_public()
+        checks = tenant_reconcile(tenant=world.tenant)
+        reconciled = all(c.ok for c in checks)
+        log(
+            f"{rows} sales recorded for {expected} uploaded ({ops} ops, {rejected} not applied); "
+            f"reconciliation {'passes' if reconciled else 'FAILS'}"
+        )
+        result = {
+            "bench": "sync_ingest",
+            "sales_per_s": round(sales_per_s),
+            "naive_sales_per_s": round(naive_per_s),
+            "ratio": round(sales_per_s / naive_per_s, 1),
+            "http_sales_per_s": round(http_per_s),
+            "bytes_per_sale": round(bytes_per_sale, 1),
+            "terminals": args.terminals,
+            "batch": args.batch,
+            "lines_per_sale": LINES_PER_SALE,
+            "sales": expected,
+            "exactly_once": rows == expected and rejected == 0,
+            "reconciled": reconciled,
+        }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+"""The terminal protocol (pair, pull, push, status) and the admin API for terminals and conflicts.
+
+Terminal endpoints authenticate with the terminal credential; admin endpoints with a user's token
+or session and the ``terminal.*`` / ``conflict.*`` actions of the permission hook.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pos_platform.errors import PermissionDenied, ValidationFailed
+from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
+from sync import engine, envelope, feed, services, terminals
+from sync.errors import ConflictNotFound, TerminalNotFound
+from sync.models import Conflict, Terminal
+from sync.selectors import terminal_list, terminal_status
+from tenant_apps.audit.actors import Actor
+
+
+def client_ip(request: Request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def actor(request: Request) -> tuple[uuid.UUID | None, str]:
+    user = request.user
+    return getattr(user, "pk", None), getattr(user, "email", "") or str(user)
+
+
+# --------------------------------------------------------------------------------------------
+# Terminal side
+# --------------------------------------------------------------------------------------------
+
+
+class PairInput(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+    device_name = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
+    app_version = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+
+
+class PairOutput(serializers.Serializer):
+    terminal_id = serializers.UUIDField()
+    terminal_code = serializers.CharField()
+    storefront_id = serializers.UUIDField()
+    storefront_code = serializers.CharField()
+    credential = serializers.CharField(help_text="Shown once. Send as `Authorization: Bearer <credential>`.")
+    server_time = serializers.DateTimeField()
+
+
+class PairApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=PairInput,
+        responses={201: PairOutput},
+        tags=["sync"],
+        summary="Turn a one-time pairing code into a terminal credential",
+        examples=[
+            OpenApiExample(
+                "pair",
+                request_only=True,
+                value={"code": "K7PQ-M2XD", "device_name": "Sunmi V2", "app_version": "1.4.0"},
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = PairInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        paired = terminals.terminal_pair(client_ip=client_ip(request), **data.validated_data)
+        terminal = paired.terminal
+        return Response(
+            PairOutput(
+                {
+                    "terminal_id": terminal.pk,
+                    "terminal_code": terminal.code,
+                    "storefront_id": terminal.storefront_id,
+                    "storefront_code": terminal.storefront.code,
+                    "credential": paired.credential,
+                    "server_time": timezone.now(),
+                }
+            ).data,
+            status=201,
+        )
+
+
+class TerminalApiView(APIView):
+    authentication_classes = [terminals.TerminalAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @property
+    def terminal(self) -> Terminal:
+        return self.request.auth  # type: ignore[return-value]
+
+
+class PullOutput(serializers.Serializer):
+    changes = serializers.DictField(help_text="Objects by kind: storefronts, products, prices, ...")
+    deleted = serializers.DictField(help_text="Ids of deleted objects by kind.")
+    cursor = serializers.CharField(help_text="Opaque; send it back to get what changed since.")
+    has_more = serializers.BooleanField()
+    snapshot = serializers.BooleanField(help_text="True while a full snapshot is being paged.")
+
+
+class PullApi(TerminalApiView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "cursor", str, required=False, description="From the last pull; omit for a full snapshot."
+            ),
+            OpenApiParameter(
+                "limit", int, required=False, description=f"1 to {settings.POS_SYNC_PULL_MAX_LIMIT}."
+            ),
+        ],
+        responses={200: PullOutput},
+        tags=["sync"],
+        summary="Changes since the cursor",
+    )
+    def get(self, request: Request) -> Response:
+        raw_limit = request.query_params.get("limit", str(settings.POS_SYNC_PULL_LIMIT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= settings.POS_SYNC_PULL_MAX_LIMIT:
+            raise ValidationFailed(
+                f"limit must be 1 to {settings.POS_SYNC_PULL_MAX_LIMIT}.", code="limit_invalid"
+            )
+        cursor = request.query_params.get("cursor") or None
+        page = feed.pull(cursor=cursor, limit=int(raw_limit))
+        return Response(page.as_dict())
+
+
+class StatusApi(TerminalApiView):
+    @extend_schema(tags=["sync"], summary="What the server holds for this terminal", responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response({**terminal_status(terminal=self.terminal), "server_time": timezone.now()})
+
+
+# --------------------------------------------------------------------------------------------
+# Admin side
+# --------------------------------------------------------------------------------------------
+
+
+class TerminalOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    storefront_id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    device_name = serializers.CharField()
+    app_version = serializers.CharField()
+    paired_at = serializers.DateTimeField(allow_null=True)
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    clock_offset_ms = serializers.IntegerField(allow_null=True)
+    last_applied_seq = serializers.IntegerField()
+    open_conflicts = serializers.IntegerField(default=0)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class TerminalCreateInput(serializers.Serializer):
+    storefront_id = serializers.UUIDField()
+    code = serializers.CharField(max_length=8)
+    name = serializers.CharField(max_length=120)
+
+
+class PairingCodeOutput(serializers.Serializer):
+    terminal = TerminalOutput()
+    pairing_code = serializers.CharField(help_text="Shown once; single use.")
+    pairing_expires_at = serializers.DateTimeField()
+
+
+def _pairing_response(code: terminals.PairingCode, status: int) -> Response:
+    terminal = terminal_list().get(pk=code.terminal.pk)
+    return Response(
+        PairingCodeOutput(
+            {"terminal": terminal, "pairing_code": code.code, "pairing_expires_at": code.expires_at}
+        ).data,
+        status=status,
+    )
+
+
+def _terminal_for(request: Request, terminal_id: uuid.UUID) -> Terminal:
+    """The terminal, if the member may manage its storefront; 404 otherwise (no existence oracle)."""
+    terminal = Terminal.objects.filter(pk=terminal_id).first()
+    if terminal is None or not can(
+        request_membership(request),
+        "terminal.manage",
+        storefront_id=terminal.storefront_id,
+    ):
+        raise TerminalNotFound()
+    return terminal
+
+
+class TerminalListApi(APIView):
+    permission_classes = [Allows("terminal.manage")]
+
+    @extend_schema(
+        responses={200: TerminalOutput(many=True)},
+        tags=["sync admin"],
+        summary="Terminals with last seen, clock offset, last applied seq, open conflicts",
+    )
+    def get(self, request: Request) -> Response:
+        scope = storefront_scope(request_membership(request))
+        return Response(TerminalOutput(terminal_list(storefront_id=scope), many=True).data)
+
+    @extend_schema(
+        request=TerminalCreateInput,
+        responses={201: PairingCodeOutput},
+        tags=["sync admin"],
+        summary="Create a terminal; returns its one-time pairing code",
+    )
+    def post(self, request: Request) -> Response:
+        data = TerminalCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not can(
+            request_membership(request),
+            "terminal.manage",
+            storefront_id=data.validated_data["storefront_id"],
+        ):
+            raise PermissionDenied("You can only add terminals to your own storefront.")
+        actor_id, label = actor(request)
+        code = terminals.terminal_create(actor_id=actor_id, actor_label=label, **data.validated_data)
+        return _pairing_response(code, 201)
+
+
+class TerminalPairingCodeApi(APIView):
+    permission_classes = [Allows("terminal.manage")]
+
+    @extend_schema(
+        request=None,
+        responses={200: PairingCodeOutput},
+        tags=["sync admin"],
+        summary="A new pairing code for a terminal awaiting pairing",
+    )
+    def post(self, request: Request, terminal_id: uuid.UUID) -> Response:
+        terminal = _terminal_for(request, terminal_id)
+        actor_id, label = actor(request)
+        code = terminals.terminal_pairing_renew(terminal_id=terminal.pk, actor_id=actor_id, actor_label=label)
+        return _pairing_response(code, 200)
+
+
+class RevokeInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class TerminalRevokeApi(APIView):
+    permission_classes = [Allows("terminal.manage")]
+
+    @extend_schema(
+        request=RevokeInput,
+        responses={200: TerminalOutput},
+        tags=["sync admin"],
+        summary="Revoke a terminal (its credential gets 401 terminal_revoked)",
+    )
+    def post(self, request: Request, terminal_id: uuid.UUID) -> Response:
+        terminal = _terminal_for(request, terminal_id)
+        data = RevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actor_id, label = actor(request)
+        terminals.terminal_revoke(
+            terminal_id=terminal.pk,
+            actor_id=actor_id,
+            actor_label=label,
+            reason=data.validated_data["reason"],
+        )
+        return Response(TerminalOutput(terminal_list().get(pk=terminal.pk)).data)
+
+
+class PushOutput(serializers.Serializer):
+    batch_id = serializers.UUIDField()
+    server_time = serializers.DateTimeField()
+    results = serializers.ListField(child=serializers.DictField())
+
+
+PUSH_EXAMPLE = {
+    "batch_id": "0b6f0c55-3f6e-4a8e-9a55-2a3c1f1d7e01",
+    "terminal_time": "2026-11-22T10:15:00Z",
+    "ops": [
+        {
+            "op_id": "5d0e8a40-6a4b-4b8a-bb1e-6c1f7c0a9d11",
+            "kind": "sale",
+            "seq": 41,
+            "occurred_at": "2026-11-22T08:02:11Z",
+            "data": {
+                "sale_id": "5d0e8a40-6a4b-4b8a-bb1e-6c1f7c0a9d12",
+                "receipt_number": "ACC-T1-000041",
+                "cashier_id": "0f2c3b1e-7c1f-4a0e-9e4b-2b1d9f7a6c55",
+                "lines": [
+                    {
+                        "product_id": "9b2f6a2e-1c4d-4e0f-8a7b-3c2d1e0f9a88",
+                        "quantity": "2",
+                        "unit_price": "12.50",
+                    }
+                ],
+                "payments": [{"method": "cash", "amount": "30.00"}],
+                "totals": {"total": "25.00"},
+            },
+        }
+    ],
+}
+
+
+class PushApi(TerminalApiView):
+    # The body is read raw: it may be gzip-encoded and is checked against the limits first.
+    parser_classes: list[Any] = []
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: PushOutput},
+        tags=["sync"],
+        summary="Upload a batch of offline operations; answered per operation",
+        examples=[OpenApiExample("batch", value=PUSH_EXAMPLE, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        body = envelope.read_body(request._request)
+        batch = envelope.parse_batch(body)
+        response = engine.push_batch(
+            terminal=self.terminal, batch=batch, app_version=request.META.get("HTTP_X_APP_VERSION", "")
+        )
+        return Response(response)
+
+
+# --------------------------------------------------------------------------------------------
+# Conflicts
+# --------------------------------------------------------------------------------------------
+
+
+class ConflictFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Conflict.Kind.choices)
+    terminal = django_filters.UUIDFilter(field_name="terminal_id")
+    storefront = django_filters.UUIDFilter(field_name="storefront_id")
+    product = django_filters.UUIDFilter(field_name="product_id")
+    sale = django_filters.UUIDFilter(field_name="sale_id")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Conflict
+        fields = ["status", "kind", "terminal", "storefront", "product", "sale", "since", "until"]
+
+
+class ConflictOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    terminal_id = serializers.UUIDField()
+    op_id = serializers.UUIDField()
+    storefront_id = serializers.UUIDField()
+    sale_id = serializers.UUIDField(allow_null=True)
+    product_id = serializers.UUIDField(allow_null=True)
+    details = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    resolution = serializers.CharField()
+    note = serializers.CharField()
+    resolved_by = serializers.UUIDField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConflictListApi(APIView):
+    permission_classes = [Allows("conflict.view")]
+
+    @extend_schema(
+        parameters=[ConflictFilter],
+        responses={200: ConflictOutput(many=True)},
+        tags=["sync admin"],
+        summary="Conflicts raised by offline operations, newest first (filter by status, kind, ...)",
+    )
+    def get(self, request: Request) -> Response:
+        qs = Conflict.objects.all().order_by("-created_at", "-id")
+        scope = storefront_scope(request_membership(request))
+        if scope is not None:
+            qs = qs.filter(storefront_id=scope)
+        filtered = ConflictFilter(request.query_params, queryset=qs)
+        if not filtered.is_valid():
+            raise ValidationFailed("A filter is not valid.", details=filtered.errors)
+        paginator = LimitOffsetPagination()
+        page: list[Conflict] = paginator.paginate_queryset(filtered.qs, request, view=self) or []
+        return paginator.get_paginated_response(ConflictOutput(page, many=True).data)
+
+
+class ConflictResolveInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Conflict.Resolution.choices)
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+
+
+class ConflictResolveApi(APIView):
+    permission_classes = [Allows("conflict.resolve")]
+
+    @extend_schema(
+        request=ConflictResolveInput,
+        responses={200: ConflictOutput},
+        tags=["sync admin"],
+        summary="Resolve a conflict: accept it, annotate it, or adjust stock with a movement",
+        examples=[
+            OpenApiExample("accept", request_only=True, value={"resolution": "accepted"}),
+            OpenApiExample(
+                "adjust stock",
+                request_only=True,
+                value={"resolution": "stock_adjusted", "quantity": "12", "note": "found in store"},
+            ),
+        ],
+    )
+    def post(self, request: Request, conflict_id: uuid.UUID) -> Response:
+        conflict = Conflict.objects.filter(pk=conflict_id).first()
+        if conflict is None or not can(
+            request_membership(request), "conflict.resolve", storefront_id=conflict.storefront_id
+        ):
+            raise ConflictNotFound()
+        data = ConflictResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolved = services.conflict_resolve(
+            conflict_id=conflict.pk,
+            resolution=data.validated_data["resolution"],
+            note=data.validated_data["note"],
+            quantity=data.validated_data.get("quantity"),
+            actor=Actor.of_user(request.user, ip=client_ip(request)),
+        )
+        return Response(ConflictOutput(resolved).data)

@@ -1,0 +1,406 @@
+"""The push engine: one batch in one transaction, each op atomic on its own.
+
+1. The batch id is claimed (``INSERT ... ON CONFLICT DO NOTHING``): a second copy of a batch that
+   is being applied waits for the first and then gets its stored answer.
+2. The ops of the batch are looked up by ``op_id`` in one query: an op seen before is a
+   ``duplicate`` (same content) or ``op_id_reused`` (different content; the original is kept).
+3. New ops are claimed with one ``INSERT ... ON CONFLICT DO NOTHING`` on the op table (unique on
+   ``op_id`` and on ``(terminal, seq)``): the database, not code, decides that an op is applied
+   once, even when two copies of it arrive at the same moment.
+4. Claimed ops are applied in ``seq`` order, each in a savepoint: one bad op is rejected with a
+   reason and the others go on. A void or refund whose sale has not arrived is held ``pending``
+   and applied when the sale comes.
+5. The results are written back to the op rows and the batch response is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from pos_platform.db import connection
+from pos_platform.db.bulk import copy_rows
+from shared_apps.accounts.history import member_states_at
+from sync.clock import clock_offset, effective_time
+from sync.envelope import BatchIn, OpIn
+from sync.errors import BatchIdReused
+from sync.models import Batch, Conflict, Op, Terminal
+from sync.ops import others  # noqa: F401 - registers the handlers
+from sync.ops.base import HANDLERS, BatchState, OpContext, OpRejected, Outcome, cashier_id_of
+from sync.ops.sale import apply_sales
+
+logger = logging.getLogger(__name__)
+
+
+def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> dict[str, Any]:
+    """Apply a batch (or return the stored answer to a batch already applied)."""
+    stored = Batch.objects.filter(terminal=terminal, batch_id=batch.batch_id).first()
+    if stored is not None:
+        return _replay(stored, batch)
+    received_at = timezone.now()
+    offset = clock_offset(received_at=received_at, terminal_time=batch.terminal_time)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # A concurrent copy of this batch blocks here until it commits, then loses the claim.
+            cursor.execute(
+                "INSERT INTO sync_batch (terminal_id, batch_id, digest, received_at, terminal_time, "
+                "ops, response) VALUES (%s, %s, %s, %s, %s, %s, '{}') "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                [terminal.pk, batch.batch_id, batch.digest, received_at, batch.terminal_time, len(batch.ops)],
+            )
+            claimed = cursor.fetchone()
+        if claimed is None:
+            return _replay(Batch.objects.get(terminal=terminal, batch_id=batch.batch_id), batch)
+        results = _apply_ops(terminal=terminal, ops=batch.ops, received_at=received_at, offset=offset)
+        response = {
+            "batch_id": str(batch.batch_id),
+            "server_time": received_at.isoformat(),
+            "results": results,
+        }
+        Batch.objects.filter(pk=claimed[0]).update(response=response)
+        _touch_terminal(terminal, received_at=received_at, offset=offset, app_version=app_version)
+    return response
+
+
+def _replay(stored: Batch, batch: BatchIn) -> dict[str, Any]:
+    if stored.digest != batch.digest:
+        raise BatchIdReused(details={"batch_id": str(batch.batch_id)})
+    return stored.response
+
+
+def _touch_terminal(
+    terminal: Terminal, *, received_at: datetime, offset: timedelta, app_version: str
+) -> None:
+    seq = (
+        Op.objects.filter(terminal=terminal)
+        .exclude(status=Op.Status.REJECTED)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+        or 0
+    )
+    fields = {
+        "last_seen_at": received_at,
+        "clock_offset_ms": int(offset.total_seconds() * 1000),
+        "last_applied_seq": seq,
+    }
+    if app_version:
+        fields["app_version"] = app_version[:40]
+    Terminal.objects.filter(pk=terminal.pk).update(**fields)
+
+
+def _result(op: OpIn, outcome: Outcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"op_id": str(op.op_id), "status": outcome.status}
+    if outcome.code:
+        result["code"] = outcome.code
+        result["message"] = outcome.message
+    if outcome.details is not None:
+        result["details"] = outcome.details
+    if outcome.result_id is not None:
+        result["id"] = str(outcome.result_id)
+    if outcome.conflicts:
+        result["conflicts"] = outcome.conflicts
+    return result
+
+
+def _duplicate(op: OpIn, original: Op) -> dict[str, Any]:
+    if original.digest != op.digest:
+        return _result(
+            op,
+            Outcome.rejected(
+                "op_id_reused",
+                "This op_id was already used for a different operation; the original is kept.",
+                {"original_kind": original.kind},
+            ),
+        )
+    result: dict[str, Any] = {
+        "op_id": str(op.op_id),
+        "status": "duplicate",
+        "original_status": original.status,
+    }
+    if original.result_id is not None:
+        result["id"] = str(original.result_id)
+    if original.code:
+        result["code"] = original.code
+        result["message"] = original.message
+    if original.conflicts:
+        result["conflicts"] = original.conflicts
+    return result
+
+
+def _apply_ops(
+    *, terminal: Terminal, ops: list[OpIn], received_at: datetime, offset: timedelta
+) -> list[dict[str, Any]]:
+    results: dict[int, dict[str, Any]] = {}
+    existing = {o.op_id: o for o in Op.objects.filter(op_id__in=[op.op_id for op in ops])}
+    first_index: dict[uuid.UUID, int] = {}
+    fresh: list[tuple[int, OpIn]] = []
+    for index, op in enumerate(ops):
+        if op.op_id in existing:
+            results[index] = _duplicate(op, existing[op.op_id])
+        elif op.op_id in first_index:  # the same op twice in one batch
+            results[index] = {"op_id": str(op.op_id), "status": "duplicate", "same_batch": True}
+        else:
+            first_index[op.op_id] = index
+            fresh.append((index, op))
+
+    # Malformed ops are answered without being stored: there may be no seq to key them by.
+    valid = []
+    for index, op in fresh:
+        if op.problem is not None:
+            code, message, details = op.problem
+            results[index] = _result(op, Outcome.rejected(code, message, details))
+        else:
+            valid.append((index, op))
+
+    claimed = _claim(terminal, [op for _, op in valid], received_at)
+    for index, op in valid:
+        if op.op_id not in claimed:
+            results[index] = _lost_claim(terminal, op)
+
+    to_apply = sorted(((i, op) for i, op in valid if op.op_id in claimed), key=lambda p: p[1].seq)
+    batch = BatchState(terminal=terminal, received_at=received_at, tenant=connection.tenant)
+    contexts: dict[uuid.UUID, OpContext] = {}
+    clock: dict[uuid.UUID, dict[str, Any]] = {}
+    for _, op in to_apply:
+        timing = effective_time(occurred_at=op.occurred_at, received_at=received_at, offset=offset)  # type: ignore[arg-type]
+        contexts[op.op_id] = OpContext(batch=batch, op=op, effective_at=timing.effective_at)
+        if timing.conflict is not None:
+            clock[op.op_id] = timing.conflict
+    waiting = _waiting_on(terminal, [op for _, op in to_apply if op.kind == "sale"], batch)
+    _load_members(batch, [*contexts.values(), *waiting])
+
+    outcomes = _run(list(contexts.values()))
+    for op_id, conflict in clock.items():
+        if outcomes[op_id].status == "applied":
+            outcomes[op_id].conflicts.insert(0, conflict)
+    # Voids and refunds of this batch held for a sale that came later in the same batch.
+    _settle_waiting(
+        [contexts[op_id] for op_id, o in outcomes.items() if o.status == "pending"], outcomes, outcomes
+    )
+    for index, op in to_apply:
+        results[index] = _result(op, outcomes[op.op_id])
+    _store(terminal, {op_id: (outcome, contexts[op_id].effective_at) for op_id, outcome in outcomes.items()})
+    # Ops of earlier batches that waited for a sale of this one.
+    if waiting:
+        earlier: dict[uuid.UUID, Outcome] = {}
+        _settle_waiting(waiting, outcomes, earlier)
+        _store(
+            terminal,
+            {
+                c.op.op_id: (o, c.effective_at)
+                for c in waiting
+                if (o := earlier.get(c.op.op_id)) is not None and o.status != "pending"
+            },
+        )
+    return [results[i] for i in range(len(ops))]
+
+
+def _run(contexts: list[OpContext]) -> dict[uuid.UUID, Outcome]:
+    """Apply ops in seq order; consecutive sales go through the set-based path together."""
+    outcomes: dict[uuid.UUID, Outcome] = {}
+    index = 0
+    while index < len(contexts):
+        ctx = contexts[index]
+        refused = _suspended(ctx)
+        if refused is not None:
+            outcomes[ctx.op.op_id] = refused
+            index += 1
+            continue
+        if ctx.op.kind == "sale":
+            end = index
+            while (
+                end < len(contexts) and contexts[end].op.kind == "sale" and _suspended(contexts[end]) is None
+            ):
+                end += 1
+            outcomes.update(apply_sales(contexts[index:end]))
+            index = end
+            continue
+        outcomes[ctx.op.op_id] = _apply_one(ctx)
+        index += 1
+    return outcomes
+
+
+def _settle_waiting(
+    ops: list[OpContext], sales: dict[uuid.UUID, Outcome], into: dict[uuid.UUID, Outcome]
+) -> None:
+    """Apply (or refuse) ops that wait for a sale, now that the sale's outcome is known."""
+    for ctx in sorted(ops, key=lambda c: c.op.seq):
+        waits_for = _waits_for(ctx.op)
+        sale = sales.get(waits_for) if waits_for is not None else None
+        if sale is None:
+            continue
+        if sale.status == "rejected":
+            into[ctx.op.op_id] = Outcome.rejected(
+                "sale_rejected",
+                "The sale this op refers to was rejected.",
+                {"sale_op_id": str(waits_for), "sale_code": sale.code},
+            )
+        elif sale.status == "applied":
+            into[ctx.op.op_id] = _apply_one(ctx)
+
+
+def _waits_for(op: OpIn) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(op.data.get("sale_op_id")))
+    except ValueError:
+        return None
+
+
+def _waiting_on(terminal: Terminal, sales: list[OpIn], batch: BatchState) -> list[OpContext]:
+    """Pending ops of earlier batches waiting for one of these sales."""
+    if not sales:
+        return []
+    rows = Op.objects.filter(status=Op.Status.PENDING, waits_for__in=[s.op_id for s in sales]).order_by("seq")
+    contexts = []
+    for row in rows:
+        op = parse_op_row(row)
+        contexts.append(OpContext(batch=batch, op=op, effective_at=row.effective_at or row.received_at))
+    return contexts
+
+
+def parse_op_row(row: Op) -> OpIn:
+    from sync.envelope import _parse_op
+
+    return _parse_op(0, row.payload)
+
+
+def _load_members(batch: BatchState, contexts: list[OpContext]) -> None:
+    keys = []
+    for ctx in contexts:
+        cashier_id = cashier_id_of(ctx.op.data)
+        if cashier_id is not None:
+            keys.append((cashier_id, ctx.effective_at))
+    batch.members = member_states_at(tenant_id=batch.tenant.pk, keys=keys)
+
+
+def _suspended(ctx: OpContext) -> Outcome | None:
+    suspended_at = getattr(ctx.batch.tenant, "suspended_at", None)
+    if suspended_at is not None and ctx.effective_at >= suspended_at:
+        return Outcome.rejected(
+            "tenant_suspended",
+            "The shop was suspended before this operation "
+            "happened; only earlier offline operations are accepted.",
+        )
+    return None
+
+
+def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uuid.UUID]:
+    """Insert the op rows; the ones inserted are this batch's to apply (unique op_id and seq)."""
+    if not ops:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # One JSON document for the whole batch: PostgreSQL splits it into rows itself, which
+            # costs far less than binding hundreds of array elements.
+            """
+            INSERT INTO sync_op (op_id, terminal_id, seq, kind, digest, occurred_at, received_at,
+                                 status, code, message, conflicts, payload)
+            SELECT o.op_id, %s, o.seq, o.kind, o.digest, o.occurred_at, %s, 'pending', 'processing',
+                   '', '[]'::jsonb, o.payload
+            FROM jsonb_to_recordset(%s::jsonb)
+                 AS o(op_id uuid, seq bigint, kind text, digest text, occurred_at timestamptz, payload jsonb)
+            ON CONFLICT DO NOTHING
+            RETURNING op_id
+            """,
+            [
+                terminal.pk,
+                received_at,
+                orjson.dumps(
+                    [
+                        {
+                            "op_id": str(op.op_id),
+                            "seq": op.seq,
+                            "kind": op.kind,
+                            "digest": op.digest,
+                            "occurred_at": op.raw["occurred_at"],
+                            "payload": op.raw,
+                        }
+                        for op in ops
+                    ]
+                ).decode(),
+            ],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _lost_claim(terminal: Terminal, op: OpIn) -> dict[str, Any]:
+    """The op row could not be inserted: another copy of the op, or another op with its seq."""
+    original = Op.objects.filter(op_id=op.op_id).first()
+    if original is not None:
+        return _duplicate(op, original)
+    return _result(
+        op,
+        Outcome.rejected(
+            "seq_reused", "Another operation of this terminal already has this seq.", {"seq": op.seq}
+        ),
+    )
+
+
+def _apply_one(ctx: OpContext) -> Outcome:
+    handler = HANDLERS.get(ctx.op.kind)
+    if handler is None:
+        return Outcome.rejected(
+            "kind_unsupported", f"Operations of kind {ctx.op.kind!r} are not accepted by this server."
+        )
+    try:
+        with transaction.atomic():
+            data = handler.validate(ctx.op)
+            return handler.apply(ctx, data)
+    except OpRejected as exc:
+        return Outcome.rejected(exc.code, exc.message, exc.details)
+
+
+def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, datetime]]) -> None:
+    """Write the ops' outcomes to their rows (one statement) and their conflicts (one COPY)."""
+    if not outcomes:
+        return
+    rows = []
+    conflicts: list[dict[str, Any]] = []
+    for op_id, (outcome, effective_at) in outcomes.items():
+        rows.append(
+            {
+                "op_id": str(op_id),
+                "status": outcome.status,
+                "code": outcome.code,
+                "message": outcome.message[:500],
+                "result_id": str(outcome.result_id) if outcome.result_id else None,
+                "conflicts": outcome.conflicts,
+                "effective_at": effective_at.isoformat(),
+                "waits_for": str(outcome.waits_for) if outcome.waits_for else None,
+            }
+        )
+        conflicts += [
+            {
+                "kind": conflict["kind"],
+                "terminal_id": terminal.pk,
+                "op_id": op_id,
+                "storefront_id": conflict.get("storefront_id") or terminal.storefront_id,
+                "sale_id": conflict.get("sale_id"),
+                "product_id": conflict.get("product_id"),
+                "details": conflict,
+                "status": Conflict.Status.OPEN,
+                "resolution": "",
+                "note": "",
+            }
+            for conflict in outcome.conflicts
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE sync_op AS o SET status = v.status, code = v.code, message = v.message,
+                   result_id = v.result_id, conflicts = v.conflicts, effective_at = v.effective_at,
+                   waits_for = v.waits_for
+            FROM jsonb_to_recordset(%s::jsonb) AS v(op_id uuid, status text, code text, message text,
+                 result_id uuid, conflicts jsonb, effective_at timestamptz, waits_for uuid)
+            WHERE o.op_id = v.op_id
+            """,
+            [orjson.dumps(rows).decode()],
+        )
+    copy_rows(Conflict, conflicts)

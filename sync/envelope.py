@@ -1,0 +1,161 @@
+"""Reading a push: body limits, gzip, JSON, and the shape of a batch and its operations.
+
+Anything that prevents answering per operation (bad gzip, bad JSON, no batch_id, an op without a
+valid op_id, too many ops, too many bytes) fails the whole request and nothing is applied. Problems
+inside one operation are that operation's rejection, answered in its result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.dateparse import parse_datetime
+
+from sync.errors import BatchMalformed, BatchTooLarge, RequestTooLarge
+
+OP_KINDS = (
+    "sale",
+    "void",
+    "refund",
+    "stock_count",
+    "stock_receive",
+    "cash_movement",
+    "shift_open",
+    "shift_close",
+)
+
+
+def canonical(value: Any) -> bytes:
+    """A stable encoding of a JSON value (keys sorted), for content digests."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def digest_of(value: Any) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+@dataclass
+class OpIn:
+    op_id: uuid.UUID
+    raw: dict[str, Any]
+    kind: str = ""
+    seq: int = 0
+    occurred_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    # The content that makes an op "the same": kind, time and data (not its seq or batch).
+    digest: str = ""
+    # Set when the op itself is malformed: it is answered as rejected with this code.
+    problem: tuple[str, str, Any] | None = None
+
+
+@dataclass
+class BatchIn:
+    batch_id: uuid.UUID
+    terminal_time: datetime | None
+    ops: list[OpIn]
+    digest: str
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The request body, inflated if gzip-encoded, within the documented limits."""
+    limit = settings.POS_SYNC_MAX_REQUEST_BYTES
+    declared = request.META.get("CONTENT_LENGTH")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(details={"limit_bytes": limit})
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise RequestTooLarge(details={"limit_bytes": limit})
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding != "gzip":
+        raise BatchMalformed(
+            f"Content-Encoding {encoding!r} is not supported; use gzip.", code="encoding_unsupported"
+        )
+    inflated_limit = settings.POS_SYNC_MAX_INFLATED_BYTES
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        inflated = inflater.decompress(body, inflated_limit + 1)
+    except zlib.error as exc:
+        raise BatchMalformed("The body is not valid gzip.", code="gzip_invalid") from exc
+    if len(inflated) > inflated_limit or inflater.unconsumed_tail:
+        raise RequestTooLarge(
+            "The inflated body is larger than allowed; split the batch.",
+            details={"limit_bytes": inflated_limit},
+        )
+    if not inflater.eof:
+        raise BatchMalformed("The gzip stream is truncated.", code="gzip_invalid")
+    return inflated
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed
+
+
+def parse_batch(body: bytes) -> BatchIn:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
+    if not isinstance(document, dict):
+        raise BatchMalformed("The body must be a JSON object.")
+    try:
+        batch_id = uuid.UUID(str(document.get("batch_id")))
+    except ValueError as exc:
+        raise BatchMalformed("batch_id must be a UUID.", details={"field": "batch_id"}) from exc
+    terminal_time = None
+    if document.get("terminal_time") is not None:
+        terminal_time = _time(document["terminal_time"])
+        if terminal_time is None:
+            raise BatchMalformed(
+                "terminal_time must be an ISO 8601 time with a UTC offset.",
+                details={"field": "terminal_time"},
+            )
+    ops = document.get("ops")
+    if not isinstance(ops, list):
+        raise BatchMalformed("ops must be a list.", details={"field": "ops"})
+    if len(ops) > settings.POS_SYNC_MAX_OPS:
+        raise BatchTooLarge(details={"limit_ops": settings.POS_SYNC_MAX_OPS, "ops": len(ops)})
+    parsed = [_parse_op(i, op) for i, op in enumerate(ops)]
+    return BatchIn(batch_id=batch_id, terminal_time=terminal_time, ops=parsed, digest=digest_of(document))
+
+
+def _parse_op(index: int, op: Any) -> OpIn:
+    if not isinstance(op, dict):
+        raise BatchMalformed(f"ops[{index}] must be an object.", details={"index": index})
+    try:
+        op_id = uuid.UUID(str(op.get("op_id")))
+    except ValueError as exc:
+        raise BatchMalformed(f"ops[{index}].op_id must be a UUID.", details={"index": index}) from exc
+    parsed = OpIn(op_id=op_id, raw=op)
+    kind, seq, data = op.get("kind"), op.get("seq"), op.get("data")
+    occurred_at = _time(op.get("occurred_at"))
+    parsed.digest = digest_of({"kind": kind, "occurred_at": op.get("occurred_at"), "data": data})
+    if kind not in OP_KINDS:
+        parsed.problem = ("kind_unknown", f"kind must be one of {', '.join(OP_KINDS)}.", {"kind": kind})
+    elif isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < 2**62:
+        parsed.problem = ("seq_invalid", "seq must be a positive integer.", {"seq": seq})
+    elif occurred_at is None:
+        parsed.problem = (
+            "occurred_at_invalid",
+            "occurred_at must be an ISO 8601 time with a UTC offset.",
+            None,
+        )
+    elif not isinstance(data, dict):
+        parsed.problem = ("data_invalid", "data must be an object.", None)
+    else:
+        parsed.kind, parsed.seq, parsed.occurred_at, parsed.data = kind, seq, occurred_at, data
+    return parsed

@@ -1,0 +1,89 @@
+from pos_platform.errors import (
+    ApplicationError,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    Throttled,
+    Unprocessable,
+    ValidationFailed,
+)
+
+
+class TerminalCredentialInvalid(NotAuthenticated):
+    code = "terminal_credential_invalid"
+    default_message = "The terminal credential is not valid."
+
+
+class TerminalRevoked(NotAuthenticated):
+    code = "terminal_revoked"
+    default_message = "This terminal has been revoked; pair it again to use it."
+
+
+class PairingCodeInvalid(ApplicationError):
+    code = "pairing_code_invalid"
+    status = 400
+    default_message = "This pairing code is not valid or has expired; ask an admin for a new one."
+
+
+class PairingThrottled(Throttled):
+    code = "pairing_throttled"
+    default_message = "Too many pairing attempts; wait before trying again."
+
+
+class TerminalNotFound(NotFound):
+    code = "terminal_not_found"
+    default_message = "No such terminal."
+
+
+class TerminalCodeTaken(ApplicationError):
+    code = "terminal_code_taken"
+    status = 409
+    default_message = "Another terminal of this storefront uses this code."
+
+
+class TerminalStateInvalid(ApplicationError):
+    code = "terminal_state_invalid"
+    status = 409
+    default_message = "The terminal is not in a state that allows this."
+
+
+class CursorInvalid(ValidationFailed):
+    code = "cursor_invalid"
+    default_message = "The cursor is not one this server issued for this shop; pull without a cursor."
+
+
+class CursorExpired(ApplicationError):
+    code = "cursor_expired"
+    status = 410
+    default_message = "The cursor is older than the change history kept; pull without a cursor."
+
+
+class BatchMalformed(ValidationFailed):
+    code = "batch_malformed"
+    default_message = "The batch is not valid JSON in the documented shape."
+
+
+class BatchTooLarge(PayloadTooLarge):
+    code = "batch_too_large"
+    default_message = "The batch has more operations than allowed; split it."
+
+
+class RequestTooLarge(PayloadTooLarge):
+    code = "request_too_large"
+    default_message = "The request body is larger than allowed; split the batch."
+
+
+class BatchIdReused(Unprocessable):
+    code = "batch_id_reused"
+    default_message = "This batch_id was already used for a batch with different content."
+
+
+class ConflictNotFound(NotFound):
+    code = "conflict_not_found"
+    default_message = "No such conflict."
+
+
+class ConflictAlreadyResolved(ApplicationError):
+    code = "conflict_already_resolved"
+    status = 409
+    default_message = "This conflict is already resolved."

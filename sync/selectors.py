@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from sync.models import Conflict, Op, Terminal
+
+
+def terminal_list(*, storefront_id: uuid.UUID | None = None) -> QuerySet[Terminal]:
+    qs = Terminal.objects.select_related("storefront").annotate(
+        open_conflicts=Count("conflicts", filter=Q(conflicts__status=Conflict.Status.OPEN))
+    )
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    return qs.order_by("storefront__code", "code")
+
+
+def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
+    conflicts = dict(
+        Conflict.objects.filter(terminal=terminal, status=Conflict.Status.OPEN)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    pending = Op.objects.filter(terminal=terminal, status=Op.Status.PENDING).count()
+    return {
+        "terminal_id": str(terminal.pk),
+        "terminal_code": terminal.code,
+        "storefront_id": str(terminal.storefront_id),
+        "last_applied_seq": terminal.last_applied_seq,
+        "last_seen_at": terminal.last_seen_at.isoformat() if terminal.last_seen_at else None,
+        "clock_offset_ms": terminal.clock_offset_ms,
+        "pending_ops": pending,
+        "open_conflicts": sum(conflicts.values()),
+        "open_conflicts_by_kind": conflicts,
+    }

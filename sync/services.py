@@ -1,0 +1,78 @@
+"""Admin actions on sync conflicts: accept, annotate, or adjust stock with a movement."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pos_platform.errors import ValidationFailed
+from sync.errors import ConflictAlreadyResolved, ConflictNotFound
+from sync.models import Conflict
+from tenant_apps.audit.actors import Actor
+from tenant_apps.audit.services import audit_record
+from tenant_apps.inventory.services import StockLine, stock_adjust
+
+
+@transaction.atomic
+def conflict_resolve(
+    *,
+    conflict_id: uuid.UUID,
+    resolution: str,
+    note: str,
+    actor: Actor,
+    quantity: Decimal | None = None,
+) -> Conflict:
+    """Resolve an open conflict.
+
+    ``accepted``: the operation stands as recorded. ``annotated``: the same, with a note the team
+    wants kept. ``stock_adjusted``: a stock movement of ``quantity`` (positive or negative) is
+    booked on the conflict's product and storefront (a ``correction`` adjustment), e.g. after a
+    count found that an oversold product was in fact on the shelf."""
+    conflict = Conflict.objects.select_for_update().filter(pk=conflict_id).first()
+    if conflict is None:
+        raise ConflictNotFound()
+    if conflict.status == Conflict.Status.RESOLVED:
+        raise ConflictAlreadyResolved()
+    note = (note or "").strip()
+    details: dict[str, Any] = {"kind": conflict.kind, "resolution": resolution, "note": note}
+    if resolution == Conflict.Resolution.STOCK_ADJUSTED:
+        if conflict.product_id is None:
+            raise ValidationFailed(
+                "This conflict names no product; its stock cannot be adjusted.",
+                code="conflict_has_no_product",
+            )
+        if quantity is None or quantity == 0:
+            raise ValidationFailed(
+                "Give the quantity to add (positive) or remove (negative).", code="quantity_required"
+            )
+        operation = stock_adjust(
+            storefront_id=conflict.storefront_id,
+            lines=[StockLine(conflict.product_id, quantity)],
+            reason="correction",
+            actor=actor,
+            note=f"sync conflict {conflict.pk}: {note}"[:500],
+        )
+        details |= {"quantity": str(quantity), "operation_id": str(operation.pk)}
+    elif resolution == Conflict.Resolution.ANNOTATED and not note:
+        raise ValidationFailed("An annotation needs a note.", code="note_required")
+    conflict.status = Conflict.Status.RESOLVED
+    conflict.resolution = resolution
+    conflict.note = note
+    conflict.resolved_by = actor.user_id
+    conflict.resolved_at = timezone.now()
+    conflict.save(update_fields=["status", "resolution", "note", "resolved_by", "resolved_at"])
+    audit_record(
+        action="conflict.resolved",
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        object_type="sync_conflict",
+        object_id=conflict.pk,
+        storefront_id=conflict.storefront_id,
+        ip=actor.ip,
+        details=details,
+    )
+    return conflict
