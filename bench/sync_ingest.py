@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import gzip
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -194,6 +195,28 @@ class World:
         return json.dumps(body, separators=(",", ":")).encode()
 
 
+def push_checked(engine: Any, parse_batch: Any, t: dict[str, Any], body: bytes) -> None:
+    response = engine.push_batch(terminal=t["terminal"], batch=parse_batch(body))
+    bad = [r for r in response["results"] if r["status"] != "applied"]
+    assert not bad, bad[:3]
+
+
+def service_worker(world: World, share: list[tuple[int, bytes]], gate: Any) -> None:
+    """A forked process pushing its share of the batches through the service layer."""
+    from django.db import connections
+
+    from pos_platform.db import connection
+    from sync import engine
+    from sync.envelope import parse_batch
+
+    connections.close_all()
+    connection.set_tenant(world.tenant)
+    gate.wait()
+    for index, body in share:
+        push_checked(engine, parse_batch, world.terminals[index], body)
+    connections.close_all()
+
+
 def naive_push(terminal: Any, body: bytes) -> list[str]:
     """The same rules, the straightforward way: one ORM call per row, one savepoint per op."""
     from django.db import transaction
@@ -359,6 +382,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200, help="sales per batch")
     parser.add_argument("--batches", type=int, default=2, help="batches per terminal (service and HTTP)")
     parser.add_argument("--naive-batches", type=int, default=2, help="batches through the naive engine")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="service-layer processes (default: one per core)")
     args = parser.parse_args()
 
     with bench_database("pos_bench_sync_ingest") as url:
@@ -372,18 +397,39 @@ def main() -> None:
         world = World(args.terminals)
         log(f"{args.terminals} terminals, batches of {args.batch} sales x {LINES_PER_SALE} lines")
 
-        # Service layer.
-        bodies = [(t, world.batch(t, args.batch)) for _ in range(args.batches) for t in world.terminals]
+        # Service layer: one process, then one per core (as the server runs), each pushing the
+        # batches of its own terminals.
+        one_bodies = [(t, world.batch(t, args.batch)) for t in world.terminals]
         connection.set_tenant(world.tenant)
         started = time.perf_counter()
-        for t, body in bodies:
-            response = engine.push_batch(terminal=t["terminal"], batch=parse_batch(body))
-            bad = [r for r in response["results"] if r["status"] != "applied"]
-            assert not bad, bad[:3]
+        for t, body in one_bodies:
+            push_checked(engine, parse_batch, t, body)
+        one_s = time.perf_counter() - started
+        one_per_s = len(one_bodies) * args.batch / one_s
+        log(f"service, 1 process: {len(one_bodies) * args.batch} sales in {one_s:.2f} s = {one_per_s:.0f} sales/s")
+
+        workers = args.workers
+        shares: list[list[tuple[int, bytes]]] = [[] for _ in range(workers)]
+        for _ in range(args.batches):
+            for index, t in enumerate(world.terminals):
+                shares[index % workers].append((index, world.batch(t, args.batch)))
+        connection.set_schema_to_public()
+        connection.close()
+        context = multiprocessing.get_context("fork")
+        gate = context.Barrier(workers + 1)
+        processes = [context.Process(target=service_worker, args=(world, share, gate)) for share in shares]
+        for process in processes:
+            process.start()
+        gate.wait()
+        started = time.perf_counter()
+        for process in processes:
+            process.join()
         service_s = time.perf_counter() - started
-        service_sales = len(bodies) * args.batch
+        assert all(p.exitcode == 0 for p in processes), [p.exitcode for p in processes]
+        service_sales = sum(len(share) for share in shares) * args.batch
         sales_per_s = service_sales / service_s
-        log(f"service: {service_sales} sales in {service_s:.2f} s = {sales_per_s:.0f} sales/s")
+        log(f"service, {workers} processes: {service_sales} sales in {service_s:.2f} s = {sales_per_s:.0f} sales/s")
+        connection.set_tenant(world.tenant)
 
         # Naive engine, on a subset.
         naive_bodies = [(t, world.batch(t, args.batch)) for t in world.terminals[: args.naive_batches]]
@@ -480,7 +526,7 @@ def main() -> None:
         )
 
         connection.set_tenant(world.tenant)
-        expected = service_sales + naive_sales + http_sales
+        expected = len(one_bodies) * args.batch + service_sales + naive_sales + http_sales
         rows, ops, rejected = (
             Sale.objects.count(),
             Op.objects.count(),
@@ -496,6 +542,8 @@ def main() -> None:
         result = {
             "bench": "sync_ingest",
             "sales_per_s": round(sales_per_s),
+            "sales_per_s_one_process": round(one_per_s),
+            "service_processes": workers,
             "naive_sales_per_s": round(naive_per_s),
             "ratio": round(sales_per_s / naive_per_s, 1),
             "http_sales_per_s": round(http_per_s),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
 
 from tenant_apps.storefronts.models import Storefront
 
@@ -102,7 +103,8 @@ class Op(models.Model):
         PENDING = "pending", "Pending"
 
     op_id = models.UUIDField(primary_key=True)
-    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="ops")
+    # Served by the unique (terminal, seq) index.
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="ops", db_index=False)
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=32)
     digest = models.CharField(max_length=64)
@@ -118,11 +120,17 @@ class Op(models.Model):
     # The op as uploaded; kept for pending ops, audits and investigations.
     payload = models.JSONField()
     # For a void or refund held until its sale arrives: the sale's op id.
-    waits_for = models.UUIDField(null=True, blank=True, db_index=True)
+    waits_for = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["terminal", "seq"], name="sync_op_terminal_seq_unique"),
+        ]
+        indexes = [
+            # Only held voids and refunds have it.
+            models.Index(
+                fields=["waits_for"], name="sync_op_waits_for", condition=Q(waits_for__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

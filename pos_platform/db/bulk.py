@@ -138,15 +138,35 @@ def _formatter(field: Any) -> Any:
     return lambda value: _escape(str(field.get_db_prep_save(value, connection)))
 
 
+_NULL = "\\N"
+
+
+def _cell(field: Any) -> Any:
+    """(row, stamp) -> the column's text for COPY: the row's value (by attribute name), else the
+    field's default; ``auto_now`` columns are the write's time."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda row, stamp: stamp
+    name, fmt = field.attname, _formatter(field)
+    if field.has_default():
+        default = field.get_default
+
+        def with_default(row: dict[str, Any], stamp: str) -> str:
+            value = row[name] if name in row else default()
+            return _NULL if value is None else fmt(value)
+
+        return with_default
+
+    def plain(row: dict[str, Any], stamp: str) -> str:
+        value = row.get(name)
+        return _NULL if value is None else fmt(value)
+
+    return plain
+
+
 @dataclass
 class _CopyPlan:
     sql: str
-    attnames: list[str]
-    formatters: list[Any]
-    # Columns whose value, when missing, comes from the field's default (ids) or is the time
-    # of the write (auto_now / auto_now_add).
-    defaults: list[Any]
-    stamped: list[bool]
+    cells: list[Any]
 
 
 _COPY_PLANS: dict[type[Model], _CopyPlan] = {}
@@ -160,12 +180,7 @@ def _copy_plan(model: type[Model]) -> _CopyPlan:
         columns = ", ".join(quote(str(f.column)) for f in fields)
         plan = _COPY_PLANS[model] = _CopyPlan(
             sql=f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN",
-            attnames=[f.attname for f in fields],
-            formatters=[_formatter(f) for f in fields],
-            defaults=[f.get_default if f.has_default() else (lambda: None) for f in fields],
-            stamped=[
-                bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) for f in fields
-            ],
+            cells=[_cell(f) for f in fields],
         )
     return plan
 
@@ -177,20 +192,9 @@ def copy_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, now: dt.dat
     UUID id); ``auto_now`` fields get ``now``. Model instances are not needed, nor built."""
     if not rows:
         return
-    plan = _copy_plan(model)
+    cells = _copy_plan(model).cells
     stamp = (now or timezone.now()).isoformat()
-    lines = []
-    for row in rows:
-        cells = []
-        for name, fmt, default, stamped in zip(
-            plan.attnames, plan.formatters, plan.defaults, plan.stamped, strict=True
-        ):
-            if stamped:
-                cells.append(stamp)
-                continue
-            value = row[name] if name in row else default()
-            cells.append("\\N" if value is None else fmt(value))
-        lines.append("\t".join(cells))
+    data = "\n".join(["\t".join([cell(row, stamp) for cell in cells]) for row in rows]) + "\n"
     # A Django cursor sets the tenant's search_path; the COPY runs on its psycopg cursor.
-    with connection.cursor() as cursor, cursor.cursor.copy(plan.sql) as copy:
-        copy.write("\n".join(lines) + "\n")
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_plan(model).sql) as copy:
+        copy.write(data)

@@ -61,20 +61,31 @@ class StockOperation(models.Model):
 
 
 class StockMovement(models.Model):
+    # Foreign keys carry no index of their own where a composite or partial index below serves
+    # their lookups: every index is paid for on each insert, and sync batches insert thousands.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
-    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+", db_index=False)
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=16)
     # Signed: what this movement adds to the level.
     quantity = QuantityField()
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField()
-    sale = models.ForeignKey("sales.Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sale = models.ForeignKey(
+        "sales.Sale", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     sale_event = models.ForeignKey(
-        "sales.SaleEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "sales.SaleEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     operation = models.ForeignKey(
-        StockOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        StockOperation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+        db_index=False,
     )
     reason = models.CharField(max_length=16, blank=True, default="")
     actor_id = models.UUIDField(null=True, blank=True)
@@ -99,7 +110,13 @@ class StockMovement(models.Model):
         indexes = [
             models.Index(fields=["product", "storefront", "occurred_at"], name="movement_product_time"),
             models.Index(fields=["occurred_at"], name="movement_occurred"),
-            models.Index(fields=["sale"], name="movement_sale"),
+            models.Index(fields=["sale"], name="movement_sale", condition=Q(sale__isnull=False)),
+            models.Index(
+                fields=["sale_event"], name="movement_sale_event", condition=Q(sale_event__isnull=False)
+            ),
+            models.Index(
+                fields=["operation"], name="movement_operation", condition=Q(operation__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,7 +52,10 @@ class Sale(models.Model):
         TERMINAL = "terminal", "Terminal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.PROTECT, related_name="sales")
+    # No index of its own: sale_storefront_occurred (storefront, occurred_at) serves it.
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.PROTECT, related_name="sales", db_index=False
+    )
     # The cashier's public user id (no FK across schemas).
     cashier_id = models.UUIDField()
     shift = models.ForeignKey(
@@ -112,9 +115,10 @@ class Sale(models.Model):
 
 class SaleLine(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    # Served by the unique (sale, position) and sale_line_product indexes.
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+", db_index=False)
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
     quantity = QuantityField()
@@ -144,7 +148,8 @@ class SaleLine(models.Model):
 
 class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
+    # Served by the unique (sale, position) index.
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments", db_index=False)
     position = models.PositiveSmallIntegerField()
     method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16)
@@ -183,7 +188,8 @@ class SaleEvent(models.Model):
         REFUNDED = "refunded", "Refunded"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="events")
+    # Served by sale_event_sale_kind (sale, kind).
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()
@@ -197,11 +203,11 @@ class SaleEvent(models.Model):
     taxes = models.JSONField(default=list)
     restock = models.BooleanField(default=False)
     payment_method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # The shift whose drawer paid a refund out.
     shift = models.ForeignKey(
-        "shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "shifts.Shift", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:
@@ -220,6 +226,13 @@ class SaleEvent(models.Model):
         indexes = [
             models.Index(fields=["occurred_at"], name="sale_event_occurred"),
             models.Index(fields=["sale", "kind"], name="sale_event_sale_kind"),
+            # Only refunds and voids have these: partial indexes cost created events nothing.
+            models.Index(fields=["shift"], name="sale_event_shift", condition=Q(shift__isnull=False)),
+            models.Index(
+                fields=["payment_method"],
+                name="sale_event_payment_method",
+                condition=Q(payment_method__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
