@@ -13,7 +13,10 @@ class PosPlatformConfig(AppConfig):
         from django.contrib.auth.management import create_permissions
         from django_tenants.utils import get_public_schema_name
 
-        from pos_platform.db import connection
+        from pos_platform.db import (
+            connection,
+            lookups,  # noqa: F401 - registers field__any
+        )
 
         # auth_permission lives in public only. Run in a tenant schema, Django's handler would
         # pair public permission rows with the tenant's content-type ids; the project does not

@@ -288,7 +288,7 @@ def _write(prepared: list[_Prepared], *, storefront_id: uuid.UUID, now: Any) -> 
     # order of sale_record.
     numbers = [p.data.receipt_number for p in prepared]
     receipt_lock(numbers)
-    used = set(Sale.objects.filter(receipt_number__in=set(numbers)).values_list("receipt_number", flat=True))
+    used = set(Sale.objects.filter(receipt_number__any=set(numbers)).values_list("receipt_number", flat=True))
     for item in prepared:
         number = item.data.receipt_number
         if number in used:
