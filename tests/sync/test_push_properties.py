@@ -39,12 +39,23 @@ class Rollback(Exception):
     pass
 
 
-def make_ops(shop: Shop, manager: Member, rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """One terminal's offline day: sales, and voids and refunds of some of them."""
+def make_ops(
+    shop: Shop, cashier: Member, manager: Member, rng: random.Random, count: int
+) -> list[dict[str, Any]]:
+    """One terminal's offline shift: sales, and voids and refunds of some of them (a void is
+    allowed while the sale's shift is open, whatever the hour)."""
     start = timezone.now() - dt.timedelta(hours=6)
-    ops: list[dict[str, Any]] = []
+    shift_id = str(uuid.uuid4())
+    ops: list[dict[str, Any]] = [
+        op(
+            "shift_open",
+            1,
+            {"cashier_id": str(cashier.user.pk), "shift_id": shift_id, "opening_float": "20.00"},
+            at=start,
+        )
+    ]
     sales: list[dict[str, Any]] = []
-    for seq in range(1, count + 1):
+    for seq in range(2, count + 2):
         at = start + dt.timedelta(minutes=seq)
         roll = rng.random()
         if sales and roll < 0.15:
@@ -76,9 +87,10 @@ def make_ops(shop: Shop, manager: Member, rng: random.Random, count: int) -> lis
             picked = rng.sample(PRODUCTS, rng.randint(1, 3))
             one = sale(
                 seq,
-                cashier=shop.cashier,
+                cashier=cashier,
                 at=at,
                 receipt=f"ACC-T-{uuid.uuid4().hex[:8]}",
+                shift_id=shift_id,
                 lines=[(shop.products[name], str(rng.randint(1, 4))) for name in picked],
             )
             ops.append(one)
@@ -136,12 +148,17 @@ def test_chaotic_delivery_ends_like_applying_each_op_once_in_order(
     chaos: st.DataObject,
 ) -> None:
     rng = random.Random(seed)
-    manager = make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=2))
-    streams = [(terminals[i], make_ops(shop_a, manager, rng, n)) for i, n in enumerate(sizes)]
+    since = timezone.now() - dt.timedelta(days=2)
+    manager = make_member(shop_a.tenant, "manager", since=since)
+    streams = [
+        (terminals[i], make_ops(shop_a, make_member(shop_a.tenant, "cashier", since=since), manager, rng, n))
+        for i, n in enumerate(sizes)
+    ]
 
     def clean() -> dict[str, Any]:
         for till, ops in streams:
-            assert all(r["status"] in ("applied",) for r in results(push(till.client, batch(*ops))))
+            answers = results(push(till.client, batch(*ops)))
+            assert all(r["status"] == "applied" for r in answers), answers
         return books(shop_a)
 
     def chaotic() -> dict[str, Any]:
