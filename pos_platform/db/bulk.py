@@ -139,34 +139,59 @@ def _formatter(field: Any) -> Any:
 
 
 _NULL = "\\N"
+_MISSING = object()
 
 
-def _cell(field: Any) -> Any:
-    """(row, stamp) -> the column's text for COPY: the row's value (by attribute name), else the
-    field's default; ``auto_now`` columns are the write's time."""
+def _column_source(index: int, field: Any) -> str:
+    """Python source of one COPY cell for ``field``, reading ``row``; see :func:`_row_formatter`."""
+    from django.db import models
+
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda row, stamp: stamp
-    name, fmt = field.attname, _formatter(field)
+        return "stamp"
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    value = f"v{index}"
+    if isinstance(target, models.UUIDField | models.DecimalField | models.IntegerField):
+        text = f"str({value})"
+    elif isinstance(target, models.DateTimeField | models.DateField):
+        text = f"{value}.isoformat()"
+    elif isinstance(target, models.BooleanField):
+        text = f"('t' if {value} else 'f')"
+    else:
+        text = f"fmt[{index}]({value})"
     if field.has_default():
-        default = field.get_default
+        read = f"(row[{field.attname!r}] if {field.attname!r} in row else defaults[{index}]())"
+    else:
+        read = f"get({field.attname!r})"
+    return f"(NULL if ({value} := {read}) is None else {text})"
 
-        def with_default(row: dict[str, Any], stamp: str) -> str:
-            value = row[name] if name in row else default()
-            return _NULL if value is None else fmt(value)
 
-        return with_default
-
-    def plain(row: dict[str, Any], stamp: str) -> str:
-        value = row.get(name)
-        return _NULL if value is None else fmt(value)
-
-    return plain
+def _row_formatter(fields: list[Any]) -> Any:
+    """A function ``(rows, stamp) -> COPY text`` generated for one model's columns: one
+    expression per cell, no call per cell for the common types (a sync batch formats thousands
+    of rows)."""
+    cells = ", ".join(_column_source(i, f) for i, f in enumerate(fields))
+    source = (
+        "def format_rows(rows, stamp):\n"
+        "    out = []\n"
+        "    for row in rows:\n"
+        "        get = row.get\n"
+        f"        out.append('\\t'.join(({cells},)))\n"
+        "    out.append('')\n"
+        "    return '\\n'.join(out)\n"
+    )
+    namespace: dict[str, Any] = {
+        "NULL": _NULL,
+        "fmt": [_formatter(f) for f in fields],
+        "defaults": [f.get_default if f.has_default() else None for f in fields],
+    }
+    exec(compile(source, "<copy_rows>", "exec"), namespace)  # noqa: S102 - code built from model fields
+    return namespace["format_rows"]
 
 
 @dataclass
 class _CopyPlan:
     sql: str
-    cells: list[Any]
+    format_rows: Any
 
 
 _COPY_PLANS: dict[type[Model], _CopyPlan] = {}
@@ -180,7 +205,7 @@ def _copy_plan(model: type[Model]) -> _CopyPlan:
         columns = ", ".join(quote(str(f.column)) for f in fields)
         plan = _COPY_PLANS[model] = _CopyPlan(
             sql=f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN",
-            cells=[_cell(f) for f in fields],
+            format_rows=_row_formatter(fields),
         )
     return plan
 
@@ -192,9 +217,8 @@ def copy_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, now: dt.dat
     UUID id); ``auto_now`` fields get ``now``. Model instances are not needed, nor built."""
     if not rows:
         return
-    cells = _copy_plan(model).cells
-    stamp = (now or timezone.now()).isoformat()
-    data = "\n".join(["\t".join([cell(row, stamp) for cell in cells]) for row in rows]) + "\n"
+    plan = _copy_plan(model)
+    data = plan.format_rows(rows, (now or timezone.now()).isoformat())
     # A Django cursor sets the tenant's search_path; the COPY runs on its psycopg cursor.
-    with connection.cursor() as cursor, cursor.cursor.copy(_copy_plan(model).sql) as copy:
+    with connection.cursor() as cursor, cursor.cursor.copy(plan.sql) as copy:
         copy.write(data)
