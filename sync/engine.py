@@ -138,7 +138,7 @@ def _apply_ops(
     *, terminal: Terminal, ops: list[OpIn], received_at: datetime, offset: timedelta
 ) -> list[dict[str, Any]]:
     results: dict[int, dict[str, Any]] = {}
-    existing = {o.op_id: o for o in Op.objects.filter(op_id__in=[op.op_id for op in ops])}
+    existing = {o.op_id: o for o in Op.objects.filter(op_id__any=[op.op_id for op in ops]).defer("payload")}
     first_index: dict[uuid.UUID, int] = {}
     fresh: list[tuple[int, OpIn]] = []
     for index, op in enumerate(ops):
@@ -186,7 +186,7 @@ def _apply_ops(
     )
     for index, op in to_apply:
         results[index] = _result(op, outcomes[op.op_id])
-    _store(terminal, {op_id: (outcome, contexts[op_id].effective_at) for op_id, outcome in outcomes.items()})
+    _store(terminal, {op_id: (outcome, contexts[op_id]) for op_id, outcome in outcomes.items()})
     # Ops of earlier batches that waited for a sale of this one.
     if waiting:
         earlier: dict[uuid.UUID, Outcome] = {}
@@ -194,7 +194,7 @@ def _apply_ops(
         _store(
             terminal,
             {
-                c.op.op_id: (o, c.effective_at)
+                c.op.op_id: (o, c)
                 for c in waiting
                 if (o := earlier.get(c.op.op_id)) is not None and o.status != "pending"
             },
@@ -257,7 +257,9 @@ def _waiting_on(terminal: Terminal, sales: list[OpIn], batch: BatchState) -> lis
     """Pending ops of earlier batches waiting for one of these sales."""
     if not sales:
         return []
-    rows = Op.objects.filter(status=Op.Status.PENDING, waits_for__in=[s.op_id for s in sales]).order_by("seq")
+    rows = Op.objects.filter(status=Op.Status.PENDING, waits_for__any=[s.op_id for s in sales]).order_by(
+        "seq"
+    )
     contexts = []
     for row in rows:
         op = parse_op_row(row)
@@ -303,9 +305,9 @@ def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uu
             INSERT INTO sync_op (op_id, terminal_id, seq, kind, digest, occurred_at, received_at,
                                  status, code, message, conflicts, payload)
             SELECT o.op_id, %s, o.seq, o.kind, o.digest, o.occurred_at, %s, 'pending', 'processing',
-                   '', '[]'::jsonb, o.payload
+                   '', '[]'::jsonb, NULL
             FROM jsonb_to_recordset(%s::jsonb)
-                 AS o(op_id uuid, seq bigint, kind text, digest text, occurred_at timestamptz, payload jsonb)
+                 AS o(op_id uuid, seq bigint, kind text, digest text, occurred_at timestamptz)
             ON CONFLICT DO NOTHING
             RETURNING op_id
             """,
@@ -320,7 +322,6 @@ def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uu
                             "kind": op.kind,
                             "digest": op.digest,
                             "occurred_at": op.raw["occurred_at"],
-                            "payload": op.raw,
                         }
                         for op in ops
                     ]
@@ -357,13 +358,14 @@ def _apply_one(ctx: OpContext) -> Outcome:
         return Outcome.rejected(exc.code, exc.message, exc.details)
 
 
-def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, datetime]]) -> None:
-    """Write the ops' outcomes to their rows (one statement) and their conflicts (one COPY)."""
+def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, OpContext]]) -> None:
+    """Write the ops' outcomes to their rows (one statement) and their conflicts (one COPY).
+    The op as uploaded is kept only when it was not applied."""
     if not outcomes:
         return
     rows = []
     conflicts: list[dict[str, Any]] = []
-    for op_id, (outcome, effective_at) in outcomes.items():
+    for op_id, (outcome, ctx) in outcomes.items():
         rows.append(
             {
                 "op_id": str(op_id),
@@ -372,8 +374,9 @@ def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, datetime
                 "message": outcome.message[:500],
                 "result_id": str(outcome.result_id) if outcome.result_id else None,
                 "conflicts": outcome.conflicts,
-                "effective_at": effective_at.isoformat(),
+                "effective_at": ctx.effective_at.isoformat(),
                 "waits_for": str(outcome.waits_for) if outcome.waits_for else None,
+                "payload": ctx.op.raw if outcome.status != "applied" else None,
             }
         )
         conflicts += [
@@ -396,9 +399,9 @@ def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, datetime
             """
             UPDATE sync_op AS o SET status = v.status, code = v.code, message = v.message,
                    result_id = v.result_id, conflicts = v.conflicts, effective_at = v.effective_at,
-                   waits_for = v.waits_for
+                   waits_for = v.waits_for, payload = COALESCE(v.payload, o.payload)
             FROM jsonb_to_recordset(%s::jsonb) AS v(op_id uuid, status text, code text, message text,
-                 result_id uuid, conflicts jsonb, effective_at timestamptz, waits_for uuid)
+                 result_id uuid, conflicts jsonb, effective_at timestamptz, waits_for uuid, payload jsonb)
             WHERE o.op_id = v.op_id
             """,
             [orjson.dumps(rows).decode()],

@@ -117,8 +117,9 @@ class Op(models.Model):
     # The id of what the op created (a sale, a refund, a shift ...).
     result_id = models.UUIDField(null=True, blank=True)
     conflicts = models.JSONField(default=list, blank=True)
-    # The op as uploaded; kept for pending ops, audits and investigations.
-    payload = models.JSONField()
+    # The op as uploaded, kept when it was not applied (a held void or refund is applied from it
+    # later; a rejection can be investigated). An applied op's data lives in what it created.
+    payload = models.JSONField(null=True, blank=True)
     # For a void or refund held until its sale arrives: the sale's op id.
     waits_for = models.UUIDField(null=True, blank=True)
 

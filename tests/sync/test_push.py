@@ -457,12 +457,15 @@ def test_a_refund_that_arrives_before_its_sale_waits_and_is_applied_when_it_come
 
     [held] = results(push(till.client, batch(refund)))
     assert (held["status"], held["code"]) == ("pending", "sale_not_arrived")
+    with tenant_context(shop_a.tenant):
+        assert Op.objects.get(op_id=refund["op_id"]).payload == refund  # kept to apply it later
     assert till.client.get("/api/v1/sync/status").json()["pending_ops"] == 1
 
     results(push(till.client, batch(the_sale)))
 
     with tenant_context(shop_a.tenant):
         assert Op.objects.get(op_id=refund["op_id"]).status == "applied"
+        assert Op.objects.get(op_id=the_sale["op_id"]).payload is None  # its data is the sale
         assert SaleEvent.objects.filter(pk=refund["op_id"], kind="refunded").exists()
     assert level(shop_a, "rice") == D("100")
     assert till.client.get("/api/v1/sync/status").json()["pending_ops"] == 0
