@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_tenants.utils import tenant_context
 
@@ -29,8 +30,24 @@ def reconcilers() -> list[Callable[[], list[Check]]]:
 
 
 def tenant_reconcile(*, tenant: Tenant) -> list[Check]:
+    """Run every checker on one snapshot of the tenant's books (a read-only repeatable-read
+    transaction, so sales that commit meanwhile cannot make the books look off).
+
+    The checks read whole tables; nested loops are turned off for them, so that statistics that
+    lag behind a large upload (autovacuum has not analysed it yet) cannot turn a hash join over
+    every sale line into a nested loop over them."""
     checks: list[Check] = []
-    with tenant_context(tenant):
-        for reconciler in reconcilers():
-            checks.extend(reconciler())
+    nested = connection.in_atomic_block
+    with tenant_context(tenant), transaction.atomic():
+        with connection.cursor() as cursor:
+            if not nested:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        try:
+            for reconciler in reconcilers():
+                checks.extend(reconciler())
+        finally:
+            if nested:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_nestloop = DEFAULT")
     return checks

@@ -102,23 +102,24 @@ def reconcile_sales() -> list[Check]:
         )
     )
 
+    # Per sale and product: units on the lines against units the sale took from stock.
     rows = _problems(
-        """SELECT s.receipt_number, l.position, l.quantity, COALESCE(m.quantity, 0)
-           FROM sales_line l JOIN sales_sale s ON s.id = l.sale_id
+        """SELECT s.receipt_number, p.sku, l.quantity, COALESCE(m.quantity, 0)
+           FROM (SELECT sale_id, product_id, SUM(quantity) quantity FROM sales_line
+                 GROUP BY sale_id, product_id) l
            JOIN catalog_product p ON p.id = l.product_id AND p.track_stock
+           JOIN sales_sale s ON s.id = l.sale_id
            LEFT JOIN (SELECT sale_id, product_id, -SUM(quantity) quantity FROM inventory_movement
                       WHERE kind = 'sale' GROUP BY sale_id, product_id) m
              ON m.sale_id = l.sale_id AND m.product_id = l.product_id
-           GROUP BY s.receipt_number, l.sale_id, l.product_id, l.position, l.quantity, m.quantity
-           HAVING COALESCE(m.quantity, 0) <> (SELECT SUM(x.quantity) FROM sales_line x
-                                              WHERE x.sale_id = l.sale_id AND x.product_id = l.product_id)"""
+           WHERE COALESCE(m.quantity, 0) <> l.quantity"""
     )
     checks.append(
         Check(
             name="stock moved for every tracked sale line",
             ok=not rows,
             checked=sales,
-            problems=[f"sale {r[0]} line {r[1] + 1}: sold {r[2]}, stock moved {r[3]}" for r in rows],
+            problems=[f"sale {r[0]} product {r[1]}: sold {r[2]}, stock moved {r[3]}" for r in rows],
         )
     )
     return checks

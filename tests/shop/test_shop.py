@@ -139,3 +139,25 @@ def test_tenant_reconcile_passes_then_exits_1_with_a_readable_report(shop_a: Sho
     assert error.value.returncode == 1
     assert "FAIL stock levels = sum of movements" in out.getvalue()
     assert f"product {shop_a.products['rice'].pk}" in out.getvalue()
+
+
+def test_tenant_reconcile_reports_a_sale_line_whose_stock_did_not_move(shop_a: Shop) -> None:
+    sell(shop_a, ("rice", 2), ("soap", 1))
+    use(shop_a)
+    with django_connection.cursor() as cursor:
+        # Tamper below the append-only guard, as a faulty import or a manual fix might.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE sales_line SET quantity = quantity + 1 WHERE product_id = %s",
+            [shop_a.products["rice"].pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("tenant", "reconcile", "alpha", stdout=out)
+
+    assert error.value.returncode == 1
+    report = out.getvalue()
+    assert "FAIL stock moved for every tracked sale line" in report
+    assert f"product {shop_a.products['rice'].sku}: sold 3.000, stock moved 2.000" in report
+    assert f"product {shop_a.products['soap'].sku}" not in report
