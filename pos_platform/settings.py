@@ -84,6 +84,8 @@ POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop", "sync.dem
 # Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
 # UUIDs are drawn afresh for each tenant built from the schema snapshot.
 POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
+# Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).
+POS_SCHEMA_POOL_SIZE = int(os.environ.get("POS_SCHEMA_POOL_SIZE", "3"))
 # Offline sync (docs/sync-protocol.md).
 POS_PAIRING_CODE_SECONDS = int(os.environ.get("POS_PAIRING_CODE_SECONDS", "600"))
 POS_PAIRING_WINDOW_SECONDS = 600
@@ -218,6 +220,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Per tenant: forget Idempotency-Key responses older than two days.
     "idempotency-purge": {"task": "idempotency.purge", "schedule": 24 * 3600},
+    # Keep POS_SCHEMA_POOL_SIZE tenant schemas built ahead (also queued after each tenant create).
+    "tenants-schema-pool": {"task": "tenants.schema_pool_fill", "schedule": 300, "tenant_schemas": ["public"]},
 }
 
 # --------------------------------------------------------------------------------------------

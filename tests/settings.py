@@ -11,3 +11,6 @@ from pos_platform.settings import *  # noqa: F403
 
 # Argon2 still, with test-sized costs: the suite creates many users.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+# Tenants are built from the snapshot; the pool's own tests turn it on.
+POS_SCHEMA_POOL_SIZE = 0

@@ -50,6 +50,24 @@ class Domain(DomainMixin):
         return self.domain
 
 
+class PooledSchema(models.Model):
+    """A tenant schema built ahead from the snapshot of ``fingerprint``, waiting for a tenant.
+
+    Provisioning claims one (``FOR UPDATE SKIP LOCKED``) and renames it to the new tenant's
+    schema in the tenant's transaction; a background job builds replacements."""
+
+    schema_name = models.CharField(max_length=63, primary_key=True)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["fingerprint", "created_at"], name="pooled_schema_claim")]
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
 class SchemaSnapshot(models.Model):
     """The DDL and seed rows of a fully migrated tenant schema, for one migration state.
 

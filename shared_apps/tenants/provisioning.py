@@ -7,6 +7,13 @@ dumped with ``pg_dump`` (structure, ``django_migrations`` rows, content types, s
 and the dump is stored in :class:`SchemaSnapshot`. A new tenant schema is then one SQL script
 executed in the caller's transaction.
 
+Running that script still creates every table, index and constraint (on PostgreSQL 15 and older
+each index build also waits for an fsync). So a few schemas are built ahead, in the background, into
+a pool (:class:`PooledSchema`, ``POS_SCHEMA_POOL_SIZE``): creating a tenant claims one and
+renames it, which takes a millisecond, and falls back to the script when the pool is empty. A
+pooled schema belongs to the migration state it was built for; one of an older state is never
+claimed and is dropped by the next fill.
+
 The migration state is a fingerprint of every migration on disk (names and file contents) and of
 the tenant app list; when it moves, the next provisioning builds a new snapshot. The snapshot is
 proved equivalent to a migrated schema by ``tests/tenants/test_provisioning.py``.
@@ -16,29 +23,37 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 import os
 import re
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.commands.migrate import Command as DjangoMigrateCommand
+from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from pos_platform import embedded
 from pos_platform.db import connection
-from shared_apps.tenants.models import SchemaSnapshot
+from shared_apps.tenants.models import PooledSchema, SchemaSnapshot
+
+logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "__SCHEMA__"
 TEMPLATE_PREFIX = "pos_snapshot_"
+POOL_PREFIX = "pos_pool_"
 # Serialises snapshot builds across processes (pg_advisory_lock key).
 _BUILD_LOCK_KEY = 0x504F53534E4150  # "POSSNAP"
+# One pool fill at a time (pg_try_advisory_lock key).
+_POOL_LOCK_KEY = 0x504F53504F4F4C  # "POSPOOL"
 
 
 @dataclass(frozen=True)
@@ -219,6 +234,102 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
         cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
     if previous is not None and previous.schema_name != get_public_schema_name():
         connection.set_tenant(previous)
+
+
+def schema_create(*, schema_name: str, snapshot: SchemaSnapshot) -> Literal["pool", "snapshot"]:
+    """Create ``schema_name`` in the caller's transaction: a pooled schema of the snapshot's
+    migration state renamed, or, with none left, the snapshot's script. If the transaction rolls
+    back, a claimed schema goes back to the pool with its old name."""
+    if settings.POS_SCHEMA_POOL_SIZE > 0:
+        previous = connection.tenant
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""DELETE FROM {PooledSchema._meta.db_table} WHERE schema_name = (
+                        SELECT schema_name FROM {PooledSchema._meta.db_table} WHERE fingerprint = %s
+                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING schema_name""",  # noqa: S608 - table name from the model
+                [snapshot.fingerprint],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                cursor.execute(
+                    f"ALTER SCHEMA {quote_schema_name(row[0])} RENAME TO {quote_schema_name(schema_name)}"
+                )
+        if previous is not None and previous.schema_name != get_public_schema_name():
+            connection.set_tenant(previous)
+        if row is not None:
+            return "pool"
+    schema_apply(schema_name=schema_name, snapshot=snapshot)
+    return "snapshot"
+
+
+@dataclass(frozen=True)
+class PoolReport:
+    ready: int
+    built: int
+    dropped: int
+    # False when another process was filling the pool: this call did nothing.
+    filled: bool = True
+
+
+def pool_fill(*, size: int | None = None, on_built: Callable[[str], None] | None = None) -> PoolReport:
+    """Bring the pool to ``size`` schemas (default ``POS_SCHEMA_POOL_SIZE``) of the current
+    migration state: drop the schemas of other states and any beyond ``size``, then build the
+    missing ones, each in its own transaction. Safe to run at any time and from several processes
+    (one fills, the others return at once)."""
+    size = settings.POS_SCHEMA_POOL_SIZE if size is None else size
+    snapshot = snapshot_current()
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_POOL_LOCK_KEY])
+        (locked,) = cursor.fetchone()
+    if not locked:
+        ready = PooledSchema.objects.filter(fingerprint=snapshot.fingerprint).count()
+        return PoolReport(ready=ready, built=0, dropped=0, filled=False)
+    built = dropped = 0
+    try:
+        current = PooledSchema.objects.filter(fingerprint=snapshot.fingerprint)
+        surplus = list(current.order_by("-created_at").values_list("pk", flat=True)[max(size, 0) :])
+        stale = list(
+            PooledSchema.objects.exclude(fingerprint=snapshot.fingerprint).values_list("pk", flat=True)
+        )
+        for name in stale + surplus:
+            with transaction.atomic():
+                # Skips a schema that a tenant create is claiming right now.
+                entry = PooledSchema.objects.select_for_update(skip_locked=True).filter(pk=name).first()
+                if entry is not None:
+                    entry.delete()
+                    schema_drop(schema_name=name)
+                    dropped += 1
+        ready = current.count()
+        while ready < size:
+            name = f"{POOL_PREFIX}{uuid.uuid4().hex[:20]}"
+            with transaction.atomic():
+                schema_apply(schema_name=name, snapshot=snapshot)
+                PooledSchema.objects.create(schema_name=name, fingerprint=snapshot.fingerprint)
+            built += 1
+            ready += 1
+            if on_built is not None:
+                on_built(name)
+        return PoolReport(ready=ready, built=built, dropped=dropped)
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_POOL_LOCK_KEY])
+
+
+def pool_fill_later() -> None:
+    """Queue a pool fill for the Celery worker; a broker that cannot be reached only means that
+    the next tenants are built from the script until the periodic fill runs."""
+    if settings.POS_SCHEMA_POOL_SIZE <= 0:
+        return
+    from shared_apps.tenants.tasks import schema_pool_fill
+
+    try:
+        schema_pool_fill.apply_async(retry=False)
+    except Exception as exc:  # the tenant exists; the pool is an optimisation
+        logger.warning("schema pool fill not queued: %s", exc)
 
 
 def schema_drop(*, schema_name: str) -> None:

@@ -140,7 +140,8 @@ def tenant_create(
                 slug=slug, name=name, schema_name=schema_name, currency=currency, timezone=time_zone
             )
             tenant_domain = Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
-            provisioning.schema_apply(schema_name=schema_name, snapshot=snapshot)
+            provisioning.schema_create(schema_name=schema_name, snapshot=snapshot)
+            transaction.on_commit(provisioning.pool_fill_later)
             owner, password = user_get_or_create(email=owner_email)
             membership_grant(user=owner, tenant_id=tenant.pk, role=Membership.Role.OWNER)
             platform_audit_record(

@@ -308,6 +308,17 @@ def test_migrate_with_nothing_pending_is_a_no_op(db: None) -> None:
     assert entry.details["migrated"] == 0
 
 
+def test_migrate_fills_the_schema_pool_for_the_migration_state_it_reached(db: None) -> None:
+    from shared_apps.tenants.models import PooledSchema
+
+    with override_settings(POS_SCHEMA_POOL_SIZE=2):
+        assert "Schema pool: 2 ready (2 built, 0 dropped)." in run("migrate")
+        assert "Schema pool: 2 ready (0 built, 0 dropped)." in run("migrate")
+    fingerprints = set(PooledSchema.objects.values_list("fingerprint", flat=True))
+    assert fingerprints == {provisioning.snapshot_current().fingerprint}
+    assert "Schema pool" not in run("migrate")  # pool turned off (POS_SCHEMA_POOL_SIZE=0)
+
+
 def test_migrate_reports_a_failing_tenant_continues_and_a_rerun_resumes(
     committed_tenant: Callable[..., TenantCreated], monkeypatch: pytest.MonkeyPatch
 ) -> None:

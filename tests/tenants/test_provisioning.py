@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from shared_apps.accounts.models import User
 from shared_apps.tenants import provisioning, services
-from shared_apps.tenants.models import SchemaSnapshot, Tenant
+from shared_apps.tenants.models import PooledSchema, SchemaSnapshot, Tenant
 from shared_apps.tenants.services import TenantCreated
 from tests.tenants.conftest import drop_probe_everywhere
 
@@ -121,3 +124,169 @@ def test_snapshot_is_rebuilt_when_the_migration_state_moves(
         provisioning.schema_drop(schema_name="t_probe_snapshot")
         provisioning.schema_drop(schema_name="t_probe_migrated")
         drop_probe_everywhere(state.fingerprint)
+
+
+# --------------------------------------------------------------------------------------------
+# The pool of schemas built ahead
+# --------------------------------------------------------------------------------------------
+
+
+def _pooled() -> list[str]:
+    return list(PooledSchema.objects.order_by("created_at").values_list("schema_name", flat=True))
+
+
+def test_a_tenant_gets_a_pooled_schema_renamed_and_it_is_the_migrated_schema(
+    db: None, settings: SettingsWrapper
+) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 2
+    report = provisioning.pool_fill()
+    assert (report.ready, report.built, report.dropped) == (2, 2, 0)
+    first, second = _pooled()
+    assert provisioning.schema_exists(first)
+    assert provisioning.schema_exists(second)
+
+    how = provisioning.schema_create(schema_name="t_from_pool", snapshot=provisioning.snapshot_current())
+
+    assert how == "pool"
+    assert _pooled() == [second]
+    assert not provisioning.schema_exists(first)
+    _build_by_migrating("t_pool_migrated")
+    claimed = provisioning.describe_schema("t_from_pool")
+    migrated = provisioning.describe_schema("t_pool_migrated")
+    assert ("sales_sale", "r") in migrated["tables"]
+    for facet in migrated:
+        assert claimed[facet] == migrated[facet], facet
+    # Seeded rows got ids of their own in every pooled schema.
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT id FROM "t_from_pool".shop_settings')
+        mine = cursor.fetchall()
+        cursor.execute(f'SELECT id FROM "{second}".shop_settings')
+        assert mine
+        assert cursor.fetchall() != mine
+
+
+def test_tenant_create_uses_the_pool_and_the_new_tenant_works(
+    db: None, settings: SettingsWrapper, tenant_a: Tenant
+) -> None:
+    from tenant_apps.storefronts.models import Storefront
+    from tenant_apps.storefronts.services import storefront_create
+
+    settings.POS_SCHEMA_POOL_SIZE = 1
+    provisioning.pool_fill()
+    [pooled] = _pooled()
+
+    created = services.tenant_create(slug="pooled", name="Pooled", owner_email="o@pooled.test", actor="tests")
+
+    assert _pooled() == []
+    assert not provisioning.schema_exists(pooled)
+    with schema_context(created.tenant.schema_name):
+        storefront_create(code="P1", name="Pooled One")
+        assert list(Storefront.objects.values_list("code", flat=True)) == ["P1"]
+    with schema_context(tenant_a.schema_name):
+        assert not Storefront.objects.filter(code="P1").exists()
+
+
+def test_a_rolled_back_create_gives_the_schema_back_to_the_pool(db: None, settings: SettingsWrapper) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 1
+    provisioning.pool_fill()
+    [pooled] = _pooled()
+
+    claimed: list[str] = []
+
+    def fail_after_claiming() -> None:
+        with transaction.atomic():
+            claimed.append(
+                provisioning.schema_create(schema_name="t_undone", snapshot=provisioning.snapshot_current())
+            )
+            raise RuntimeError("the tenant's transaction failed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_claiming()
+
+    assert claimed == ["pool"]
+
+    assert _pooled() == [pooled]
+    assert provisioning.schema_exists(pooled)
+    assert not provisioning.schema_exists("t_undone")
+
+
+def test_an_empty_pool_or_a_pool_of_an_older_state_falls_back_to_the_snapshot(
+    db: None, settings: SettingsWrapper
+) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 2
+    snapshot = provisioning.snapshot_current()
+    assert provisioning.schema_create(schema_name="t_no_pool", snapshot=snapshot) == "snapshot"
+
+    provisioning.schema_apply(schema_name="pos_pool_old", snapshot=snapshot)
+    PooledSchema.objects.create(schema_name="pos_pool_old", fingerprint="0" * 64)
+    assert provisioning.schema_create(schema_name="t_not_stale", snapshot=snapshot) == "snapshot"
+    assert provisioning.schema_exists("pos_pool_old")
+
+    report = provisioning.pool_fill()
+
+    assert (report.ready, report.built, report.dropped) == (2, 2, 1)
+    assert not provisioning.schema_exists("pos_pool_old")
+    assert set(PooledSchema.objects.values_list("fingerprint", flat=True)) == {snapshot.fingerprint}
+
+
+def test_pool_fill_shrinks_to_the_size_and_twice_in_a_row_changes_nothing(
+    db: None, settings: SettingsWrapper
+) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 3
+    assert provisioning.pool_fill().built == 3
+    assert provisioning.pool_fill() == provisioning.PoolReport(ready=3, built=0, dropped=0)
+
+    report = provisioning.pool_fill(size=1)
+
+    assert (report.ready, report.dropped) == (1, 2)
+    [kept] = _pooled()
+    assert provisioning.schema_exists(kept)
+    assert provisioning.pool_fill(size=0).dropped == 1
+    assert not provisioning.schema_exists(kept)
+
+
+def test_the_celery_task_fills_the_pool(db: None, settings: SettingsWrapper) -> None:
+    from shared_apps.tenants.tasks import schema_pool_fill
+
+    settings.POS_SCHEMA_POOL_SIZE = 1
+    assert schema_pool_fill() == {"ready": 1, "built": 1, "dropped": 0, "filled": True}
+    assert len(_pooled()) == 1
+
+
+@pytest.mark.slow
+def test_concurrent_creates_claim_different_pooled_schemas(live_db: None, settings: SettingsWrapper) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 4
+    provisioning.pool_fill()
+    pooled = set(_pooled())
+    assert len(pooled) == 4
+    snapshot = provisioning.snapshot_current()
+    barrier = threading.Barrier(4)
+    outcome: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def create(i: int) -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                outcome[i] = provisioning.schema_create(schema_name=f"t_conc_pool_{i}", snapshot=snapshot)
+                time.sleep(0.2)  # hold the claim while the others claim
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert outcome == {i: "pool" for i in range(4)}
+        assert _pooled() == []
+        assert all(provisioning.schema_exists(f"t_conc_pool_{i}") for i in range(4))
+        assert not any(provisioning.schema_exists(name) for name in pooled)
+    finally:
+        for i in range(4):
+            provisioning.schema_drop(schema_name=f"t_conc_pool_{i}")
+        provisioning.pool_fill(size=0)

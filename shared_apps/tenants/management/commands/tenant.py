@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -20,7 +21,7 @@ from pos_platform.errors import ApplicationError
 from shared_apps.accounts.models import Membership
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.audit.services import platform_audit_record
-from shared_apps.tenants import migrating, services
+from shared_apps.tenants import migrating, provisioning, services
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.reconciliation import tenant_reconcile
 
@@ -242,6 +243,15 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(summary + " Rerun to retry the failed schemas."))
             raise CommandError("Some tenant schemas failed to migrate.", returncode=1)
         self.stdout.write(self.style.SUCCESS(summary))
+        if settings.POS_SCHEMA_POOL_SIZE > 0:
+            # Schemas built ahead for the migration state just reached; older ones are dropped.
+            pool = provisioning.pool_fill()
+            if pool.filled:
+                self.stdout.write(
+                    f"Schema pool: {pool.ready} ready ({pool.built} built, {pool.dropped} dropped)."
+                )
+            else:
+                self.stdout.write("Schema pool: another process is filling it.")
 
     def do_reconcile(self, options: dict[str, Any]) -> None:
         tenant = services.tenant_get(slug=options["slug"])
