@@ -221,7 +221,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Per tenant: forget Idempotency-Key responses older than two days.
     "idempotency-purge": {"task": "idempotency.purge", "schedule": 24 * 3600},
     # Keep POS_SCHEMA_POOL_SIZE tenant schemas built ahead (also queued after each tenant create).
-    "tenants-schema-pool": {"task": "tenants.schema_pool_fill", "schedule": 300, "tenant_schemas": ["public"]},
+    "tenants-schema-pool": {
+        "task": "tenants.schema_pool_fill",
+        "schedule": 300,
+        "tenant_schemas": ["public"],
+    },
 }
 
 # --------------------------------------------------------------------------------------------
