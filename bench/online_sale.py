@@ -8,14 +8,17 @@ generator costs as little CPU as possible on the same machine):
 1. warm-up;
 2. ``GET /api/v1/settings``: a trivial authenticated endpoint (token, membership, one query);
 3. ``POST /api/v1/sales``: one line of the hot product, paid cash, each with its own
-   ``Idempotency-Key`` (what a real till sends).
+   ``Idempotency-Key`` (what a real till sends);
+4. the same sales from the same clients at a steady pace (by default half the measured sales/s in
+   all), for the latency of a server that is busy but not saturated. The closed-loop phases keep
+   every client waiting on an answer, so their latency is the queue: clients / throughput.
 
 Then it checks the books: the hot product's level must equal the initial stock minus what the
 successful sales took (``lost_updates`` counts the units that differ), the number of sale rows
 must equal the number of 201 answers, and ``tenant reconcile`` must pass.
 
 Prints one JSON line last: {"bench": "online_sale", "clients", "sales_per_s", "trivial_per_s",
-"ratio", "p50_ms", "p99_ms", "lost_updates", ...}.
+"ratio", "p50_ms", "p99_ms" (closed loop), "paced_p50_ms", "paced_p99_ms", "lost_updates", ...}.
 """
 
 from __future__ import annotations
@@ -74,6 +77,72 @@ async def _client(
         writer.close()
 
 
+async def _paced_client(
+    port: int,
+    make_request: callable,  # type: ignore[valid-type]
+    first: float,
+    interval: float,
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    """One till at a steady pace: a request every ``interval`` seconds from ``first``. Latency
+    counts from the scheduled time, so a late answer also delays (and charges) the next one."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        due = first
+        while due < deadline:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            writer.write(make_request())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            latencies.append((time.perf_counter() - due) * 1000)
+            status = int(head[9:12])
+            statuses[status] = statuses.get(status, 0) + 1
+            due += interval
+    finally:
+        writer.close()
+
+
+def drive_paced(
+    port: int,
+    clients: int,
+    seconds: float,
+    rate: float,
+    make_request: callable,  # type: ignore[valid-type]
+) -> tuple[list[float], dict[int, int]]:
+    """``clients`` tills sending ``rate`` requests per second in all, evenly staggered."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    interval = clients / rate
+
+    async def main() -> None:
+        start = time.perf_counter() + 0.05
+        deadline = start + seconds
+        await asyncio.gather(
+            *(
+                _paced_client(
+                    port,
+                    make_request,
+                    start + i * interval / clients,
+                    interval,
+                    deadline,
+                    latencies,
+                    statuses,
+                )
+                for i in range(clients)
+            )
+        )
+
+    asyncio.run(main())
+    return latencies, statuses
+
+
 def drive(
     port: int, clients: int, seconds: float, make_request: callable
 ) -> tuple[list[float], dict[int, int], float]:  # type: ignore[valid-type]
@@ -98,6 +167,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per endpoint")
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3, help="alternating trivial/sale phases")
+    parser.add_argument(
+        "--paced-load",
+        type=float,
+        default=0.5,
+        help="paced phase: the clients' total rate as a fraction of the measured sales/s (0 to skip)",
+    )
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the config's)")
     parser.add_argument("--threads", type=int, default=None, help="gunicorn threads (default: the config's)")
     args = parser.parse_args()
@@ -219,11 +294,22 @@ def main() -> None:
                 f"p99 {p99(t_lat):.1f} ms, {t_status}"
             )
             log(f"sales:   {sales_per_s:.0f}/s, p50 {p50(s_lat):.1f} ms, p99 {p99(s_lat):.1f} ms, {s_status}")
+
+            # Latency under a steady load below saturation: the same clients, each at a fixed pace.
+            paced_rate = round(sales_per_s * args.paced_load, 1)
+            paced_lat: list[float] = []
+            paced_status: dict[int, int] = {}
+            if paced_rate > 0:
+                paced_lat, paced_status = drive_paced(port, args.clients, args.seconds, paced_rate, make_sale)
+                log(
+                    f"paced:   {paced_rate:.0f}/s offered by {args.clients} clients, "
+                    f"p50 {p50(paced_lat):.1f} ms, p99 {p99(paced_lat):.1f} ms, {paced_status}"
+                )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
 
-        created = warm_sales.get(201, 0) + s_status.get(201, 0)
+        created = warm_sales.get(201, 0) + s_status.get(201, 0) + paced_status.get(201, 0)
         connection.set_tenant(tenant)
         level = StockLevel.objects.get(product=product, storefront=storefront).quantity
         rows = Sale.objects.count()
@@ -245,8 +331,11 @@ def main() -> None:
             "p99_ms": round(p99(s_lat), 1),
             "trivial_p50_ms": round(p50(t_lat), 1),
             "trivial_p99_ms": round(p99(t_lat), 1),
+            "paced_rate": paced_rate,
+            "paced_p50_ms": round(p50(paced_lat), 1) if paced_lat else None,
+            "paced_p99_ms": round(p99(paced_lat), 1) if paced_lat else None,
             "lost_updates": lost,
-            "errors": sum(v for k, v in s_status.items() if k != 201),
+            "errors": sum(v for st in (s_status, paced_status) for k, v in st.items() if k != 201),
             "reconciled": reconciled,
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
