@@ -47,6 +47,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one HTTP/1.1 response; its status and head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12]), head
+
+
 async def _client(
     port: int,
     make_request: callable,
@@ -60,14 +72,7 @@ async def _client(
             request = make_request()
             t0 = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
+            status, head = await _answer(reader)
             latencies.append((time.perf_counter() - t0) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
             if b"connection: close" in head.lower():
@@ -94,15 +99,8 @@ async def _paced_client(
         while due < deadline:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             writer.write(make_request())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
+            status, _ = await _answer(reader)
             latencies.append((time.perf_counter() - due) * 1000)
-            status = int(head[9:12])
             statuses[status] = statuses.get(status, 0) + 1
             due += interval
     finally:

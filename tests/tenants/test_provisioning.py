@@ -24,6 +24,15 @@ def _build_by_migrating(schema_name: str) -> None:
     provisioning._migrate_schema(schema_name)
 
 
+def assert_same_schema(built: str, migrated_name: str, *, has_table: str) -> None:
+    """``built`` is ``migrated_name``, fact for fact (and the migrated one is not empty)."""
+    built_facts = provisioning.describe_schema(built)
+    migrated = provisioning.describe_schema(migrated_name)
+    assert (has_table, "r") in migrated["tables"]
+    for facet in migrated:
+        assert built_facts[facet] == migrated[facet], facet
+
+
 def test_provisioned_schema_is_identical_to_a_migrated_one(db: None) -> None:
     snapshot = provisioning.snapshot_current()
     provisioning.schema_apply(schema_name="t_eq_snapshot", snapshot=snapshot)
@@ -115,11 +124,7 @@ def test_snapshot_is_rebuilt_when_the_migration_state_moves(
         # rows its creation wrote, such as its owner's membership in the sync feed).
         provisioning.schema_apply(schema_name="t_probe_snapshot", snapshot=provisioning.snapshot_current())
         _build_by_migrating("t_probe_migrated")
-        provisioned = provisioning.describe_schema("t_probe_snapshot")
-        migrated = provisioning.describe_schema("t_probe_migrated")
-        assert ("storefronts_probe", "r") in migrated["tables"]
-        for facet in migrated:
-            assert provisioned[facet] == migrated[facet], facet
+        assert_same_schema("t_probe_snapshot", "t_probe_migrated", has_table="storefronts_probe")
     finally:
         provisioning.schema_drop(schema_name="t_probe_snapshot")
         provisioning.schema_drop(schema_name="t_probe_migrated")
@@ -151,11 +156,7 @@ def test_a_tenant_gets_a_pooled_schema_renamed_and_it_is_the_migrated_schema(
     assert _pooled() == [second]
     assert not provisioning.schema_exists(first)
     _build_by_migrating("t_pool_migrated")
-    claimed = provisioning.describe_schema("t_from_pool")
-    migrated = provisioning.describe_schema("t_pool_migrated")
-    assert ("sales_sale", "r") in migrated["tables"]
-    for facet in migrated:
-        assert claimed[facet] == migrated[facet], facet
+    assert_same_schema("t_from_pool", "t_pool_migrated", has_table="sales_sale")
     # Seeded rows got ids of their own in every pooled schema.
     with connection.cursor() as cursor:
         cursor.execute('SELECT id FROM "t_from_pool".shop_settings')
