@@ -257,6 +257,22 @@ def mfa_disable(*, user: User, code: str, ip: str | None = None) -> None:
         account_audit("mfa.disabled", actor=user, ip=ip, object_type="user", object_id=user.pk)
 
 
+def mfa_totp_begin_trusted(*, user: User) -> TotpSetup:
+    """Start authenticator set-up without a code from the current one (platform CLI: an operator
+    replacing a lost authenticator). The new one only counts once confirmed by its first code; the
+    current one keeps working until then."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return totp_setup_of(device)
+
+
+def mfa_backup_codes_reissue(*, user: User) -> list[str]:
+    """Ten new backup codes without a code (platform CLI, after a confirmed enrollment)."""
+    with transaction.atomic():
+        return _backup_codes_replace(user)
+
+
 def mfa_enroll_confirmed(*, user: User) -> tuple[TotpSetup, list[str]]:
     """Enroll directly, trusting the caller (platform CLI): a confirmed authenticator and fresh
     backup codes, replacing any previous ones."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pyotp
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -21,7 +22,7 @@ def platform() -> Client:
     return Client(HTTP_HOST="localhost")
 
 
-def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None) -> None:
+def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
     call_command("platform_staff", "--actor", "tests", "add", "Ops@Platform.test", stdout=out)
     user = User.objects.get(email="ops@platform.test")
@@ -30,8 +31,10 @@ def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None) -> None:
     assert re.search(r"One-time password \(shown once\): \S+", out.getvalue())
 
     out = io.StringIO()
+    monkeypatch.setattr("builtins.input", lambda prompt: app_code(out.getvalue()))
     call_command("platform_staff", "--actor", "tests", "mfa", "ops@platform.test", stdout=out)
     assert "otpauth://totp/" in out.getvalue()
+    assert "Authenticator confirmed and enrolled." in out.getvalue()
     assert len(re.findall(r"^  [a-z2-7]{4}(-[a-z2-7]{4}){3}$", out.getvalue(), re.M)) == 10
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
     actions = set(PlatformAuditEntry.objects.values_list("action", flat=True))
@@ -39,6 +42,52 @@ def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None) -> None:
 
     with pytest.raises(CommandError, match="user_not_found"):
         call_command("platform_staff", "mfa", "nobody@platform.test", stdout=io.StringIO())
+
+
+def app_code(output: str) -> str:
+    """What an authenticator app shows now for the secret the command printed (pyotp: an
+    implementation independent of django-otp's)."""
+    secret = re.findall(r"^Secret: (\S+)$", output, re.M)[-1]
+    return pyotp.TOTP(secret).now()
+
+
+def test_the_cli_enrolls_an_authenticator_only_once_its_first_code_is_confirmed(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = User.objects.create_user(email="ops@platform.test", is_platform_staff=True)
+    old = enroll_totp(user)
+    typed = ["000000"]
+
+    def operator(prompt: str) -> str:
+        if not typed:
+            raise EOFError  # gives up (Ctrl-D)
+        return typed.pop(0)
+
+    monkeypatch.setattr("builtins.input", operator)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="mfa_not_confirmed") as error:
+        call_command("platform_staff", "mfa", "ops@platform.test", stdout=io.StringIO(), stderr=err)
+
+    assert error.value.returncode == 2
+    assert "That code does not match (1 of 3)" in err.getvalue()
+    # The previous authenticator still works; the new one is not enrolled; nothing audited.
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+    assert not PlatformAuditEntry.objects.filter(action="platform_staff.mfa_enrolled").exists()
+
+    # Wrong codes in quick succession meet django-otp's per-device throttle: the command stops.
+    typed[:] = ["000000", "111111", "222222"]
+    with pytest.raises(CommandError, match="throttled") as error:
+        call_command("platform_staff", "mfa", "ops@platform.test", stdout=io.StringIO(), stderr=io.StringIO())
+    assert error.value.returncode == 2
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+
+    out = io.StringIO()
+    monkeypatch.setattr("builtins.input", lambda prompt: app_code(out.getvalue()))
+    call_command("platform_staff", "mfa", "ops@platform.test", stdout=out)
+    [new] = TOTPDevice.objects.filter(user=user, confirmed=True)
+    assert new.pk != old.pk
+    assert len(re.findall(r"^  [a-z2-7]{4}(-[a-z2-7]{4}){3}$", out.getvalue(), re.M)) == 10
 
 
 def test_admin_needs_platform_staff_with_a_verified_otp_session(db: None, otp_clock: Clock) -> None:

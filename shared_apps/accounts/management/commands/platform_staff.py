@@ -2,8 +2,10 @@
 
 Platform staff sign in to the platform admin (``/admin/`` on the platform host) with their
 password and an authenticator code. ``add`` makes (or flags) the user and prints a one-time
-password for a new one; ``mfa`` enrolls an authenticator and prints its QR code, URI and ten
-backup codes, once. Every action is written to the platform audit log.
+password for a new one; ``mfa`` shows a new authenticator's QR code, URI and secret, asks for
+the first code the app shows, and only then enrolls it and prints ten backup codes, once (a
+previous authenticator keeps working until the new one is confirmed). Every action is written to
+the platform audit log.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 
-from shared_apps.accounts.mfa import mfa_enroll_confirmed
+from pos_platform.errors import ApplicationError
+from shared_apps.accounts.errors import MfaCodeInvalid
+from shared_apps.accounts.mfa import mfa_backup_codes_reissue, mfa_totp_begin_trusted, mfa_totp_confirm
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_get_or_create
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.tenants.management.commands.tenant import default_actor
+
+# Codes asked for before ``mfa`` gives up (the OTP throttle also applies).
+CONFIRM_ATTEMPTS = 3
 
 
 class Command(BaseCommand):
@@ -75,15 +82,37 @@ class Command(BaseCommand):
                 platform_audit_record(actor=actor, action="platform_staff.remove", details={"email": email})
             self.stdout.write(f"{email} is no longer platform staff.")
             return
-        with transaction.atomic():
-            setup, codes = mfa_enroll_confirmed(user=user)
-            platform_audit_record(actor=actor, action="platform_staff.mfa_enrolled", details={"email": email})
+        setup = mfa_totp_begin_trusted(user=user)
         qr = io.StringIO()
         segno.make(setup.otpauth_uri, error="m").terminal(out=qr, compact=True)
         self.stdout.write("Scan with an authenticator app (shown once):")
         self.stdout.write(qr.getvalue())
         self.stdout.write(f"URI:    {setup.otpauth_uri}")
         self.stdout.write(f"Secret: {setup.secret}")
+        enrolled = None
+        for attempt in range(1, CONFIRM_ATTEMPTS + 1):
+            try:
+                code = input("Code from the app, to confirm: ")
+            except EOFError:
+                break
+            try:
+                enrolled = mfa_totp_confirm(user=user, code=code)
+                break
+            except MfaCodeInvalid:
+                self.stderr.write(f"That code does not match ({attempt} of {CONFIRM_ATTEMPTS}).")
+            except ApplicationError as exc:  # locked out by the OTP throttle
+                raise CommandError(f"{exc.message} [{exc.code}]", returncode=2) from exc
+        if enrolled is None:
+            raise CommandError(
+                "The authenticator was not confirmed, so it is not enrolled (any previous one still "
+                "works). Run the command again. [mfa_not_confirmed]",
+                returncode=2,
+            )
+        with transaction.atomic():
+            # Fresh codes even when the user had some: this is a (re-)enrollment by an operator.
+            codes = enrolled.backup_codes or mfa_backup_codes_reissue(user=user)
+            platform_audit_record(actor=actor, action="platform_staff.mfa_enrolled", details={"email": email})
+        self.stdout.write("Authenticator confirmed and enrolled.")
         self.stdout.write("Backup codes (each works once; shown once):")
-        for code in codes:
-            self.stdout.write(f"  {code}")
+        for backup in codes:
+            self.stdout.write(f"  {backup}")
