@@ -7,6 +7,7 @@ from typing import Any
 
 import django_otp
 from django.contrib.auth import logout as session_logout
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -28,6 +29,8 @@ from shared_apps.accounts.serializers import (
     MfaChallengeOutput,
     MfaEnrolledOutput,
     MfaVerifyInput,
+    PasswordChangedOutput,
+    PasswordChangeInput,
     RevokedCountOutput,
     StaffInvitedOutput,
     StaffInviteInput,
@@ -40,7 +43,7 @@ from shared_apps.accounts.serializers import (
     TotpSetupOutput,
     login_output,
 )
-from shared_apps.accounts.services import auth, staff
+from shared_apps.accounts.services import auth, password, staff
 from shared_apps.accounts.throttling import client_ip
 from shared_apps.accounts.tokens import token_list_live, token_revoke, token_revoke_all
 
@@ -190,6 +193,83 @@ class LogoutApi(APIView):
         if _current_token(request) is None:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        tags=[AUTH],
+        summary="Change my password",
+        description=(
+            "Needs the current password. A wrong one answers `400 password_incorrect` and counts "
+            "toward the same per-email and per-IP lock as a failed sign-in (`429 throttled` with "
+            "`details.retry_after` while locked, even for the right password). A new password "
+            "that fails the password rules, or equals the current one, answers "
+            "`400 password_invalid` with the reasons in `details.password`. Nothing changes on "
+            "any error. On success every other API token of yours, at every shop, is revoked "
+            "(the one of this request keeps working) and your portal sessions are signed out; a "
+            "portal session calling this stays signed in."
+        ),
+        request=PasswordChangeInput,
+        responses={
+            200: PasswordChangedOutput,
+            400: OpenApiResponse(
+                ErrorOutput,
+                description="`password_incorrect`, `password_invalid` or `invalid`; nothing changed.",
+            ),
+            401: E401,
+            403: E403,
+            429: E429,
+        },
+        examples=[
+            OpenApiExample(
+                "Request",
+                value={"current_password": "…", "new_password": "…"},
+                request_only=True,
+            ),
+            OpenApiExample("Changed", value={"revoked_tokens": 2}, response_only=True),
+            OpenApiExample(
+                "Wrong current password",
+                value={
+                    "code": "password_incorrect",
+                    "message": "The current password is not correct.",
+                    "details": None,
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+            OpenApiExample(
+                "New password refused",
+                value={
+                    "code": "password_invalid",
+                    "message": "The password is not acceptable; see details.",
+                    "details": {
+                        "password": ["This password is too short. It must contain at least 10 characters."]
+                    },
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = _current_token(request)
+        changed = password.password_change(
+            user=request.user,  # type: ignore[arg-type]
+            tenant=request.tenant,  # type: ignore[attr-defined]
+            current_password=data.validated_data["current_password"],
+            new_password=data.validated_data["new_password"],
+            keep_token=token,
+            ip=client_ip(request),
+            channel="api",
+        )
+        if token is None:
+            # A portal session calling the API stays signed in; the person's other sessions do not.
+            update_session_auth_hash(request._request, changed.user)
+        return Response(PasswordChangedOutput({"revoked_tokens": changed.revoked_tokens}).data)
 
 
 def _mfa_state(request: Request) -> dict[str, Any]:

@@ -103,3 +103,10 @@ class InvitationNotNeeded(Conflict):
 class PasswordInvalid(ValidationFailed):
     code = "password_invalid"
     default_message = "The password is not acceptable; see details."
+
+
+class PasswordIncorrect(ValidationFailed):
+    # 400, not 401: the request is authenticated (token or session); only the typed password is
+    # wrong, and a client must not take it for a dead credential and sign the person out.
+    code = "password_incorrect"
+    default_message = "The current password is not correct."

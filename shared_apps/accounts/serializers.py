@@ -44,6 +44,21 @@ class InvitationAcceptOutput(serializers.Serializer):
     email = serializers.EmailField()
 
 
+class PasswordChangeInput(serializers.Serializer):
+    current_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    new_password = serializers.CharField(
+        max_length=4096,
+        trim_whitespace=False,
+        help_text="At least 10 characters, not a common or all-digit password, not like your email.",
+    )
+
+
+class PasswordChangedOutput(serializers.Serializer):
+    revoked_tokens = serializers.IntegerField(
+        help_text="Your other API tokens, at every shop, now revoked; the one of this request is kept."
+    )
+
+
 class UserOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()

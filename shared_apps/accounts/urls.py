@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/invitation/accept", apis.InvitationAcceptApi.as_view(), name="auth-invitation-accept"),
     path("auth/logout", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/me", apis.MeApi.as_view(), name="auth-me"),
+    path("auth/password", apis.PasswordChangeApi.as_view(), name="auth-password"),
     path("auth/mfa/totp", apis.MfaTotpBeginApi.as_view(), name="auth-mfa-totp"),
     path("auth/mfa/totp/confirm", apis.MfaTotpConfirmApi.as_view(), name="auth-mfa-totp-confirm"),
     path("auth/mfa/backup-codes", apis.MfaBackupCodesApi.as_view(), name="auth-mfa-backup-codes"),

@@ -12,6 +12,7 @@ from tests.conftest import api_client
 AUTHENTICATED = [
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/auth/me"),
+    ("post", "/api/v1/auth/password"),
     ("post", "/api/v1/auth/mfa/totp"),
     ("post", "/api/v1/auth/mfa/totp/confirm"),
     ("post", "/api/v1/auth/mfa/backup-codes"),

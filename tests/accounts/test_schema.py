@@ -16,6 +16,7 @@ def test_schema_lists_identity_endpoints_with_tags(tenant_a: Tenant) -> None:
         "/api/v1/auth/logout": ("post", "auth"),
         "/api/v1/auth/invitation/accept": ("post", "auth"),
         "/api/v1/auth/me": ("get", "auth"),
+        "/api/v1/auth/password": ("post", "auth"),
         "/api/v1/auth/mfa/totp": ("post", "mfa"),
         "/api/v1/auth/mfa/totp/confirm": ("post", "mfa"),
         "/api/v1/auth/mfa/backup-codes": ("post", "mfa"),
@@ -33,3 +34,7 @@ def test_schema_lists_identity_endpoints_with_tags(tenant_a: Tenant) -> None:
     login = paths["/api/v1/auth/login"]["post"]
     assert "security" not in login or login["security"] in ([{}], [])
     assert {"200", "401", "429"} <= set(login["responses"])
+    password = paths["/api/v1/auth/password"]["post"]
+    assert {"200", "400", "401", "429"} <= set(password["responses"])
+    assert "bearerAuth" in str(password["security"])
+    assert password["requestBody"]["content"]["application/json"]["examples"]

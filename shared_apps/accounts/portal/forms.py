@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -33,3 +35,31 @@ class InvitationForm(forms.Form):
         label="Choose a password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label="Current password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label="New password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_confirm = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label="New password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, confirm = data.get("new_password"), data.get("new_password_confirm")
+        if new and confirm and new != confirm:
+            self.add_error("new_password_confirm", "The two new passwords are not the same.")
+        return data

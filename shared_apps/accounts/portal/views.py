@@ -1,4 +1,5 @@
-"""Sign in, the OTP step, authenticator set-up, backup codes, sign out, and a landing page.
+"""Sign in, the OTP step, authenticator set-up, backup codes, password change, sign out, and a
+landing page.
 
 Every page runs on the same services as the API. A session signed in with the password only is
 not verified (django-otp); such a session reaches only the OTP step (a user with a device) or the
@@ -15,6 +16,7 @@ import django_otp
 from django.contrib import messages
 from django.contrib.auth import login as session_login
 from django.contrib.auth import logout as session_logout
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,8 +28,14 @@ from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.permissions import membership_for, mfa_required_for
-from shared_apps.accounts.portal.forms import CodeForm, InvitationForm, LoginForm, OptionalCodeForm
-from shared_apps.accounts.services import auth
+from shared_apps.accounts.portal.forms import (
+    CodeForm,
+    InvitationForm,
+    LoginForm,
+    OptionalCodeForm,
+    PasswordChangeForm,
+)
+from shared_apps.accounts.services import auth, password
 from shared_apps.accounts.throttling import client_ip
 
 View = Callable[..., HttpResponse]
@@ -212,6 +220,39 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page()
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "portal/password.html", context, status=400)
+        try:
+            changed = password.password_change(
+                user=user,
+                tenant=request.tenant,  # type: ignore[attr-defined]
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+                channel="portal",
+            )
+        except ApplicationError as exc:
+            if isinstance(exc.details, dict) and "password" in exc.details:
+                context["password_errors"] = exc.details["password"]
+            return _error_response(request, "portal/password.html", context, exc)
+        # This session stays signed in (with a new key); every other one is signed out.
+        update_session_auth_hash(request, changed.user)
+        messages.success(
+            request,
+            "Your password is changed. Your other sessions and API tokens are signed out"
+            f" ({changed.revoked_tokens} token{'' if changed.revoked_tokens == 1 else 's'}).",
+        )
+        return redirect("portal-home")
+    return render(request, "portal/password.html", context)
+
+
+@portal_page()
 def home_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     membership: Membership = request.membership  # type: ignore[attr-defined]
@@ -270,4 +311,5 @@ __all__ = [
     "logout_view",
     "mfa_setup_view",
     "otp_view",
+    "password_view",
 ]

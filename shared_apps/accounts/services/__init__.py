@@ -1,4 +1,5 @@
-"""Account writes: users, sign-in (:mod:`.auth`), staff management (:mod:`.staff`)."""
+"""Account writes: users, sign-in (:mod:`.auth`), password changes (:mod:`.password`), staff
+management (:mod:`.staff`)."""
 
 from shared_apps.accounts.services.users import membership_grant, one_time_password, user_get_or_create
 

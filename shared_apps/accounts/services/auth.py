@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.errors import (
@@ -139,6 +140,8 @@ def auth_login(
                 "attempts": 0,
                 "expires": expires,
                 "token_name": token_name,
+                # Derived from the password hash: a password change meanwhile kills the challenge.
+                "auth_hash": user.get_session_auth_hash(),
             },
             timeout=ttl,
         )
@@ -160,7 +163,9 @@ def auth_mfa_verify(*, tenant: Tenant, challenge: str, code: str, ip: str | None
     if not data or data.get("tenant_id") != tenant.pk:
         raise MfaChallengeInvalid()
     user = User.objects.filter(pk=data["user_id"], is_active=True).first()
-    if user is None:
+    if user is None or not constant_time_compare(
+        str(data.get("auth_hash") or ""), user.get_session_auth_hash()
+    ):
         raise MfaChallengeInvalid()
     try:
         verified: VerifiedCode = mfa_code_verify(user=user, code=code, ip=ip)
