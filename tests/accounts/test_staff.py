@@ -3,6 +3,7 @@ invitations; tenant isolation. Every denial also checks that nothing changed."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -168,7 +169,11 @@ def test_bad_invitations_change_nothing(tenant_a: Tenant, make_member: object, s
             "owner_scope_invalid",
         ),
         (
-            {"email": "a@b.test", "role": "cashier", "storefront_id": str(accra.pk)[:-1] + "0"},
+            {
+                "email": "a@b.test",
+                "role": "cashier",
+                "storefront_id": str(uuid.uuid4()),
+            },  # no such storefront
             400,
             "storefront_invalid",
         ),
