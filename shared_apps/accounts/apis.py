@@ -160,9 +160,15 @@ class MfaVerifyApi(_Public):
 class InvitationAcceptApi(_Public):
     @extend_schema(
         tags=[AUTH],
-        summary="Choose a password with an invitation code",
+        summary="Accept an invitation",
+        description=(
+            "With the code the inviter was given. A person new to the platform chooses their "
+            "password here (Django's validators apply); one who already has an account gives their "
+            "current password (401 `invalid_credentials` if wrong; it counts toward the sign-in "
+            "lock). The membership becomes active."
+        ),
         request=InvitationAcceptInput,
-        responses={200: InvitationAcceptOutput, 400: E400, 429: E429},
+        responses={200: InvitationAcceptOutput, 400: E400, 401: E401, 429: E429},
     )
     def post(self, request: Request) -> Response:
         data = InvitationAcceptInput(data=request.data)
@@ -485,9 +491,10 @@ class StaffListApi(_ByMethod):
         tags=[STAFF],
         summary="Invite a staff member",
         description=(
-            "Grants a role (never above your own), optionally limited to one storefront and with an "
-            "expiry. A person without a password yet gets a one-time `invitation_code`, shown only "
-            "in this answer."
+            "Offers a role (never above your own), optionally limited to one storefront and with an "
+            "expiry. The answer carries a one-time `invitation_code`, shown only here: the person "
+            "accepts with it, and only then is the membership active. The answer is the same "
+            "whether or not the email already has an account on the platform."
         ),
         request=StaffInviteInput,
         responses={201: StaffInvitedOutput, 400: E400, 401: E401, 403: E403, 409: E409},
@@ -574,7 +581,7 @@ class StaffInvitationApi(_ByMethod):
     @extend_schema(
         tags=[STAFF],
         summary="A new invitation code",
-        description="For a member who has not chosen a password yet; earlier codes stop working.",
+        description="For a member who has not accepted the invitation yet; earlier codes stop working.",
         request=None,
         responses={201: StaffInvitedOutput, 403: E403, 404: E404, 409: E409},
     )

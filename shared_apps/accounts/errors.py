@@ -97,7 +97,12 @@ class InvitationInvalid(ValidationFailed):
 
 class InvitationNotNeeded(Conflict):
     code = "invitation_not_needed"
-    default_message = "This person already has a password; they sign in with it."
+    default_message = "This person has accepted the invitation already."
+
+
+class InvitationPending(Conflict):
+    code = "invitation_pending"
+    default_message = "This person has not accepted the invitation yet; it activates when they do."
 
 
 class PasswordInvalid(ValidationFailed):

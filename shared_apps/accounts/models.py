@@ -74,6 +74,10 @@ class Membership(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # When the person accepted the invitation (with its code); null while the invitation is pending:
+    # the membership is then inactive and shows the inviter nothing about the person's account.
+    # Memberships made by the platform (a tenant's owner) are accepted when made.
+    accepted_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -230,15 +230,26 @@ class StaffOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     is_active = serializers.BooleanField()
     usable = serializers.SerializerMethodField(help_text="Active and not expired.")
-    mfa_enrolled = serializers.BooleanField()
-    invitation_pending = serializers.SerializerMethodField(help_text="Has not chosen a password yet.")
+    mfa_enrolled = serializers.SerializerMethodField(help_text="False until the invitation is accepted.")
+    invitation_pending = serializers.SerializerMethodField(help_text="Has not accepted the invitation yet.")
     created_at = serializers.DateTimeField()
+
+    def to_representation(self, member: Membership) -> dict[str, Any]:
+        data = super().to_representation(member)
+        if member.accepted_at is None:
+            # Nothing about the person's account (name, authenticator) before they accept: an
+            # invitation must not tell a shop what the person does elsewhere on the platform.
+            data["full_name"] = ""
+        return data
 
     def get_usable(self, member: Membership) -> bool:
         return member.is_usable()
 
+    def get_mfa_enrolled(self, member: Membership) -> bool:
+        return member.accepted_at is not None and bool(getattr(member, "mfa_enrolled", False))
+
     def get_invitation_pending(self, member: Membership) -> bool:
-        return not member.user.has_usable_password()
+        return member.accepted_at is None
 
 
 class StaffInviteInput(serializers.Serializer):
@@ -252,14 +263,12 @@ class StaffInviteInput(serializers.Serializer):
 class StaffInvitedOutput(serializers.Serializer):
     member = StaffOutput()
     invitation_code = serializers.CharField(
-        allow_null=True,
         help_text=(
-            "For a person without a password yet: give it to them (shown once); they choose a "
-            "password with POST /api/v1/auth/invitation/accept or at /portal/invitation. Null "
-            "when they already have a password."
+            "Give it to the person (shown once); they accept with POST "
+            "/api/v1/auth/invitation/accept or at /portal/invitation."
         ),
     )
-    invitation_expires_at = serializers.DateTimeField(allow_null=True)
+    invitation_expires_at = serializers.DateTimeField()
 
 
 class StaffUpdateInput(serializers.Serializer):

@@ -124,18 +124,108 @@ def test_invitation_code_is_useless_at_another_tenant(
     assert not User.objects.get(email="x@hire.test").has_usable_password()
 
 
-def test_inviting_someone_who_has_a_password_gives_no_code(
+def _comparable(member: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in member.items() if k not in {"id", "user_id", "email", "created_at"}}
+
+
+def test_an_invitation_tells_the_shop_nothing_about_an_existing_account_and_waits_for_consent(
     tenant_a: Tenant, owner_b: User, make_member: object
 ) -> None:
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
-    owner_b.set_password(PASSWORD)
+    owner_b.set_password(PASSWORD)  # owner of beta, with a name and an authenticator
+    owner_b.full_name = "Kofi of Beta"
     owner_b.save()
 
-    response = owner.client.post("/api/v1/staff", {"email": owner_b.email, "role": "manager"}, format="json")
+    existing = owner.client.post("/api/v1/staff", {"email": owner_b.email, "role": "manager"}, format="json")
+    newcomer = owner.client.post(
+        "/api/v1/staff", {"email": "new@hire.test", "role": "manager"}, format="json"
+    )
 
-    assert response.status_code == 201
-    assert response.json()["invitation_code"] is None
-    assert login(api_client("alpha"), owner_b.email).status_code == 200
+    assert existing.status_code == newcomer.status_code == 201
+    assert existing.json().keys() == newcomer.json().keys()
+    assert existing.json()["invitation_code"]
+    assert newcomer.json()["invitation_code"]
+    assert _comparable(existing.json()["member"]) == _comparable(newcomer.json()["member"])
+    assert _comparable(existing.json()["member"]) == {
+        "full_name": "",
+        "role": "manager",
+        "storefront_id": None,
+        "expires_at": None,
+        "is_active": False,
+        "usable": False,
+        "mfa_enrolled": False,
+        "invitation_pending": True,
+    }
+    listed = {m["email"]: m for m in owner.client.get("/api/v1/staff").json()}
+    assert _comparable(listed[owner_b.email]) == _comparable(listed["new@hire.test"])
+
+    # No access at alpha before accepting, even with the right password.
+    denied(login(api_client("alpha"), owner_b.email), 401, "invalid_credentials")
+
+    code = existing.json()["invitation_code"]
+    wrong = api_client("alpha").post(
+        "/api/v1/auth/invitation/accept", {"code": code, "password": "not-" + PASSWORD}, format="json"
+    )
+    denied(wrong, 401, "invalid_credentials")
+    assert Membership.objects.get(user=owner_b, tenant=tenant_a).accepted_at is None
+
+    accepted = api_client("alpha").post(
+        "/api/v1/auth/invitation/accept", {"code": code, "password": PASSWORD}, format="json"
+    )
+
+    assert accepted.status_code == 200
+    owner_b.refresh_from_db()
+    assert owner_b.check_password(PASSWORD)  # their password, unchanged
+    assert owner_b.full_name == "Kofi of Beta"
+    membership = Membership.objects.get(user=owner_b, tenant=tenant_a)
+    assert membership.is_active
+    assert membership.accepted_at is not None
+    assert login(api_client("alpha"), owner_b.email).json()["mfa_required"] is True
+    member = next(m for m in owner.client.get("/api/v1/staff").json() if m["email"] == owner_b.email)
+    assert (member["full_name"], member["mfa_enrolled"], member["invitation_pending"]) == (
+        "Kofi of Beta",
+        True,
+        False,
+    )
+    with tenant_context(tenant_a):
+        assert AuditEvent.objects.filter(
+            action="staff.invitation_accepted", object_id=str(membership.pk)
+        ).exists()
+
+
+def test_a_pending_invitation_cannot_be_reactivated_and_withdrawing_it_kills_the_code(
+    tenant_a: Tenant, make_member: object
+) -> None:
+    owner = make_member(tenant_a, "owner")  # type: ignore[operator]
+    invited = owner.client.post(
+        "/api/v1/staff", {"email": "x@hire.test", "role": "cashier"}, format="json"
+    ).json()
+    member_id = invited["member"]["id"]
+
+    denied(owner.client.post(f"/api/v1/staff/{member_id}/reactivate"), 409, "invitation_pending")
+    assert Membership.objects.get(pk=member_id).is_active is False
+
+    assert owner.client.post(f"/api/v1/staff/{member_id}/deactivate").status_code == 200
+    late = api_client("alpha").post(
+        "/api/v1/auth/invitation/accept",
+        {"code": invited["invitation_code"], "password": PASSWORD},
+        format="json",
+    )
+
+    denied(late, 400, "invitation_invalid")
+    assert Membership.objects.get(pk=member_id).accepted_at is None
+    assert not User.objects.get(email="x@hire.test").has_usable_password()
+
+    renewed = owner.client.post(f"/api/v1/staff/{member_id}/invitation")
+    assert renewed.status_code == 201
+    accepted = api_client("alpha").post(
+        "/api/v1/auth/invitation/accept",
+        {"code": renewed.json()["invitation_code"], "password": PASSWORD},
+        format="json",
+    )
+    assert accepted.status_code == 200
+    assert Membership.objects.get(pk=member_id).is_active is True
+    denied(owner.client.post(f"/api/v1/staff/{member_id}/invitation"), 409, "invitation_not_needed")
 
 
 def test_inviting_a_member_twice_is_409(tenant_a: Tenant, make_member: object) -> None:

@@ -32,7 +32,7 @@ class InvitationForm(forms.Form):
     password = forms.CharField(
         max_length=4096,
         strip=False,
-        label="Choose a password",
+        label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

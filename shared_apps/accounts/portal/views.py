@@ -298,7 +298,7 @@ def invitation_view(request: HttpRequest) -> HttpResponse:
             if isinstance(exc.details, dict) and "password" in exc.details:
                 context["password_errors"] = exc.details["password"]
             return _error_response(request, "portal/invitation.html", context, exc)
-        messages.success(request, "Your password is set. Sign in with it.")
+        messages.success(request, "Invitation accepted. Sign in with your password.")
         return redirect("portal-login")
     return render(request, "portal/invitation.html", context)
 

@@ -215,7 +215,10 @@ def invitation_digest(code: str) -> str:
 def invitation_accept(
     *, tenant: Tenant, code: str, password: str, full_name: str | None = None, ip: str | None = None
 ) -> User:
-    """An invited person chooses their password with the code their inviter was shown once."""
+    """The invited person accepts with the code their inviter was shown once, and the membership
+    becomes active. A person new to the platform chooses their password here; one who already
+    has an account (at another shop) proves it with their current password, which stays as it
+    is. A wrong current password counts toward the sign-in lock of the account."""
     throttle = FailureThrottle(LOGIN)
     throttle.check(account=None, ip=ip)
     now = timezone.now()
@@ -228,31 +231,51 @@ def invitation_accept(
         invitation is None
         or invitation.used_at is not None
         or invitation.expires_at <= now
-        or not invitation.membership.is_usable(now)
-        or invitation.membership.user.has_usable_password()
+        or invitation.membership.accepted_at is not None
     ):
         throttle.fail(account=None, ip=ip)
         raise InvitationInvalid()
     user = invitation.membership.user
-    if full_name is not None and full_name.strip():
-        user.full_name = full_name.strip()[:200]
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise PasswordInvalid(details={"password": list(exc.messages)}) from exc
+    existing_account = user.has_usable_password()
+    if existing_account:
+        account = email_normalise(user.email)
+        throttle.check(account=account, ip=ip)
+        if not user.check_password(password):
+            locked = throttle.fail(account=account, ip=ip)
+            account_audit("auth.login_failed", actor=user, ip=ip, details={"step": "invitation"})
+            for kind in locked:
+                account_audit("auth.lockout", actor=user, ip=ip, details={"step": "invitation", "by": kind})
+            raise InvalidCredentials()
+        throttle.succeed(account=account)
+    else:
+        if full_name is not None and full_name.strip():
+            user.full_name = full_name.strip()[:200]
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise PasswordInvalid(details={"password": list(exc.messages)}) from exc
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if locked.used_at is not None:
+        locked_invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        membership = Membership.objects.select_for_update().get(pk=invitation.membership_id)
+        if (
+            locked_invitation.used_at is not None
+            or locked_invitation.expires_at <= now
+            or membership.accepted_at is not None
+        ):
             raise InvitationInvalid()
-        user.set_password(password)
-        user.save(update_fields=["password", "full_name"])
-        # The password is the person's, for every shop: their other open invitations are spent too.
-        Invitation.objects.filter(membership__user=user, used_at__isnull=True).update(used_at=now)
+        if not existing_account:
+            user.set_password(password)
+            user.save(update_fields=["password", "full_name"])
+        Invitation.objects.filter(membership=membership, used_at__isnull=True).update(used_at=now)
+        membership.accepted_at = now
+        membership.is_active = True
+        membership.save(update_fields=["accepted_at", "is_active", "updated_at"])
         account_audit(
             "staff.invitation_accepted",
             actor=user,
             ip=ip,
             object_type="membership",
-            object_id=invitation.membership_id,
+            object_id=membership.pk,
+            details={"existing_account": existing_account},
         )
     return user

@@ -35,6 +35,7 @@ from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.errors import (
     AlreadyMember,
     InvitationNotNeeded,
+    InvitationPending,
     LastOwner,
     MemberNotFound,
     OwnerScopeInvalid,
@@ -144,9 +145,9 @@ def _snapshot(member: Membership) -> dict[str, Any]:
 @dataclass(frozen=True)
 class StaffInvited:
     membership: Membership
-    # Shown once to the inviter, for a person who has no password yet; otherwise None.
-    invitation_code: str | None
-    invitation_expires_at: datetime | None
+    # Shown once to the inviter, whoever the person is: they accept with it.
+    invitation_code: str
+    invitation_expires_at: datetime
 
 
 @transaction.atomic
@@ -170,6 +171,8 @@ def staff_invite(
         raise AlreadyMember(details={"email": email})
     try:
         with transaction.atomic():
+            # Inactive until the person accepts with the code, whether or not they have an account
+            # (at another shop): the answer is the same either way, so it tells the inviter nothing.
             membership = Membership.objects.create(
                 user=user,
                 tenant_id=actor.tenant_id,
@@ -177,12 +180,12 @@ def staff_invite(
                 storefront_id=storefront_id,
                 expires_at=expires_at,
                 invited_by=actor.user,
+                is_active=False,
+                accepted_at=None,
             )
     except IntegrityError as exc:  # invited twice at once
         raise AlreadyMember(details={"email": email}) from exc
-    code, invitation = None, None
-    if not user.has_usable_password():
-        code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
+    code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
     account_audit(
         "staff.invited",
         actor=actor.user,
@@ -190,12 +193,10 @@ def staff_invite(
         object_type="membership",
         object_id=membership.pk,
         storefront_id=storefront_id,
-        details={"email": email, **_snapshot(membership), "invitation_issued": code is not None},
+        details={"email": email, **_snapshot(membership)},
     )
     return StaffInvited(
-        membership=membership,
-        invitation_code=code,
-        invitation_expires_at=invitation.expires_at if invitation else None,
+        membership=membership, invitation_code=code, invitation_expires_at=invitation.expires_at
     )
 
 
@@ -245,6 +246,11 @@ def staff_update(
 def staff_deactivate(*, actor: Membership, membership_id: Any, ip: str | None = None) -> Membership:
     """Take away a member's access (their tokens at this tenant are revoked); data is kept."""
     target, owners = _lock_target(actor, membership_id)
+    if target.accepted_at is None:
+        # Withdrawing an invitation: its code stops working.
+        Invitation.objects.filter(
+            membership=target, used_at__isnull=True, expires_at__gt=timezone.now()
+        ).update(expires_at=timezone.now())
     if target.is_active:
         _guard_last_owner(target, owners)
         target.is_active = False
@@ -268,6 +274,8 @@ def staff_deactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
 def staff_reactivate(*, actor: Membership, membership_id: Any, ip: str | None = None) -> Membership:
     target, _ = _lock_target(actor, membership_id)
     _check_reach(actor, role=target.role, storefront_id=target.storefront_id)
+    if target.accepted_at is None:
+        raise InvitationPending()
     if not target.is_active:
         target.is_active = True
         target.save(update_fields=["is_active", "updated_at"])
@@ -285,9 +293,9 @@ def staff_reactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
 
 @transaction.atomic
 def staff_invitation_renew(*, actor: Membership, membership_id: Any, ip: str | None = None) -> StaffInvited:
-    """A new invitation code for a member who has not chosen a password yet (the old one dies)."""
+    """A new invitation code for a member who has not accepted yet (the old one dies)."""
     target, _ = _lock_target(actor, membership_id)
-    if target.user.has_usable_password():
+    if target.accepted_at is not None:
         raise InvitationNotNeeded()
     code, invitation = _invitation_issue(membership=target, created_by=actor.user)
     account_audit(
