@@ -3,12 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.models import AuditEvent
 
 
 def audit_record(
     *,
     action: str,
+    actor: Actor | None = None,
     actor_id: uuid.UUID | None = None,
     actor_label: str = "",
     object_type: str = "",
@@ -17,7 +19,13 @@ def audit_record(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record an event in the current tenant's schema (the caller's transaction)."""
+    """Record an event in the current tenant's schema (the caller's transaction).
+
+    ``actor`` gives the actor's id, label and address at once; callers without an
+    :class:`Actor` (sign-in attempts, terminals) pass those fields one by one.
+    """
+    if actor is not None:
+        actor_id, actor_label, ip = actor.user_id, actor.label, actor.ip
     return AuditEvent.objects.create(
         action=action,
         actor_id=actor_id,

@@ -76,12 +76,10 @@ def _audit(
 ) -> None:
     audit_record(
         action=action,
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor,
         object_type="product",
         object_id=str(object_id),
         storefront_id=storefront_id,
-        ip=actor.ip,
         details=details,
     )
 

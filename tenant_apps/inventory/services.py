@@ -261,12 +261,10 @@ def _operation(
 def _audit(operation: StockOperation, actor: Actor, lines: list[dict[str, str]]) -> None:
     audit_record(
         action=f"stock.{operation.kind}",
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor,
         object_type="stock_operation",
         object_id=operation.pk,
         storefront_id=operation.storefront_id,
-        ip=actor.ip,
         details={
             "lines": lines,
             "reason": operation.reason,

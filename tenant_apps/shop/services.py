@@ -48,11 +48,9 @@ def shop_settings_update(
         settings.save(update_fields=[*changes, "updated_at"])
         audit_record(
             action="settings.update",
-            actor_id=actor.user_id,
-            actor_label=actor.label,
+            actor=actor,
             object_type="settings",
             object_id=settings.pk,
-            ip=actor.ip,
             details=changes,
         )
     return settings

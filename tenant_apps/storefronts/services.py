@@ -34,15 +34,12 @@ def storefronts_changed() -> None:
 
 
 def _audit(actor: Actor | None, action: str, storefront: Storefront, details: dict[str, object]) -> None:
-    actor = actor or Actor.system("storefronts")
     audit_record(
         action=action,
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor or Actor.system("storefronts"),
         object_type="storefront",
         object_id=storefront.pk,
         storefront_id=storefront.pk,
-        ip=actor.ip,
         details=details,
     )
 

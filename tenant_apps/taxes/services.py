@@ -28,20 +28,6 @@ from tenant_apps.taxes.models import TaxCategory, TaxRate
 _CODE = re.compile(r"^[A-Z0-9_]{1,16}$")
 
 
-def _audit(
-    actor: Actor, action: str, object_type: str, object_id: object, details: dict[str, object]
-) -> None:
-    audit_record(
-        action=action,
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        object_type=object_type,
-        object_id=str(object_id),
-        ip=actor.ip,
-        details=details,
-    )
-
-
 def _code(code: str) -> str:
     code = code.strip().upper()
     if not _CODE.match(code):
@@ -64,7 +50,13 @@ def tax_category_create(*, code: str, name: str, actor: Actor) -> TaxCategory:
             category = TaxCategory.objects.create(code=code, name=name)
     except IntegrityError as exc:
         raise TaxCategoryCodeTaken() from exc
-    _audit(actor, "tax_category.create", "tax_category", category.pk, {"code": code, "name": name})
+    audit_record(
+        action="tax_category.create",
+        actor=actor,
+        object_type="tax_category",
+        object_id=category.pk,
+        details={"code": code, "name": name},
+    )
     return category
 
 
@@ -118,12 +110,12 @@ def tax_rate_add(
         effective_from=effective_from,
         effective_to=effective_to,
     )
-    _audit(
-        actor,
-        "tax_rate.add",
-        "tax_rate",
-        new.pk,
-        {
+    audit_record(
+        action="tax_rate.add",
+        actor=actor,
+        object_type="tax_rate",
+        object_id=new.pk,
+        details={
             "category": category.code,
             "code": code,
             "rate": str(rate),
@@ -149,11 +141,11 @@ def tax_rate_end(*, rate_id: uuid.UUID, actor: Actor, effective_to: dt.datetime 
         raise TaxRateEnded()
     rate.effective_to = effective_to
     rate.save(update_fields=["effective_to", "updated_at"])
-    _audit(
-        actor,
-        "tax_rate.end",
-        "tax_rate",
-        rate.pk,
-        {"code": rate.code, "effective_to": effective_to.isoformat()},
+    audit_record(
+        action="tax_rate.end",
+        actor=actor,
+        object_type="tax_rate",
+        object_id=rate.pk,
+        details={"code": rate.code, "effective_to": effective_to.isoformat()},
     )
     return rate

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from shared_apps.tenants.models import Tenant
+from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.models import AuditEvent
 from tenant_apps.audit.services import audit_record
 
@@ -89,3 +90,15 @@ def test_one_tenants_log_is_invisible_at_another(
 
     assert not {e["id"] for e in at_b} & {str(e.pk) for e in events}
     assert foreign.get("/api/v1/audit/events").status_code == 401
+
+
+def test_an_actor_gives_the_events_actor_id_label_and_address(tenant_a: Tenant) -> None:
+    import uuid
+
+    actor = Actor(user_id=uuid.uuid4(), label="m@alpha.test", ip="10.0.0.7")
+    with tenant_context(tenant_a):
+        event = audit_record(action="product.update", actor=actor, object_id=uuid.UUID(int=1))
+        event.refresh_from_db()
+
+    assert (event.actor_id, event.actor_label, event.ip) == (actor.user_id, "m@alpha.test", "10.0.0.7")
+    assert event.object_id == "00000000-0000-0000-0000-000000000001"

@@ -48,8 +48,16 @@ def test_create_update_price_history_and_audit(shop_a: Shop) -> None:
     assert base.status_code == override.status_code == 201
     assert owner.get(f"/api/v1/products/{product_id}").json()["price"] == "40.00"
     assert sorted(p["price"] for p in history) == ["38.50", "40.00", "41.00"]
-    actions = list(AuditEvent.objects.filter(object_id=product_id).values_list("action", flat=True))
-    assert sorted(actions) == ["product.create", "product.price_set", "product.price_set", "product.update"]
+    audited = AuditEvent.objects.filter(object_id=product_id)
+    assert sorted(audited.values_list("action", flat=True)) == [
+        "product.create",
+        "product.price_set",
+        "product.price_set",
+        "product.update",
+    ]
+    assert set(audited.values_list("actor_id", "actor_label")) == {
+        (shop_a.owner.user.pk, shop_a.owner.user.email)
+    }
     search = owner.get("/api/v1/products?q=600123").json()["results"]
     assert [p["sku"] for p in search] == ["OIL"]
 
