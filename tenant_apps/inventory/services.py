@@ -210,13 +210,12 @@ def _check_lines(lines: Sequence[StockLine], *, allow_negative: bool, allow_zero
             )
 
 
-def _stocked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
+def _check_stocked(product_ids: Iterable[uuid.UUID]) -> None:
     ids = list(product_ids)
-    products = {p.pk: p for p in Product.objects.filter(pk__in=ids, track_stock=True)}
-    missing = [str(i) for i in ids if i not in products]
+    stocked = set(Product.objects.filter(pk__in=ids, track_stock=True).values_list("pk", flat=True))
+    missing = [str(i) for i in ids if i not in stocked]
     if missing:
         raise ProductNotStocked(details={"product_ids": missing})
-    return products
 
 
 def _storefront(storefront_id: uuid.UUID) -> Storefront:
@@ -226,18 +225,29 @@ def _storefront(storefront_id: uuid.UUID) -> Storefront:
     return storefront
 
 
-def _operation(
+def _operation_open(
     *,
-    operation_id: uuid.UUID | None,
     kind: str,
-    storefront: Storefront,
-    to_storefront: Storefront | None = None,
-    reason: str = "",
-    note: str,
-    occurred_at: dt.datetime,
-    now: dt.datetime,
+    storefront_id: uuid.UUID,
+    lines: Sequence[StockLine],
     actor: Actor,
+    note: str,
+    occurred_at: dt.datetime | None,
+    operation_id: uuid.UUID | None,
+    to_storefront_id: uuid.UUID | None = None,
+    reason: str = "",
+    allow_negative: bool = False,
+    allow_zero: bool = False,
 ) -> StockOperation:
+    """The checks every stock document shares, then its row (``received_at`` is now)."""
+    now = timezone.now()
+    occurred_at = occurred_at_resolve(occurred_at, now=now)
+    _check_lines(lines, allow_negative=allow_negative, allow_zero=allow_zero)
+    storefront = _storefront(storefront_id)
+    to_storefront = _storefront(to_storefront_id) if to_storefront_id is not None else None
+    if to_storefront is not None and to_storefront.pk == storefront.pk:
+        raise StockInvalid("A transfer goes to another storefront.", code="transfer_same_storefront")
+    _check_stocked(line.product_id for line in lines)
     operation = StockOperation(
         id=operation_id or uuid.uuid4(),
         kind=kind,
@@ -258,6 +268,21 @@ def _operation(
     return operation
 
 
+def _movement(
+    operation: StockOperation, product_id: uuid.UUID, storefront_id: uuid.UUID, kind: str, quantity: Decimal
+) -> MovementInput:
+    return MovementInput(
+        product_id,
+        storefront_id,
+        kind,
+        quantity,
+        operation.occurred_at,
+        operation_id=operation.pk,
+        reason=operation.reason,
+        actor_id=operation.actor_id,
+    )
+
+
 def _audit(operation: StockOperation, actor: Actor, lines: list[dict[str, str]]) -> None:
     audit_record(
         action=f"stock.{operation.kind}",
@@ -274,6 +299,10 @@ def _audit(operation: StockOperation, actor: Actor, lines: list[dict[str, str]])
     )
 
 
+def _line_details(lines: Sequence[StockLine]) -> list[dict[str, str]]:
+    return [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines]
+
+
 @transaction.atomic
 def stock_receive(
     *,
@@ -285,36 +314,23 @@ def stock_receive(
     operation_id: uuid.UUID | None = None,
 ) -> StockOperation:
     """Goods arrived at a storefront (a delivery): one ``receive`` movement per line."""
-    now = timezone.now()
-    occurred_at = occurred_at_resolve(occurred_at, now=now)
-    _check_lines(lines, allow_negative=False, allow_zero=False)
-    storefront = _storefront(storefront_id)
-    _stocked_products(line.product_id for line in lines)
-    operation = _operation(
-        operation_id=operation_id,
+    operation = _operation_open(
         kind="receive",
-        storefront=storefront,
+        storefront_id=storefront_id,
+        lines=lines,
+        actor=actor,
         note=note,
         occurred_at=occurred_at,
-        now=now,
-        actor=actor,
+        operation_id=operation_id,
     )
     movements_apply(
         movements=[
-            MovementInput(
-                line.product_id,
-                storefront.pk,
-                "receive",
-                line.quantity,
-                occurred_at,
-                operation_id=operation.pk,
-                actor_id=actor.user_id,
-            )
+            _movement(operation, line.product_id, operation.storefront_id, "receive", line.quantity)
             for line in lines
         ],
-        now=now,
+        now=operation.received_at,
     )
-    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    _audit(operation, actor, _line_details(lines))
     return operation
 
 
@@ -330,45 +346,32 @@ def stock_adjust(
     operation_id: uuid.UUID | None = None,
 ) -> StockOperation:
     """A signed correction with a reason (damaged, expired, lost, theft, correction, other)."""
-    now = timezone.now()
-    occurred_at = occurred_at_resolve(occurred_at, now=now)
     if reason not in ADJUST_REASONS:
         raise StockInvalid(
             f"The reason is one of: {', '.join(ADJUST_REASONS)}.",
             code="adjust_reason_invalid",
             details={"reason": reason},
         )
-    _check_lines(lines, allow_negative=True, allow_zero=False)
-    storefront = _storefront(storefront_id)
-    _stocked_products(line.product_id for line in lines)
-    operation = _operation(
-        operation_id=operation_id,
+    operation = _operation_open(
         kind="adjust",
-        storefront=storefront,
-        reason=reason,
+        storefront_id=storefront_id,
+        lines=lines,
+        actor=actor,
         note=note,
         occurred_at=occurred_at,
-        now=now,
-        actor=actor,
+        operation_id=operation_id,
+        reason=reason,
+        allow_negative=True,
     )
     movements_apply(
         movements=[
-            MovementInput(
-                line.product_id,
-                storefront.pk,
-                "adjust",
-                line.quantity,
-                occurred_at,
-                operation_id=operation.pk,
-                reason=reason,
-                actor_id=actor.user_id,
-            )
+            _movement(operation, line.product_id, operation.storefront_id, "adjust", line.quantity)
             for line in lines
         ],
-        now=now,
+        now=operation.received_at,
         refuse_below_zero=not shop_settings_get().allow_negative_stock,
     )
-    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    _audit(operation, actor, _line_details(lines))
     return operation
 
 
@@ -392,25 +395,25 @@ def stock_count(
     """What was found on the shelves (``quantity`` = counted). The ledger's level at the count's
     time is the expected quantity; the difference is recorded per line and booked as a ``count``
     movement, so that movements after the count (an offline count uploaded late) still apply."""
-    now = timezone.now()
-    occurred_at = occurred_at_resolve(occurred_at, now=now)
-    _check_lines(lines, allow_negative=False, allow_zero=True)
-    storefront = _storefront(storefront_id)
-    _stocked_products(line.product_id for line in lines)
-    # Lock the levels first (product order) so that no sale moves them while the count is booked.
-    levels_move(deltas={(line.product_id, storefront.pk): ZERO for line in lines}, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(_LEVEL_AT_SQL, [storefront.pk, [line.product_id for line in lines], occurred_at])
-        expected = {pid: qty for pid, qty in cursor.fetchall()}
-    operation = _operation(
-        operation_id=operation_id,
+    operation = _operation_open(
         kind="count",
-        storefront=storefront,
+        storefront_id=storefront_id,
+        lines=lines,
+        actor=actor,
         note=note,
         occurred_at=occurred_at,
-        now=now,
-        actor=actor,
+        operation_id=operation_id,
+        allow_zero=True,
     )
+    storefront_id, now = operation.storefront_id, operation.received_at
+    # Lock the levels (product order) before reading the ledger, so that no sale moves them while
+    # the count is booked.
+    levels_move(deltas={(line.product_id, storefront_id): ZERO for line in lines}, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LEVEL_AT_SQL, [storefront_id, [line.product_id for line in lines], operation.occurred_at]
+        )
+        expected = dict(cursor.fetchall())
     count_lines = [
         StockCountLine(
             operation=operation,
@@ -424,15 +427,7 @@ def stock_count(
     StockCountLine.objects.bulk_create(count_lines)
     movements_apply(
         movements=[
-            MovementInput(
-                c.product_id,
-                storefront.pk,
-                "count",
-                c.difference,
-                occurred_at,
-                operation_id=operation.pk,
-                actor_id=actor.user_id,
-            )
+            _movement(operation, c.product_id, storefront_id, "count", c.difference)
             for c in count_lines
             if c.difference != ZERO
         ],
@@ -466,50 +461,28 @@ def stock_transfer(
     operation_id: uuid.UUID | None = None,
 ) -> StockOperation:
     """Move goods between two storefronts: ``transfer_out`` and ``transfer_in`` per line."""
-    now = timezone.now()
-    occurred_at = occurred_at_resolve(occurred_at, now=now)
-    _check_lines(lines, allow_negative=False, allow_zero=False)
-    source = _storefront(from_storefront_id)
-    target = _storefront(to_storefront_id)
-    if source.pk == target.pk:
-        raise StockInvalid("A transfer goes to another storefront.", code="transfer_same_storefront")
-    _stocked_products(line.product_id for line in lines)
-    operation = _operation(
-        operation_id=operation_id,
+    operation = _operation_open(
         kind="transfer",
-        storefront=source,
-        to_storefront=target,
+        storefront_id=from_storefront_id,
+        to_storefront_id=to_storefront_id,
+        lines=lines,
+        actor=actor,
         note=note,
         occurred_at=occurred_at,
-        now=now,
-        actor=actor,
+        operation_id=operation_id,
     )
-    movements: list[MovementInput] = []
-    for line in lines:
-        movements.append(
-            MovementInput(
-                line.product_id,
-                source.pk,
-                "transfer_out",
-                -line.quantity,
-                occurred_at,
-                operation_id=operation.pk,
-                actor_id=actor.user_id,
-            )
-        )
-        movements.append(
-            MovementInput(
-                line.product_id,
-                target.pk,
-                "transfer_in",
-                line.quantity,
-                occurred_at,
-                operation_id=operation.pk,
-                actor_id=actor.user_id,
-            )
-        )
+    source, target = operation.storefront_id, to_storefront_id
     movements_apply(
-        movements=movements, now=now, refuse_below_zero=not shop_settings_get().allow_negative_stock
+        movements=[
+            movement
+            for line in lines
+            for movement in (
+                _movement(operation, line.product_id, source, "transfer_out", -line.quantity),
+                _movement(operation, line.product_id, target, "transfer_in", line.quantity),
+            )
+        ],
+        now=operation.received_at,
+        refuse_below_zero=not shop_settings_get().allow_negative_stock,
     )
-    _audit(operation, actor, [{"product_id": str(x.product_id), "quantity": str(x.quantity)} for x in lines])
+    _audit(operation, actor, _line_details(lines))
     return operation
