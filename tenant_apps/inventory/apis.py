@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -123,13 +125,34 @@ class TransferInput(_OperationInput):
     lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
 
 
-def _lines(data: dict[str, Any]) -> list[StockLine]:
-    return [StockLine(product_id=x["product_id"], quantity=x["quantity"]) for x in data["lines"]]
+def _book(
+    request: Request,
+    action: str,
+    form: type[_OperationInput],
+    book: Callable[[dict[str, Any], dict[str, Any]], StockOperation],
+    *,
+    storefront_field: str = "storefront_id",
+) -> Response:
+    """Parse ``form``, check that the member may ``action`` at its storefront, then run
+    ``book(data, common)`` once per Idempotency-Key and render the operation; ``common`` holds
+    the arguments every stock service takes."""
+    parsed = form(data=request.data)
+    parsed.is_valid(raise_exception=True)
+    data = parsed.validated_data
+    require_storefront(request, action, data[storefront_field])
 
+    def run() -> Response:
+        common = {
+            "lines": [StockLine(product_id=x["product_id"], quantity=x["quantity"]) for x in data["lines"]],
+            "actor": actor_of(request),
+            "note": data["note"],
+            "operation_id": data.get("id"),
+        }
+        operation = book(data, common)
+        prefetch_related_objects([operation], "movements", "count_lines")
+        return Response(OperationOutput(operation).data, status=201)
 
-def _output(operation: StockOperation) -> dict[str, Any]:
-    fresh = StockOperation.objects.prefetch_related("movements", "count_lines").get(pk=operation.pk)
-    return OperationOutput(fresh).data
+    return idempotent(request, run)
 
 
 class StockLevelsApi(TenantApiView):
@@ -190,158 +213,100 @@ class StockMovementsApi(TenantApiView):
         return paginate(request, self, qs, MovementOutput)
 
 
-def _example(name: str, value: dict[str, Any]) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=True)
+def _operation_schema(form: type[_OperationInput], summary: str, example: str, value: dict[str, Any]) -> Any:
+    """The OpenAPI description of a stock document's POST."""
+    return extend_schema(
+        request=form,
+        responses={201: OperationOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        tags=["stock"],
+        summary=summary,
+        examples=[OpenApiExample(example, value=value, request_only=True)],
+    )
 
 
 class StockReceiptsApi(TenantApiView):
     actions = {"POST": "stock.receive"}
 
-    @extend_schema(
-        request=ReceiveInput,
-        responses={201: OperationOutput},
-        parameters=[IDEMPOTENCY_HEADER],
-        tags=["stock"],
-        summary="Receive goods at a storefront",
-        examples=[
-            _example(
-                "Delivery",
-                {
-                    "storefront_id": SF_ID,
-                    "lines": [{"product_id": P_ID, "quantity": "24"}],
-                    "note": "Supplier invoice 1182",
-                },
-            )
-        ],
+    @_operation_schema(
+        ReceiveInput,
+        "Receive goods at a storefront",
+        "Delivery",
+        {
+            "storefront_id": SF_ID,
+            "lines": [{"product_id": P_ID, "quantity": "24"}],
+            "note": "Supplier invoice 1182",
+        },
     )
     def post(self, request: Request) -> Response:
-        data = ReceiveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        require_storefront(request, "stock.receive", v["storefront_id"])
-
-        def run() -> Response:
-            op = stock_receive(
-                storefront_id=v["storefront_id"],
-                lines=_lines(v),
-                actor=actor_of(request),
-                note=v["note"],
-                operation_id=v.get("id"),
-            )
-            return Response(_output(op), status=201)
-
-        return idempotent(request, run)
+        return _book(
+            request,
+            "stock.receive",
+            ReceiveInput,
+            lambda v, common: stock_receive(storefront_id=v["storefront_id"], **common),
+        )
 
 
 class StockAdjustmentsApi(TenantApiView):
     actions = {"POST": "stock.adjust"}
 
-    @extend_schema(
-        request=AdjustInput,
-        responses={201: OperationOutput},
-        parameters=[IDEMPOTENCY_HEADER],
-        tags=["stock"],
-        summary="Adjust stock with a reason (signed quantities)",
-        examples=[
-            _example(
-                "Breakage",
-                {
-                    "storefront_id": SF_ID,
-                    "reason": "damaged",
-                    "lines": [{"product_id": P_ID, "quantity": "-2"}],
-                },
-            )
-        ],
+    @_operation_schema(
+        AdjustInput,
+        "Adjust stock with a reason (signed quantities)",
+        "Breakage",
+        {
+            "storefront_id": SF_ID,
+            "reason": "damaged",
+            "lines": [{"product_id": P_ID, "quantity": "-2"}],
+        },
     )
     def post(self, request: Request) -> Response:
-        data = AdjustInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        require_storefront(request, "stock.adjust", v["storefront_id"])
-
-        def run() -> Response:
-            op = stock_adjust(
-                storefront_id=v["storefront_id"],
-                lines=_lines(v),
-                reason=v["reason"],
-                actor=actor_of(request),
-                note=v["note"],
-                operation_id=v.get("id"),
-            )
-            return Response(_output(op), status=201)
-
-        return idempotent(request, run)
+        return _book(
+            request,
+            "stock.adjust",
+            AdjustInput,
+            lambda v, common: stock_adjust(storefront_id=v["storefront_id"], reason=v["reason"], **common),
+        )
 
 
 class StockCountsApi(TenantApiView):
     actions = {"POST": "stock.count"}
 
-    @extend_schema(
-        request=CountInput,
-        responses={201: OperationOutput},
-        parameters=[IDEMPOTENCY_HEADER],
-        tags=["stock"],
-        summary="Record a stock count; differences are booked and kept as a discrepancy record",
-        examples=[
-            _example(
-                "Shelf count", {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "17"}]}
-            )
-        ],
+    @_operation_schema(
+        CountInput,
+        "Record a stock count; differences are booked and kept as a discrepancy record",
+        "Shelf count",
+        {"storefront_id": SF_ID, "lines": [{"product_id": P_ID, "quantity": "17"}]},
     )
     def post(self, request: Request) -> Response:
-        data = CountInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        require_storefront(request, "stock.count", v["storefront_id"])
-
-        def run() -> Response:
-            op = stock_count(
-                storefront_id=v["storefront_id"],
-                lines=_lines(v),
-                actor=actor_of(request),
-                note=v["note"],
-                operation_id=v.get("id"),
-            )
-            return Response(_output(op), status=201)
-
-        return idempotent(request, run)
+        return _book(
+            request,
+            "stock.count",
+            CountInput,
+            lambda v, common: stock_count(storefront_id=v["storefront_id"], **common),
+        )
 
 
 class StockTransfersApi(TenantApiView):
     actions = {"POST": "stock.transfer"}
 
-    @extend_schema(
-        request=TransferInput,
-        responses={201: OperationOutput},
-        parameters=[IDEMPOTENCY_HEADER],
-        tags=["stock"],
-        summary="Transfer goods between two storefronts",
-        examples=[
-            _example(
-                "To Kumasi",
-                {
-                    "from_storefront_id": SF_ID,
-                    "to_storefront_id": "5f0c6b1e-0000-4000-8000-000000000009",
-                    "lines": [{"product_id": P_ID, "quantity": "6"}],
-                },
-            )
-        ],
+    @_operation_schema(
+        TransferInput,
+        "Transfer goods between two storefronts",
+        "To Kumasi",
+        {
+            "from_storefront_id": SF_ID,
+            "to_storefront_id": "5f0c6b1e-0000-4000-8000-000000000009",
+            "lines": [{"product_id": P_ID, "quantity": "6"}],
+        },
     )
     def post(self, request: Request) -> Response:
-        data = TransferInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        require_storefront(request, "stock.transfer", v["from_storefront_id"])
-
-        def run() -> Response:
-            op = stock_transfer(
-                from_storefront_id=v["from_storefront_id"],
-                to_storefront_id=v["to_storefront_id"],
-                lines=_lines(v),
-                actor=actor_of(request),
-                note=v["note"],
-                operation_id=v.get("id"),
-            )
-            return Response(_output(op), status=201)
-
-        return idempotent(request, run)
+        return _book(
+            request,
+            "stock.transfer",
+            TransferInput,
+            lambda v, common: stock_transfer(
+                from_storefront_id=v["from_storefront_id"], to_storefront_id=v["to_storefront_id"], **common
+            ),
+            storefront_field="from_storefront_id",
+        )
