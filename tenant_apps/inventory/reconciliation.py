@@ -8,7 +8,7 @@ from shared_apps.tenants.reconciliation import Check
 
 _SQL = """
 SELECT COALESCE(l.product_id, m.product_id), COALESCE(l.storefront_id, m.storefront_id),
-       COALESCE(l.quantity, 0), COALESCE(m.total, 0), (SELECT COUNT(*) FROM inventory_level)
+       COALESCE(l.quantity, 0), COALESCE(m.total, 0)
 FROM inventory_level l
 FULL OUTER JOIN (SELECT product_id, storefront_id, SUM(quantity) AS total
                  FROM inventory_movement GROUP BY product_id, storefront_id) m
@@ -25,7 +25,7 @@ def reconcile_stock() -> list[Check]:
         rows = cursor.fetchall()
     problems = [
         f"product {pid} at storefront {sid}: level {level} but movements add up to {total}"
-        for pid, sid, level, total, _ in rows
+        for pid, sid, level, total in rows
     ]
     return [
         Check(name="stock levels = sum of movements", ok=not problems, checked=checked, problems=problems)
