@@ -13,7 +13,7 @@ from pos_platform.api.tenant import TenantApiView, actor_of, scope_of, visible_o
 from pos_platform.errors import NotFound
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.selectors import storefront_list
-from tenant_apps.storefronts.services import storefront_create, storefront_set_active, storefront_update
+from tenant_apps.storefronts.services import storefront_create, storefront_update
 
 
 class StorefrontOutput(serializers.Serializer):
@@ -92,13 +92,7 @@ class StorefrontDetailApi(TenantApiView):
         storefront = _get(request, storefront_id)
         data = StorefrontUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        actor = actor_of(request)
-        if "name" in data.validated_data:
-            storefront = storefront_update(
-                storefront_id=storefront.pk, name=data.validated_data["name"], actor=actor
-            )
-        if "is_active" in data.validated_data:
-            storefront = storefront_set_active(
-                storefront_id=storefront.pk, active=data.validated_data["is_active"], actor=actor
-            )
+        storefront = storefront_update(
+            storefront_id=storefront.pk, actor=actor_of(request), **data.validated_data
+        )
         return Response(StorefrontOutput(storefront).data)

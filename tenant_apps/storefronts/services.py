@@ -78,23 +78,29 @@ def storefront_create(*, code: str, name: str, actor: Actor | None = None) -> St
 
 @transaction.atomic
 def storefront_update(
-    *, storefront_id: object, name: str | None = None, actor: Actor | None = None
+    *,
+    storefront_id: object,
+    name: str | None = None,
+    is_active: bool | None = None,
+    actor: Actor | None = None,
 ) -> Storefront:
+    """Rename, close or reopen a storefront; its data is kept either way."""
     storefront = _lock(storefront_id)
-    if name is not None and _name(name) != storefront.name:
-        old, storefront.name = storefront.name, _name(name)
-        storefront.save(update_fields=["name", "updated_at"])
-        _audit(actor, "storefront.update", storefront, {"name": {"from": old, "to": storefront.name}})
+    changed: list[str] = []
+    if name is not None and (name := _name(name)) != storefront.name:
+        _audit(actor, "storefront.update", storefront, {"name": {"from": storefront.name, "to": name}})
+        storefront.name = name
+        changed.append("name")
+    if is_active is not None and is_active != storefront.is_active:
+        storefront.is_active = is_active
+        changed.append("is_active")
+        _audit(actor, "storefront.activate" if is_active else "storefront.deactivate", storefront, {})
+        storefronts_changed()
+    if changed:
+        storefront.save(update_fields=[*changed, "updated_at"])
     return storefront
 
 
-@transaction.atomic
 def storefront_set_active(*, storefront_id: object, active: bool, actor: Actor | None = None) -> Storefront:
     """Deactivate or reactivate a storefront; its data is kept either way."""
-    storefront = _lock(storefront_id)
-    if storefront.is_active != active:
-        storefront.is_active = active
-        storefront.save(update_fields=["is_active", "updated_at"])
-        _audit(actor, "storefront.activate" if active else "storefront.deactivate", storefront, {})
-        storefronts_changed()
-    return storefront
+    return storefront_update(storefront_id=storefront_id, is_active=active, actor=actor)

@@ -74,12 +74,16 @@ def test_storefronts_api_with_audit_and_scope(shop_a: Shop, make_member) -> None
     created = owner.post("/api/v1/storefronts", {"code": "tma", "name": "Tema"}, format="json")
     bad = owner.post("/api/v1/storefronts", {"code": "T M", "name": "x"}, format="json")
     taken = owner.post("/api/v1/storefronts", {"code": "TMA", "name": "x"}, format="json")
-    closed = owner.patch(f"/api/v1/storefronts/{created.json()['id']}", {"is_active": False}, format="json")
+    closed = owner.patch(
+        f"/api/v1/storefronts/{created.json()['id']}",
+        {"name": "Tema Port", "is_active": False},
+        format="json",
+    )
     scoped = make_member(shop_a.tenant, "cashier", storefront_id=shop_a.storefront.pk).client
 
     assert created.json()["code"] == "TMA"
     assert (bad.json()["code"], taken.json()["code"]) == ("storefront_code_invalid", "storefront_code_taken")
-    assert closed.json()["is_active"] is False
+    assert (closed.json()["name"], closed.json()["is_active"]) == ("Tema Port", False)
     assert [s["code"] for s in scoped.get("/api/v1/storefronts").json()] == ["ACC"]
     assert scoped.get(f"/api/v1/storefronts/{shop_a.other_storefront.pk}").status_code == 404
     assert scoped.post("/api/v1/storefronts", {"code": "X1", "name": "x"}, format="json").status_code == 403
@@ -87,8 +91,11 @@ def test_storefronts_api_with_audit_and_scope(shop_a: Shop, make_member) -> None
         AuditEvent.objects.filter(object_type="storefront", object_id=created.json()["id"]).values_list(
             "action", flat=True
         )
-    ) == ["storefront.create", "storefront.deactivate"]
+    ) == ["storefront.create", "storefront.deactivate", "storefront.update"]
     assert Storefront.objects.count() == 3
+    renamed = scoped.patch(f"/api/v1/storefronts/{shop_a.storefront.pk}", {"name": "x"}, format="json")
+    assert renamed.status_code == 403
+    assert Storefront.objects.get(pk=shop_a.storefront.pk).name == "Accra Central"
 
 
 def test_settings_and_storefront_isolation(shop_a: Shop, shop_b: Shop) -> None:
