@@ -12,12 +12,23 @@ from django.utils import timezone
 from pos_platform.errors import ApplicationError
 from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.models import AuditEvent
-from tenant_apps.inventory.models import StockCountLine, StockMovement
+from tenant_apps.inventory.models import StockCountLine, StockMovement, StockOperation
 from tenant_apps.inventory.services import StockLine, stock_adjust, stock_count, stock_receive, stock_transfer
 from tests.conftest import Shop, api_client
-from tests.sales.helpers import D, counts, level, sell, use
+from tests.sales.helpers import D, level, sell, use
+from tests.sales.helpers import counts as sales_counts
 
 ACTOR = Actor.system("test")
+
+
+def counts() -> dict[str, object]:
+    """Sales and stock rows, stock documents and audit events: a refused write changes none."""
+    return {
+        **sales_counts(),
+        "operations": StockOperation.objects.count(),
+        "count_lines": StockCountLine.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
 
 
 def lines(shop: Shop, **quantities: object) -> list[StockLine]:
@@ -43,6 +54,36 @@ def test_receive_adjust_transfer_move_levels_through_movements(shop_a: Shop) -> 
         ("transfer_out", D(-7)),
     ]
     assert AuditEvent.objects.filter(action__startswith="stock.").count() == 4  # with the fixture's receipt
+
+
+def test_movements_carry_the_documents_time_reason_actor_and_id(shop_a: Shop) -> None:
+    actor = Actor.of_user(shop_a.owner.user, ip="10.0.0.9")
+    at = timezone.now() - dt.timedelta(hours=2)
+
+    op = stock_adjust(
+        storefront_id=shop_a.storefront.pk,
+        lines=lines(shop_a, rice=-2, soap=3),
+        reason="damaged",
+        actor=actor,
+        occurred_at=at,
+        note="  shelf fell  ",
+    )
+
+    moved = StockMovement.objects.filter(operation=op)
+    assert sorted(moved.values_list("product_id", "storefront_id", "kind", "quantity")) == sorted(
+        [
+            (shop_a.products["rice"].pk, shop_a.storefront.pk, "adjust", D(-2)),
+            (shop_a.products["soap"].pk, shop_a.storefront.pk, "adjust", D(3)),
+        ]
+    )
+    assert set(moved.values_list("occurred_at", "reason", "actor_id")) == {(at, "damaged", actor.user_id)}
+    assert (op.note, op.reason, op.actor_id) == ("shelf fell", "damaged", actor.user_id)
+    event = AuditEvent.objects.get(object_id=str(op.pk))
+    assert (event.action, event.actor_id, event.ip) == ("stock.adjust", actor.user_id, "10.0.0.9")
+    assert event.details["lines"] == [
+        {"product_id": str(shop_a.products["rice"].pk), "quantity": "-2"},
+        {"product_id": str(shop_a.products["soap"].pk), "quantity": "3"},
+    ]
 
 
 def test_a_count_records_the_discrepancy_and_books_the_difference(shop_a: Shop) -> None:
@@ -186,6 +227,7 @@ ENDPOINTS = {
     "receipts": lambda s: {
         "storefront_id": str(s.storefront.pk),
         "lines": [{"product_id": str(s.products["rice"].pk), "quantity": "5"}],
+        "note": "Invoice 1182",
     },
     "adjustments": lambda s: {
         "storefront_id": str(s.storefront.pk),
@@ -204,6 +246,20 @@ ENDPOINTS = {
 }
 
 
+KINDS = {"receipts": "receive", "adjustments": "adjust", "counts": "count", "transfers": "transfer"}
+BOOKED = {
+    "receipts": lambda s: [(str(s.storefront.pk), "receive", "5.000")],
+    "adjustments": lambda s: [(str(s.storefront.pk), "adjust", "-1.000")],
+    "counts": lambda s: [(str(s.storefront.pk), "count", "-1.000")],
+    "transfers": lambda s: sorted(
+        [
+            (str(s.storefront.pk), "transfer_out", "-3.000"),
+            (str(s.other_storefront.pk), "transfer_in", "3.000"),
+        ]
+    ),
+}
+
+
 @pytest.mark.parametrize("kind", list(ENDPOINTS))
 def test_stock_endpoints_work_for_a_manager_and_refuse_a_cashier(
     shop_a: Shop, make_member, kind: str
@@ -216,33 +272,64 @@ def test_stock_endpoints_work_for_a_manager_and_refuse_a_cashier(
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
     assert counts() == before
     done = manager.client.post(f"/api/v1/stock/{kind}", data, format="json", HTTP_IDEMPOTENCY_KEY=kind)
+    after = counts()
     again = manager.client.post(f"/api/v1/stock/{kind}", data, format="json", HTTP_IDEMPOTENCY_KEY=kind)
 
     assert done.status_code == 201, done.json()
-    assert again.json() == done.json()
-    assert done.json()["movements"]
+    assert (again.json(), again.headers["Idempotent-Replayed"]) == (done.json(), "true")
+    assert counts() == after
+    assert StockOperation.objects.filter(pk=done.json()["id"]).exists()
+    body = done.json()
+    assert (body["kind"], body["note"]) == (KINDS[kind], data.get("note", ""))
+    assert sorted((m["storefront_id"], m["kind"], m["quantity"]) for m in body["movements"]) == BOOKED[kind](
+        shop_a
+    )
+    if kind == "counts":
+        assert [(c["expected"], c["counted"], c["difference"]) for c in body["count_lines"]] == [
+            ("100.000", "99.000", "-1.000")
+        ]
+    else:
+        assert body["count_lines"] == []
+
+
+def test_a_member_of_one_storefront_cannot_book_stock_at_another(shop_a: Shop, make_member) -> None:
+    there = make_member(shop_a.tenant, "manager", storefront_id=shop_a.other_storefront.pk)
+    before = counts()
+
+    for kind, data in ENDPOINTS.items():
+        response = there.client.post(f"/api/v1/stock/{kind}", data(shop_a), format="json")
+        assert (response.status_code, response.json()["code"]) == (403, "storefront_forbidden"), kind
+    assert counts() == before
 
 
 @pytest.mark.parametrize(
-    ("kind", "change", "code"),
+    ("kind", "change", "status", "code"),
     [
-        ("receipts", {"lines": "x"}, "invalid"),
-        ("receipts", {"lines": []}, "invalid"),
-        ("receipts", {"lines": [{"product_id": "P", "quantity": "-2"}]}, "invalid"),
-        ("receipts", {"lines": [{"product_id": "P", "quantity": "1e12"}]}, "invalid"),
-        ("receipts", {"lines": [{"product_id": str(uuid.uuid4()), "quantity": "1"}]}, "product_not_stocked"),
-        ("receipts", {"storefront_id": str(uuid.uuid4())}, "storefront_not_found"),
-        ("adjustments", {"reason": "whim"}, "invalid"),
-        ("adjustments", {"lines": [{"product_id": "P", "quantity": "-500"}]}, "insufficient_stock"),
-        ("counts", {"lines": [{"product_id": "P", "quantity": "-1"}]}, "invalid"),
-        ("transfers", {"to_storefront_id": "nope"}, "invalid"),
-        ("transfers", {"to_storefront_id": str(uuid.uuid4())}, "storefront_not_found"),
+        ("receipts", {"lines": "x"}, 400, "invalid"),
+        ("receipts", {"lines": []}, 400, "invalid"),
+        ("receipts", {"lines": [{"product_id": "P", "quantity": "-2"}]}, 400, "invalid"),
+        ("receipts", {"lines": [{"product_id": "P", "quantity": "1e12"}]}, 400, "invalid"),
+        (
+            "receipts",
+            {"lines": [{"product_id": str(uuid.uuid4()), "quantity": "1"}]},
+            400,
+            "product_not_stocked",
+        ),
+        ("receipts", {"storefront_id": str(uuid.uuid4())}, 400, "storefront_not_found"),
+        ("adjustments", {"reason": "whim"}, 400, "invalid"),
+        ("adjustments", {"lines": [{"product_id": "P", "quantity": "-500"}]}, 409, "insufficient_stock"),
+        ("counts", {"lines": [{"product_id": "P", "quantity": "-1"}]}, 400, "invalid"),
+        ("transfers", {"to_storefront_id": "nope"}, 400, "invalid"),
+        ("transfers", {"to_storefront_id": str(uuid.uuid4())}, 400, "storefront_not_found"),
+        ("transfers", {"to_storefront_id": "SAME"}, 400, "transfer_same_storefront"),
     ],
 )
 def test_bad_stock_requests_get_a_stable_code(
-    shop_a: Shop, kind: str, change: dict[str, Any], code: str
+    shop_a: Shop, kind: str, change: dict[str, Any], status: int, code: str
 ) -> None:
     data = {**ENDPOINTS[kind](shop_a), **change}
+    if data.get("to_storefront_id") == "SAME":
+        data["to_storefront_id"] = data["from_storefront_id"]
     for line in data["lines"] if isinstance(data["lines"], list) else []:
         if line["product_id"] == "P":
             line["product_id"] = str(shop_a.products["rice"].pk)
@@ -250,8 +337,7 @@ def test_bad_stock_requests_get_a_stable_code(
 
     response = shop_a.owner.client.post(f"/api/v1/stock/{kind}", data, format="json")
 
-    assert response.json()["code"] == code, response.json()
-    assert 400 <= response.status_code < 500
+    assert (response.status_code, response.json()["code"]) == (status, code), response.json()
     assert counts() == before
 
 
