@@ -87,10 +87,20 @@ def test_bad_products_are_refused(shop_a: Shop, data: dict[str, Any], status: in
     assert rows() == before
 
 
+def rice_facts(shop: Shop) -> tuple[object, ...]:
+    return Product.objects.filter(pk=shop.products["rice"].pk).values_list(
+        "name", "barcode", "tax_category_id", "updated_at"
+    )[0]
+
+
 def test_bad_prices_and_updates_are_refused(shop_a: Shop) -> None:
     rice = shop_a.products["rice"].pk
     owner = shop_a.owner.client
     before = rows()
+    facts = rice_facts(shop_a)
+    bad_update = owner.patch(f"/api/v1/products/{rice}", {"tax_category_id": "x"}, format="json")
+    assert (bad_update.status_code, bad_update.json()["code"]) == (400, "invalid")
+    assert rice_facts(shop_a) == facts
     cases = [
         (owner.post(f"/api/v1/products/{rice}/prices", {"price": "-2"}, format="json"), 400, "invalid"),
         (owner.post(f"/api/v1/products/{rice}/prices", {"price": None}, format="json"), 400, "price_invalid"),
@@ -108,7 +118,6 @@ def test_bad_prices_and_updates_are_refused(shop_a: Shop) -> None:
             404,
             "product_not_found",
         ),
-        (owner.patch(f"/api/v1/products/{rice}", {"tax_category_id": "x"}, format="json"), 400, "invalid"),
         (owner.patch(f"/api/v1/products/{rice}", {"barcode": "6"}, format="json"), 200, None),
     ]
     other = owner.post(
@@ -154,3 +163,4 @@ def test_catalog_isolation(shop_a: Shop, shop_b: Shop) -> None:
     assert foreign.get("/api/v1/products").status_code == 401
     use(shop_a)
     assert rows() == before
+    assert Product.objects.get(pk=rice).name == "Rice"

@@ -33,6 +33,8 @@ def test_settings_read_by_members_changed_by_admins_and_audited(shop_a: Shop) ->
     assert denied.status_code == 403
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
     assert done.json()["prices_include_tax"] is False
+    settings = ShopSettings.objects.get()
+    assert (settings.allow_negative_stock, settings.minor_unit) == (False, 2)  # the refusals changed nothing
     assert AuditEvent.objects.filter(action="settings.update").count() == 1
     # Tax is now added on top of the shelf price.
     assert sell(shop_a, ("rice", 1)).sale.total > 25
