@@ -157,10 +157,6 @@ class SaleSummaryOutput(serializers.Serializer):
     refunded_total = money_field()
 
 
-def _money(value: Any) -> str:
-    return str(value)
-
-
 def _line(line: Any) -> dict[str, Any]:
     return {
         "id": str(line.id),
@@ -180,9 +176,9 @@ def _line(line: Any) -> dict[str, Any]:
     }
 
 
-def _payment(p: Any, method_code: str) -> dict[str, Any]:
+def _payment(p: Any) -> dict[str, Any]:
     return {
-        "method": method_code,
+        "method": p.method.code,
         "kind": p.kind,
         "amount": str(p.amount),
         "tendered": str(p.tendered),
@@ -251,7 +247,7 @@ def sale_data(
         "refunded_total": str(refunded),
         "taxes": sale.tax_breakdown,
         "lines": [_line(x) for x in lines],
-        "payments": [_payment(p, p.method.code) for p in payments],
+        "payments": [_payment(p) for p in payments],
         "events": events,
         "conflicts": sale.conflicts,
         "note": sale.note,
@@ -404,8 +400,7 @@ class SalesApi(TenantApiView):
             end=end,
             receipt_number=request.query_params.get("receipt_number") or None,
         )
-        paginator_response = paginate(request, self, qs, _SummarySerializer)
-        return paginator_response
+        return paginate(request, self, qs, _SummarySerializer)
 
     @extend_schema(
         request=SaleInput,

@@ -74,8 +74,5 @@ def sale_get(*, sale_id: uuid.UUID) -> Sale | None:
     )
 
 
-def payment_method_list(*, active_only: bool = False) -> QuerySet[PaymentMethod]:
-    qs = PaymentMethod.objects.all()
-    if active_only:
-        qs = qs.filter(is_active=True)
-    return qs
+def payment_method_list() -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.all()
