@@ -31,7 +31,13 @@ from pos_platform.api.tenant import (
 )
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
-from tenant_apps.sales.selectors import payment_method_list, sale_get, sale_list, sale_status
+from tenant_apps.sales.selectors import (
+    payment_method_list,
+    sale_get,
+    sale_list,
+    sale_status,
+    sale_storefront_id,
+)
 from tenant_apps.sales.services import (
     ClientTotals,
     PaymentInput,
@@ -473,11 +479,18 @@ class _SummarySerializer(SaleSummaryOutput):
     refunded_total = money_field(default=0)
 
 
-def _visible_sale(request: Request, sale_id: uuid.UUID, action: str) -> Sale:
+def _require_visible(request: Request, sale_id: uuid.UUID, action: str) -> None:
+    """404 for an unknown sale or one of a storefront the member cannot see."""
+    storefront_id = sale_storefront_id(sale_id=sale_id)
+    if storefront_id is None:
+        raise SaleNotFound()
+    visible_or_404(request, action, storefront_id)
+
+
+def _sale(sale_id: uuid.UUID) -> Sale:
     sale = sale_get(sale_id=sale_id)
     if sale is None:
         raise SaleNotFound()
-    visible_or_404(request, action, sale.storefront_id)
     return sale
 
 
@@ -486,7 +499,9 @@ class SaleDetailApi(TenantApiView):
 
     @extend_schema(responses=SaleOutput, tags=["sales"], summary="One sale with lines, payments and events")
     def get(self, request: Request, sale_id: uuid.UUID) -> Response:
-        return Response(stored_data(_visible_sale(request, sale_id, "sale.view")))
+        sale = _sale(sale_id)
+        visible_or_404(request, "sale.view", sale.storefront_id)
+        return Response(stored_data(sale))
 
 
 class SaleVoidApi(TenantApiView):
@@ -503,7 +518,7 @@ class SaleVoidApi(TenantApiView):
         ],
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
-        _visible_sale(request, sale_id, "sale.void")
+        _require_visible(request, sale_id, "sale.void")
         data = VoidInput(data=request.data)
         data.is_valid(raise_exception=True)
 
@@ -514,7 +529,7 @@ class SaleVoidApi(TenantApiView):
                 reason=data.validated_data["reason"],
                 event_id=data.validated_data.get("id"),
             )
-            return Response(stored_data(sale_get(sale_id=sale_id)))  # type: ignore[arg-type]
+            return Response(stored_data(_sale(sale_id)))
 
         return idempotent(request, run)
 
@@ -542,7 +557,7 @@ class SaleRefundsApi(TenantApiView):
         ],
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
-        _visible_sale(request, sale_id, "sale.refund")
+        _require_visible(request, sale_id, "sale.refund")
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -557,7 +572,7 @@ class SaleRefundsApi(TenantApiView):
                 payment_method=v.get("payment_method"),
                 event_id=v.get("id"),
             )
-            return Response(stored_data(sale_get(sale_id=sale_id)), status=201)  # type: ignore[arg-type]
+            return Response(stored_data(_sale(sale_id)), status=201)
 
         return idempotent(request, run)
 

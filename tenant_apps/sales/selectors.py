@@ -11,10 +11,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from tenant_apps.sales.models import PaymentMethod, Sale, SaleEvent
+from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent
 
 
 def sale_status(*, voided: bool, refunded: Decimal, total: Decimal, refunded_events: bool = False) -> str:
@@ -51,7 +51,7 @@ def sale_list(
     end: dt.datetime | None = None,
     receipt_number: str | None = None,
 ) -> QuerySet[Sale]:
-    qs = with_status(Sale.objects.select_related("storefront").order_by("-occurred_at", "id"))
+    qs = with_status(Sale.objects.order_by("-occurred_at", "id"))
     if storefront_id is not None:
         qs = qs.filter(storefront_id=storefront_id)
     if cashier_id is not None:
@@ -66,12 +66,22 @@ def sale_list(
 
 
 def sale_get(*, sale_id: uuid.UUID) -> Sale | None:
+    """The sale with its lines, payments and events (and their methods and refund lines)."""
     return (
-        with_status(Sale.objects.select_related("storefront"))
-        .prefetch_related("lines", "payments__method", "events__payment_method", "events__refund_lines")
-        .filter(pk=sale_id)
+        with_status(Sale.objects.filter(pk=sale_id))
+        .prefetch_related(
+            "lines",
+            Prefetch("payments", queryset=Payment.objects.select_related("method")),
+            Prefetch("events", queryset=SaleEvent.objects.select_related("payment_method")),
+            "events__refund_lines",
+        )
         .first()
     )
+
+
+def sale_storefront_id(*, sale_id: uuid.UUID) -> uuid.UUID | None:
+    """The storefront of a sale (None for an unknown sale): enough to check who may see it."""
+    return Sale.objects.filter(pk=sale_id).values_list("storefront_id", flat=True).first()
 
 
 def payment_method_list() -> QuerySet[PaymentMethod]:
