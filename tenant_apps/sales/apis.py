@@ -32,10 +32,11 @@ from pos_platform.api.tenant import (
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
 from tenant_apps.sales.selectors import (
+    NO_REFUNDS,
     payment_method_list,
     sale_get,
     sale_list,
-    sale_status,
+    sale_status_of,
     sale_storefront_id,
 )
 from tenant_apps.sales.services import (
@@ -226,7 +227,7 @@ def sale_data(
     payments: list[Any],
     events: list[dict[str, Any]],
     status: str,
-    refunded: Any,
+    refunded: Decimal,
 ) -> dict[str, Any]:
     """The SaleOutput representation, built directly (the sale endpoint is hot)."""
     return {
@@ -267,19 +268,13 @@ def recorded_data(recorded: RecordedSale) -> dict[str, Any]:
         payments=recorded.payments,
         events=[],
         status="completed",
-        refunded="0.00",
+        refunded=NO_REFUNDS,
     )
 
 
 def stored_data(sale: Sale) -> dict[str, Any]:
-    # Annotated by sales.selectors.with_status.
-    refunded: Decimal = getattr(sale, "refunded_amount", Decimal(0))
-    status = sale_status(
-        voided=getattr(sale, "is_voided", False),
-        refunded=refunded,
-        total=sale.total,
-        refunded_events=getattr(sale, "has_refunds", False),
-    )
+    """The SaleOutput of a sale loaded by ``sale_get``."""
+    status, refunded = sale_status_of(sale)
     return sale_data(
         sale,
         lines=list(sale.lines.all()),
@@ -464,15 +459,12 @@ class SalesApi(TenantApiView):
 
 
 class _SummarySerializer(SaleSummaryOutput):
+    """SaleSummaryOutput of a sale annotated by ``with_status``."""
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["status"] = sale_status(
-            voided=instance.is_voided,
-            refunded=instance.refunded_amount,
-            total=instance.total,
-            refunded_events=instance.has_refunds,
-        )
-        data["refunded_total"] = str(instance.refunded_amount)
+        data["status"], refunded = sale_status_of(instance)
+        data["refunded_total"] = str(refunded)
         return data
 
     status = serializers.CharField(default="")
