@@ -164,6 +164,20 @@ class SaleSummaryOutput(serializers.Serializer):
     refunded_total = money_field()
 
 
+_CENT = Decimal("0.01")
+_THOUSANDTH = Decimal("0.001")
+
+
+def _money(value: Decimal) -> str:
+    """Two decimals, as the columns store them: the answer to a POST (built from the values the
+    service computed, some as given, e.g. a default discount of 0) reads as the sale read later."""
+    return str(value.quantize(_CENT))
+
+
+def _quantity(value: Decimal) -> str:
+    return str(value.quantize(_THOUSANDTH))
+
+
 def _line(line: Any) -> dict[str, Any]:
     return {
         "id": str(line.id),
@@ -171,14 +185,14 @@ def _line(line: Any) -> dict[str, Any]:
         "product_id": str(line.product_id),
         "sku": line.sku,
         "name": line.name,
-        "quantity": str(line.quantity),
-        "unit_price": str(line.unit_price),
-        "gross": str(line.gross),
-        "discount": str(line.discount),
-        "sale_discount_share": str(line.sale_discount_share),
-        "net": str(line.net),
-        "tax_total": str(line.tax_total),
-        "total": str(line.total),
+        "quantity": _quantity(line.quantity),
+        "unit_price": _money(line.unit_price),
+        "gross": _money(line.gross),
+        "discount": _money(line.discount),
+        "sale_discount_share": _money(line.sale_discount_share),
+        "net": _money(line.net),
+        "tax_total": _money(line.tax_total),
+        "total": _money(line.total),
         "taxes": line.taxes,
     }
 
@@ -187,9 +201,9 @@ def _payment(p: Any) -> dict[str, Any]:
     return {
         "method": p.method.code,
         "kind": p.kind,
-        "amount": str(p.amount),
-        "tendered": str(p.tendered),
-        "change": str(p.change),
+        "amount": _money(p.amount),
+        "tendered": _money(p.tendered),
+        "change": _money(p.change),
         "provider": p.provider,
         "reference": p.reference,
         "card_last4": p.card_last4,
@@ -205,14 +219,14 @@ def _event(e: Any) -> dict[str, Any]:
         "received_at": e.received_at.isoformat(),
         "actor_id": str(e.actor_id) if e.actor_id else None,
         "reason": e.reason,
-        "amount": str(e.amount),
-        "net": str(e.net),
-        "tax": str(e.tax),
+        "amount": _money(e.amount),
+        "net": _money(e.net),
+        "tax": _money(e.tax),
         "taxes": e.taxes,
         "restock": e.restock,
         "payment_method": e.payment_method.code if e.payment_method_id else None,
         "lines": [
-            {"sale_line_id": str(r.sale_line_id), "quantity": str(r.quantity), "total": str(r.total)}
+            {"sale_line_id": str(r.sale_line_id), "quantity": _quantity(r.quantity), "total": _money(r.total)}
             for r in e.refund_lines.all()
         ]
         if e.kind == "refunded"
@@ -243,15 +257,15 @@ def sale_data(
         "received_at": sale.received_at.isoformat(),
         "business_date": sale.business_date.isoformat(),
         "prices_include_tax": sale.prices_include_tax,
-        "subtotal": str(sale.subtotal),
-        "line_discount_total": str(sale.line_discount_total),
-        "sale_discount": str(sale.sale_discount),
-        "net_total": str(sale.net_total),
-        "tax_total": str(sale.tax_total),
-        "total": str(sale.total),
-        "paid_total": str(sale.paid_total),
-        "change_total": str(sale.change_total),
-        "refunded_total": str(refunded),
+        "subtotal": _money(sale.subtotal),
+        "line_discount_total": _money(sale.line_discount_total),
+        "sale_discount": _money(sale.sale_discount),
+        "net_total": _money(sale.net_total),
+        "tax_total": _money(sale.tax_total),
+        "total": _money(sale.total),
+        "paid_total": _money(sale.paid_total),
+        "change_total": _money(sale.change_total),
+        "refunded_total": _money(refunded),
         "taxes": sale.tax_breakdown,
         "lines": [_line(x) for x in lines],
         "payments": [_payment(p) for p in payments],

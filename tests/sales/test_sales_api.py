@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -45,10 +46,15 @@ def test_a_sale_is_created_with_server_figures(shop_a: Shop) -> None:
     assert data["lines"][0]["unit_price"] == "25.00"
     assert [t["code"] for t in data["taxes"]] == ["NHIL", "GETFUND", "COVID", "VAT"]
     assert data["cashier_id"] == str(shop_a.cashier.user.pk)
+    # The sale reads the same in its answer, on its own and in the list.
     detail = shop_a.cashier.client.get(f"/api/v1/sales/{data['id']}").json()
-    assert {k: detail[k] for k in ("total", "receipt_number", "taxes")} == {
-        k: data[k] for k in ("total", "receipt_number", "taxes")
+    [listed] = shop_a.cashier.client.get("/api/v1/sales").json()["results"]
+    assert detail == {**data, "events": detail["events"]}
+    assert [e["kind"] for e in detail["events"]] == ["created"]
+    assert {k: listed[k] for k in listed if k != "occurred_at"} == {
+        k: data[k] for k in listed if k != "occurred_at"
     }
+    assert dt.datetime.fromisoformat(listed["occurred_at"]) == dt.datetime.fromisoformat(data["occurred_at"])
 
 
 BAD = [
