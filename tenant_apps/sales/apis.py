@@ -619,10 +619,6 @@ class PaymentMethodDetailApi(TenantApiView):
         examples=[OpenApiExample("Turn off", value={"is_active": False}, request_only=True)],
     )
     def patch(self, request: Request, payment_method_id: uuid.UUID) -> Response:
-        if not PaymentMethod.objects.filter(pk=payment_method_id).exists():
-            from pos_platform.errors import NotFound
-
-            raise NotFound()
         data = PaymentMethodUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         method = payment_method_update(
