@@ -143,6 +143,7 @@ def test_a_refused_request_does_not_burn_its_idempotency_key(shop_a: Shop) -> No
     assert refused.status_code == 400
     assert corrected.status_code == 201
     assert (replayed_refusal.status_code, replayed_refusal.json()["code"]) == (422, "idempotency_key_reused")
+    assert list(Sale.objects.values_list("id", flat=True)) == [uuid.UUID(corrected.json()["id"])]
 
 
 def test_roles_and_storefront_scope(shop_a: Shop, make_member) -> None:
