@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 
+from tenant_apps.sales.selectors import sale_status
 from tenant_apps.shop.services import day_bounds, shop_timezone
 
 # Sums start from a two-decimal zero so that empty figures read "0.00".
@@ -291,60 +292,19 @@ def sales_export_rows(
                s.business_date, f.code, s.cashier_id, s.origin,
                EXISTS (SELECT 1 FROM sales_event v WHERE v.sale_id = s.id AND v.kind = 'voided'),
                s.subtotal, s.line_discount_total + s.sale_discount, s.net_total, s.tax_total, s.total,
-               COALESCE((SELECT SUM(e.amount) FROM sales_event e
-                          WHERE e.sale_id = s.id AND e.kind = 'refunded'), 0),
+               (SELECT SUM(e.amount) FROM sales_event e WHERE e.sale_id = s.id AND e.kind = 'refunded'),
                (SELECT string_agg(m.code || ':' || p.amount, ' ' ORDER BY p.position)
                   FROM sales_payment p JOIN sales_payment_method m ON m.id = p.method_id
                  WHERE p.sale_id = s.id)
         FROM sales_sale s JOIN storefronts_storefront f ON f.id = s.storefront_id
         WHERE s.occurred_at >= %s AND s.occurred_at < %s{where}
         ORDER BY s.occurred_at, s.id"""  # noqa: S608
-    for row in _stream(sql, [zone, lower, upper, *extra]):
-        (
-            receipt,
-            sid,
-            local,
-            bdate,
-            code,
-            cashier,
-            origin,
-            voided,
-            sub,
-            disc,
-            net,
-            tax,
-            total,
-            refunded,
-            pays,
-        ) = row
-        status = (
-            "voided"
-            if voided
-            else (
-                "refunded"
-                if refunded >= total and refunded > 0
-                else "partially_refunded"
-                if refunded > 0
-                else "completed"
-            )
-        )
-        yield [
-            receipt,
-            sid,
-            local,
-            bdate,
-            code,
-            cashier,
-            origin,
-            status,
-            sub,
-            disc,
-            net,
-            tax,
-            total,
-            refunded,
-            pays or "",
-        ]
+    for *sale, voided, subtotal, discounts, net, tax, total, refunded, payments in _stream(
+        sql, [zone, lower, upper, *extra]
+    ):
+        status = sale_status(voided=voided, refunded=refunded, total=total)
+        refunded = 0 if refunded is None else refunded
+        yield [*sale, status, subtotal, discounts, net, tax, total, refunded, payments or ""]
 
 
 def movements_export_rows(

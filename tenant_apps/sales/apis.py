@@ -31,7 +31,14 @@ from pos_platform.api.tenant import (
 )
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
-from tenant_apps.sales.selectors import payment_method_list, sale_get, sale_list, sale_status
+from tenant_apps.sales.selectors import (
+    NO_REFUNDS,
+    payment_method_list,
+    sale_get,
+    sale_list,
+    sale_status_of,
+    sale_storefront_id,
+)
 from tenant_apps.sales.services import (
     ClientTotals,
     PaymentInput,
@@ -157,8 +164,18 @@ class SaleSummaryOutput(serializers.Serializer):
     refunded_total = money_field()
 
 
-def _money(value: Any) -> str:
-    return str(value)
+_CENT = Decimal("0.01")
+_THOUSANDTH = Decimal("0.001")
+
+
+def _money(value: Decimal) -> str:
+    """Two decimals, as the columns store them: the answer to a POST (built from the values the
+    service computed, some as given, e.g. a default discount of 0) reads as the sale read later."""
+    return str(value.quantize(_CENT))
+
+
+def _quantity(value: Decimal) -> str:
+    return str(value.quantize(_THOUSANDTH))
 
 
 def _line(line: Any) -> dict[str, Any]:
@@ -168,25 +185,25 @@ def _line(line: Any) -> dict[str, Any]:
         "product_id": str(line.product_id),
         "sku": line.sku,
         "name": line.name,
-        "quantity": str(line.quantity),
-        "unit_price": str(line.unit_price),
-        "gross": str(line.gross),
-        "discount": str(line.discount),
-        "sale_discount_share": str(line.sale_discount_share),
-        "net": str(line.net),
-        "tax_total": str(line.tax_total),
-        "total": str(line.total),
+        "quantity": _quantity(line.quantity),
+        "unit_price": _money(line.unit_price),
+        "gross": _money(line.gross),
+        "discount": _money(line.discount),
+        "sale_discount_share": _money(line.sale_discount_share),
+        "net": _money(line.net),
+        "tax_total": _money(line.tax_total),
+        "total": _money(line.total),
         "taxes": line.taxes,
     }
 
 
-def _payment(p: Any, method_code: str) -> dict[str, Any]:
+def _payment(p: Any) -> dict[str, Any]:
     return {
-        "method": method_code,
+        "method": p.method.code,
         "kind": p.kind,
-        "amount": str(p.amount),
-        "tendered": str(p.tendered),
-        "change": str(p.change),
+        "amount": _money(p.amount),
+        "tendered": _money(p.tendered),
+        "change": _money(p.change),
         "provider": p.provider,
         "reference": p.reference,
         "card_last4": p.card_last4,
@@ -202,14 +219,14 @@ def _event(e: Any) -> dict[str, Any]:
         "received_at": e.received_at.isoformat(),
         "actor_id": str(e.actor_id) if e.actor_id else None,
         "reason": e.reason,
-        "amount": str(e.amount),
-        "net": str(e.net),
-        "tax": str(e.tax),
+        "amount": _money(e.amount),
+        "net": _money(e.net),
+        "tax": _money(e.tax),
         "taxes": e.taxes,
         "restock": e.restock,
         "payment_method": e.payment_method.code if e.payment_method_id else None,
         "lines": [
-            {"sale_line_id": str(r.sale_line_id), "quantity": str(r.quantity), "total": str(r.total)}
+            {"sale_line_id": str(r.sale_line_id), "quantity": _quantity(r.quantity), "total": _money(r.total)}
             for r in e.refund_lines.all()
         ]
         if e.kind == "refunded"
@@ -224,7 +241,7 @@ def sale_data(
     payments: list[Any],
     events: list[dict[str, Any]],
     status: str,
-    refunded: Any,
+    refunded: Decimal,
 ) -> dict[str, Any]:
     """The SaleOutput representation, built directly (the sale endpoint is hot)."""
     return {
@@ -240,18 +257,18 @@ def sale_data(
         "received_at": sale.received_at.isoformat(),
         "business_date": sale.business_date.isoformat(),
         "prices_include_tax": sale.prices_include_tax,
-        "subtotal": str(sale.subtotal),
-        "line_discount_total": str(sale.line_discount_total),
-        "sale_discount": str(sale.sale_discount),
-        "net_total": str(sale.net_total),
-        "tax_total": str(sale.tax_total),
-        "total": str(sale.total),
-        "paid_total": str(sale.paid_total),
-        "change_total": str(sale.change_total),
-        "refunded_total": str(refunded),
+        "subtotal": _money(sale.subtotal),
+        "line_discount_total": _money(sale.line_discount_total),
+        "sale_discount": _money(sale.sale_discount),
+        "net_total": _money(sale.net_total),
+        "tax_total": _money(sale.tax_total),
+        "total": _money(sale.total),
+        "paid_total": _money(sale.paid_total),
+        "change_total": _money(sale.change_total),
+        "refunded_total": _money(refunded),
         "taxes": sale.tax_breakdown,
         "lines": [_line(x) for x in lines],
-        "payments": [_payment(p, p.method.code) for p in payments],
+        "payments": [_payment(p) for p in payments],
         "events": events,
         "conflicts": sale.conflicts,
         "note": sale.note,
@@ -265,19 +282,13 @@ def recorded_data(recorded: RecordedSale) -> dict[str, Any]:
         payments=recorded.payments,
         events=[],
         status="completed",
-        refunded="0.00",
+        refunded=NO_REFUNDS,
     )
 
 
 def stored_data(sale: Sale) -> dict[str, Any]:
-    # Annotated by sales.selectors.with_status.
-    refunded: Decimal = getattr(sale, "refunded_amount", Decimal(0))
-    status = sale_status(
-        voided=getattr(sale, "is_voided", False),
-        refunded=refunded,
-        total=sale.total,
-        refunded_events=getattr(sale, "has_refunds", False),
-    )
+    """The SaleOutput of a sale loaded by ``sale_get``."""
+    status, refunded = sale_status_of(sale)
     return sale_data(
         sale,
         lines=list(sale.lines.all()),
@@ -404,8 +415,7 @@ class SalesApi(TenantApiView):
             end=end,
             receipt_number=request.query_params.get("receipt_number") or None,
         )
-        paginator_response = paginate(request, self, qs, _SummarySerializer)
-        return paginator_response
+        return paginate(request, self, qs, _SummarySerializer)
 
     @extend_schema(
         request=SaleInput,
@@ -463,26 +473,30 @@ class SalesApi(TenantApiView):
 
 
 class _SummarySerializer(SaleSummaryOutput):
+    """SaleSummaryOutput of a sale annotated by ``with_status``."""
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["status"] = sale_status(
-            voided=instance.is_voided,
-            refunded=instance.refunded_amount,
-            total=instance.total,
-            refunded_events=instance.has_refunds,
-        )
-        data["refunded_total"] = str(instance.refunded_amount)
+        data["status"], refunded = sale_status_of(instance)
+        data["refunded_total"] = str(refunded)
         return data
 
     status = serializers.CharField(default="")
     refunded_total = money_field(default=0)
 
 
-def _visible_sale(request: Request, sale_id: uuid.UUID, action: str) -> Sale:
+def _require_visible(request: Request, sale_id: uuid.UUID, action: str) -> None:
+    """404 for an unknown sale or one of a storefront the member cannot see."""
+    storefront_id = sale_storefront_id(sale_id=sale_id)
+    if storefront_id is None:
+        raise SaleNotFound()
+    visible_or_404(request, action, storefront_id)
+
+
+def _sale(sale_id: uuid.UUID) -> Sale:
     sale = sale_get(sale_id=sale_id)
     if sale is None:
         raise SaleNotFound()
-    visible_or_404(request, action, sale.storefront_id)
     return sale
 
 
@@ -491,7 +505,9 @@ class SaleDetailApi(TenantApiView):
 
     @extend_schema(responses=SaleOutput, tags=["sales"], summary="One sale with lines, payments and events")
     def get(self, request: Request, sale_id: uuid.UUID) -> Response:
-        return Response(stored_data(_visible_sale(request, sale_id, "sale.view")))
+        sale = _sale(sale_id)
+        visible_or_404(request, "sale.view", sale.storefront_id)
+        return Response(stored_data(sale))
 
 
 class SaleVoidApi(TenantApiView):
@@ -508,7 +524,7 @@ class SaleVoidApi(TenantApiView):
         ],
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
-        _visible_sale(request, sale_id, "sale.void")
+        _require_visible(request, sale_id, "sale.void")
         data = VoidInput(data=request.data)
         data.is_valid(raise_exception=True)
 
@@ -519,7 +535,7 @@ class SaleVoidApi(TenantApiView):
                 reason=data.validated_data["reason"],
                 event_id=data.validated_data.get("id"),
             )
-            return Response(stored_data(sale_get(sale_id=sale_id)))  # type: ignore[arg-type]
+            return Response(stored_data(_sale(sale_id)))
 
         return idempotent(request, run)
 
@@ -547,7 +563,7 @@ class SaleRefundsApi(TenantApiView):
         ],
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
-        _visible_sale(request, sale_id, "sale.refund")
+        _require_visible(request, sale_id, "sale.refund")
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -562,7 +578,7 @@ class SaleRefundsApi(TenantApiView):
                 payment_method=v.get("payment_method"),
                 event_id=v.get("id"),
             )
-            return Response(stored_data(sale_get(sale_id=sale_id)), status=201)  # type: ignore[arg-type]
+            return Response(stored_data(_sale(sale_id)), status=201)
 
         return idempotent(request, run)
 
@@ -603,10 +619,6 @@ class PaymentMethodDetailApi(TenantApiView):
         examples=[OpenApiExample("Turn off", value={"is_active": False}, request_only=True)],
     )
     def patch(self, request: Request, payment_method_id: uuid.UUID) -> Response:
-        if not PaymentMethod.objects.filter(pk=payment_method_id).exists():
-            from pos_platform.errors import NotFound
-
-            raise NotFound()
         data = PaymentMethodUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         method = payment_method_update(

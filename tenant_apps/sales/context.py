@@ -40,9 +40,7 @@ PriceKey = tuple[uuid.UUID, uuid.UUID, dt.datetime]
 class PricingContext:
     products: dict[uuid.UUID, ProductFacts] = field(default_factory=dict)
     prices: dict[PriceKey, Decimal | None] = field(default_factory=dict)
-    # (tax category, time) -> rules in force then
-    rules: dict[tuple[uuid.UUID, dt.datetime], tuple[TaxRule, ...]] = field(default_factory=dict)
-    # time -> {tax category: rules in force then}, for rates_at
+    # time -> {tax category: rules in force then}
     by_time: dict[dt.datetime, dict[Hashable, tuple[TaxRule, ...]]] = field(default_factory=dict)
 
     def price(self, product_id: uuid.UUID, storefront_id: uuid.UUID, at: dt.datetime) -> Decimal | None:
@@ -50,9 +48,7 @@ class PricingContext:
         return self.prices.get((product_id, storefront_id, at))
 
     def tax_rules(self, tax_category_id: uuid.UUID | None, at: dt.datetime) -> tuple[TaxRule, ...]:
-        if tax_category_id is None:
-            return ()
-        return self.rules.get((tax_category_id, at), ())
+        return self.rates_at(at).get(tax_category_id, ())
 
     def rates_at(self, at: dt.datetime) -> dict[Hashable, tuple[TaxRule, ...]]:
         """Every loaded category's rules in force at ``at``: the ``rates`` of ``price_sale``."""
@@ -139,12 +135,10 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
                 price = base[0][1] if base else None
         context.prices[(pid, sid, at)] = price
     for at in dict.fromkeys(at for _, _, at in unique):
-        in_force: dict[Hashable, tuple[TaxRule, ...]] = {}
-        for category, history in rate_history.items():
-            rules = tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
-            in_force[category] = rules
-            context.rules[(category, at)] = rules
-        context.by_time[at] = in_force
+        context.by_time[at] = {
+            category: tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
+            for category, history in rate_history.items()
+        }
     return context
 
 

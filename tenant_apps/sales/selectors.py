@@ -11,21 +11,27 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
-from tenant_apps.sales.models import PaymentMethod, Sale, SaleEvent
+from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent
+
+# The refunded total of a sale without refunds, as money reads.
+NO_REFUNDS = Decimal("0.00")
 
 
-def sale_status(*, voided: bool, refunded: Decimal, total: Decimal, refunded_events: bool = False) -> str:
+def sale_status(*, voided: bool, refunded: Decimal | None, total: Decimal) -> str:
+    """``refunded``: what the sale's refunds returned; None when it has none (a refund of a free
+    line returns nothing, and still counts)."""
     if voided:
         return "voided"
-    if refunded_events or refunded > 0:
-        return "refunded" if refunded >= total else "partially_refunded"
-    return "completed"
+    if refunded is None:
+        return "completed"
+    return "refunded" if refunded >= total else "partially_refunded"
 
 
 def with_status(qs: QuerySet[Sale]) -> QuerySet[Sale]:
+    """Annotates ``is_voided`` and ``refunded_amount`` (null without refunds): see
+    :func:`sale_status_of`."""
     refunds = (
         SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.REFUNDED)
         .values("sale_id")
@@ -34,13 +40,15 @@ def with_status(qs: QuerySet[Sale]) -> QuerySet[Sale]:
     )
     return qs.annotate(
         is_voided=Exists(SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.VOIDED)),
-        refunded_amount=Coalesce(
-            Subquery(refunds, output_field=DecimalField(max_digits=14, decimal_places=2)),
-            Value(Decimal("0")),
-            output_field=DecimalField(max_digits=14, decimal_places=2),
-        ),
-        has_refunds=Exists(SaleEvent.objects.filter(sale_id=OuterRef("pk"), kind=SaleEvent.Kind.REFUNDED)),
+        refunded_amount=Subquery(refunds),
     )
+
+
+def sale_status_of(sale: Sale) -> tuple[str, Decimal]:
+    """(status, refunded total) of a sale loaded through :func:`with_status`."""
+    refunded: Decimal | None = sale.refunded_amount  # type: ignore[attr-defined]
+    status = sale_status(voided=sale.is_voided, refunded=refunded, total=sale.total)  # type: ignore[attr-defined]
+    return status, NO_REFUNDS if refunded is None else refunded
 
 
 def sale_list(
@@ -51,7 +59,7 @@ def sale_list(
     end: dt.datetime | None = None,
     receipt_number: str | None = None,
 ) -> QuerySet[Sale]:
-    qs = with_status(Sale.objects.select_related("storefront").order_by("-occurred_at", "id"))
+    qs = with_status(Sale.objects.order_by("-occurred_at", "id"))
     if storefront_id is not None:
         qs = qs.filter(storefront_id=storefront_id)
     if cashier_id is not None:
@@ -66,16 +74,23 @@ def sale_list(
 
 
 def sale_get(*, sale_id: uuid.UUID) -> Sale | None:
+    """The sale with its lines, payments and events (and their methods and refund lines)."""
     return (
-        with_status(Sale.objects.select_related("storefront"))
-        .prefetch_related("lines", "payments__method", "events__payment_method", "events__refund_lines")
-        .filter(pk=sale_id)
+        with_status(Sale.objects.filter(pk=sale_id))
+        .prefetch_related(
+            "lines",
+            Prefetch("payments", queryset=Payment.objects.select_related("method")),
+            Prefetch("events", queryset=SaleEvent.objects.select_related("payment_method")),
+            "events__refund_lines",
+        )
         .first()
     )
 
 
-def payment_method_list(*, active_only: bool = False) -> QuerySet[PaymentMethod]:
-    qs = PaymentMethod.objects.all()
-    if active_only:
-        qs = qs.filter(is_active=True)
-    return qs
+def sale_storefront_id(*, sale_id: uuid.UUID) -> uuid.UUID | None:
+    """The storefront of a sale (None for an unknown sale): enough to check who may see it."""
+    return Sale.objects.filter(pk=sale_id).values_list("storefront_id", flat=True).first()
+
+
+def payment_method_list() -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.all()

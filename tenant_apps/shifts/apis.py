@@ -92,10 +92,6 @@ class ShiftDetailOutput(ShiftOutput):
     expected = ShiftExpectedOutput(many=True)
 
 
-def _fresh(shift_id: uuid.UUID) -> Shift:
-    return Shift.objects.prefetch_related("counts").get(pk=shift_id)
-
-
 def _own_or_managed(request: Request, shift_id: uuid.UUID) -> Shift:
     """The shift if the member may act on it: their own (shift.operate) or as a supervisor of its
     storefront (shift.manage); otherwise 404."""
@@ -164,7 +160,7 @@ class ShiftsApi(TenantApiView):
                 actor=actor_of(request),
                 shift_id=v.get("id"),
             )
-            return Response(ShiftOutput(_fresh(shift.pk)).data, status=201)
+            return Response(ShiftOutput(shift).data, status=201)
 
         return idempotent(request, run)
 
@@ -177,7 +173,7 @@ class ShiftDetailApi(TenantApiView):
     )
     def get(self, request: Request, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
-        data: dict[str, Any] = dict(ShiftOutput(_fresh(shift.pk)).data)
+        data: dict[str, Any] = dict(ShiftOutput(shift).data)
         data["expected"] = [
             {"method_code": code, "method_kind": kind, "expected": str(amount)}
             for code, (kind, amount) in shift_expected(shift).items()
@@ -244,7 +240,9 @@ class ShiftCloseApi(TenantApiView):
         v = data.validated_data
 
         def run() -> Response:
-            shift_close(shift_id=shift.pk, counted=v["counted"], actor=actor_of(request), note=v["note"])
-            return Response(ShiftOutput(_fresh(shift.pk)).data)
+            closed = shift_close(
+                shift_id=shift.pk, counted=v["counted"], actor=actor_of(request), note=v["note"]
+            )
+            return Response(ShiftOutput(closed).data)
 
         return idempotent(request, run)

@@ -27,8 +27,7 @@ from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
 from tenant_apps.storefronts.models import Storefront
 
 
-def _amount(value: Decimal, field: str, *, positive: bool = False) -> None:
-    minor_unit = shop_settings_get().minor_unit
+def _amount(value: Decimal, field: str, *, minor_unit: int, positive: bool = False) -> None:
     if (
         not isinstance(value, Decimal)
         or value < 0
@@ -55,7 +54,7 @@ def shift_open(
 ) -> Shift:
     now = timezone.now()
     occurred_at = occurred_at_resolve(occurred_at, now=now)
-    _amount(opening_float, "opening_float")
+    _amount(opening_float, "opening_float", minor_unit=shop_settings_get().minor_unit)
     if not Storefront.objects.filter(pk=storefront_id).exists():
         raise ShiftInvalid("No such storefront in this shop.", code="storefront_not_found")
     shift = Shift(
@@ -101,7 +100,7 @@ def cash_movement_record(
     occurred_at = occurred_at_resolve(occurred_at, now=now)
     if kind not in CashMovement.Kind.values:
         raise ShiftInvalid("The kind is in or out.", details={"field": "kind"})
-    _amount(amount, "amount", positive=True)
+    _amount(amount, "amount", minor_unit=shop_settings_get().minor_unit, positive=True)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise ShiftInvalid("Give a reason (1 to 500 characters).", code="reason_required")
@@ -131,8 +130,7 @@ def shift_expected(shift: Shift) -> dict[str, tuple[str, Decimal]]:
     voided = SaleEvent.objects.filter(sale_id=OuterRef("sale_id"), kind=SaleEvent.Kind.VOIDED)
     expected: dict[str, Decimal] = defaultdict(lambda: ZERO)
     kinds: dict[str, str] = {}
-    cash_codes = list(PaymentMethod.objects.filter(kind="cash").values_list("code", flat=True))
-    cash_code = cash_codes[0] if cash_codes else "cash"
+    cash_code = PaymentMethod.objects.filter(kind="cash").values_list("code", flat=True).first() or "cash"
     kinds[cash_code] = "cash"
     expected[cash_code] += shift.opening_float
     for code, kind, amount in (
@@ -174,8 +172,9 @@ def shift_close(
     """Close the shift: expected versus counted per payment method (cash must be counted)."""
     now = timezone.now()
     occurred_at = occurred_at_resolve(occurred_at, now=now)
+    minor_unit = shop_settings_get().minor_unit
     for code, amount in counted.items():
-        _amount(amount, f"counted.{code}")
+        _amount(amount, f"counted.{code}", minor_unit=minor_unit)
     shift = _lock_shift(shift_id)
     if shift.closed_at is not None:
         raise ShiftClosed()

@@ -168,3 +168,35 @@ def test_report_isolation(shop_a: Shop, shop_b: Shop) -> None:
     assert at_b["storefronts"] == []
     assert foreign.get("/api/v1/reports/daily").status_code == 401
     assert foreign.get("/api/v1/exports/sales.csv").status_code == 401
+
+
+def test_the_sales_export_gives_each_sale_the_status_the_api_gives_it(shop_a: Shop) -> None:
+    actor = Actor.of_user(shop_a.owner.user)
+    rice = shop_a.products["rice"].pk
+    sell(shop_a, ("rice", 1))
+    # A line given away: refunding it returns nothing, and the sale is still partly refunded.
+    free = sell(shop_a, lines=[SaleLineInput(rice, D(1), discount=D(25)), SaleLineInput(rice, D(1))]).sale
+    sale_refund(
+        sale_id=free.pk, lines=[RefundLineInput(free.lines.get(position=0).pk, D(1))], actor=actor, reason="r"
+    )
+    whole = sell(shop_a, ("water", 2)).sale
+    sale_refund(
+        sale_id=whole.pk, lines=[RefundLineInput(whole.lines.get().pk, D(2))], actor=actor, reason="r"
+    )
+    voided = sell(shop_a, ("soap", 1)).sale
+    sale_void(sale_id=voided.pk, actor=actor, reason="mistake")
+    owner = shop_a.owner.client
+
+    exported = owner.get("/api/v1/exports/sales.csv")
+    listed = owner.get("/api/v1/sales").json()["results"]
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
+    assert {r["receipt_number"]: (r["status"], D(r["refunded"])) for r in rows} == {
+        s["receipt_number"]: (s["status"], D(s["refunded_total"])) for s in listed
+    }
+    assert sorted(s["status"] for s in listed) == [
+        "completed",
+        "partially_refunded",
+        "refunded",
+        "voided",
+    ]

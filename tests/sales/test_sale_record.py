@@ -80,6 +80,7 @@ def test_inactive_product_and_closed_storefront_are_refused_online(shop_a: Shop)
     from tenant_apps.storefronts.services import storefront_set_active
 
     product_update(product_id=shop_a.products["soap"].pk, is_active=False, actor=Actor.system("t"))
+    before = counts()
     with pytest.raises(ApplicationError) as error:
         sell(shop_a, ("soap", 1))
     assert error.value.code == "product_inactive"
@@ -88,6 +89,7 @@ def test_inactive_product_and_closed_storefront_are_refused_online(shop_a: Shop)
     with pytest.raises(ApplicationError) as error:
         sell(shop_a, ("rice", 1))
     assert error.value.code == "storefront_inactive"
+    assert counts() == before
 
 
 @pytest.mark.parametrize(

@@ -90,11 +90,15 @@ def test_a_sale_outside_a_shift_can_be_voided_only_on_its_shop_day(shop_a: Shop)
         origin=Origin.terminal(terminal_id=uuid.uuid4(), receipt_number="ACC-T1-1"),
         occurred_at=timezone.now() - dt.timedelta(days=2),
     ).sale
+    today = sell(shop_a, ("rice", 1)).sale
+    before = counts()
 
     with pytest.raises(ApplicationError) as error:
         sale_void(sale_id=old.pk, actor=actor(shop_a), reason="late")
 
     assert error.value.code == "void_window_closed"
+    assert counts() == before
+    assert sale_void(sale_id=today.pk, actor=actor(shop_a), reason="same day").kind == "voided"
 
 
 def test_partial_refunds_add_up_and_never_exceed_what_was_sold(shop_a: Shop) -> None:
@@ -205,6 +209,7 @@ def test_void_and_refund_over_the_api(shop_a: Shop, make_member) -> None:
     )
 
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert not SaleEvent.objects.filter(kind="voided").exists()
     assert refunded.status_code == 201, refunded.json()
     assert refunded.json()["status"] == "partially_refunded"
     assert [e["kind"] for e in refunded.json()["events"]] == ["created", "refunded"]

@@ -53,6 +53,15 @@ def test_close_records_expected_counted_and_difference_per_method(shop_a: Shop) 
     assert shift.closed_at is not None
 
 
+def state() -> tuple[object, ...]:
+    """Shifts, cash movements and counts: a refused operation must leave them unchanged."""
+    return (
+        list(Shift.objects.order_by("pk").values_list("pk", "closed_at", "close_note")),
+        CashMovement.objects.count(),
+        ShiftCount.objects.count(),
+    )
+
+
 def test_shift_rules(shop_a: Shop) -> None:
     shift = open_shift(shop_a)
     actor = Actor.system("t")
@@ -88,15 +97,22 @@ def test_shift_rules(shop_a: Shop) -> None:
         ),
         (lambda: shift_close(shift_id=uuid.uuid4(), counted={"cash": D(0)}, actor=actor), "shift_not_found"),
     ]
+    before = state()
     for call, code in cases:
         with pytest.raises(ApplicationError) as error:
             call()
         assert error.value.code == code
+        assert state() == before, code
     shift_close(shift_id=shift.pk, counted={"cash": D(100)}, actor=actor)
-    with pytest.raises(ApplicationError) as error:
-        cash_movement_record(shift_id=shift.pk, kind="in", amount=D(1), reason="late", actor=actor)
-    assert error.value.code == "shift_closed"
-    assert CashMovement.objects.count() == 0
+    closed = state()
+    for call in (
+        lambda: cash_movement_record(shift_id=shift.pk, kind="in", amount=D(1), reason="late", actor=actor),
+        lambda: shift_close(shift_id=shift.pk, counted={"cash": D(1)}, actor=actor),
+    ):
+        with pytest.raises(ApplicationError) as error:
+            call()
+        assert error.value.code == "shift_closed"
+        assert state() == closed
 
 
 def test_shift_api_for_the_cashier_and_a_supervisor(shop_a: Shop, make_member) -> None:
@@ -128,7 +144,20 @@ def test_shift_api_for_the_cashier_and_a_supervisor(shop_a: Shop, make_member) -
     assert detail["expected"] == [{"method_code": "cash", "method_kind": "cash", "expected": "40.00"}]
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
     assert closed.status_code == 200, closed.json()
-    assert closed.json()["counts"][0]["difference"] == "0.00"
+    assert closed.json()["counts"] == [
+        {
+            "method_code": "cash",
+            "method_kind": "cash",
+            "expected": "40.00",
+            "counted": "40.00",
+            "difference": "0.00",
+        }
+    ]
+    # The answers to open and close read as the shift reads afterwards.
+    after = manager.client.get(f"/api/v1/shifts/{shift_id}").json()
+    assert {**closed.json(), "expected": after["expected"]} == after
+    kept = ("id", "storefront_id", "cashier_id", "opening_float", "opened_at", "close_note")
+    assert {k: opened.json()[k] for k in kept} == {k: after[k] for k in kept}
     assert [s["id"] for s in other.client.get("/api/v1/shifts").json()["results"]] == []
     assert [s["id"] for s in manager.client.get("/api/v1/shifts").json()["results"]] == [shift_id]
 

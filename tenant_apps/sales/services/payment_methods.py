@@ -7,6 +7,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
+from pos_platform.errors import NotFound
 from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.services import audit_record
 from tenant_apps.sales.errors import PaymentMethodCodeTaken, SaleInvalid
@@ -57,7 +58,9 @@ def payment_method_update(
     is_active: bool | None = None,
     position: int | None = None,
 ) -> PaymentMethod:
-    method = PaymentMethod.objects.select_for_update().get(pk=payment_method_id)
+    method = PaymentMethod.objects.select_for_update().filter(pk=payment_method_id).first()
+    if method is None:
+        raise NotFound()
     changes: dict[str, object] = {}
     if name is not None:
         name = name.strip()

@@ -35,7 +35,7 @@ from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
-from shared_apps.accounts.permissions import MATRIX
+from shared_apps.accounts.permissions import can
 from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
 from tenant_apps.sales.context import PricingContext, pricing_context_load
 from tenant_apps.sales.errors import (
@@ -56,6 +56,7 @@ from tenant_apps.sales.errors import (
 )
 from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
 from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale
+from tenant_apps.shifts.models import Shift
 from tenant_apps.shop.models import ShopSettings
 from tenant_apps.shop.services import business_date, occurred_at_resolve, shop_settings_get
 
@@ -216,15 +217,9 @@ def _check_cashier(
             "sale.create", at=occurred_at, storefront_id=storefront_id
         )
     else:
-        if membership is None or membership.user_id != cashier_id:
+        if membership is None or (membership.user_id, membership.tenant_id) != (cashier_id, tenant_id):
             membership = Membership.objects.filter(user_id=cashier_id, tenant_id=tenant_id).first()
-        allowed = (
-            membership is not None
-            and membership.tenant_id == tenant_id
-            and membership.is_usable()
-            and membership.storefront_id in (None, storefront_id)
-            and membership.role in MATRIX["sale.create"]
-        )
+        allowed = can(membership, "sale.create", storefront_id=storefront_id)
     if not allowed:
         raise CashierNotMember(details={"cashier_id": str(cashier_id)})
 
@@ -381,8 +376,6 @@ def sale_record(
     if not storefront_active and not terminal:
         raise StorefrontInactive()
     if shift_id is not None:
-        from tenant_apps.shifts.models import Shift
-
         if not Shift.objects.filter(pk=shift_id, storefront_id=storefront_id).exists():
             raise ShiftNotFoundForSale(details={"shift_id": str(shift_id)})
     else:
