@@ -120,7 +120,7 @@ class World:
         self.terminals = []
         for i in range(terminals):
             pairing = sync_terminals.terminal_create(
-                storefront_id=self.storefront.pk, code=f"T{i:02d}", name=f"Till {i}", actor_id=None
+                storefront_id=self.storefront.pk, code=f"T{i:02d}", name=f"Till {i}", actor=actor
             )
             paired = sync_terminals.terminal_pair(code=pairing.code, client_ip=f"10.0.0.{i}")
             self.terminals.append(

@@ -14,6 +14,7 @@ from shared_apps.tenants.services import TenantCreated
 from sync import terminals
 from sync.client import TerminalClient, Transport
 from sync.models import Batch, Op
+from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.models import Storefront
@@ -28,7 +29,9 @@ def test_client_pairs_pulls_and_follows_changes(committed_tenant: Callable[..., 
     with tenant_context(tenant):
         shop = storefront_create(code="ACC", name="Accra")
         storefront_create(code="TMA", name="Tema")
-        pairing = terminals.terminal_create(storefront_id=shop.pk, code="T7", name="Till", actor_id=None)
+        pairing = terminals.terminal_create(
+            storefront_id=shop.pk, code="T7", name="Till", actor=Actor.system("tests")
+        )
     client = TerminalClient(DjangoTransport(host_of(tenant.slug)))
 
     paired = client.pair(pairing.code, app_version="2.0")
