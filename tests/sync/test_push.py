@@ -662,3 +662,77 @@ def test_a_run_the_database_refuses_is_applied_op_by_op(
     assert level(shop_a, "rice") == D("-2")
     with tenant_context(shop_a.tenant):
         assert Sale.objects.count() == 2
+
+
+@pytest.mark.parametrize("path", ["set-based", "one by one"])
+def test_both_paths_answer_and_keep_the_same_conflicts(
+    shop_a: Shop, till: PairedTerminal, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    from django.db import DatabaseError
+
+    from sync.ops import sale as sale_ops
+
+    if path == "one by one":
+
+        def broken(model: object, rows: object, **kwargs: object) -> None:
+            raise DatabaseError("simulated failure of the set-based write")
+
+        monkeypatch.setattr(sale_ops, "copy_rows", broken)
+    rice = shop_a.products["rice"]
+    first = sale(1, cashier=shop_a.cashier, lines=[(rice, "1")], receipt="ACC-T1-000009")
+    clash = sale(
+        2,
+        cashier=shop_a.cashier,
+        lines=[(rice, "101")],
+        pay="5000.00",
+        receipt="ACC-T1-000009",
+        shift_id=str(uuid.uuid4()),
+    )
+    clash["data"]["lines"][0]["unit_price"] = "20.00"
+
+    answers = results(push(till.client, batch(first, clash)))
+
+    sale_id, product, storefront = clash["op_id"], str(rice.pk), str(shop_a.storefront.pk)
+    assert answers[1]["conflicts"] == [
+        {"kind": "shift_missing", "shift_id": clash["data"]["shift_id"]},
+        {
+            "kind": "price_mismatch",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "line": 0,
+            "product_id": product,
+            "client_unit_price": "20.00",
+            "server_unit_price": "25.00",
+        },
+        {
+            "kind": "receipt_clash",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "receipt_number": "ACC-T1-000009",
+        },
+        {
+            "kind": "oversold",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "product_id": product,
+            "level": "-2.000",
+        },
+    ]
+    with tenant_context(shop_a.tenant):
+        # On the sale, as sale_record keeps them (docs/pos.md): the POS core's conflicts only.
+        assert Sale.objects.get(pk=sale_id).conflicts == [
+            {
+                "code": "price_mismatch",
+                "details": {
+                    "line": 0,
+                    "product_id": product,
+                    "client_unit_price": "20.00",
+                    "server_unit_price": "25.00",
+                },
+            },
+            {"code": "receipt_clash", "details": {"receipt_number": "ACC-T1-000009"}},
+            {
+                "code": "oversold",
+                "details": {"product_id": product, "storefront_id": storefront, "level": "-2.000"},
+            },
+        ]
