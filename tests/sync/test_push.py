@@ -333,6 +333,20 @@ def test_a_time_in_the_future_or_absurdly_old_is_clamped_and_flagged(
         assert stored.occurred_at.isoformat() == one["occurred_at"]  # the device's time is kept
 
 
+def test_a_clamped_void_held_for_a_later_sale_of_its_batch_keeps_its_clock_skew(
+    shop_a: Shop, till: PairedTerminal, manager: Member
+) -> None:
+    the_sale = sale(2, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "1")])
+    early = void(1, sale_op=the_sale, by=manager, at=timezone.now() + dt.timedelta(days=2))
+
+    held, applied = results(push(till.client, batch(early, the_sale)))
+
+    assert (held["status"], applied["status"]) == ("applied", "applied")
+    assert conflicts_of(held)["clock_skew"]["reason"] == "future"
+    with tenant_context(shop_a.tenant):
+        assert Conflict.objects.get(op_id=early["op_id"]).kind == "clock_skew"
+
+
 def test_a_terminal_clock_that_runs_behind_is_corrected_by_its_offset(
     shop_a: Shop, till: PairedTerminal
 ) -> None:
