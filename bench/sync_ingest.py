@@ -233,6 +233,7 @@ def naive_push(terminal: Any, body: bytes) -> list[str]:
     from django.db import transaction
     from django.utils import timezone
 
+    from pos_platform.db import connection
     from shared_apps.accounts.models import MembershipHistory
     from sync.models import Op
     from tenant_apps.catalog.models import Product, ProductPrice
@@ -245,9 +246,6 @@ def naive_push(terminal: Any, body: bytes) -> list[str]:
     document = json.loads(body)
     now = timezone.now()
     statuses = []
-    tenant_id = terminal.storefront and None
-    from pos_platform.db import connection
-
     tenant_id = connection.tenant.pk
     for op in sorted(document["ops"], key=lambda o: o["seq"]):
         with transaction.atomic():
