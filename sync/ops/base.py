@@ -145,9 +145,10 @@ def uuid_of(value: Any, name: str, *, required: bool = True) -> uuid.UUID | None
 
 
 class Handler:
-    """One op kind: ``validate`` its data, then ``apply`` it. The default ``apply`` is every
-    kind's frame (a sale's set-based path has its own): the cashier is checked first, a service's
-    refusal becomes the op's rejection, and what ``perform`` created is the op's result."""
+    """One op kind: ``validate`` its data, then ``apply`` it. The default ``apply`` is the frame
+    of every kind but sales (their cashier is in the parsed sale, and most go set-based): the
+    cashier is checked first, a service's refusal becomes the op's rejection, and what
+    ``perform`` created is the op's result."""
 
     kind: ClassVar[str]
     serializer_class: ClassVar[type[serializers.Serializer] | None] = None
