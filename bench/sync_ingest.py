@@ -120,7 +120,7 @@ class World:
         self.terminals = []
         for i in range(terminals):
             pairing = sync_terminals.terminal_create(
-                storefront_id=self.storefront.pk, code=f"T{i:02d}", name=f"Till {i}", actor_id=None
+                storefront_id=self.storefront.pk, code=f"T{i:02d}", name=f"Till {i}", actor=actor
             )
             paired = sync_terminals.terminal_pair(code=pairing.code, client_ip=f"10.0.0.{i}")
             self.terminals.append(
@@ -233,6 +233,7 @@ def naive_push(terminal: Any, body: bytes) -> list[str]:
     from django.db import transaction
     from django.utils import timezone
 
+    from pos_platform.db import connection
     from shared_apps.accounts.models import MembershipHistory
     from sync.models import Op
     from tenant_apps.catalog.models import Product, ProductPrice
@@ -245,9 +246,6 @@ def naive_push(terminal: Any, body: bytes) -> list[str]:
     document = json.loads(body)
     now = timezone.now()
     statuses = []
-    tenant_id = terminal.storefront and None
-    from pos_platform.db import connection
-
     tenant_id = connection.tenant.pk
     for op in sorted(document["ops"], key=lambda o: o["seq"]):
         with transaction.atomic():

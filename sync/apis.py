@@ -14,29 +14,19 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos_platform.api.tenant import actor_of, paginate, scope_of
 from pos_platform.errors import PermissionDenied, ValidationFailed
-from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
+from shared_apps.accounts.permissions import Allows, can, request_membership
+from shared_apps.accounts.throttling import client_ip
 from sync import engine, envelope, feed, services, terminals
 from sync.errors import ConflictNotFound, TerminalNotFound
 from sync.models import Conflict, Terminal
 from sync.selectors import terminal_list, terminal_status
-from tenant_apps.audit.actors import Actor
-
-
-def client_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
-def actor(request: Request) -> tuple[uuid.UUID | None, str]:
-    user = request.user
-    return getattr(user, "pk", None), getattr(user, "email", "") or str(user)
-
 
 # --------------------------------------------------------------------------------------------
 # Terminal side
@@ -78,6 +68,7 @@ class PairApi(APIView):
     def post(self, request: Request) -> Response:
         data = PairInput(data=request.data)
         data.is_valid(raise_exception=True)
+        # Pairing failures are throttled per client address: the proxy-aware one.
         paired = terminals.terminal_pair(client_ip=client_ip(request), **data.validated_data)
         terminal = paired.terminal
         return Response(
@@ -207,8 +198,7 @@ class TerminalListApi(APIView):
         summary="Terminals with last seen, clock offset, last applied seq, open conflicts",
     )
     def get(self, request: Request) -> Response:
-        scope = storefront_scope(request_membership(request))
-        return Response(TerminalOutput(terminal_list(storefront_id=scope), many=True).data)
+        return Response(TerminalOutput(terminal_list(storefront_id=scope_of(request)), many=True).data)
 
     @extend_schema(
         request=TerminalCreateInput,
@@ -225,8 +215,7 @@ class TerminalListApi(APIView):
             storefront_id=data.validated_data["storefront_id"],
         ):
             raise PermissionDenied("You can only add terminals to your own storefront.")
-        actor_id, label = actor(request)
-        code = terminals.terminal_create(actor_id=actor_id, actor_label=label, **data.validated_data)
+        code = terminals.terminal_create(actor=actor_of(request), **data.validated_data)
         return _pairing_response(code, 201)
 
 
@@ -241,8 +230,7 @@ class TerminalPairingCodeApi(APIView):
     )
     def post(self, request: Request, terminal_id: uuid.UUID) -> Response:
         terminal = _terminal_for(request, terminal_id)
-        actor_id, label = actor(request)
-        code = terminals.terminal_pairing_renew(terminal_id=terminal.pk, actor_id=actor_id, actor_label=label)
+        code = terminals.terminal_pairing_renew(terminal_id=terminal.pk, actor=actor_of(request))
         return _pairing_response(code, 200)
 
 
@@ -263,12 +251,8 @@ class TerminalRevokeApi(APIView):
         terminal = _terminal_for(request, terminal_id)
         data = RevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        actor_id, label = actor(request)
         terminals.terminal_revoke(
-            terminal_id=terminal.pk,
-            actor_id=actor_id,
-            actor_label=label,
-            reason=data.validated_data["reason"],
+            terminal_id=terminal.pk, actor=actor_of(request), reason=data.validated_data["reason"]
         )
         return Response(TerminalOutput(terminal_list().get(pk=terminal.pk)).data)
 
@@ -289,7 +273,6 @@ PUSH_EXAMPLE = {
             "seq": 41,
             "occurred_at": "2026-11-22T08:02:11Z",
             "data": {
-                "sale_id": "5d0e8a40-6a4b-4b8a-bb1e-6c1f7c0a9d12",
                 "receipt_number": "ACC-T1-000041",
                 "cashier_id": "0f2c3b1e-7c1f-4a0e-9e4b-2b1d9f7a6c55",
                 "lines": [
@@ -332,9 +315,18 @@ class PushApi(TerminalApiView):
 # --------------------------------------------------------------------------------------------
 
 
+# Conflict.Kind predates two kinds that are stored all the same: the POS core's payment_mismatch
+# and the engine's shift_missing. Every kind the engine stores can be filtered on.
+CONFLICT_KINDS = [
+    *Conflict.Kind.choices,
+    ("payment_mismatch", "Payment mismatch"),
+    ("shift_missing", "Shift missing"),
+]
+
+
 class ConflictFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Conflict.Kind.choices)
+    kind = django_filters.ChoiceFilter(choices=CONFLICT_KINDS)
     terminal = django_filters.UUIDFilter(field_name="terminal_id")
     storefront = django_filters.UUIDFilter(field_name="storefront_id")
     product = django_filters.UUIDFilter(field_name="product_id")
@@ -375,15 +367,13 @@ class ConflictListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         qs = Conflict.objects.all().order_by("-created_at", "-id")
-        scope = storefront_scope(request_membership(request))
+        scope = scope_of(request)
         if scope is not None:
             qs = qs.filter(storefront_id=scope)
         filtered = ConflictFilter(request.query_params, queryset=qs)
         if not filtered.is_valid():
             raise ValidationFailed("A filter is not valid.", details=filtered.errors)
-        paginator = LimitOffsetPagination()
-        page: list[Conflict] = paginator.paginate_queryset(filtered.qs, request, view=self) or []
-        return paginator.get_paginated_response(ConflictOutput(page, many=True).data)
+        return paginate(request, self, filtered.qs, ConflictOutput)
 
 
 class ConflictResolveInput(serializers.Serializer):
@@ -422,6 +412,6 @@ class ConflictResolveApi(APIView):
             resolution=data.validated_data["resolution"],
             note=data.validated_data["note"],
             quantity=data.validated_data.get("quantity"),
-            actor=Actor.of_user(request.user, ip=client_ip(request)),
+            actor=actor_of(request),
         )
         return Response(ConflictOutput(resolved).data)

@@ -274,15 +274,11 @@ class TerminalClient:
             )
 
     def _record(self, results: Iterable[dict[str, Any]]) -> int:
-        count = 0
-        for result in results:
-            state = "answered" if result["status"] != "error" else "queued"
-            self.db.execute(
-                "UPDATE queue SET state = ?, result = ? WHERE op_id = ?",
-                (state, json.dumps(result), result["op_id"]),
-            )
-            count += 1
-        return count
+        # Every status is an answer: applied, duplicate and pending are done, rejected is kept
+        # for the user to see (docs/sync-protocol.md, rule 8); none is sent again.
+        rows = [(json.dumps(result), result["op_id"]) for result in results]
+        self.db.executemany("UPDATE queue SET state = 'answered', result = ? WHERE op_id = ?", rows)
+        return len(rows)
 
     # -- pull ---------------------------------------------------------------------------------
 
@@ -293,7 +289,7 @@ class TerminalClient:
             cursor = self._get("cursor")
             path = f"/api/v1/sync/pull?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
             reply = self.transport("GET", path, self._headers(), None)
-            if reply.status in (400, 410) and reply.body.get("code") in ("cursor_invalid", "cursor_expired"):
+            if reply.status == 400 and reply.body.get("code") == "cursor_invalid":
                 self.db.execute("DELETE FROM replica")
                 self._set("cursor", None)
                 continue

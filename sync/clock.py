@@ -19,7 +19,7 @@ from django.conf import settings
 @dataclass(frozen=True)
 class Timing:
     effective_at: datetime
-    clamped: bool
+    # The clock_skew conflict when the time was clamped.
     conflict: dict[str, Any] | None
 
 
@@ -39,10 +39,9 @@ def effective_time(*, occurred_at: datetime, received_at: datetime, offset: time
     elif corrected < received_at - max_age:
         reason = "too_old"
     if reason is None:
-        return Timing(effective_at=corrected, clamped=False, conflict=None)
+        return Timing(effective_at=corrected, conflict=None)
     return Timing(
         effective_at=received_at,
-        clamped=True,
         conflict={
             "kind": "clock_skew",
             "reason": reason,

@@ -9,6 +9,7 @@ from shared_apps.accounts.models import Membership
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from sync import terminals
 from sync.models import Terminal
+from tenant_apps.audit.actors import Actor
 from tenant_apps.storefronts.models import Storefront
 
 DEMO_CASHIER = "cashier@demo.localhost"
@@ -32,7 +33,7 @@ def seed_demo_terminal(context: Any) -> None:
             if not Terminal.objects.filter(storefront=storefront, code=f"D{n}").exists()
         )
         pairing = terminals.terminal_create(
-            storefront_id=storefront.pk, code=code, name="Demo till", actor_id=None, actor_label="system:demo"
+            storefront_id=storefront.pk, code=code, name="Demo till", actor=Actor.system("demo")
         )
         paired = terminals.terminal_pair(
             code=pairing.code, client_ip="127.0.0.1", device_name="demo", app_version="demo"

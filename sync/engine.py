@@ -28,7 +28,7 @@ from pos_platform.db import connection
 from pos_platform.db.bulk import copy_rows
 from shared_apps.accounts.history import member_states_at
 from sync.clock import clock_offset, effective_time
-from sync.envelope import BatchIn, OpIn
+from sync.envelope import BatchIn, OpIn, parse_op
 from sync.errors import BatchIdReused
 from sync.models import Batch, Conflict, Op, Terminal
 from sync.ops import others  # noqa: F401 - registers the handlers
@@ -173,17 +173,17 @@ def _apply_ops(
         contexts[op.op_id] = OpContext(batch=batch, op=op, effective_at=timing.effective_at)
         if timing.conflict is not None:
             clock[op.op_id] = timing.conflict
-    waiting = _waiting_on(terminal, [op for _, op in to_apply if op.kind == "sale"], batch)
+    waiting = _waiting_on([op for _, op in to_apply if op.kind == "sale"], batch)
     _load_members(batch, [*contexts.values(), *waiting])
 
     outcomes = _run(list(contexts.values()))
-    for op_id, conflict in clock.items():
-        if outcomes[op_id].status == "applied":
-            outcomes[op_id].conflicts.insert(0, conflict)
     # Voids and refunds of this batch held for a sale that came later in the same batch.
     _settle_waiting(
         [contexts[op_id] for op_id, o in outcomes.items() if o.status == "pending"], outcomes, outcomes
     )
+    for op_id, conflict in clock.items():
+        if outcomes[op_id].status == "applied":
+            outcomes[op_id].conflicts.insert(0, conflict)
     for index, op in to_apply:
         results[index] = _result(op, outcomes[op.op_id])
     _store(terminal, {op_id: (outcome, contexts[op_id]) for op_id, outcome in outcomes.items()})
@@ -205,25 +205,18 @@ def _apply_ops(
 def _run(contexts: list[OpContext]) -> dict[uuid.UUID, Outcome]:
     """Apply ops in seq order; consecutive sales go through the set-based path together."""
     outcomes: dict[uuid.UUID, Outcome] = {}
-    index = 0
-    while index < len(contexts):
-        ctx = contexts[index]
+    sales: list[OpContext] = []  # the run of consecutive sales not applied yet
+    for ctx in contexts:
         refused = _suspended(ctx)
-        if refused is not None:
-            outcomes[ctx.op.op_id] = refused
-            index += 1
+        if refused is None and ctx.op.kind == "sale":
+            sales.append(ctx)
             continue
-        if ctx.op.kind == "sale":
-            end = index
-            while (
-                end < len(contexts) and contexts[end].op.kind == "sale" and _suspended(contexts[end]) is None
-            ):
-                end += 1
-            outcomes.update(apply_sales(contexts[index:end]))
-            index = end
-            continue
-        outcomes[ctx.op.op_id] = _apply_one(ctx)
-        index += 1
+        if sales:
+            outcomes.update(apply_sales(sales))
+            sales = []
+        outcomes[ctx.op.op_id] = _apply_one(ctx) if refused is None else refused
+    if sales:
+        outcomes.update(apply_sales(sales))
     return outcomes
 
 
@@ -253,24 +246,17 @@ def _waits_for(op: OpIn) -> uuid.UUID | None:
         return None
 
 
-def _waiting_on(terminal: Terminal, sales: list[OpIn], batch: BatchState) -> list[OpContext]:
+def _waiting_on(sales: list[OpIn], batch: BatchState) -> list[OpContext]:
     """Pending ops of earlier batches waiting for one of these sales."""
     if not sales:
         return []
     rows = Op.objects.filter(status=Op.Status.PENDING, waits_for__any=[s.op_id for s in sales]).order_by(
         "seq"
     )
-    contexts = []
-    for row in rows:
-        op = parse_op_row(row)
-        contexts.append(OpContext(batch=batch, op=op, effective_at=row.effective_at or row.received_at))
-    return contexts
-
-
-def parse_op_row(row: Op) -> OpIn:
-    from sync.envelope import _parse_op
-
-    return _parse_op(0, row.payload)
+    return [
+        OpContext(batch=batch, op=parse_op(0, row.payload), effective_at=row.effective_at or row.received_at)
+        for row in rows
+    ]
 
 
 def _load_members(batch: BatchState, contexts: list[OpContext]) -> None:
@@ -345,11 +331,8 @@ def _lost_claim(terminal: Terminal, op: OpIn) -> dict[str, Any]:
 
 
 def _apply_one(ctx: OpContext) -> Outcome:
-    handler = HANDLERS.get(ctx.op.kind)
-    if handler is None:
-        return Outcome.rejected(
-            "kind_unsupported", f"Operations of kind {ctx.op.kind!r} are not accepted by this server."
-        )
+    # The envelope answered unknown kinds already (kind_unknown): every kind left has a handler.
+    handler = HANDLERS[ctx.op.kind]
     try:
         with transaction.atomic():
             data = handler.validate(ctx.op)

@@ -129,11 +129,11 @@ def parse_batch(body: bytes) -> BatchIn:
         raise BatchMalformed("ops must be a list.", details={"field": "ops"})
     if len(ops) > settings.POS_SYNC_MAX_OPS:
         raise BatchTooLarge(details={"limit_ops": settings.POS_SYNC_MAX_OPS, "ops": len(ops)})
-    parsed = [_parse_op(i, op) for i, op in enumerate(ops)]
+    parsed = [parse_op(i, op) for i, op in enumerate(ops)]
     return BatchIn(batch_id=batch_id, terminal_time=terminal_time, ops=parsed, digest=digest_of(document))
 
 
-def _parse_op(index: int, op: Any) -> OpIn:
+def parse_op(index: int, op: Any) -> OpIn:
     if not isinstance(op, dict):
         raise BatchMalformed(f"ops[{index}] must be an object.", details={"index": index})
     try:

@@ -1,5 +1,5 @@
 from pos_platform.errors import (
-    ApplicationError,
+    Conflict,
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
@@ -19,9 +19,8 @@ class TerminalRevoked(NotAuthenticated):
     default_message = "This terminal has been revoked; pair it again to use it."
 
 
-class PairingCodeInvalid(ApplicationError):
+class PairingCodeInvalid(ValidationFailed):
     code = "pairing_code_invalid"
-    status = 400
     default_message = "This pairing code is not valid or has expired; ask an admin for a new one."
 
 
@@ -35,27 +34,19 @@ class TerminalNotFound(NotFound):
     default_message = "No such terminal."
 
 
-class TerminalCodeTaken(ApplicationError):
+class TerminalCodeTaken(Conflict):
     code = "terminal_code_taken"
-    status = 409
     default_message = "Another terminal of this storefront uses this code."
 
 
-class TerminalStateInvalid(ApplicationError):
+class TerminalStateInvalid(Conflict):
     code = "terminal_state_invalid"
-    status = 409
     default_message = "The terminal is not in a state that allows this."
 
 
 class CursorInvalid(ValidationFailed):
     code = "cursor_invalid"
     default_message = "The cursor is not one this server issued for this shop; pull without a cursor."
-
-
-class CursorExpired(ApplicationError):
-    code = "cursor_expired"
-    status = 410
-    default_message = "The cursor is older than the change history kept; pull without a cursor."
 
 
 class BatchMalformed(ValidationFailed):
@@ -83,7 +74,6 @@ class ConflictNotFound(NotFound):
     default_message = "No such conflict."
 
 
-class ConflictAlreadyResolved(ApplicationError):
+class ConflictAlreadyResolved(Conflict):
     code = "conflict_already_resolved"
-    status = 409
     default_message = "This conflict is already resolved."

@@ -34,6 +34,7 @@ from sync.errors import (
     TerminalStateInvalid,
 )
 from sync.models import Terminal
+from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.services import audit_record
 from tenant_apps.storefronts.models import Storefront
 
@@ -69,10 +70,21 @@ def _new_pairing(terminal: Terminal) -> PairingCode:
     return PairingCode(terminal=terminal, code=f"{raw[:4]}-{raw[4:]}", expires_at=expires_at)
 
 
+def _audit(terminal: Terminal, action: str, actor: Actor, details: dict[str, str] | None = None) -> None:
+    audit_record(
+        action=action,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        object_type="terminal",
+        object_id=terminal.pk,
+        storefront_id=terminal.storefront_id,
+        ip=actor.ip,
+        details=details,
+    )
+
+
 @transaction.atomic
-def terminal_create(
-    *, storefront_id: uuid.UUID, code: str, name: str, actor_id: uuid.UUID | None, actor_label: str = ""
-) -> PairingCode:
+def terminal_create(*, storefront_id: uuid.UUID, code: str, name: str, actor: Actor) -> PairingCode:
     """A new terminal of a storefront, awaiting pairing; returns its first pairing code."""
     code = code.strip().upper()
     if not _CODE.match(code):
@@ -87,19 +99,11 @@ def terminal_create(
     try:
         with transaction.atomic():
             terminal = Terminal.objects.create(
-                storefront=storefront, code=code, name=name.strip(), created_by=actor_id
+                storefront=storefront, code=code, name=name.strip(), created_by=actor.user_id
             )
     except IntegrityError as exc:
         raise TerminalCodeTaken(details={"code": code}) from exc
-    audit_record(
-        action="terminal.create",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="terminal",
-        object_id=terminal.pk,
-        storefront_id=storefront.pk,
-        details={"code": code, "name": terminal.name},
-    )
+    _audit(terminal, "terminal.create", actor, {"code": code, "name": terminal.name})
     return _new_pairing(terminal)
 
 
@@ -111,9 +115,7 @@ def _locked(terminal_id: uuid.UUID) -> Terminal:
 
 
 @transaction.atomic
-def terminal_pairing_renew(
-    *, terminal_id: uuid.UUID, actor_id: uuid.UUID | None, actor_label: str = ""
-) -> PairingCode:
+def terminal_pairing_renew(*, terminal_id: uuid.UUID, actor: Actor) -> PairingCode:
     """A new pairing code for a terminal not paired yet (the previous code stops working)."""
     terminal = _locked(terminal_id)
     if terminal.status != Terminal.Status.PENDING:
@@ -121,14 +123,7 @@ def terminal_pairing_renew(
             "Only a terminal awaiting pairing gets a new code; "
             "create a new terminal to replace a paired or revoked one."
         )
-    audit_record(
-        action="terminal.pairing_renewed",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="terminal",
-        object_id=terminal.pk,
-        storefront_id=terminal.storefront_id,
-    )
+    _audit(terminal, "terminal.pairing_renewed", actor)
     return _new_pairing(terminal)
 
 
@@ -182,43 +177,30 @@ def terminal_pair(
     terminal.device_name = device_name[:120]
     terminal.app_version = app_version[:40]
     terminal.save()
-    audit_record(
-        action="terminal.paired",
-        actor_label=f"terminal:{terminal.code}",
-        object_type="terminal",
-        object_id=terminal.pk,
-        storefront_id=terminal.storefront_id,
-        ip=client_ip,
-        details={"device_name": terminal.device_name, "app_version": terminal.app_version},
+    _audit(
+        terminal,
+        "terminal.paired",
+        Actor(user_id=None, label=f"terminal:{terminal.code}", terminal_id=terminal.pk, ip=client_ip),
+        {"device_name": terminal.device_name, "app_version": terminal.app_version},
     )
     return Paired(terminal=terminal, credential=raw)
 
 
 @transaction.atomic
-def terminal_revoke(
-    *, terminal_id: uuid.UUID, actor_id: uuid.UUID | None, actor_label: str = "", reason: str = ""
-) -> Terminal:
+def terminal_revoke(*, terminal_id: uuid.UUID, actor: Actor, reason: str = "") -> Terminal:
     """Revoke a terminal: its credential gets 401 terminal_revoked from now on."""
     terminal = _locked(terminal_id)
     if terminal.status == Terminal.Status.REVOKED:
         raise TerminalStateInvalid("This terminal is already revoked.")
     terminal.status = Terminal.Status.REVOKED
     terminal.revoked_at = timezone.now()
-    terminal.revoked_by = actor_id
+    terminal.revoked_by = actor.user_id
     terminal.pairing_digest = None
     terminal.pairing_expires_at = None
     terminal.save(
         update_fields=["status", "revoked_at", "revoked_by", "pairing_digest", "pairing_expires_at"]
     )
-    audit_record(
-        action="terminal.revoked",
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type="terminal",
-        object_id=terminal.pk,
-        storefront_id=terminal.storefront_id,
-        details={"reason": reason},
-    )
+    _audit(terminal, "terminal.revoked", actor, {"reason": reason})
     return terminal
 
 

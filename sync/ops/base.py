@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from django.db.models import Model
 from rest_framework import serializers
 
 from pos_platform.errors import ApplicationError
@@ -144,6 +145,11 @@ def uuid_of(value: Any, name: str, *, required: bool = True) -> uuid.UUID | None
 
 
 class Handler:
+    """One op kind: ``validate`` its data, then ``apply`` it. The default ``apply`` is the frame
+    of every kind but sales (their cashier is in the parsed sale, and most go set-based): the
+    cashier is checked first, a service's refusal becomes the op's rejection, and what
+    ``perform`` created is the op's result."""
+
     kind: ClassVar[str]
     serializer_class: ClassVar[type[serializers.Serializer] | None] = None
 
@@ -156,6 +162,13 @@ class Handler:
         return dict(data.validated_data)
 
     def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
+        check_cashier(ctx, data["cashier_id"])
+        with rejecting():
+            done = self.perform(ctx, data, actor_for(ctx, data["cashier_id"]))
+        return done if isinstance(done, Outcome) else Outcome(status="applied", result_id=done.pk)
+
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> Model | Outcome:
+        """Call the POS service; return what it created (or an Outcome, e.g. pending)."""
         raise NotImplementedError
 
 
@@ -165,6 +178,3 @@ HANDLERS: dict[str, Handler] = {}
 def register(handler_class: type[Handler]) -> type[Handler]:
     HANDLERS[handler_class.kind] = handler_class()
     return handler_class
-
-
-BulkApply = Callable[[list[OpContext]], dict[uuid.UUID, Outcome]]

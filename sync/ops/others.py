@@ -9,28 +9,21 @@ from rest_framework import serializers
 
 from pos_platform.api.tenant import money_field, quantity_field
 from sync.models import Op
-from sync.ops.base import (
-    Handler,
-    OpContext,
-    OpRejected,
-    Outcome,
-    actor_for,
-    check_cashier,
-    register,
-    rejecting,
-)
+from sync.ops.base import Handler, OpContext, OpRejected, Outcome, register
+from tenant_apps.audit.actors import Actor
+from tenant_apps.inventory.models import StockOperation
 from tenant_apps.inventory.services import StockLine, stock_count, stock_receive
-from tenant_apps.sales.models import Sale, SaleLine
+from tenant_apps.sales.models import Sale, SaleEvent, SaleLine
 from tenant_apps.sales.services import RefundLineInput, sale_refund, sale_void
+from tenant_apps.shifts.models import CashMovement, Shift
 from tenant_apps.shifts.services import cash_movement_record, shift_close, shift_open
 
 
-def _sale_or_wait(ctx: OpContext, sale_op_id: Any) -> Sale | Outcome:
-    """The sale an op names by the sale's op id; or the op is held until the sale arrives, or
-    refused when the sale op was refused (or is not a sale)."""
-    sale = Sale.objects.filter(pk=sale_op_id).first()
-    if sale is not None:
-        return sale
+def _wait_for_sale(sale_op_id: Any) -> Outcome | None:
+    """None when the sale an op names (by the sale's op id) is recorded; else the op is held
+    until the sale arrives, or refused when the sale op was refused (or is not a sale)."""
+    if Sale.objects.filter(pk=sale_op_id).exists():
+        return None
     original = Op.objects.filter(op_id=sale_op_id).first()
     if original is None or (original.status == Op.Status.PENDING and original.kind == "sale"):
         return Outcome(
@@ -63,20 +56,17 @@ class VoidHandler(Handler):
     kind = "void"
     serializer_class = VoidData
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        sale = _sale_or_wait(ctx, data["sale_op_id"])
-        if isinstance(sale, Outcome):
-            return sale
-        with rejecting():
-            event = sale_void(
-                sale_id=sale.pk,
-                actor=actor_for(ctx, data["cashier_id"]),
-                reason=data["reason"],
-                occurred_at=ctx.effective_at,
-                event_id=ctx.op.op_id,
-            )
-        return Outcome(status="applied", result_id=event.pk)
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> SaleEvent | Outcome:
+        waiting = _wait_for_sale(data["sale_op_id"])
+        if waiting is not None:
+            return waiting
+        return sale_void(
+            sale_id=data["sale_op_id"],
+            actor=actor,
+            reason=data["reason"],
+            occurred_at=ctx.effective_at,
+            event_id=ctx.op.op_id,
+        )
 
 
 class RefundLineData(serializers.Serializer):
@@ -100,12 +90,11 @@ class RefundHandler(Handler):
     kind = "refund"
     serializer_class = RefundData
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        sale = _sale_or_wait(ctx, data["sale_op_id"])
-        if isinstance(sale, Outcome):
-            return sale
-        by_position = dict(SaleLine.objects.filter(sale=sale).values_list("position", "pk"))
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> SaleEvent | Outcome:
+        waiting = _wait_for_sale(data["sale_op_id"])
+        if waiting is not None:
+            return waiting
+        by_position = dict(SaleLine.objects.filter(sale_id=data["sale_op_id"]).values_list("position", "pk"))
         missing = sorted({line["line"] for line in data["lines"] if line["line"] not in by_position})
         if missing:
             raise OpRejected(
@@ -113,21 +102,17 @@ class RefundHandler(Handler):
                 "A refund line names a line the sale does not have.",
                 {"lines": missing},
             )
-        with rejecting():
-            event = sale_refund(
-                sale_id=sale.pk,
-                lines=[
-                    RefundLineInput(by_position[line["line"]], line["quantity"]) for line in data["lines"]
-                ],
-                actor=actor_for(ctx, data["cashier_id"]),
-                reason=data["reason"],
-                restock=data["restock"],
-                payment_method=data.get("payment_method"),
-                occurred_at=ctx.effective_at,
-                event_id=ctx.op.op_id,
-                shift_id=data.get("shift_id"),
-            )
-        return Outcome(status="applied", result_id=event.pk)
+        return sale_refund(
+            sale_id=data["sale_op_id"],
+            lines=[RefundLineInput(by_position[line["line"]], line["quantity"]) for line in data["lines"]],
+            actor=actor,
+            reason=data["reason"],
+            restock=data["restock"],
+            payment_method=data.get("payment_method"),
+            occurred_at=ctx.effective_at,
+            event_id=ctx.op.op_id,
+            shift_id=data.get("shift_id"),
+        )
 
 
 class StockLineData(serializers.Serializer):
@@ -145,18 +130,15 @@ class _StockHandler(Handler):
     serializer_class = StockData
     service: Any
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        with rejecting():
-            operation = type(self).service(
-                storefront_id=ctx.terminal.storefront_id,
-                lines=[StockLine(line["product_id"], line["quantity"]) for line in data["lines"]],
-                actor=actor_for(ctx, data["cashier_id"]),
-                note=data["note"],
-                occurred_at=ctx.effective_at,
-                operation_id=ctx.op.op_id,
-            )
-        return Outcome(status="applied", result_id=operation.pk)
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> StockOperation:
+        return type(self).service(
+            storefront_id=ctx.terminal.storefront_id,
+            lines=[StockLine(line["product_id"], line["quantity"]) for line in data["lines"]],
+            actor=actor,
+            note=data["note"],
+            occurred_at=ctx.effective_at,
+            operation_id=ctx.op.op_id,
+        )
 
 
 @register
@@ -182,18 +164,15 @@ class ShiftOpenHandler(Handler):
     kind = "shift_open"
     serializer_class = ShiftOpenData
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        with rejecting():
-            shift = shift_open(
-                storefront_id=ctx.terminal.storefront_id,
-                cashier_id=data["cashier_id"],
-                opening_float=data["opening_float"],
-                actor=actor_for(ctx, data["cashier_id"]),
-                occurred_at=ctx.effective_at,
-                shift_id=data["shift_id"],
-            )
-        return Outcome(status="applied", result_id=shift.pk)
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> Shift:
+        return shift_open(
+            storefront_id=ctx.terminal.storefront_id,
+            cashier_id=data["cashier_id"],
+            opening_float=data["opening_float"],
+            actor=actor,
+            occurred_at=ctx.effective_at,
+            shift_id=data["shift_id"],
+        )
 
 
 class CashMovementData(serializers.Serializer):
@@ -209,19 +188,16 @@ class CashMovementHandler(Handler):
     kind = "cash_movement"
     serializer_class = CashMovementData
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        with rejecting():
-            movement = cash_movement_record(
-                shift_id=data["shift_id"],
-                kind=data["direction"],
-                amount=data["amount"],
-                reason=data["reason"],
-                actor=actor_for(ctx, data["cashier_id"]),
-                occurred_at=ctx.effective_at,
-                movement_id=ctx.op.op_id,
-            )
-        return Outcome(status="applied", result_id=movement.pk)
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> CashMovement:
+        return cash_movement_record(
+            shift_id=data["shift_id"],
+            kind=data["direction"],
+            amount=data["amount"],
+            reason=data["reason"],
+            actor=actor,
+            occurred_at=ctx.effective_at,
+            movement_id=ctx.op.op_id,
+        )
 
 
 class ShiftCloseData(serializers.Serializer):
@@ -236,14 +212,11 @@ class ShiftCloseHandler(Handler):
     kind = "shift_close"
     serializer_class = ShiftCloseData
 
-    def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        check_cashier(ctx, data["cashier_id"])
-        with rejecting():
-            shift = shift_close(
-                shift_id=data["shift_id"],
-                counted=data["counted"],
-                actor=actor_for(ctx, data["cashier_id"]),
-                occurred_at=ctx.effective_at,
-                note=data["note"],
-            )
-        return Outcome(status="applied", result_id=shift.pk)
+    def perform(self, ctx: OpContext, data: dict[str, Any], actor: Actor) -> Shift:
+        return shift_close(
+            shift_id=data["shift_id"],
+            counted=data["counted"],
+            actor=actor,
+            occurred_at=ctx.effective_at,
+            note=data["note"],
+        )

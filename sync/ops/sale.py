@@ -195,8 +195,10 @@ class SaleHandler(Handler):
 class _Prepared:
     ctx: OpContext
     data: SaleData
+    # Its conflicts (built.conflicts) grow with the receipt clash and oversold found in _write.
     built: BuiltSale
-    conflicts: list[dict[str, Any]]
+    # The engine's own (shift_missing): answered, not kept on the sale, as on the one-by-one path.
+    extra: list[dict[str, Any]]
 
 
 def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
@@ -258,8 +260,7 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
         except ApplicationError as exc:
             outcomes[ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)
             continue
-        conflicts = extra + [conflict_of(c, built.sale["id"], storefront_id) for c in built.conflicts]
-        prepared.append(_Prepared(ctx=ctx, data=sale, built=built, conflicts=conflicts))
+        prepared.append(_Prepared(ctx=ctx, data=sale, built=built, extra=extra))
     if not prepared:
         return outcomes
     try:
@@ -277,8 +278,11 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
                 outcomes[item.ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)
         return outcomes
     for item in prepared:
+        sale_id = item.built.sale["id"]
         outcomes[item.ctx.op.op_id] = Outcome(
-            status="applied", result_id=item.built.sale["id"], conflicts=item.conflicts
+            status="applied",
+            result_id=sale_id,
+            conflicts=item.extra + [conflict_of(c, sale_id, storefront_id) for c in item.built.conflicts],
         )
     return outcomes
 
@@ -292,14 +296,7 @@ def _write(prepared: list[_Prepared], *, storefront_id: uuid.UUID, now: Any) -> 
     for item in prepared:
         number = item.data.receipt_number
         if number in used:
-            item.conflicts.append(
-                {
-                    "kind": "receipt_clash",
-                    "sale_id": str(item.built.sale["id"]),
-                    "storefront_id": str(storefront_id),
-                    "receipt_number": number,
-                }
-            )
+            item.built.conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": number}))
         used.add(number)
 
     # One statement moves every level the run touches; each sale's own effect is then replayed
@@ -316,27 +313,19 @@ def _write(prepared: list[_Prepared], *, storefront_id: uuid.UUID, now: Any) -> 
             key = (m.product_id, m.storefront_id)
             running[key] += m.quantity
             touched.add(key)
-        for key in sorted(touched):
-            if running[key] < ZERO:
-                item.conflicts.append(
-                    {
-                        "kind": "oversold",
-                        "sale_id": str(item.built.sale["id"]),
-                        "product_id": str(key[0]),
-                        "storefront_id": str(key[1]),
-                        "level": str(running[key]),
-                    }
-                )
-        item.built.sale["conflicts"] = [_stored(c) for c in item.conflicts]
+        item.built.conflicts.extend(
+            ConflictDescriptor(
+                "oversold",
+                {"product_id": str(pid), "storefront_id": str(sid), "level": str(running[(pid, sid)])},
+            )
+            for pid, sid in sorted(touched)
+            if running[(pid, sid)] < ZERO
+        )
+        # Kept on the sale as sale_record keeps them.
+        item.built.sale["conflicts"] = [c.as_json() for c in item.built.conflicts]
 
     copy_rows(Sale, [p.built.sale for p in prepared], now=now)
     copy_rows(SaleLine, [line for p in prepared for line in p.built.lines], now=now)
     copy_rows(Payment, [payment for p in prepared for payment in p.built.payments], now=now)
     copy_rows(SaleEvent, [p.built.event for p in prepared], now=now)
     copy_rows(StockMovement, [movement_values(m, now=now) for p in prepared for m in p.built.stock], now=now)
-
-
-def _stored(conflict: dict[str, Any]) -> dict[str, Any]:
-    """A conflict as the sale row keeps it: {code, details}, as sale_record stores them."""
-    details = {k: v for k, v in conflict.items() if k not in ("kind", "sale_id")}
-    return {"code": conflict["kind"], "details": details}

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from shared_apps.tenants.models import Tenant
 from sync import terminals
 from sync.models import Terminal
+from tenant_apps.audit.actors import Actor
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import Member, api_client
@@ -27,7 +28,7 @@ class PairedTerminal:
 def pair_terminal(tenant: Tenant, storefront: Storefront, code: str = "T1") -> PairedTerminal:
     with tenant_context(tenant):
         pairing = terminals.terminal_create(
-            storefront_id=storefront.pk, code=code, name=f"Till {code}", actor_id=None
+            storefront_id=storefront.pk, code=code, name=f"Till {code}", actor=Actor.system("tests")
         )
         paired = terminals.terminal_pair(code=pairing.code, client_ip="127.0.0.1", app_version="1.0.0")
     client = api_client(tenant.slug)

@@ -53,6 +53,31 @@ def sale(
     return op("sale", seq, data, at=at)
 
 
+def void(seq: int, *, sale_op: dict[str, Any], by: Any, reason: str = "mistake", **kw: Any) -> dict[str, Any]:
+    """A void, by member ``by``, of the sale made by op ``sale_op``."""
+    data = {"sale_op_id": sale_op["op_id"], "cashier_id": str(by.user.pk), "reason": reason}
+    return op("void", seq, data, **kw)
+
+
+def refund(
+    seq: int,
+    *,
+    sale_op: dict[str, Any],
+    by: Any,
+    lines: list[tuple[int, str]],
+    reason: str = "returned",
+    **kw: Any,
+) -> dict[str, Any]:
+    """A refund, by member ``by``, of ``lines`` [(line position, quantity)] of op ``sale_op``'s sale."""
+    data = {
+        "sale_op_id": sale_op["op_id"],
+        "cashier_id": str(by.user.pk),
+        "reason": reason,
+        "lines": [{"line": line, "quantity": quantity} for line, quantity in lines],
+    }
+    return op("refund", seq, data, **kw)
+
+
 def batch(
     *ops: dict[str, Any], terminal_time: dt.datetime | None = None, batch_id: uuid.UUID | None = None
 ) -> dict[str, Any]:

@@ -1,18 +1,27 @@
-"""The reference terminal client: pairing, pulling a replica, queueing offline."""
+"""The reference terminal client: pairing, pulling a replica, queueing offline, uploading
+through a network that loses requests and answers."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
+from decimal import Decimal
 
+from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from shared_apps.tenants.services import TenantCreated
 from sync import terminals
-from sync.client import TerminalClient
+from sync.client import TerminalClient, Transport
+from sync.models import Batch, Op
+from tenant_apps.audit.actors import Actor
+from tenant_apps.inventory.models import StockLevel
+from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.services import storefront_create
-from tests.conftest import host_of
-from tests.sync.transport import DjangoTransport
+from tests.conftest import Shop, host_of
+from tests.sync.conftest import pair_terminal
+from tests.sync.transport import DjangoTransport, LossyTransport
 
 
 def test_client_pairs_pulls_and_follows_changes(committed_tenant: Callable[..., TenantCreated]) -> None:
@@ -20,7 +29,9 @@ def test_client_pairs_pulls_and_follows_changes(committed_tenant: Callable[..., 
     with tenant_context(tenant):
         shop = storefront_create(code="ACC", name="Accra")
         storefront_create(code="TMA", name="Tema")
-        pairing = terminals.terminal_create(storefront_id=shop.pk, code="T7", name="Till", actor_id=None)
+        pairing = terminals.terminal_create(
+            storefront_id=shop.pk, code="T7", name="Till", actor=Actor.system("tests")
+        )
     client = TerminalClient(DjangoTransport(host_of(tenant.slug)))
 
     paired = client.pair(pairing.code, app_version="2.0")
@@ -35,3 +46,54 @@ def test_client_pairs_pulls_and_follows_changes(committed_tenant: Callable[..., 
     assert {s["code"] for s in client.replica("storefronts").values()} == {"ACC", "KSI"}
     assert client.next_receipt_number() == "ACC-T7-000001"
     assert client.next_receipt_number() == "ACC-T7-000002"
+
+
+def offline_till(shop: Shop, transport: Transport, *, sales: int, batch_size: int) -> TerminalClient:
+    """A paired client holding ``sales`` queued sales of one bag of rice each."""
+    paired = pair_terminal(shop.tenant, shop.storefront, code="T1")
+    client = TerminalClient(transport, batch_size=batch_size, max_attempts=60, sleep=lambda _: None)
+    client.use_credential(credential=paired.credential, terminal_code="T1", storefront_code="ACC")
+    for _ in range(sales):
+        client.enqueue(
+            "sale",
+            {
+                "receipt_number": client.next_receipt_number(),
+                "cashier_id": str(shop.cashier.user.pk),
+                "lines": [{"product_id": str(shop.products["rice"].pk), "quantity": "1"}],
+                "payments": [{"method": "cash", "amount": "25.00"}],
+            },
+        )
+    return client
+
+
+def test_lost_requests_and_answers_are_retried_and_each_sale_is_recorded_once(shop_a: Shop) -> None:
+    lossy = LossyTransport(DjangoTransport(host_of(shop_a.tenant.slug)), random.Random(11))
+    client = offline_till(shop_a, lossy, sales=30, batch_size=7)
+
+    client.push()
+
+    answers = client.results()
+    assert lossy.inner.calls > 5  # some batches reached the server more than once
+    assert client.pending() == []
+    assert len(answers) == 30
+    assert {a["status"] for a in answers.values()} == {"applied"}  # a resent batch: the stored answer
+    with tenant_context(shop_a.tenant):
+        assert Sale.objects.count() == 30
+        assert Batch.objects.count() == 5  # 30 ops in batches of 7: each batch stored once
+        level = StockLevel.objects.get(product=shop_a.products["rice"], storefront=shop_a.storefront)
+        assert level.quantity == Decimal(100 - 30)
+
+
+@override_settings(POS_SYNC_MAX_OPS=3)
+def test_a_batch_over_the_limit_is_split_and_keeps_its_op_ids(shop_a: Shop) -> None:
+    client = offline_till(shop_a, DjangoTransport(host_of(shop_a.tenant.slug)), sales=8, batch_size=8)
+    queued = {op["op_id"] for op in client.pending()}
+
+    client.push()
+
+    assert set(client.results()) == queued
+    assert {a["status"] for a in client.results().values()} == {"applied"}
+    with tenant_context(shop_a.tenant):
+        assert {str(pk) for pk in Sale.objects.values_list("pk", flat=True)} == queued
+        assert Op.objects.count() == 8
+        assert all(b.ops <= 3 for b in Batch.objects.all())

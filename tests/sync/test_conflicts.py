@@ -54,6 +54,33 @@ def test_conflicts_are_listed_and_filtered(shop_a: Shop, oversold: tuple[PairedT
     assert none["results"] == []
 
 
+def test_every_stored_kind_can_be_filtered_on(shop_a: Shop) -> None:
+    till = pair_terminal(shop_a.tenant, shop_a.storefront, code="T3")
+    results(
+        push(
+            till.client,
+            batch(
+                sale(
+                    1,
+                    cashier=shop_a.cashier,
+                    lines=[(shop_a.products["water"], "1")],
+                    pay="1.00",
+                    shift_id="8d6b6f0e-9a43-4d3c-9a0f-0d9f4f0a3c11",
+                )
+            ),
+        )
+    )
+
+    kinds = {
+        kind: shop_a.owner.client.get("/api/v1/sync/conflicts", {"kind": kind})
+        for kind in ("payment_mismatch", "shift_missing")
+    }
+
+    for kind, response in kinds.items():
+        assert response.status_code == 200, response.json()
+        assert [c["kind"] for c in response.json()["results"]] == [kind]
+
+
 def test_a_bad_filter_is_400(shop_a: Shop, oversold: tuple[PairedTerminal, dict]) -> None:
     response = shop_a.owner.client.get("/api/v1/sync/conflicts", {"kind": "bogus"})
 

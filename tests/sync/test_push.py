@@ -20,7 +20,7 @@ from tenant_apps.sales.models import Sale, SaleEvent
 from tenant_apps.shifts.models import Shift
 from tests.conftest import Member, Shop
 from tests.sync.conftest import PairedTerminal, pair_terminal
-from tests.sync.ops import batch, op, push, results, sale
+from tests.sync.ops import batch, op, push, refund, results, sale, void
 
 D = Decimal
 
@@ -28,6 +28,11 @@ D = Decimal
 @pytest.fixture
 def till(shop_a: Shop) -> PairedTerminal:
     return pair_terminal(shop_a.tenant, shop_a.storefront, code="T1")
+
+
+@pytest.fixture
+def manager(shop_a: Shop, make_member: Callable[..., Member]) -> Member:
+    return make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
 
 
 def level(shop: Shop, key: str) -> Decimal:
@@ -328,6 +333,20 @@ def test_a_time_in_the_future_or_absurdly_old_is_clamped_and_flagged(
         assert stored.occurred_at.isoformat() == one["occurred_at"]  # the device's time is kept
 
 
+def test_a_clamped_void_held_for_a_later_sale_of_its_batch_keeps_its_clock_skew(
+    shop_a: Shop, till: PairedTerminal, manager: Member
+) -> None:
+    the_sale = sale(2, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "1")])
+    early = void(1, sale_op=the_sale, by=manager, at=timezone.now() + dt.timedelta(days=2))
+
+    held, applied = results(push(till.client, batch(early, the_sale)))
+
+    assert (held["status"], applied["status"]) == ("applied", "applied")
+    assert conflicts_of(held)["clock_skew"]["reason"] == "future"
+    with tenant_context(shop_a.tenant):
+        assert Conflict.objects.get(op_id=early["op_id"]).kind == "clock_skew"
+
+
 def test_a_terminal_clock_that_runs_behind_is_corrected_by_its_offset(
     shop_a: Shop, till: PairedTerminal
 ) -> None:
@@ -401,6 +420,9 @@ def test_a_suspended_shop_still_takes_sales_made_before_the_suspension(
 
     assert [a["status"] for a in answers] == ["applied", "rejected"]
     assert answers[1]["code"] == "tenant_suspended"
+    with tenant_context(shop_a.tenant):
+        assert list(Sale.objects.values_list("pk", flat=True)) == [uuid.UUID(before["op_id"])]
+    assert level(shop_a, "rice") == D("99")
     assert till.client.get("/api/v1/sync/status").json()["code"] == "tenant_suspended"
 
 
@@ -410,101 +432,75 @@ def test_a_suspended_shop_still_takes_sales_made_before_the_suspension(
 
 
 def test_void_and_refund_name_their_sale_by_op_id_in_the_same_batch(
-    shop_a: Shop, till: PairedTerminal, make_member: Callable[..., Member]
+    shop_a: Shop, till: PairedTerminal, manager: Member
 ) -> None:
-    manager = make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
     first = sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "2")])
     second = sale(2, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "3")])
-    void = op(
-        "void", 3, {"sale_op_id": first["op_id"], "cashier_id": str(manager.user.pk), "reason": "wrong item"}
-    )
-    refund = op(
-        "refund",
-        4,
-        {
-            "sale_op_id": second["op_id"],
-            "cashier_id": str(manager.user.pk),
-            "reason": "torn bag",
-            "lines": [{"line": 0, "quantity": "1"}],
-        },
-    )
+    voided = void(3, sale_op=first, by=manager, reason="wrong item")
+    refunded = refund(4, sale_op=second, by=manager, lines=[(0, "1")], reason="torn bag")
 
-    answers = results(push(till.client, batch(first, second, void, refund)))
+    answers = results(push(till.client, batch(first, second, voided, refunded)))
 
     assert [a["status"] for a in answers] == ["applied"] * 4
     assert level(shop_a, "rice") == D("100") - 3 + 1
     with tenant_context(shop_a.tenant):
         assert set(
             SaleEvent.objects.filter(kind__in=["voided", "refunded"]).values_list("id", flat=True)
-        ) == {uuid.UUID(void["op_id"]), uuid.UUID(refund["op_id"])}
+        ) == {uuid.UUID(voided["op_id"]), uuid.UUID(refunded["op_id"])}
 
 
 def test_a_refund_that_arrives_before_its_sale_waits_and_is_applied_when_it_comes(
-    shop_a: Shop, till: PairedTerminal, make_member: Callable[..., Member]
+    shop_a: Shop, till: PairedTerminal, manager: Member
 ) -> None:
-    manager = make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
     the_sale = sale(7, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "2")])
-    refund = op(
-        "refund",
-        8,
-        {
-            "sale_op_id": the_sale["op_id"],
-            "cashier_id": str(manager.user.pk),
-            "reason": "changed mind",
-            "lines": [{"line": 0, "quantity": "2"}],
-        },
-    )
+    early = refund(8, sale_op=the_sale, by=manager, lines=[(0, "2")], reason="changed mind")
 
-    [held] = results(push(till.client, batch(refund)))
+    [held] = results(push(till.client, batch(early)))
     assert (held["status"], held["code"]) == ("pending", "sale_not_arrived")
     with tenant_context(shop_a.tenant):
-        assert Op.objects.get(op_id=refund["op_id"]).payload == refund  # kept to apply it later
+        assert Op.objects.get(op_id=early["op_id"]).payload == early  # kept to apply it later
+        assert not SaleEvent.objects.exists()
     assert till.client.get("/api/v1/sync/status").json()["pending_ops"] == 1
 
     results(push(till.client, batch(the_sale)))
 
     with tenant_context(shop_a.tenant):
-        assert Op.objects.get(op_id=refund["op_id"]).status == "applied"
+        assert Op.objects.get(op_id=early["op_id"]).status == "applied"
         assert Op.objects.get(op_id=the_sale["op_id"]).payload is None  # its data is the sale
-        assert SaleEvent.objects.filter(pk=refund["op_id"], kind="refunded").exists()
+        assert SaleEvent.objects.filter(pk=early["op_id"], kind="refunded").exists()
     assert level(shop_a, "rice") == D("100")
     assert till.client.get("/api/v1/sync/status").json()["pending_ops"] == 0
 
 
-def test_a_refund_of_a_rejected_sale_is_rejected(
-    shop_a: Shop, till: PairedTerminal, make_member: Callable[..., Member]
-) -> None:
-    manager = make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
+def test_a_refund_of_a_rejected_sale_is_rejected(shop_a: Shop, till: PairedTerminal, manager: Member) -> None:
     bad = sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "0")])
-    refund = op(
-        "refund",
-        2,
-        {
-            "sale_op_id": bad["op_id"],
-            "cashier_id": str(manager.user.pk),
-            "reason": "x",
-            "lines": [{"line": 0, "quantity": "1"}],
-        },
-    )
+    refunded = refund(2, sale_op=bad, by=manager, lines=[(0, "1")])
 
-    answers = results(push(till.client, batch(refund, bad)))
+    answers = results(push(till.client, batch(refunded, bad)))
 
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
     assert answers[0]["code"] == "sale_rejected"
+    with tenant_context(shop_a.tenant):
+        assert not Sale.objects.exists()
+        assert not SaleEvent.objects.exists()
+        assert set(Op.objects.values_list("status", flat=True)) == {"rejected"}
+    assert level(shop_a, "rice") == D("100")
 
 
 def test_a_cashier_cannot_void_offline(shop_a: Shop, till: PairedTerminal) -> None:
     first = sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "2")])
-    void = op(
-        "void", 2, {"sale_op_id": first["op_id"], "cashier_id": str(shop_a.cashier.user.pk), "reason": "oops"}
-    )
 
-    answers = results(push(till.client, batch(first, void)))
+    answers = results(
+        push(till.client, batch(first, void(2, sale_op=first, by=shop_a.cashier, reason="oops")))
+    )
 
     assert [(a["status"], a.get("code")) for a in answers] == [
         ("applied", None),
         ("rejected", "cashier_not_allowed"),
     ]
+    with tenant_context(shop_a.tenant):
+        assert list(SaleEvent.objects.values_list("kind", flat=True)) == ["created"]
+    assert level(shop_a, "rice") == D("98")
 
 
 def test_a_shift_opened_sold_in_and_closed_offline(shop_a: Shop, till: PairedTerminal) -> None:
@@ -574,9 +570,8 @@ def test_a_sale_naming_an_unknown_shift_is_kept_and_flagged(shop_a: Shop, till: 
 
 
 def test_stock_receipts_and_counts_from_a_terminal(
-    shop_a: Shop, till: PairedTerminal, make_member: Callable[..., Member]
+    shop_a: Shop, till: PairedTerminal, manager: Member
 ) -> None:
-    manager = make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
     water = str(shop_a.products["water"].pk)
     answers = results(
         push(
@@ -612,6 +607,14 @@ def test_stock_receipts_and_counts_from_a_terminal(
 # --------------------------------------------------------------------------------------------
 # The engine
 # --------------------------------------------------------------------------------------------
+
+
+def test_every_kind_the_envelope_accepts_has_a_handler_and_a_permission() -> None:
+    from sync.engine import HANDLERS
+    from sync.envelope import OP_KINDS
+    from sync.ops.base import ACTIONS
+
+    assert set(OP_KINDS) == set(HANDLERS) == set(ACTIONS)
 
 
 def test_conflicts_show_in_status_and_on_the_terminal_list(shop_a: Shop, till: PairedTerminal) -> None:
@@ -681,3 +684,77 @@ def test_a_run_the_database_refuses_is_applied_op_by_op(
     assert level(shop_a, "rice") == D("-2")
     with tenant_context(shop_a.tenant):
         assert Sale.objects.count() == 2
+
+
+@pytest.mark.parametrize("path", ["set-based", "one by one"])
+def test_both_paths_answer_and_keep_the_same_conflicts(
+    shop_a: Shop, till: PairedTerminal, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    from django.db import DatabaseError
+
+    from sync.ops import sale as sale_ops
+
+    if path == "one by one":
+
+        def broken(model: object, rows: object, **kwargs: object) -> None:
+            raise DatabaseError("simulated failure of the set-based write")
+
+        monkeypatch.setattr(sale_ops, "copy_rows", broken)
+    rice = shop_a.products["rice"]
+    first = sale(1, cashier=shop_a.cashier, lines=[(rice, "1")], receipt="ACC-T1-000009")
+    clash = sale(
+        2,
+        cashier=shop_a.cashier,
+        lines=[(rice, "101")],
+        pay="5000.00",
+        receipt="ACC-T1-000009",
+        shift_id=str(uuid.uuid4()),
+    )
+    clash["data"]["lines"][0]["unit_price"] = "20.00"
+
+    answers = results(push(till.client, batch(first, clash)))
+
+    sale_id, product, storefront = clash["op_id"], str(rice.pk), str(shop_a.storefront.pk)
+    assert answers[1]["conflicts"] == [
+        {"kind": "shift_missing", "shift_id": clash["data"]["shift_id"]},
+        {
+            "kind": "price_mismatch",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "line": 0,
+            "product_id": product,
+            "client_unit_price": "20.00",
+            "server_unit_price": "25.00",
+        },
+        {
+            "kind": "receipt_clash",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "receipt_number": "ACC-T1-000009",
+        },
+        {
+            "kind": "oversold",
+            "sale_id": sale_id,
+            "storefront_id": storefront,
+            "product_id": product,
+            "level": "-2.000",
+        },
+    ]
+    with tenant_context(shop_a.tenant):
+        # On the sale, as sale_record keeps them (docs/pos.md): the POS core's conflicts only.
+        assert Sale.objects.get(pk=sale_id).conflicts == [
+            {
+                "code": "price_mismatch",
+                "details": {
+                    "line": 0,
+                    "product_id": product,
+                    "client_unit_price": "20.00",
+                    "server_unit_price": "25.00",
+                },
+            },
+            {"code": "receipt_clash", "details": {"receipt_number": "ACC-T1-000009"}},
+            {
+                "code": "oversold",
+                "details": {"product_id": product, "storefront_id": storefront, "level": "-2.000"},
+            },
+        ]

@@ -30,7 +30,7 @@ from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import Sale, SaleEvent
 from tests.conftest import Member, Shop
 from tests.sync.conftest import PairedTerminal, pair_terminal
-from tests.sync.ops import batch, op, push, results, sale
+from tests.sync.ops import batch, op, push, refund, results, sale, void
 
 PRODUCTS = ("rice", "water", "soap", "airtime")
 
@@ -60,29 +60,10 @@ def make_ops(
         roll = rng.random()
         if sales and roll < 0.15:
             target = sales.pop(rng.randrange(len(sales)))
-            ops.append(
-                op(
-                    "void",
-                    seq,
-                    {"sale_op_id": target["op_id"], "cashier_id": str(manager.user.pk), "reason": "mistake"},
-                    at=at,
-                )
-            )
+            ops.append(void(seq, sale_op=target, by=manager, at=at))
         elif sales and roll < 0.3:
             target = sales.pop(rng.randrange(len(sales)))
-            ops.append(
-                op(
-                    "refund",
-                    seq,
-                    {
-                        "sale_op_id": target["op_id"],
-                        "cashier_id": str(manager.user.pk),
-                        "reason": "returned",
-                        "lines": [{"line": 0, "quantity": "1"}],
-                    },
-                    at=at,
-                )
-            )
+            ops.append(refund(seq, sale_op=target, by=manager, lines=[(0, "1")], at=at))
         else:
             picked = rng.sample(PRODUCTS, rng.randint(1, 3))
             one = sale(

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from shared_apps.tenants.models import Tenant
 from sync import terminals
 from sync.models import Terminal
+from tenant_apps.audit.actors import Actor
 from tenant_apps.audit.models import AuditEvent
 from tenant_apps.storefronts.models import Storefront
 from tests.conftest import Member, api_client
@@ -61,7 +62,9 @@ def test_admin_creates_a_terminal_and_the_device_pairs_once(
 
 def test_an_expired_code_does_not_pair(tenant_a: Tenant, storefront_a: Storefront) -> None:
     with tenant_context(tenant_a):
-        pairing = terminals.terminal_create(storefront_id=storefront_a.pk, code="T3", name="x", actor_id=None)
+        pairing = terminals.terminal_create(
+            storefront_id=storefront_a.pk, code="T3", name="x", actor=Actor.system("tests")
+        )
         Terminal.objects.filter(pk=pairing.terminal.pk).update(
             pairing_expires_at=timezone.now() - timedelta(seconds=1)
         )
@@ -78,7 +81,9 @@ def test_a_code_of_one_tenant_does_not_pair_at_another(
     tenant_a: Tenant, tenant_b: Tenant, storefront_a: Storefront
 ) -> None:
     with tenant_context(tenant_a):
-        pairing = terminals.terminal_create(storefront_id=storefront_a.pk, code="T4", name="x", actor_id=None)
+        pairing = terminals.terminal_create(
+            storefront_id=storefront_a.pk, code="T4", name="x", actor=Actor.system("tests")
+        )
 
     response = api_client("beta").post("/api/v1/sync/pair", {"code": pairing.code}, format="json")
 
@@ -90,7 +95,9 @@ def test_a_code_of_one_tenant_does_not_pair_at_another(
 @override_settings(POS_PAIRING_ATTEMPTS_PER_IP=3)
 def test_pairing_attempts_are_throttled(tenant_a: Tenant, storefront_a: Storefront) -> None:
     with tenant_context(tenant_a):
-        pairing = terminals.terminal_create(storefront_id=storefront_a.pk, code="T5", name="x", actor_id=None)
+        pairing = terminals.terminal_create(
+            storefront_id=storefront_a.pk, code="T5", name="x", actor=Actor.system("tests")
+        )
     device = api_client("alpha")
     for guess in ("AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC"):
         assert device.post("/api/v1/sync/pair", {"code": guess}, format="json").status_code == 400
@@ -102,6 +109,32 @@ def test_pairing_attempts_are_throttled(tenant_a: Tenant, storefront_a: Storefro
     assert int(blocked["Retry-After"]) > 0
     with tenant_context(tenant_a):
         assert Terminal.objects.get(pk=pairing.terminal.pk).status == "pending"
+
+
+@override_settings(POS_PAIRING_ATTEMPTS_PER_IP=2, POS_NUM_PROXIES=1)
+def test_behind_a_proxy_pairing_is_throttled_per_forwarded_address(
+    tenant_a: Tenant, storefront_a: Storefront
+) -> None:
+    with tenant_context(tenant_a):
+        pairing = terminals.terminal_create(
+            storefront_id=storefront_a.pk, code="T6", name="x", actor=Actor.system("tests")
+        )
+    guesser = api_client("alpha")
+    for guess in ("AAAA-AAAA", "BBBB-BBBB"):
+        guesser.post("/api/v1/sync/pair", {"code": guess}, format="json", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    blocked = guesser.post(
+        "/api/v1/sync/pair", {"code": "CCCC-CCCC"}, format="json", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    paired = api_client("alpha").post(
+        "/api/v1/sync/pair", {"code": pairing.code}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+
+    assert blocked.status_code == 429
+    assert paired.status_code == 201
+    with tenant_context(tenant_a):
+        audit = AuditEvent.objects.get(action="terminal.paired", object_id=str(pairing.terminal.pk))
+        assert audit.ip == "198.51.100.7"
 
 
 def test_revoked_terminal_gets_401_terminal_revoked(
@@ -117,6 +150,9 @@ def test_revoked_terminal_gets_401_terminal_revoked(
 
     assert revoked.status_code == 200
     assert revoked.json()["status"] == "revoked"
+    with tenant_context(tenant_a):
+        audit = AuditEvent.objects.get(action="terminal.revoked", object_id=str(terminal_a.terminal.pk))
+        assert (audit.actor_id, audit.details) == (admin_a.user.pk, {"reason": "stolen"})
     assert after.status_code == 401
     assert after.json()["code"] == "terminal_revoked"
     assert push.status_code == 401
