@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from drf_spectacular.plumbing import get_lib_doc_excludes
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -171,6 +172,12 @@ class TenantApiView(APIView):
         if allows is None:
             return [IsAuthenticated()]
         return [IsAuthenticated(), allows()]
+
+
+def schema_doc_excludes() -> list[type]:
+    """Classes whose docstring is not an endpoint's description in the OpenAPI schema
+    (``SPECTACULAR_SETTINGS["GET_LIB_DOC_EXCLUDES"]``): the view base classes of the project."""
+    return [*get_lib_doc_excludes(), TenantApiView]
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -115,3 +115,17 @@ def test_a_handler_without_a_permission_action_is_refused_at_definition() -> Non
 
             def post(self, request: Request) -> Response:
                 return Response()
+
+
+def test_no_endpoint_is_described_by_a_base_view_class(tenant_a: Tenant) -> None:
+    schema = api_client("alpha").get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    base_doc = TenantApiView.__doc__.split("``")[0].strip()  # type: ignore[union-attr]
+
+    described = [
+        (path, method)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if base_doc in operation.get("description", "")
+    ]
+
+    assert described == []
