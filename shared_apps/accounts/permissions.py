@@ -100,6 +100,12 @@ SCOPED = frozenset(
 )
 
 
+def mfa_enrolled_flag() -> Exists:
+    """Whether the row's ``user_id`` has a confirmed authenticator: the ``mfa_enrolled``
+    annotation that :func:`mfa_gate` reads, for any model with a ``user_id``."""
+    return Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True))
+
+
 def membership_for(*, user: Any, tenant: Any) -> Membership | None:
     """The user's usable membership of the tenant, or None.
 
@@ -111,13 +117,15 @@ def membership_for(*, user: Any, tenant: Any) -> Membership | None:
         return None
     membership = (
         Membership.objects.select_related("user")
-        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .annotate(mfa_enrolled=mfa_enrolled_flag())
         .filter(user_id=user.pk, tenant_id=tenant.pk)
         .first()
     )
-    if membership is None or not membership.is_usable(timezone.now()):
-        return None
-    return membership
+    return usable_or_none(membership)
+
+
+def usable_or_none(membership: Membership | None) -> Membership | None:
+    return membership if membership is not None and membership.is_usable(timezone.now()) else None
 
 
 def mfa_required_for(membership: Membership) -> bool:
@@ -173,7 +181,12 @@ class IsTenantMember(BasePermission):
         # Several permission classes on one view share one lookup.
         membership = getattr(request, "_pos_membership", _UNSET)
         if membership is _UNSET:
-            membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+            # A bearer token comes loaded with its user's membership of its tenant (same query).
+            loaded = getattr(request.auth, "tenant_membership", _UNSET)
+            if loaded is _UNSET:
+                membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+            else:
+                membership = usable_or_none(loaded)  # type: ignore[arg-type]
             request._pos_membership = membership  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         if membership is None:

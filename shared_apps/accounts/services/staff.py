@@ -26,9 +26,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pos_platform.errors import ValidationFailed
 from shared_apps.accounts.auditing import account_audit
@@ -44,7 +43,7 @@ from shared_apps.accounts.errors import (
     StorefrontInvalid,
 )
 from shared_apps.accounts.models import Invitation, Membership, User
-from shared_apps.accounts.permissions import OWNER, role_at_most
+from shared_apps.accounts.permissions import OWNER, mfa_enrolled_flag, role_at_most
 from shared_apps.accounts.services.auth import email_normalise, invitation_digest
 from shared_apps.accounts.tokens import token_revoke_all
 from tenant_apps.storefronts.models import Storefront
@@ -57,7 +56,7 @@ def staff_list(*, actor: Membership) -> QuerySet[Membership]:
     qs = (
         Membership.objects.filter(tenant_id=actor.tenant_id)
         .select_related("user")
-        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .annotate(mfa_enrolled=mfa_enrolled_flag())
         .order_by("created_at", "pk")
     )
     if actor.storefront_id is not None:
