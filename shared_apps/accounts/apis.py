@@ -281,9 +281,10 @@ class PasswordChangeApi(APIView):
 
 def _mfa_state(request: Request) -> dict[str, Any]:
     user = request.user
+    membership = _membership(request)
     return {
-        "required": mfa_required_for(_membership(request)),
-        "enrolled": mfa.mfa_enrolled(user),  # type: ignore[arg-type]
+        "required": mfa_required_for(membership),
+        "enrolled": bool(getattr(membership, "mfa_enrolled", False)),
         "setup_pending": mfa.mfa_totp_pending(user) is not None,  # type: ignore[arg-type]
         "backup_codes_remaining": mfa.backup_codes_remaining(user),  # type: ignore[arg-type]
     }

@@ -133,9 +133,15 @@ def mfa_required_for(membership: Membership) -> bool:
     return membership.role in MFA_ROLES or bool(membership.user.is_platform_staff)
 
 
+def mfa_enrollment_due(membership: Membership) -> bool:
+    """A member who must use MFA and has no authenticator yet: held at enrollment. Reads the
+    ``mfa_enrolled`` annotation (:func:`mfa_enrolled_flag`) of the membership's lookup."""
+    return mfa_required_for(membership) and not getattr(membership, "mfa_enrolled", False)
+
+
 def mfa_gate(membership: Membership) -> None:
     """Raise ``mfa_enrollment_required`` for a member who must use MFA and has not set it up."""
-    if mfa_required_for(membership) and not getattr(membership, "mfa_enrolled", True):
+    if mfa_enrollment_due(membership):
         raise MfaEnrollmentRequired()
 
 

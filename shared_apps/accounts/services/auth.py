@@ -36,7 +36,7 @@ from shared_apps.accounts.errors import (
 )
 from shared_apps.accounts.mfa import VerifiedCode, mfa_code_verify, user_has_otp_device
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
-from shared_apps.accounts.permissions import membership_for, mfa_required_for
+from shared_apps.accounts.permissions import membership_for, mfa_enrollment_due
 from shared_apps.accounts.throttling import LOGIN, FailureThrottle
 from shared_apps.accounts.tokens import IssuedToken, token_digest, token_issue
 from shared_apps.tenants.models import Tenant
@@ -118,8 +118,7 @@ def _signed_in(
         user=user,
         membership=membership,
         token=issued,
-        mfa_enrollment_required=mfa_required_for(membership)
-        and not getattr(membership, "mfa_enrolled", False),
+        mfa_enrollment_required=mfa_enrollment_due(membership),
     )
 
 
