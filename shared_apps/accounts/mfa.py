@@ -33,7 +33,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pos_platform.errors import Throttled
-from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import MfaCodeInvalid, MfaCodeRequired, MfaNotEnrolled, MfaSetupNotStarted
 from shared_apps.accounts.models import User
 from shared_apps.accounts.throttling import OTP, FailureThrottle
@@ -111,10 +111,15 @@ def _device_throttled(device: Device) -> None:
 
 
 def _code_failed(*, user: User, ip: str | None, reason: str) -> MfaCodeInvalid:
-    locked = FailureThrottle(OTP).fail(account=str(user.pk), ip=ip)
-    account_audit("auth.mfa_failed", actor=user, ip=ip, details={"reason": reason})
-    for kind in locked:
-        account_audit("auth.lockout", actor=user, ip=ip, details={"step": "otp", "by": kind})
+    failure_record(
+        FailureThrottle(OTP),
+        "auth.mfa_failed",
+        account=str(user.pk),
+        ip=ip,
+        step="otp",
+        actor=user,
+        details={"reason": reason},
+    )
     return MfaCodeInvalid()
 
 
