@@ -150,15 +150,24 @@ def role_at_most(role: str, ceiling: str) -> bool:
     return ROLE_RANK[role] <= ROLE_RANK[ceiling]
 
 
+def role_allows(
+    role: str, scope: uuid.UUID | None, action: str, storefront_id: uuid.UUID | str | None = None
+) -> bool:
+    """Does ``role``, limited to the storefront ``scope`` (None: all), allow ``action`` (at
+    ``storefront_id``, when the action is per storefront)? The rule for a usable member, now
+    (:func:`can`) or at a past moment (:mod:`shared_apps.accounts.history`)."""
+    if role not in MATRIX[action]:
+        return False
+    if action in SCOPED and scope is not None and storefront_id is not None:
+        return str(scope) == str(storefront_id)
+    return True
+
+
 def can(membership: Membership | None, action: str, *, storefront_id: uuid.UUID | str | None = None) -> bool:
     """May this member do ``action`` (at ``storefront_id``, when the action is per storefront)?"""
     if membership is None or not membership.is_usable():
         return False
-    if membership.role not in MATRIX[action]:
-        return False
-    if action in SCOPED and membership.storefront_id is not None and storefront_id is not None:
-        return str(membership.storefront_id) == str(storefront_id)
-    return True
+    return role_allows(membership.role, membership.storefront_id, action, storefront_id)
 
 
 def request_membership(request: Request) -> Membership | None:
