@@ -7,10 +7,11 @@ Rules, enforced here for every caller:
   that storefront;
 * an owner is never limited to a storefront nor given an expiry, and the tenant's last usable
   owner can never be demoted, deactivated or given an expiry;
-* an invited person who has no password yet gets a one-time invitation code, returned once to
-  the inviter and stored as a SHA-256 digest; with it they choose their own password
-  (``POST /api/v1/auth/invitation/accept``). Someone who already has a password (staff of another
-  shop) signs in with it.
+* every invitation is an inactive membership with a one-time code, returned once to the inviter
+  and stored as a SHA-256 digest, whether or not the email has an account: the answer tells the
+  inviter nothing. The person accepts with the code (``POST /api/v1/auth/invitation/accept``,
+  :func:`~shared_apps.accounts.services.auth.invitation_accept`), choosing a password if they are
+  new to the platform or giving their current one; only then is the membership active.
 
 Every write locks the tenant's owner rows first (ordered by id), then the target: two owners
 demoting each other at once cannot both succeed.
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -163,11 +165,10 @@ def staff_invite(
     email = email_normalise(email)
     _check_shape(role=role, storefront_id=storefront_id, expires_at=expires_at)
     _check_reach(actor, role=role, storefront_id=storefront_id)
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip()[:200])
-    elif Membership.objects.filter(user=user, tenant_id=actor.tenant_id).exists():
-        raise AlreadyMember(details={"email": email})
+    # A person new to the platform gets an account without a password: they choose it on accepting.
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"password": make_password(None), "full_name": full_name.strip()[:200]}
+    )
     try:
         with transaction.atomic():
             # Inactive until the person accepts with the code, whether or not they have an account
@@ -182,7 +183,7 @@ def staff_invite(
                 is_active=False,
                 accepted_at=None,
             )
-    except IntegrityError as exc:  # invited twice at once
+    except IntegrityError as exc:  # a member already (the user-and-tenant constraint decides)
         raise AlreadyMember(details={"email": email}) from exc
     code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
     account_audit(
