@@ -86,7 +86,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 ),
                 mfa_enrolled=mfa_enrolled_flag(),
             )
-            .select_related("user", "tenant_membership")
+            .select_related("user", "tenant_membership")  # type: ignore[misc]  # a FilteredRelation
             .filter(digest=token_digest(raw))
             .first()
         )
@@ -111,7 +111,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if membership is not None:
             membership.user = token.user
             membership.mfa_enrolled = token.mfa_enrolled  # type: ignore[attr-defined]
-        token.tenant_membership = membership  # type: ignore[attr-defined]
+        token.tenant_membership = membership
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
