@@ -18,13 +18,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 
+from pos_platform.cli import default_actor
 from pos_platform.errors import ApplicationError
 from shared_apps.accounts.errors import MfaCodeInvalid
 from shared_apps.accounts.mfa import mfa_backup_codes_reissue, mfa_totp_begin_trusted, mfa_totp_confirm
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_get_or_create
 from shared_apps.audit.services import platform_audit_record
-from shared_apps.tenants.management.commands.tenant import default_actor
 
 # Codes asked for before ``mfa`` gives up (the OTP throttle also applies).
 CONFIRM_ATTEMPTS = 3
