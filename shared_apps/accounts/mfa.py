@@ -263,6 +263,11 @@ def mfa_totp_begin_trusted(*, user: User) -> TotpSetup:
     return totp_setup_of(device)
 
 
+def mfa_totp_pending_discard(*, user: User) -> None:
+    """Drop an authenticator set-up that was not confirmed (its secret stops being usable)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+
+
 def mfa_backup_codes_reissue(*, user: User) -> list[str]:
     """Ten new backup codes without a code (platform CLI, after a confirmed enrollment)."""
     with transaction.atomic():
