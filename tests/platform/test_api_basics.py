@@ -63,7 +63,8 @@ def test_unknown_endpoint_is_json_not_found(tenant_a: Tenant) -> None:
 def test_unauthenticated_request_gets_the_error_format(tenant_a: Tenant) -> None:
     response = api_client("alpha").get("/api/v1/storefronts")
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
     assert response.json()["code"] == "not_authenticated"
     assert set(response.json()) == {"code", "message", "details"}
 
