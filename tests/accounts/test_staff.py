@@ -71,6 +71,16 @@ def test_invite_by_role(actor_role: str, granted: str, tenant_a: Tenant, make_me
         assert response.json()["member"]["role"] == granted
         assert response.json()["member"]["invitation_pending"] is True
         assert response.json()["invitation_code"]
+        with tenant_context(tenant_a):
+            event = AuditEvent.objects.get(action="staff.invited")
+        assert (event.actor_id, event.object_id) == (actor.user.pk, response.json()["member"]["id"])
+        assert event.details == {
+            "email": "new@hire.test",
+            "role": granted,
+            "storefront_id": None,
+            "expires_at": None,
+            "is_active": False,
+        }
     else:
         denied(response, 403, refusal)
         assert state(tenant_a) == before
@@ -405,7 +415,20 @@ def test_deactivation_revokes_tokens_and_reactivation_restores_access(
     assert Membership.objects.get(pk=cashier.membership.pk).is_active is True
     with tenant_context(tenant_a):
         actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"staff.deactivated", "staff.reactivated", "token.revoked"} <= actions
+        staff_events = {
+            e.action: (e.actor_id, e.object_id, e.details)
+            for e in AuditEvent.objects.filter(action__in=["staff.deactivated", "staff.reactivated"])
+        }
+    assert "token.revoked" in actions
+    email, member = cashier.user.email, str(cashier.membership.pk)
+    assert staff_events == {
+        "staff.deactivated": (
+            owner.user.pk,
+            member,
+            {"email": email, "role": "cashier", "tokens_revoked": 1},
+        ),
+        "staff.reactivated": (owner.user.pk, member, {"email": email, "role": "cashier"}),
+    }
 
 
 def test_staff_list_and_detail_by_role(tenant_a: Tenant, make_member: object) -> None:

@@ -143,6 +143,19 @@ def _snapshot(member: Membership) -> dict[str, Any]:
     }
 
 
+def _audit(action: str, *, actor: Membership, member: Membership, ip: str | None, **details: Any) -> None:
+    """A staff change in the shop's audit log, naming the member by email."""
+    account_audit(
+        action,
+        actor=actor.user,
+        ip=ip,
+        object_type="membership",
+        object_id=member.pk,
+        storefront_id=member.storefront_id,
+        details={"email": member.user.email, **details},
+    )
+
+
 @dataclass(frozen=True)
 class StaffInvited:
     membership: Membership
@@ -186,15 +199,7 @@ def staff_invite(
     except IntegrityError as exc:  # a member already (the user-and-tenant constraint decides)
         raise AlreadyMember(details={"email": email}) from exc
     code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
-    account_audit(
-        "staff.invited",
-        actor=actor.user,
-        ip=ip,
-        object_type="membership",
-        object_id=membership.pk,
-        storefront_id=storefront_id,
-        details={"email": email, **_snapshot(membership)},
-    )
+    _audit("staff.invited", actor=actor, member=membership, ip=ip, **_snapshot(membership))
     return StaffInvited(
         membership=membership, invitation_code=code, invitation_expires_at=invitation.expires_at
     )
@@ -230,15 +235,8 @@ def staff_update(
     target.save(update_fields=["role", "storefront_id", "expires_at", "updated_at"])
     after = _snapshot(target)
     if after != before:
-        account_audit(
-            "staff.role_changed" if after["role"] != before["role"] else "staff.updated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "before": before, "after": after},
-        )
+        action = "staff.role_changed" if after["role"] != before["role"] else "staff.updated"
+        _audit(action, actor=actor, member=target, ip=ip, before=before, after=after)
     return target
 
 
@@ -258,14 +256,8 @@ def staff_deactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
         revoked = token_revoke_all(
             user_id=target.user_id, tenant_id=target.tenant_id, actor=actor.user, ip=ip, reason="deactivated"
         )
-        account_audit(
-            "staff.deactivated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "role": target.role, "tokens_revoked": revoked},
+        _audit(
+            "staff.deactivated", actor=actor, member=target, ip=ip, role=target.role, tokens_revoked=revoked
         )
     return target
 
@@ -279,15 +271,7 @@ def staff_reactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
     if not target.is_active:
         target.is_active = True
         target.save(update_fields=["is_active", "updated_at"])
-        account_audit(
-            "staff.reactivated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "role": target.role},
-        )
+        _audit("staff.reactivated", actor=actor, member=target, ip=ip, role=target.role)
     return target
 
 
@@ -298,13 +282,5 @@ def staff_invitation_renew(*, actor: Membership, membership_id: Any, ip: str | N
     if target.accepted_at is not None:
         raise InvitationNotNeeded()
     code, invitation = _invitation_issue(membership=target, created_by=actor.user)
-    account_audit(
-        "staff.invitation_renewed",
-        actor=actor.user,
-        ip=ip,
-        object_type="membership",
-        object_id=target.pk,
-        storefront_id=target.storefront_id,
-        details={"email": target.user.email},
-    )
+    _audit("staff.invitation_renewed", actor=actor, member=target, ip=ip)
     return StaffInvited(membership=target, invitation_code=code, invitation_expires_at=invitation.expires_at)
