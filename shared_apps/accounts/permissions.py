@@ -194,7 +194,7 @@ class IsTenantMember(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         # Several permission classes on one view share one lookup.
-        membership = getattr(request, "_pos_membership", _UNSET)
+        membership = getattr(request, "membership", _UNSET)
         if membership is _UNSET:
             # A bearer token comes loaded with its user's membership of its tenant (same query).
             loaded = getattr(request.auth, "tenant_membership", _UNSET)
@@ -202,8 +202,7 @@ class IsTenantMember(BasePermission):
                 membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
             else:
                 membership = usable_or_none(loaded)  # type: ignore[arg-type]
-            request._pos_membership = membership  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
         if membership is None:
             return False
         if not getattr(view, "mfa_exempt", False):
