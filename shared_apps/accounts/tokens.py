@@ -91,17 +91,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         now = timezone.now()
-        # Same answer for unknown, foreign, revoked and expired: no oracle for guessing.
+        # Same answer for unknown, foreign, revoked, expired and idle: no oracle for guessing.
         if (
             token is None
             or token.tenant_id != tenant.pk
             or token.revoked_at is not None
-            or token.expires_at <= now
+            or token_idle_expires_at(token) <= now
             or not token.user.is_active
         ):
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
-        idle = timedelta(seconds=settings.POS_TOKEN_IDLE_SECONDS)
-        if (token.last_used_at or token.created_at) + idle <= now:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         # Touch at most once a minute: a hot terminal must not write a row per request.
         if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=60):
