@@ -6,9 +6,16 @@ neither reads nor pollutes the development data.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,3 +74,64 @@ def p99(values: list[float]) -> float:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn_server(
+    *, url: str, host: str, workers: int | None = None, threads: int | None = None
+) -> Iterator[int]:
+    """The production server (gunicorn with ``deploy/gunicorn.conf.py``) on a free loopback
+    port, on the database ``url`` and answering ``host``; yields the port once ``/healthz``
+    answers, and stops the server's whole process group on exit."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "GUNICORN_ACCESSLOG": "",
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pos_platform.wsgi:application",
+        "--config",
+        str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    server = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+    try:
+        _wait_until_serving(server, port)
+        yield port
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with status {server.returncode} before serving")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, if only to say it is degraded
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds:.0f} s")

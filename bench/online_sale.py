@@ -27,24 +27,13 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from decimal import Decimal
 
-from common import BASE_DIR, bench_database, log, p50, p99
+from common import bench_database, gunicorn_server, log, p50, p99
 
 HOST = "bench.localhost"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -209,38 +198,7 @@ def main() -> None:
         connection.set_schema_to_public()
         connection.close()
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DEBUG": "0",
-            "GUNICORN_ACCESSLOG": "",
-            "LOG_LEVEL": "WARNING",
-            "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "pos_platform.wsgi:application",
-            "--config",
-            str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        if args.threads:
-            command += ["--threads", str(args.threads)]
-        server = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
-        try:
-            for _ in range(200):
-                try:
-                    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz")
-                    urllib.request.urlopen(request, timeout=1).read()  # noqa: S310 - loopback
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        with gunicorn_server(url=url, host=HOST, workers=args.workers, threads=args.threads) as port:
             auth = f"Authorization: Bearer {token}\r\n"
             trivial = (f"GET /api/v1/settings HTTP/1.1\r\nHost: {HOST}\r\n{auth}\r\n").encode()
             body_template = json.dumps(
@@ -303,9 +261,6 @@ def main() -> None:
                     f"paced:   {paced_rate:.0f}/s offered by {args.clients} clients, "
                     f"p50 {p50(paced_lat):.1f} ms, p99 {p99(paced_lat):.1f} ms, {paced_status}"
                 )
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
         created = warm_sales.get(201, 0) + s_status.get(201, 0) + paced_status.get(201, 0)
         connection.set_tenant(tenant)

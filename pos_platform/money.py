@@ -29,11 +29,3 @@ def has_places(value: Decimal, places: int) -> bool:
         return False
     exponent = value.normalize().as_tuple().exponent
     return isinstance(exponent, int) and -exponent <= places
-
-
-def to_decimal(value: object) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        raise TypeError("floats are not accepted for money or quantities")
-    return Decimal(str(value))

@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A view without a docstring of its own must not be described by its base class's.
+    "GET_LIB_DOC_EXCLUDES": "pos_platform.api.tenant.schema_doc_excludes",
 }
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Fixed-window counters in Redis, shared by every process: login, OTP and pairing limits."""
+"""Fixed-window counters in Redis, shared by every process: the terminal pairing limits.
+
+Sign-in and OTP failures use :class:`shared_apps.accounts.throttling.FailureThrottle`, which adds
+a lockout period on top of the window."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from drf_spectacular.plumbing import get_lib_doc_excludes
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -142,20 +143,41 @@ def date_param(name: str, description: str = "", required: bool = False) -> Open
 
 class TenantApiView(APIView):
     """An API view whose HTTP methods each name one permission action: ``actions = {"GET":
-    "catalog.view", "POST": "catalog.manage"}``. A method without an action is not allowed."""
+    "catalog.view", "POST": "catalog.manage"}``.
+
+    HEAD runs the GET handler, so it needs GET's action. A handler without an action is refused
+    when the class is defined: it would otherwise run for any signed-in user. Methods without a
+    handler (and OPTIONS, which only describes the endpoint) need a signed-in user, and DRF
+    answers 405 for the former."""
 
     actions: dict[str, str] = {}
     _allows: dict[str, type[BasePermission]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._allows = {method: Allows(action) for method, action in cls.actions.items()}
+        actions = dict(cls.actions)
+        if "GET" in actions:
+            actions.setdefault("HEAD", actions["GET"])
+        unguarded = [
+            method
+            for method in cls.http_method_names
+            if method not in ("head", "options") and hasattr(cls, method) and method.upper() not in actions
+        ]
+        if unguarded:
+            raise TypeError(f"{cls.__name__}: no permission action for {', '.join(unguarded)}")
+        cls._allows = {method: Allows(action) for method, action in actions.items()}
 
     def get_permissions(self) -> list[BasePermission]:
         allows = self._allows.get(self.request.method or "")
         if allows is None:
             return [IsAuthenticated()]
         return [IsAuthenticated(), allows()]
+
+
+def schema_doc_excludes() -> list[type]:
+    """Classes whose docstring is not an endpoint's description in the OpenAPI schema
+    (``SPECTACULAR_SETTINGS["GET_LIB_DOC_EXCLUDES"]``): the view base classes of the project."""
+    return [*get_lib_doc_excludes(), TenantApiView]
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -1,10 +1,12 @@
-"""Set-based writes: several tables' rows inserted in one statement (one round trip).
+"""Set-based writes: several tables' rows inserted in one statement (one round trip), and rows
+loaded with ``COPY``.
 
-``insert_many([lines, payments], [events])`` renders each list of unsaved model instances with
-Django's own INSERT compiler (defaults, ``auto_now`` fields and column types handled as in
-``bulk_create``) and chains them as data-modifying CTEs of one statement. Foreign keys are
-checked at commit (Django creates them deferrable, initially deferred), so the rows may come in
-any order. Only for plain inserts without ``RETURNING``: ids are made in Python (UUIDs).
+:func:`insert_sql` renders a list of unsaved model instances as ``bulk_create`` would (defaults,
+``auto_now`` fields and column types handled as Django's INSERT compiler does); :func:`with_ctes`
+chains such statements as data-modifying CTEs of one statement. Foreign keys are checked at commit
+(Django creates them deferrable, initially deferred), so the rows may come in any order. Only for
+plain inserts without ``RETURNING``: ids are made in Python (UUIDs). :func:`copy_rows` loads rows
+given as dicts, without model instances.
 """
 
 from __future__ import annotations
@@ -60,19 +62,6 @@ def compiler_insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def insert_many(*groups: Sequence[Model]) -> None:
-    """Insert every non-empty group of unsaved instances in one statement."""
-    from pos_platform.db import bound_cursor
-
-    statements = [insert_sql(objs) for objs in groups if objs]
-    if not statements:
-        return
-    *ctes, last = statements
-    sql, params = with_ctes([(f"i{index}", s, p) for index, (s, p) in enumerate(ctes)], last)
-    with bound_cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def insert_select_sql(
     obj: Model, *, source: str, expressions: dict[str, tuple[str, list[Any]]]
 ) -> tuple[str, list[Any]]:
@@ -118,17 +107,12 @@ def _escape(text: str) -> str:
 
 
 def _formatter(field: Any) -> Any:
-    """value -> its text in COPY's format, for one column (None is ``\\N`` for every column)."""
+    """value -> its text in COPY's format, for a column whose type :func:`_column_source` does not
+    format inline (None is ``\\N`` for every column)."""
     from django.db import models
 
     if isinstance(field, models.JSONField):
         return lambda value: _escape(orjson.dumps(value, default=str).decode())
-    if isinstance(field, models.BooleanField):
-        return lambda value: "t" if value else "f"
-    if isinstance(field, models.DateTimeField | models.DateField):
-        return lambda value: value.isoformat()
-    if isinstance(field, models.UUIDField | models.DecimalField | models.IntegerField):
-        return str
     if isinstance(field, models.ForeignKey):
         return _formatter(field.target_field)
     if isinstance(field, models.CharField | models.TextField) and not isinstance(

@@ -10,14 +10,15 @@ from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pos_platform.api.tenant import TenantApiView
 from shared_apps.accounts import mfa
 from shared_apps.accounts.models import ApiToken, Membership
-from shared_apps.accounts.permissions import Allows, IsTenantMember, can, mfa_required_for
+from shared_apps.accounts.permissions import IsTenantMember, can, mfa_required_for
 from shared_apps.accounts.serializers import (
     BackupCodesOutput,
     CodeInput,
@@ -280,9 +281,10 @@ class PasswordChangeApi(APIView):
 
 def _mfa_state(request: Request) -> dict[str, Any]:
     user = request.user
+    membership = _membership(request)
     return {
-        "required": mfa_required_for(_membership(request)),
-        "enrolled": mfa.mfa_enrolled(user),  # type: ignore[arg-type]
+        "required": mfa_required_for(membership),
+        "enrolled": bool(getattr(membership, "mfa_enrolled", False)),
         "setup_pending": mfa.mfa_totp_pending(user) is not None,  # type: ignore[arg-type]
         "backup_codes_remaining": mfa.backup_codes_remaining(user),  # type: ignore[arg-type]
     }
@@ -462,22 +464,27 @@ class TokenRevokeApi(APIView):
 # ---- staff ----------------------------------------------------------------------------------
 
 
-class _ByMethod(APIView):
-    """Read with one action, write with another."""
-
-    read_action = "staff.view"
-    write_action = "staff.manage"
-
-    def get_permissions(self) -> list[BasePermission]:
-        action = self.read_action if self.request.method in ("GET", "HEAD", "OPTIONS") else self.write_action
-        return [Allows(action)()]
-
-
 def _member_output(request: Request, membership_id: Any) -> dict[str, Any]:
     return StaffOutput(staff.staff_get(actor=_membership(request), membership_id=membership_id)).data
 
 
-class StaffListApi(_ByMethod):
+def _invited_response(request: Request, invited: staff.StaffInvited) -> Response:
+    member = staff.staff_get(actor=_membership(request), membership_id=invited.membership.pk)
+    return Response(
+        StaffInvitedOutput(
+            {
+                "member": member,
+                "invitation_code": invited.invitation_code,
+                "invitation_expires_at": invited.invitation_expires_at,
+            }
+        ).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+class StaffListApi(TenantApiView):
+    actions = {"GET": "staff.view", "POST": "staff.manage"}
+
     @extend_schema(
         tags=[STAFF],
         summary="The shop's staff",
@@ -514,21 +521,12 @@ class StaffListApi(_ByMethod):
         data = StaffInviteInput(data=request.data)
         data.is_valid(raise_exception=True)
         invited = staff.staff_invite(actor=_membership(request), ip=client_ip(request), **data.validated_data)
-        return Response(
-            StaffInvitedOutput(
-                {
-                    "member": staff.staff_get(
-                        actor=_membership(request), membership_id=invited.membership.pk
-                    ),
-                    "invitation_code": invited.invitation_code,
-                    "invitation_expires_at": invited.invitation_expires_at,
-                }
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return _invited_response(request, invited)
 
 
-class StaffDetailApi(_ByMethod):
+class StaffDetailApi(TenantApiView):
+    actions = {"GET": "staff.view", "PATCH": "staff.manage"}
+
     @extend_schema(tags=[STAFF], summary="One staff member", responses={200: StaffOutput, 404: E404})
     def get(self, request: Request, membership_id: str) -> Response:
         return Response(_member_output(request, membership_id))
@@ -552,7 +550,9 @@ class StaffDetailApi(_ByMethod):
         return Response(_member_output(request, membership_id))
 
 
-class StaffDeactivateApi(_ByMethod):
+class StaffDeactivateApi(TenantApiView):
+    actions = {"POST": "staff.manage"}
+
     @extend_schema(
         tags=[STAFF],
         summary="Deactivate a member",
@@ -565,7 +565,9 @@ class StaffDeactivateApi(_ByMethod):
         return Response(_member_output(request, membership_id))
 
 
-class StaffReactivateApi(_ByMethod):
+class StaffReactivateApi(TenantApiView):
+    actions = {"POST": "staff.manage"}
+
     @extend_schema(
         tags=[STAFF],
         summary="Reactivate a member",
@@ -577,7 +579,9 @@ class StaffReactivateApi(_ByMethod):
         return Response(_member_output(request, membership_id))
 
 
-class StaffInvitationApi(_ByMethod):
+class StaffInvitationApi(TenantApiView):
+    actions = {"POST": "staff.manage"}
+
     @extend_schema(
         tags=[STAFF],
         summary="A new invitation code",
@@ -589,20 +593,11 @@ class StaffInvitationApi(_ByMethod):
         invited = staff.staff_invitation_renew(
             actor=_membership(request), membership_id=membership_id, ip=client_ip(request)
         )
-        return Response(
-            StaffInvitedOutput(
-                {
-                    "member": staff.staff_get(actor=_membership(request), membership_id=membership_id),
-                    "invitation_code": invited.invitation_code,
-                    "invitation_expires_at": invited.invitation_expires_at,
-                }
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return _invited_response(request, invited)
 
 
-class StaffTokensApi(_ByMethod):
-    read_action = write_action = "token.manage_others"
+class StaffTokensApi(TenantApiView):
+    actions = {"GET": "token.manage_others"}
 
     @extend_schema(
         tags=[TOKENS, STAFF],
@@ -615,8 +610,8 @@ class StaffTokensApi(_ByMethod):
         return Response(TokenOutput(tokens, many=True).data)
 
 
-class StaffTokensRevokeApi(_ByMethod):
-    read_action = write_action = "token.manage_others"
+class StaffTokensRevokeApi(TenantApiView):
+    actions = {"POST": "token.manage_others"}
 
     @extend_schema(
         tags=[TOKENS, STAFF],

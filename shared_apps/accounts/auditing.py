@@ -9,6 +9,7 @@ from django_tenants.utils import get_public_schema_name
 
 from pos_platform.db import connection
 from shared_apps.accounts.models import User
+from shared_apps.accounts.throttling import FailureThrottle
 from tenant_apps.audit.models import AuditEvent
 from tenant_apps.audit.services import audit_record
 
@@ -37,3 +38,24 @@ def account_audit(
         ip=ip,
         details=details,
     )
+
+
+def failure_record(
+    throttle: FailureThrottle,
+    action: str,
+    *,
+    account: str | None,
+    ip: str | None,
+    step: str,
+    actor: User | None,
+    actor_label: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Count a failed attempt (wrong password or code) against ``account`` and ``ip``, audit it
+    as ``action``, and audit each lock it caused as ``auth.lockout`` of ``step``."""
+    locked = throttle.fail(account=account, ip=ip)
+    account_audit(action, actor=actor, actor_label=actor_label, ip=ip, details=details)
+    for kind in locked:
+        account_audit(
+            "auth.lockout", actor=actor, actor_label=actor_label, ip=ip, details={"step": step, "by": kind}
+        )

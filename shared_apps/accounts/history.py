@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from shared_apps.accounts.permissions import MATRIX, SCOPED
+from shared_apps.accounts.permissions import role_allows
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,7 @@ class MemberState:
 
     def allows(self, action: str, *, at: dt.datetime, storefront_id: uuid.UUID | None) -> bool:
         """Could this member do ``action`` (at ``storefront_id``) at time ``at``?"""
-        if not self.usable_at(at) or self.role not in MATRIX[action]:
-            return False
-        if action in SCOPED and self.storefront_id is not None and storefront_id is not None:
-            return self.storefront_id == storefront_id
-        return True
+        return self.usable_at(at) and role_allows(self.role, self.storefront_id, action, storefront_id)
 
 
 StateKey = tuple[uuid.UUID, dt.datetime]

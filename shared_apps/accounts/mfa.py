@@ -33,10 +33,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pos_platform.errors import Throttled
-from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import MfaCodeInvalid, MfaCodeRequired, MfaNotEnrolled, MfaSetupNotStarted
-from shared_apps.accounts.models import Membership, User
-from shared_apps.accounts.permissions import MFA_ROLES
+from shared_apps.accounts.models import User
 from shared_apps.accounts.throttling import OTP, FailureThrottle
 
 BACKUP_CODE_COUNT = 10
@@ -44,11 +43,6 @@ TOTP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup codes"
 
 _SEPARATORS = re.compile(r"[\s-]+")
-
-
-def mfa_required(*, user: User, membership: Membership | None) -> bool:
-    """Owners, admins and platform staff must use MFA."""
-    return bool(user.is_platform_staff) or (membership is not None and membership.role in MFA_ROLES)
 
 
 def totp_device(user: User) -> TOTPDevice | None:
@@ -117,10 +111,15 @@ def _device_throttled(device: Device) -> None:
 
 
 def _code_failed(*, user: User, ip: str | None, reason: str) -> MfaCodeInvalid:
-    locked = FailureThrottle(OTP).fail(account=str(user.pk), ip=ip)
-    account_audit("auth.mfa_failed", actor=user, ip=ip, details={"reason": reason})
-    for kind in locked:
-        account_audit("auth.lockout", actor=user, ip=ip, details={"step": "otp", "by": kind})
+    failure_record(
+        FailureThrottle(OTP),
+        "auth.mfa_failed",
+        account=str(user.pk),
+        ip=ip,
+        step="otp",
+        actor=user,
+        details={"reason": reason},
+    )
     return MfaCodeInvalid()
 
 
@@ -186,10 +185,7 @@ def mfa_totp_begin(*, user: User, code: str | None = None, ip: str | None = None
         if not code:
             raise MfaCodeRequired()
         mfa_code_verify(user=user, code=code, ip=ip)
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    return totp_setup_of(device)
+    return mfa_totp_begin_trusted(user=user)
 
 
 def mfa_totp_pending(user: User) -> TOTPDevice | None:
@@ -265,6 +261,11 @@ def mfa_totp_begin_trusted(*, user: User) -> TotpSetup:
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return totp_setup_of(device)
+
+
+def mfa_totp_pending_discard(*, user: User) -> None:
+    """Drop an authenticator set-up that was not confirmed (its secret stops being usable)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
 
 
 def mfa_backup_codes_reissue(*, user: User) -> list[str]:

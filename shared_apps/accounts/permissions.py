@@ -100,6 +100,12 @@ SCOPED = frozenset(
 )
 
 
+def mfa_enrolled_flag() -> Exists:
+    """Whether the row's ``user_id`` has a confirmed authenticator: the ``mfa_enrolled``
+    annotation that :func:`mfa_gate` reads, for any model with a ``user_id``."""
+    return Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True))
+
+
 def membership_for(*, user: Any, tenant: Any) -> Membership | None:
     """The user's usable membership of the tenant, or None.
 
@@ -111,13 +117,15 @@ def membership_for(*, user: Any, tenant: Any) -> Membership | None:
         return None
     membership = (
         Membership.objects.select_related("user")
-        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .annotate(mfa_enrolled=mfa_enrolled_flag())
         .filter(user_id=user.pk, tenant_id=tenant.pk)
         .first()
     )
-    if membership is None or not membership.is_usable(timezone.now()):
-        return None
-    return membership
+    return usable_or_none(membership)
+
+
+def usable_or_none(membership: Membership | None) -> Membership | None:
+    return membership if membership is not None and membership.is_usable(timezone.now()) else None
 
 
 def mfa_required_for(membership: Membership) -> bool:
@@ -125,9 +133,15 @@ def mfa_required_for(membership: Membership) -> bool:
     return membership.role in MFA_ROLES or bool(membership.user.is_platform_staff)
 
 
+def mfa_enrollment_due(membership: Membership) -> bool:
+    """A member who must use MFA and has no authenticator yet: held at enrollment. Reads the
+    ``mfa_enrolled`` annotation (:func:`mfa_enrolled_flag`) of the membership's lookup."""
+    return mfa_required_for(membership) and not getattr(membership, "mfa_enrolled", False)
+
+
 def mfa_gate(membership: Membership) -> None:
     """Raise ``mfa_enrollment_required`` for a member who must use MFA and has not set it up."""
-    if mfa_required_for(membership) and not getattr(membership, "mfa_enrolled", True):
+    if mfa_enrollment_due(membership):
         raise MfaEnrollmentRequired()
 
 
@@ -136,15 +150,24 @@ def role_at_most(role: str, ceiling: str) -> bool:
     return ROLE_RANK[role] <= ROLE_RANK[ceiling]
 
 
+def role_allows(
+    role: str, scope: uuid.UUID | None, action: str, storefront_id: uuid.UUID | str | None = None
+) -> bool:
+    """Does ``role``, limited to the storefront ``scope`` (None: all), allow ``action`` (at
+    ``storefront_id``, when the action is per storefront)? The rule for a usable member, now
+    (:func:`can`) or at a past moment (:mod:`shared_apps.accounts.history`)."""
+    if role not in MATRIX[action]:
+        return False
+    if action in SCOPED and scope is not None and storefront_id is not None:
+        return str(scope) == str(storefront_id)
+    return True
+
+
 def can(membership: Membership | None, action: str, *, storefront_id: uuid.UUID | str | None = None) -> bool:
     """May this member do ``action`` (at ``storefront_id``, when the action is per storefront)?"""
     if membership is None or not membership.is_usable():
         return False
-    if membership.role not in MATRIX[action]:
-        return False
-    if action in SCOPED and membership.storefront_id is not None and storefront_id is not None:
-        return str(membership.storefront_id) == str(storefront_id)
-    return True
+    return role_allows(membership.role, membership.storefront_id, action, storefront_id)
 
 
 def request_membership(request: Request) -> Membership | None:
@@ -171,11 +194,15 @@ class IsTenantMember(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         # Several permission classes on one view share one lookup.
-        membership = getattr(request, "_pos_membership", _UNSET)
+        membership = getattr(request, "membership", _UNSET)
         if membership is _UNSET:
-            membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
-            request._pos_membership = membership  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
+            # A bearer token comes loaded with its user's membership of its tenant (same query).
+            loaded = getattr(request.auth, "tenant_membership", _UNSET)
+            if loaded is _UNSET:
+                membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+            else:
+                membership = usable_or_none(loaded)  # type: ignore[arg-type]
+            request.membership = membership  # type: ignore[attr-defined]
         if membership is None:
             return False
         if not getattr(view, "mfa_exempt", False):

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Protocol
 
 from babel.numbers import get_currency_precision, list_currencies
 
+from pos_platform.money import ZERO, quantize
 from shared_apps.billing.errors import AmountInvalid, CurrencyInvalid
 
 HUNDRED = Decimal(100)
@@ -51,12 +52,8 @@ def minor_unit(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
-def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_unit(currency))
-
-
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return quantize(amount, minor_unit(currency))
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -73,14 +70,16 @@ def parse_amount(value: Any, currency: str, *, field: str = "amount") -> Decimal
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise AmountInvalid(details={field: str(value)}) from exc
+    if amount.is_finite() and amount >= Decimal(10) ** 10:
+        # Checked first: rounding a number this large would overflow the decimal context.
+        raise AmountInvalid(f"{field} is too large.", details={field: str(value)})
     if not amount.is_finite() or amount < 0 or amount != round_money(amount, currency):
         raise AmountInvalid(
             f"{field} must be a non-negative amount with at most {minor_unit(currency)} decimals.",
             details={field: str(value)},
         )
-    if amount >= Decimal(10) ** 10:
-        raise AmountInvalid(f"{field} is too large.", details={field: str(value)})
-    return round_money(amount, currency)
+    # "-0" is zero, not a negative price.
+    return round_money(amount.copy_abs(), currency)
 
 
 class TierLike(Protocol):
@@ -158,15 +157,11 @@ class Breakdown:
 
     @property
     def tax_amount(self) -> Decimal:
-        return sum((line.amount for line in self.taxes), Decimal(0)) + Decimal(0).quantize(
-            quantum(self.currency)
-        )
+        return round_money(sum((line.amount for line in self.taxes), ZERO), self.currency)
 
     @property
     def charge_amount(self) -> Decimal:
-        return sum((line.amount for line in self.charges), Decimal(0)) + Decimal(0).quantize(
-            quantum(self.currency)
-        )
+        return round_money(sum((line.amount for line in self.charges), ZERO), self.currency)
 
     @property
     def total(self) -> Decimal:

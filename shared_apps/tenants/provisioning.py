@@ -39,7 +39,7 @@ from django.core.management.commands.migrate import Command as DjangoMigrateComm
 from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
-from django_tenants.utils import get_public_schema_name, quote_schema_name
+from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_context
 
 from pos_platform import embedded
 from pos_platform.db import connection
@@ -228,40 +228,38 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
     sql = _REKEY.sub(
         lambda m: fresh.setdefault(m.group(1), str(uuid.uuid4())), snapshot.sql.replace(PLACEHOLDER, quoted)
     )
-    previous = connection.tenant
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
+    with schema_context(get_public_schema_name()), connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
-    if previous is not None and previous.schema_name != get_public_schema_name():
-        connection.set_tenant(previous)
 
 
 def schema_create(*, schema_name: str, snapshot: SchemaSnapshot) -> Literal["pool", "snapshot"]:
     """Create ``schema_name`` in the caller's transaction: a pooled schema of the snapshot's
     migration state renamed, or, with none left, the snapshot's script. If the transaction rolls
     back, a claimed schema goes back to the pool with its old name."""
-    if settings.POS_SCHEMA_POOL_SIZE > 0:
-        previous = connection.tenant
-        connection.set_schema_to_public()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""DELETE FROM {PooledSchema._meta.db_table} WHERE schema_name = (
-                        SELECT schema_name FROM {PooledSchema._meta.db_table} WHERE fingerprint = %s
-                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING schema_name""",  # noqa: S608 - table name from the model
-                [snapshot.fingerprint],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                cursor.execute(
-                    f"ALTER SCHEMA {quote_schema_name(row[0])} RENAME TO {quote_schema_name(schema_name)}"
-                )
-        if previous is not None and previous.schema_name != get_public_schema_name():
-            connection.set_tenant(previous)
-        if row is not None:
-            return "pool"
+    if settings.POS_SCHEMA_POOL_SIZE > 0 and _pool_claim(
+        schema_name=schema_name, fingerprint=snapshot.fingerprint
+    ):
+        return "pool"
     schema_apply(schema_name=schema_name, snapshot=snapshot)
     return "snapshot"
+
+
+def _pool_claim(*, schema_name: str, fingerprint: str) -> bool:
+    """Rename the oldest free pooled schema of ``fingerprint`` to ``schema_name``, in the
+    caller's transaction; False when there is none."""
+    with schema_context(get_public_schema_name()), connection.cursor() as cursor:
+        cursor.execute(
+            f"""DELETE FROM {PooledSchema._meta.db_table} WHERE schema_name = (
+                    SELECT schema_name FROM {PooledSchema._meta.db_table} WHERE fingerprint = %s
+                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING schema_name""",  # noqa: S608 - table name from the model
+            [fingerprint],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        cursor.execute(f"ALTER SCHEMA {quote_schema_name(row[0])} RENAME TO {quote_schema_name(schema_name)}")
+    return True
 
 
 @dataclass(frozen=True)

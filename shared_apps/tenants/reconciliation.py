@@ -43,11 +43,11 @@ def tenant_reconcile(*, tenant: Tenant) -> list[Check]:
             if not nested:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SET LOCAL enable_nestloop = off")
-        try:
-            for reconciler in reconcilers():
-                checks.extend(reconciler())
-        finally:
-            if nested:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL enable_nestloop = DEFAULT")
+        for reconciler in reconcilers():
+            checks.extend(reconciler())
+        if nested:
+            # Inside a caller's transaction this block is a savepoint: releasing it keeps a SET
+            # LOCAL (rolling it back on an error undoes it), so the caller's planner is given back.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_nestloop = DEFAULT")
     return checks

@@ -194,6 +194,7 @@ def test_failures_look_the_same_whatever_the_reason(
     tenant_a: Tenant, tenant_b: Tenant, owner_b: User
 ) -> None:
     with_password(owner_b)
+    tokens = ApiToken.objects.count()
     unknown = login(api_client("alpha"), "nobody@nowhere.test")
     wrong = login(api_client("alpha"), owner_b.email, "wrong password!")
     not_staff_here = login(api_client("alpha"), owner_b.email)  # right password, another shop's owner
@@ -202,6 +203,7 @@ def test_failures_look_the_same_whatever_the_reason(
     assert {r.status_code for r in (unknown, wrong, not_staff_here)} == {401}
     assert bodies[0] == bodies[1] == bodies[2]
     assert bodies[0]["code"] == "invalid_credentials"
+    assert ApiToken.objects.count() == tokens
 
 
 def test_an_unknown_email_still_pays_for_a_password_hash(
@@ -312,11 +314,13 @@ def test_a_challenge_dies_after_too_many_wrong_codes(
 def test_deactivated_member_cannot_sign_in(tenant_a: Tenant, make_member: object) -> None:
     cashier = make_member(tenant_a, "cashier", is_active=False)  # type: ignore[operator]
     with_password(cashier.user)
+    tokens = list(ApiToken.objects.filter(user=cashier.user))
 
     response = login(api_client("alpha"), cashier.user.email)
 
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
+    assert list(ApiToken.objects.filter(user=cashier.user)) == tokens
 
 
 def test_mfa_reset_and_disable_need_a_fresh_code(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shared_apps.accounts.history import MemberState
 from shared_apps.accounts.management.commands.permissions_doc import doc_path, doc_with_table
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.permissions import MATRIX, SCOPED, can, membership_for, storefront_scope
@@ -94,6 +95,18 @@ def test_role_by_action(role: str, action: str) -> None:
     assert can(member(role, expires_at=now - timedelta(seconds=1)), action) is False
     assert can(member(role, is_active=False), action) is False
     assert can(None, action) is False
+    # a member's state at a past moment (offline operations) follows the same rule
+    for scope, at in [(None, HERE), (HERE, HERE), (HERE, ELSEWHERE)]:
+        state = MemberState(role=role, storefront_id=scope, expires_at=None, is_active=True)
+        assert state.allows(action, at=now, storefront_id=at) is can(
+            member(role, storefront_id=scope), action, storefront_id=at
+        )
+    assert (
+        MemberState(role=role, storefront_id=None, expires_at=now, is_active=True).allows(
+            action, at=now, storefront_id=None
+        )
+        is False
+    )
 
 
 def test_docs_table_is_generated_from_the_matrix() -> None:

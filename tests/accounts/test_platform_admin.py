@@ -44,6 +44,29 @@ def test_the_cli_makes_platform_staff_and_enrolls_mfa(db: None, monkeypatch: pyt
         call_command("platform_staff", "mfa", "nobody@platform.test", stdout=io.StringIO())
 
 
+def test_the_cli_lists_and_removes_platform_staff_and_refuses_bad_input(db: None) -> None:
+    call_command("platform_staff", "--actor", "tests", "add", "ops@platform.test", stdout=io.StringIO())
+    users, audit = User.objects.count(), PlatformAuditEntry.objects.count()
+
+    for args, code in [
+        (("add", "not-an-email"), "email_invalid"),
+        (("remove", "nobody@x.test"), "user_not_found"),
+    ]:
+        with pytest.raises(CommandError, match=code) as error:
+            call_command("platform_staff", *args, stdout=io.StringIO())
+        assert error.value.returncode == 2
+    assert (User.objects.count(), PlatformAuditEntry.objects.count()) == (users, audit)
+
+    listed = io.StringIO()
+    call_command("platform_staff", "list", stdout=listed)
+    assert "ops@platform.test" in listed.getvalue().split()
+
+    call_command("platform_staff", "--actor", "tests", "remove", "OPS@platform.test", stdout=io.StringIO())
+    user = User.objects.get(email="ops@platform.test")
+    assert (user.is_platform_staff, user.is_staff, user.is_superuser) == (False, False, False)
+    assert PlatformAuditEntry.objects.filter(action="platform_staff.remove", actor="tests").exists()
+
+
 def app_code(output: str) -> str:
     """What an authenticator app shows now for the secret the command printed (pyotp: an
     implementation independent of django-otp's)."""
@@ -71,8 +94,9 @@ def test_the_cli_enrolls_an_authenticator_only_once_its_first_code_is_confirmed(
 
     assert error.value.returncode == 2
     assert "That code does not match (1 of 3)" in err.getvalue()
-    # The previous authenticator still works; the new one is not enrolled; nothing audited.
-    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+    # The previous authenticator still works; the new one is not enrolled, nor left pending for
+    # someone to confirm the secret the terminal showed; nothing audited.
+    assert list(TOTPDevice.objects.filter(user=user)) == [old]
     assert not PlatformAuditEntry.objects.filter(action="platform_staff.mfa_enrolled").exists()
 
     # Wrong codes in quick succession meet django-otp's per-device throttle: the command stops.
@@ -80,7 +104,7 @@ def test_the_cli_enrolls_an_authenticator_only_once_its_first_code_is_confirmed(
     with pytest.raises(CommandError, match="throttled") as error:
         call_command("platform_staff", "mfa", "ops@platform.test", stdout=io.StringIO(), stderr=io.StringIO())
     assert error.value.returncode == 2
-    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [old]
+    assert list(TOTPDevice.objects.filter(user=user)) == [old]
 
     out = io.StringIO()
     monkeypatch.setattr("builtins.input", lambda prompt: app_code(out.getvalue()))

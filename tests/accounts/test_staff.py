@@ -27,11 +27,11 @@ def state(tenant: Tenant) -> dict[str, Any]:
     return {
         "memberships": sorted(
             Membership.objects.filter(tenant=tenant).values_list(
-                "id", "user_id", "role", "storefront_id", "expires_at", "is_active"
+                "id", "user_id", "role", "storefront_id", "expires_at", "is_active", "accepted_at"
             )
         ),
-        "users": User.objects.count(),
-        "invitations": Invitation.objects.count(),
+        "users": sorted(User.objects.values_list("email", "password", "full_name")),
+        "invitations": sorted(Invitation.objects.values_list("id", "expires_at", "used_at")),
         "live_tokens": ApiToken.objects.filter(revoked_at__isnull=True).count(),
         "audit": audit,
     }
@@ -71,6 +71,16 @@ def test_invite_by_role(actor_role: str, granted: str, tenant_a: Tenant, make_me
         assert response.json()["member"]["role"] == granted
         assert response.json()["member"]["invitation_pending"] is True
         assert response.json()["invitation_code"]
+        with tenant_context(tenant_a):
+            event = AuditEvent.objects.get(action="staff.invited")
+        assert (event.actor_id, event.object_id) == (actor.user.pk, response.json()["member"]["id"])
+        assert event.details == {
+            "email": "new@hire.test",
+            "role": granted,
+            "storefront_id": None,
+            "expires_at": None,
+            "is_active": False,
+        }
     else:
         denied(response, 403, refusal)
         assert state(tenant_a) == before
@@ -87,10 +97,12 @@ def test_invitation_code_is_shown_once_stored_hashed_and_sets_a_password(
     assert Invitation.objects.get().digest == token_digest(code)
     assert login(api_client("alpha"), "ama@hire.test", "").status_code == 400  # no password yet
 
+    before = state(tenant_a)
     weak = api_client("alpha").post(
         "/api/v1/auth/invitation/accept", {"code": code, "password": "123"}, format="json"
     )
     denied(weak, 400, "password_invalid")
+    assert state(tenant_a) == before
     assert not User.objects.get(email="ama@hire.test").has_usable_password()
 
     accepted = api_client("alpha").post(
@@ -201,9 +213,10 @@ def test_a_pending_invitation_cannot_be_reactivated_and_withdrawing_it_kills_the
         "/api/v1/staff", {"email": "x@hire.test", "role": "cashier"}, format="json"
     ).json()
     member_id = invited["member"]["id"]
+    before = state(tenant_a)
 
     denied(owner.client.post(f"/api/v1/staff/{member_id}/reactivate"), 409, "invitation_pending")
-    assert Membership.objects.get(pk=member_id).is_active is False
+    assert state(tenant_a) == before
 
     assert owner.client.post(f"/api/v1/staff/{member_id}/deactivate").status_code == 200
     late = api_client("alpha").post(
@@ -231,13 +244,16 @@ def test_a_pending_invitation_cannot_be_reactivated_and_withdrawing_it_kills_the
 def test_inviting_a_member_twice_is_409(tenant_a: Tenant, make_member: object) -> None:
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
     cashier = make_member(tenant_a, "cashier")  # type: ignore[operator]
+    owner.client.post("/api/v1/staff", {"email": "pending@hire.test", "role": "cashier"}, format="json")
     before = state(tenant_a)
 
-    response = owner.client.post(
-        "/api/v1/staff", {"email": cashier.user.email, "role": "admin"}, format="json"
+    member = owner.client.post("/api/v1/staff", {"email": cashier.user.email, "role": "admin"}, format="json")
+    invitee = owner.client.post(
+        "/api/v1/staff", {"email": "Pending@Hire.test", "role": "manager"}, format="json"
     )
 
-    denied(response, 409, "already_member")
+    denied(member, 409, "already_member")
+    denied(invitee, 409, "already_member")
     assert state(tenant_a) == before
 
 
@@ -399,7 +415,20 @@ def test_deactivation_revokes_tokens_and_reactivation_restores_access(
     assert Membership.objects.get(pk=cashier.membership.pk).is_active is True
     with tenant_context(tenant_a):
         actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"staff.deactivated", "staff.reactivated", "token.revoked"} <= actions
+        staff_events = {
+            e.action: (e.actor_id, e.object_id, e.details)
+            for e in AuditEvent.objects.filter(action__in=["staff.deactivated", "staff.reactivated"])
+        }
+    assert "token.revoked" in actions
+    email, member = cashier.user.email, str(cashier.membership.pk)
+    assert staff_events == {
+        "staff.deactivated": (
+            owner.user.pk,
+            member,
+            {"email": email, "role": "cashier", "tokens_revoked": 1},
+        ),
+        "staff.reactivated": (owner.user.pk, member, {"email": email, "role": "cashier"}),
+    }
 
 
 def test_staff_list_and_detail_by_role(tenant_a: Tenant, make_member: object) -> None:
@@ -419,12 +448,14 @@ def test_staff_list_and_detail_by_role(tenant_a: Tenant, make_member: object) ->
     assert owner_row["mfa_enrolled"] is True
     assert owner_row["role"] == "owner"
     assert detail.json()["email"] == cashier.user.email
+    before = state(tenant_a)
     denied(cashier.client.get("/api/v1/staff"), 403, "permission_denied")
     denied(
         manager.client.patch(f"/api/v1/staff/{cashier.membership.pk}", {"role": "manager"}, format="json"),
         403,
         "permission_denied",
     )
+    assert state(tenant_a) == before
 
 
 def test_staff_of_one_tenant_is_invisible_at_another(
@@ -468,12 +499,16 @@ def test_invitation_renewal(tenant_a: Tenant, make_member: object) -> None:
     assert renewed.status_code == 201
     assert renewed.json()["invitation_code"] != first["invitation_code"]
     denied(old, 400, "invitation_invalid")
+    assert Membership.objects.get(pk=member_id).accepted_at is None
+    assert not User.objects.get(email="r@hire.test").has_usable_password()
     cashier = make_member(tenant_a, "cashier")  # type: ignore[operator]
     cashier.user.set_password(PASSWORD)
     cashier.user.save()
+    before = state(tenant_a)
     denied(
         owner.client.post(f"/api/v1/staff/{cashier.membership.pk}/invitation"), 409, "invitation_not_needed"
     )
+    assert state(tenant_a) == before
 
 
 def test_owners_list_and_revoke_staff_tokens(tenant_a: Tenant, make_member: object) -> None:

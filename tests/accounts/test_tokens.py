@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from shared_apps.accounts.models import ApiToken, User
+from shared_apps.accounts.models import ApiToken, Membership, User
 from shared_apps.accounts.tokens import token_digest, token_issue
 from shared_apps.tenants.models import Tenant
 from tests.conftest import api_client
@@ -76,9 +77,32 @@ def test_a_bearer_request_costs_the_token_membership_and_the_view(
     owner = make_member(tenant_a, "owner")  # type: ignore[operator]
     assert owner.client.get("/api/v1/storefronts").status_code == 200  # warms routes, touches the token
 
-    # token (with its user), membership (with the MFA check), storefronts
-    with django_assert_num_queries(3):  # type: ignore[operator]
+    # token (with its user, their membership here and the MFA check), storefronts
+    with django_assert_num_queries(2):  # type: ignore[operator]
         assert owner.client.get("/api/v1/storefronts").status_code == 200
+
+
+def test_a_token_whose_membership_is_unusable_is_403_and_an_owner_without_mfa_is_held(
+    tenant_a: Tenant, make_member: object
+) -> None:
+    cashier = make_member(tenant_a, "cashier")  # type: ignore[operator]
+    owner = make_member(tenant_a, "owner")  # type: ignore[operator]
+    memberships = Membership.objects.filter(pk=cashier.membership.pk)
+
+    memberships.update(expires_at=timezone.now() - timedelta(minutes=1))
+    expired = cashier.client.get("/api/v1/storefronts")
+    memberships.update(expires_at=None, is_active=False)
+    inactive = cashier.client.get("/api/v1/storefronts")
+    memberships.delete()
+    gone = cashier.client.get("/api/v1/storefronts")
+    TOTPDevice.objects.filter(user=owner.user).delete()
+    unenrolled = owner.client.get("/api/v1/storefronts")
+
+    for response in (expired, inactive, gone):
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+    assert unenrolled.status_code == 403
+    assert unenrolled.json()["code"] == "mfa_enrollment_required"
 
 
 def test_a_token_id_of_one_tenant_is_404_at_another(

@@ -142,7 +142,9 @@ def test_amounts_in_the_minor_unit(currency: str, amount: str, minor: int) -> No
     assert to_minor(Decimal(amount), currency) == minor
 
 
-@pytest.mark.parametrize("value", ["180.001", "-1", "abc", "NaN", "Infinity", "", 1.5, True, "1e12"])
+@pytest.mark.parametrize(
+    "value", ["180.001", "-1", "abc", "NaN", "Infinity", "", 1.5, True, "1e12", "1e30", "-Infinity"]
+)
 def test_parse_amount_refuses_what_it_would_have_to_round_or_guess(value: object) -> None:
     with pytest.raises(AmountInvalid):
         parse_amount(value, "GHS")
@@ -152,6 +154,7 @@ def test_parse_amount_keeps_the_minor_unit() -> None:
     assert str(parse_amount("180", "GHS")) == "180.00"
     assert str(parse_amount(" 0.5 ", "GHS")) == "0.50"
     assert str(parse_amount("5000", "UGX")) == "5000"
+    assert str(parse_amount("-0", "GHS")) == "0.00"
     with pytest.raises(AmountInvalid):
         parse_amount("5000.50", "UGX")
 

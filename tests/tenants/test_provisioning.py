@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
@@ -252,6 +253,44 @@ def test_the_celery_task_fills_the_pool(db: None, settings: SettingsWrapper) -> 
     settings.POS_SCHEMA_POOL_SIZE = 1
     assert schema_pool_fill() == {"ready": 1, "built": 1, "dropped": 0, "filled": True}
     assert len(_pooled()) == 1
+
+
+def test_schema_create_keeps_the_caller_in_its_tenant_schema(
+    db: None, settings: SettingsWrapper, tenant_a: Tenant
+) -> None:
+    settings.POS_SCHEMA_POOL_SIZE = 1
+    provisioning.pool_fill()
+    snapshot = provisioning.snapshot_current()
+
+    with schema_context(tenant_a.schema_name):
+        how = [provisioning.schema_create(schema_name=f"t_kept_{n}", snapshot=snapshot) for n in (1, 2)]
+        assert connection.schema_name == tenant_a.schema_name
+
+    assert how == ["pool", "snapshot"]
+
+
+def test_a_tenant_create_queues_a_pool_fill_and_a_broker_outage_does_not_fail_it(
+    db: None,
+    settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from shared_apps.tenants.tasks import schema_pool_fill
+
+    settings.POS_SCHEMA_POOL_SIZE = 1
+    queued: list[dict[str, Any]] = []
+
+    def broker_down(**options: Any) -> None:
+        queued.append(options)
+        raise ConnectionError("no broker")
+
+    monkeypatch.setattr(schema_pool_fill, "apply_async", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.tenant_create(slug="queued", name="Queued", owner_email="o@q.test", actor="tests")
+
+    assert queued == [{"retry": False}]
+    assert provisioning.schema_exists(created.tenant.schema_name)
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ from pos_platform.errors import ApplicationError, Throttled
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership, User
-from shared_apps.accounts.permissions import membership_for, mfa_required_for
+from shared_apps.accounts.permissions import membership_for, mfa_enrollment_due, mfa_required_for
 from shared_apps.accounts.portal.forms import (
     CodeForm,
     InvitationForm,
@@ -57,11 +57,11 @@ def _error_response(
     return response
 
 
-def _next_step(user: User, membership: Membership, request: HttpRequest) -> str | None:
+def _next_step(user: User, membership: Membership) -> str | None:
     """Where a signed-in session must go before the rest of the portal, or None."""
     if mfa.user_has_otp_device(user) and not user.is_verified():  # type: ignore[attr-defined]
         return OTP_STEP
-    if mfa_required_for(membership) and not mfa.mfa_enrolled(user):
+    if mfa_enrollment_due(membership):
         return ENROLLING
     return None
 
@@ -79,7 +79,7 @@ def portal_page(*, allow: frozenset[str] = frozenset()) -> Callable[[View], View
                 if user.is_authenticated:
                     session_logout(request)  # no longer staff here
                 return redirect("portal-login")
-            step = _next_step(user, membership, request)  # type: ignore[arg-type]
+            step = _next_step(user, membership)  # type: ignore[arg-type]
             if step is not None and step not in allow:
                 return redirect("portal-otp" if step == OTP_STEP else "portal-mfa-setup")
             request.membership = membership  # type: ignore[attr-defined]
@@ -121,7 +121,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             ip=client_ip(request),
             details={"method": "password", "channel": "portal"},
         )
-        if mfa_required_for(membership) and not mfa.mfa_enrolled(user):
+        if mfa_enrollment_due(membership):
             return redirect("portal-mfa-setup")
         return redirect(context["next"])
     return render(request, "portal/login.html", context)

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import (
     InvalidCredentials,
     InvitationInvalid,
@@ -36,7 +36,7 @@ from shared_apps.accounts.errors import (
 )
 from shared_apps.accounts.mfa import VerifiedCode, mfa_code_verify, user_has_otp_device
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
-from shared_apps.accounts.permissions import membership_for, mfa_required_for
+from shared_apps.accounts.permissions import membership_for, mfa_enrollment_due
 from shared_apps.accounts.throttling import LOGIN, FailureThrottle
 from shared_apps.accounts.tokens import IssuedToken, token_digest, token_issue
 from shared_apps.tenants.models import Tenant
@@ -65,20 +65,18 @@ def credentials_check(
         password_ok = user.check_password(password)
     membership = membership_for(user=user, tenant=tenant) if password_ok else None
     if user is None or membership is None:
-        locked = throttle.fail(account=email, ip=ip)
         # Name the person only if they are (or were) staff here: the log must not tell a shop's
         # owner which emails exist elsewhere on the platform.
         staff_here = user is not None and Membership.objects.filter(user=user, tenant_id=tenant.pk).exists()
-        actor = user if staff_here else None
-        account_audit("auth.login_failed", actor=actor, actor_label=email, ip=ip)
-        for kind in locked:
-            account_audit(
-                "auth.lockout",
-                actor=actor,
-                actor_label=email,
-                ip=ip,
-                details={"step": "password", "by": kind},
-            )
+        failure_record(
+            throttle,
+            "auth.login_failed",
+            account=email,
+            ip=ip,
+            step="password",
+            actor=user if staff_here else None,
+            actor_label=email,
+        )
         raise InvalidCredentials()
     throttle.succeed(account=email)
     return user, membership
@@ -118,8 +116,7 @@ def _signed_in(
         user=user,
         membership=membership,
         token=issued,
-        mfa_enrollment_required=mfa_required_for(membership)
-        and not getattr(membership, "mfa_enrolled", False),
+        mfa_enrollment_required=mfa_enrollment_due(membership),
     )
 
 
@@ -241,10 +238,15 @@ def invitation_accept(
         account = email_normalise(user.email)
         throttle.check(account=account, ip=ip)
         if not user.check_password(password):
-            locked = throttle.fail(account=account, ip=ip)
-            account_audit("auth.login_failed", actor=user, ip=ip, details={"step": "invitation"})
-            for kind in locked:
-                account_audit("auth.lockout", actor=user, ip=ip, details={"step": "invitation", "by": kind})
+            failure_record(
+                throttle,
+                "auth.login_failed",
+                account=account,
+                ip=ip,
+                step="invitation",
+                actor=user,
+                details={"step": "invitation"},
+            )
             raise InvalidCredentials()
         throttle.succeed(account=account)
     else:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.auditing import account_audit
+from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import PasswordIncorrect, PasswordInvalid
 from shared_apps.accounts.models import ApiToken, User
 from shared_apps.accounts.services.auth import email_normalise
@@ -66,10 +66,15 @@ def password_change(
     throttle = FailureThrottle(LOGIN)
     throttle.check(account=account, ip=ip)
     if not user.check_password(current_password):
-        locked = throttle.fail(account=account, ip=ip)
-        account_audit("auth.password_change_failed", actor=user, ip=ip, details={"channel": channel})
-        for kind in locked:
-            account_audit("auth.lockout", actor=user, ip=ip, details={"step": "password_change", "by": kind})
+        failure_record(
+            throttle,
+            "auth.password_change_failed",
+            account=account,
+            ip=ip,
+            step="password_change",
+            actor=user,
+            details={"channel": channel},
+        )
         raise PasswordIncorrect()
     throttle.succeed(account=account)
     if new_password == current_password:

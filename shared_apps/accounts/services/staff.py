@@ -7,10 +7,11 @@ Rules, enforced here for every caller:
   that storefront;
 * an owner is never limited to a storefront nor given an expiry, and the tenant's last usable
   owner can never be demoted, deactivated or given an expiry;
-* an invited person who has no password yet gets a one-time invitation code, returned once to
-  the inviter and stored as a SHA-256 digest; with it they choose their own password
-  (``POST /api/v1/auth/invitation/accept``). Someone who already has a password (staff of another
-  shop) signs in with it.
+* every invitation is an inactive membership with a one-time code, returned once to the inviter
+  and stored as a SHA-256 digest, whether or not the email has an account: the answer tells the
+  inviter nothing. The person accepts with the code (``POST /api/v1/auth/invitation/accept``,
+  :func:`~shared_apps.accounts.services.auth.invitation_accept`), choosing a password if they are
+  new to the platform or giving their current one; only then is the membership active.
 
 Every write locks the tenant's owner rows first (ordered by id), then the target: two owners
 demoting each other at once cannot both succeed.
@@ -25,10 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pos_platform.errors import ValidationFailed
 from shared_apps.accounts.auditing import account_audit
@@ -44,7 +45,7 @@ from shared_apps.accounts.errors import (
     StorefrontInvalid,
 )
 from shared_apps.accounts.models import Invitation, Membership, User
-from shared_apps.accounts.permissions import OWNER, role_at_most
+from shared_apps.accounts.permissions import OWNER, mfa_enrolled_flag, role_at_most
 from shared_apps.accounts.services.auth import email_normalise, invitation_digest
 from shared_apps.accounts.tokens import token_revoke_all
 from tenant_apps.storefronts.models import Storefront
@@ -57,7 +58,7 @@ def staff_list(*, actor: Membership) -> QuerySet[Membership]:
     qs = (
         Membership.objects.filter(tenant_id=actor.tenant_id)
         .select_related("user")
-        .annotate(mfa_enrolled=Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True)))
+        .annotate(mfa_enrolled=mfa_enrolled_flag())
         .order_by("created_at", "pk")
     )
     if actor.storefront_id is not None:
@@ -142,6 +143,19 @@ def _snapshot(member: Membership) -> dict[str, Any]:
     }
 
 
+def _audit(action: str, *, actor: Membership, member: Membership, ip: str | None, **details: Any) -> None:
+    """A staff change in the shop's audit log, naming the member by email."""
+    account_audit(
+        action,
+        actor=actor.user,
+        ip=ip,
+        object_type="membership",
+        object_id=member.pk,
+        storefront_id=member.storefront_id,
+        details={"email": member.user.email, **details},
+    )
+
+
 @dataclass(frozen=True)
 class StaffInvited:
     membership: Membership
@@ -164,11 +178,10 @@ def staff_invite(
     email = email_normalise(email)
     _check_shape(role=role, storefront_id=storefront_id, expires_at=expires_at)
     _check_reach(actor, role=role, storefront_id=storefront_id)
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip()[:200])
-    elif Membership.objects.filter(user=user, tenant_id=actor.tenant_id).exists():
-        raise AlreadyMember(details={"email": email})
+    # A person new to the platform gets an account without a password: they choose it on accepting.
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"password": make_password(None), "full_name": full_name.strip()[:200]}
+    )
     try:
         with transaction.atomic():
             # Inactive until the person accepts with the code, whether or not they have an account
@@ -183,18 +196,10 @@ def staff_invite(
                 is_active=False,
                 accepted_at=None,
             )
-    except IntegrityError as exc:  # invited twice at once
+    except IntegrityError as exc:  # a member already (the user-and-tenant constraint decides)
         raise AlreadyMember(details={"email": email}) from exc
     code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
-    account_audit(
-        "staff.invited",
-        actor=actor.user,
-        ip=ip,
-        object_type="membership",
-        object_id=membership.pk,
-        storefront_id=storefront_id,
-        details={"email": email, **_snapshot(membership)},
-    )
+    _audit("staff.invited", actor=actor, member=membership, ip=ip, **_snapshot(membership))
     return StaffInvited(
         membership=membership, invitation_code=code, invitation_expires_at=invitation.expires_at
     )
@@ -230,15 +235,8 @@ def staff_update(
     target.save(update_fields=["role", "storefront_id", "expires_at", "updated_at"])
     after = _snapshot(target)
     if after != before:
-        account_audit(
-            "staff.role_changed" if after["role"] != before["role"] else "staff.updated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "before": before, "after": after},
-        )
+        action = "staff.role_changed" if after["role"] != before["role"] else "staff.updated"
+        _audit(action, actor=actor, member=target, ip=ip, before=before, after=after)
     return target
 
 
@@ -258,14 +256,8 @@ def staff_deactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
         revoked = token_revoke_all(
             user_id=target.user_id, tenant_id=target.tenant_id, actor=actor.user, ip=ip, reason="deactivated"
         )
-        account_audit(
-            "staff.deactivated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "role": target.role, "tokens_revoked": revoked},
+        _audit(
+            "staff.deactivated", actor=actor, member=target, ip=ip, role=target.role, tokens_revoked=revoked
         )
     return target
 
@@ -279,15 +271,7 @@ def staff_reactivate(*, actor: Membership, membership_id: Any, ip: str | None = 
     if not target.is_active:
         target.is_active = True
         target.save(update_fields=["is_active", "updated_at"])
-        account_audit(
-            "staff.reactivated",
-            actor=actor.user,
-            ip=ip,
-            object_type="membership",
-            object_id=target.pk,
-            storefront_id=target.storefront_id,
-            details={"email": target.user.email, "role": target.role},
-        )
+        _audit("staff.reactivated", actor=actor, member=target, ip=ip, role=target.role)
     return target
 
 
@@ -298,13 +282,5 @@ def staff_invitation_renew(*, actor: Membership, membership_id: Any, ip: str | N
     if target.accepted_at is not None:
         raise InvitationNotNeeded()
     code, invitation = _invitation_issue(membership=target, created_by=actor.user)
-    account_audit(
-        "staff.invitation_renewed",
-        actor=actor.user,
-        ip=ip,
-        object_type="membership",
-        object_id=target.pk,
-        storefront_id=target.storefront_id,
-        details={"email": target.user.email},
-    )
+    _audit("staff.invitation_renewed", actor=actor, member=target, ip=ip)
     return StaffInvited(membership=target, invitation_code=code, invitation_expires_at=invitation.expires_at)

@@ -6,20 +6,19 @@ Bad input exits with status 2 and a message naming the problem; nothing is writt
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from pos_platform.errors import ApplicationError
+from pos_platform.cli import PlatformCommand
 from shared_apps.billing.models import Invoice, PricingTier, TaxRate
 from shared_apps.billing.pricing import percent_text, validate_currency
 from shared_apps.billing.selectors import invoice_list_for_slug, tax_rate_list, tier_list
 from shared_apps.billing.services.taxes import tax_rate_create
 from shared_apps.billing.services.tiers import tier_create
 from shared_apps.tenants.errors import TenantNotFound
-from shared_apps.tenants.management.commands.tenant import default_actor
 from shared_apps.tenants.models import Tenant
 
 
@@ -70,20 +69,32 @@ def invoice_as_dict(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def _table(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+def _tier_row(tier: PricingTier) -> tuple[str, ...]:
+    span = (
+        f"{tier.min_storefronts}-{tier.max_storefronts}"
+        if tier.max_storefronts is not None
+        else f"{tier.min_storefronts}+"
+    )
+    status = "active" if tier.is_active else "retired"
+    return (str(tier.pk), tier.currency, span, str(tier.base_price), str(tier.price_per_additional), status)
 
 
-class Command(BaseCommand):
+def _tax_rate_row(rate: TaxRate) -> tuple[str, ...]:
+    return (
+        rate.currency,
+        rate.code,
+        rate.name,
+        rate.kind,
+        percent_text(rate.rate),
+        rate.effective_from.isoformat(),
+    )
+
+
+class Command(PlatformCommand):
     help = "Pricing tiers, platform tax rates and tenants' invoices."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--actor",
-            default=None,
-            help="Who is acting, for the audit log (default: $POS_ACTOR or cli:<os user>).",
-        )
+        super().add_arguments(parser)
         sub = parser.add_subparsers(dest="area", required=True, metavar="AREA")
 
         tiers = sub.add_parser("tiers", help="List or create pricing tiers.")
@@ -132,41 +143,22 @@ class Command(BaseCommand):
         invoices.add_argument("slug")
         invoices.add_argument("--json", action="store_true")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.actor = options["actor"] or default_actor()
-        handler = f"do_{options['area']}" + (f"_{options['action']}" if options.get("action") else "")
-        try:
-            getattr(self, handler)(options)
-        except ApplicationError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]", returncode=2) from exc
+    def handler(self, options: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+        action = f"_{options['action']}" if options.get("action") else ""
+        return getattr(self, f"do_{options['area']}{action}")
 
     # ----------------------------------------------------------------------------------------
 
     def do_tiers_list(self, options: dict[str, Any]) -> None:
         currency = validate_currency(options["currency"]) if options["currency"] else None
-        tiers = list(tier_list(include_retired=options["all"], currency=currency))
-        if options["json"]:
-            self.stdout.write(json.dumps([tier_as_dict(t) for t in tiers], indent=2))
-            return
-        if not tiers:
-            self.stdout.write("No tiers.")
-            return
-        rows = [("ID", "CURRENCY", "STOREFRONTS", "BASE", "PER ADDITIONAL", "STATUS")]
-        for t in tiers:
-            upper = str(t.max_storefronts) if t.max_storefronts is not None else "+"
-            span = f"{t.min_storefronts}-{upper}" if upper != "+" else f"{t.min_storefronts}+"
-            rows.append(
-                (
-                    str(t.pk),
-                    t.currency,
-                    span,
-                    str(t.base_price),
-                    str(t.price_per_additional),
-                    "active" if t.is_active else "retired",
-                )
-            )
-        for line in _table(rows):
-            self.stdout.write(line)
+        self.write_listing(
+            tier_list(include_retired=options["all"], currency=currency),
+            as_json=options["json"],
+            as_dict=tier_as_dict,
+            empty="No tiers.",
+            header=("ID", "CURRENCY", "STOREFRONTS", "BASE", "PER ADDITIONAL", "STATUS"),
+            row=_tier_row,
+        )
 
     def do_tiers_create(self, options: dict[str, Any]) -> None:
         tier = tier_create(
@@ -190,20 +182,14 @@ class Command(BaseCommand):
 
     def do_taxes_list(self, options: dict[str, Any]) -> None:
         currency = validate_currency(options["currency"]) if options["currency"] else None
-        rates = list(tax_rate_list(currency=currency))
-        if options["json"]:
-            self.stdout.write(json.dumps([tax_rate_as_dict(r) for r in rates], indent=2))
-            return
-        if not rates:
-            self.stdout.write("No tax rates.")
-            return
-        rows = [("CURRENCY", "CODE", "NAME", "KIND", "RATE %", "FROM")]
-        for r in rates:
-            rows.append(
-                (r.currency, r.code, r.name, r.kind, percent_text(r.rate), r.effective_from.isoformat())
-            )
-        for line in _table(rows):
-            self.stdout.write(line)
+        self.write_listing(
+            tax_rate_list(currency=currency),
+            as_json=options["json"],
+            as_dict=tax_rate_as_dict,
+            empty="No tax rates.",
+            header=("CURRENCY", "CODE", "NAME", "KIND", "RATE %", "FROM"),
+            row=_tax_rate_row,
+        )
 
     def do_taxes_create(self, options: dict[str, Any]) -> None:
         raw = options["effective_from"]
@@ -280,5 +266,4 @@ class Command(BaseCommand):
                     i.paid_at.strftime("%Y-%m-%d %H:%M") if i.paid_at else "-",
                 )
             )
-        for line in _table(rows):
-            self.stdout.write(line)
+        self.write_table(rows)

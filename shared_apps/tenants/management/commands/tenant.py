@@ -6,28 +6,23 @@ tenant failed or the books do not balance.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from pos_platform.errors import ApplicationError
+from pos_platform.cli import PlatformCommand
 from shared_apps.accounts.models import Membership
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.tenants import migrating, provisioning, services
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.reconciliation import tenant_reconcile
-
-
-def default_actor() -> str:
-    return os.environ.get("POS_ACTOR") or f"cli:{getpass.getuser()}"
 
 
 def tenant_as_dict(tenant: Tenant) -> dict[str, Any]:
@@ -45,15 +40,17 @@ def tenant_as_dict(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+def _tenant_row(tenant: Tenant) -> tuple[str, ...]:
+    domains = [d.domain for d in tenant.domains.all()]
+    created = tenant.created_at.strftime("%Y-%m-%d %H:%M")
+    return (tenant.slug, tenant.name, tenant.status, domains[0] if domains else "-", created)
+
+
+class Command(PlatformCommand):
     help = "Provision, inspect, suspend, resume, delete, migrate and reconcile tenants."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--actor",
-            default=None,
-            help="Who is acting, for the audit log (default: $POS_ACTOR or cli:<os user>).",
-        )
+        super().add_arguments(parser)
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
         create = sub.add_parser("create", help="Create a tenant with its schema, domain and owner.")
@@ -90,13 +87,8 @@ class Command(BaseCommand):
         reconcile = sub.add_parser("reconcile", help="Check a tenant's books; exit 1 if they do not balance.")
         reconcile.add_argument("slug")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.actor = options["actor"] or default_actor()
-        action = options["action"]
-        try:
-            getattr(self, f"do_{action}")(options)
-        except ApplicationError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]", returncode=2) from exc
+    def handler(self, options: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+        return getattr(self, f"do_{options['action']}")
 
     # ----------------------------------------------------------------------------------------
 
@@ -126,28 +118,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Owner: {created.owner.email} (existing user, password unchanged)")
 
     def do_list(self, options: dict[str, Any]) -> None:
-        tenants = list(Tenant.objects.prefetch_related("domains").order_by("slug"))
-        if options["json"]:
-            self.stdout.write(json.dumps([tenant_as_dict(t) for t in tenants], indent=2))
-            return
-        if not tenants:
-            self.stdout.write("No tenants.")
-            return
-        rows = [("SLUG", "NAME", "STATUS", "DOMAIN", "CREATED")]
-        for t in tenants:
-            domains = [d.domain for d in t.domains.all()]
-            rows.append(
-                (
-                    t.slug,
-                    t.name,
-                    t.status,
-                    domains[0] if domains else "-",
-                    t.created_at.strftime("%Y-%m-%d %H:%M"),
-                )
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            self.stdout.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        self.write_listing(
+            Tenant.objects.prefetch_related("domains").order_by("slug"),
+            as_json=options["json"],
+            as_dict=tenant_as_dict,
+            empty="No tenants.",
+            header=("SLUG", "NAME", "STATUS", "DOMAIN", "CREATED"),
+            row=_tenant_row,
+        )
 
     def do_show(self, options: dict[str, Any]) -> None:
         tenant = services.tenant_get(slug=options["slug"])
