@@ -217,10 +217,10 @@ def test_the_sale_endpoint_runs_a_fixed_number_of_queries(shop_a: Shop) -> None:
     assert response.status_code == 201, response.json()
 
     sql = [q["sql"].split()[0] for q in queries.captured_queries]
-    # token, membership, (savepoint of the test transaction), idempotency claim, context, prices
-    # and taxes, insert everything + receipt number, levels, idempotency store, (release); the
-    # service adds no savepoint of its own inside the idempotency transaction.
-    assert len(sql) == 10, sql
+    # token with its membership, (savepoint of the test transaction), idempotency claim, context,
+    # prices and taxes, insert everything + receipt number, levels, idempotency store, (release);
+    # the service adds no savepoint of its own inside the idempotency transaction.
+    assert len(sql) == 9, sql
     assert len(more.captured_queries) == len(sql)
 
 
@@ -264,8 +264,8 @@ def test_sale_detail_has_a_constant_number_of_queries(shop_a: Shop) -> None:
         assert response.status_code == 200
         counted.append([q["sql"][:60] for q in queries.captured_queries])
 
-    # token, membership, sale, lines, payments with their methods, events with their methods,
-    # refund lines: whatever the number of lines, payments and events.
-    assert len(counted[0]) == len(counted[1]) == 7, counted
+    # token with its membership, sale, lines, payments with their methods, events with their
+    # methods, refund lines: whatever the number of lines, payments and events.
+    assert len(counted[0]) == len(counted[1]) == 6, counted
     assert [e["payment_method"] for e in response.json()["events"]] == [None, "card", "card"]
     assert [p["method"] for p in response.json()["payments"]] == ["card", "cash"]
