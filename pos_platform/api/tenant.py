@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from pos_platform.db import single_transaction
 from pos_platform.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
 from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
+from shared_apps.accounts.throttling import client_ip
 from tenant_apps.audit.actors import Actor
 from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
 
@@ -49,7 +50,7 @@ def user_id(request: Request) -> uuid.UUID:
 
 
 def actor_of(request: Request) -> Actor:
-    return Actor.of_user(request.user, ip=request.META.get("REMOTE_ADDR"))
+    return Actor.of_user(request.user, ip=client_ip(request))
 
 
 def require_storefront(request: Request, action: str, storefront_id: uuid.UUID | str | None) -> None:
