@@ -317,16 +317,11 @@ class PushApi(TerminalApiView):
 
 # Conflict.Kind predates two kinds that are stored all the same: the POS core's payment_mismatch
 # and the engine's shift_missing. Every kind the engine stores can be filtered on.
-CONFLICT_KINDS = [
-    *Conflict.Kind.choices,
-    ("payment_mismatch", "Payment mismatch"),
-    ("shift_missing", "Shift missing"),
-]
 
 
 class ConflictFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=CONFLICT_KINDS)
+    kind = django_filters.ChoiceFilter(choices=Conflict.Kind.choices)
     terminal = django_filters.UUIDFilter(field_name="terminal_id")
     storefront = django_filters.UUIDFilter(field_name="storefront_id")
     product = django_filters.UUIDFilter(field_name="product_id")

@@ -147,6 +147,8 @@ class Conflict(models.Model):
         TOTAL_MISMATCH = "total_mismatch", "Total mismatch"
         RECEIPT_CLASH = "receipt_clash", "Receipt number clash"
         CLOCK_SKEW = "clock_skew", "Clock skew"
+        PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
+        SHIFT_MISSING = "shift_missing", "Shift missing"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
