@@ -25,27 +25,16 @@ import json
 import multiprocessing
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 import uuid
 from decimal import Decimal
 from typing import Any
 
-from common import BASE_DIR, bench_database, log
+from common import bench_database, gunicorn_server, log
 
 HOST = "ingest.localhost"
 LINES_PER_SALE = 3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class World:
@@ -476,38 +465,8 @@ def main() -> None:
         checkpoint()
         connection.close()
         bytes_per_sale = sum(sizes) / (len(sizes) * args.batch)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DEBUG": "0",
-            "GUNICORN_ACCESSLOG": "",
-            "LOG_LEVEL": "WARNING",
-            "ALLOWED_HOSTS": f"{HOST},127.0.0.1,localhost",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "pos_platform.wsgi:application",
-                "--config",
-                str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            env=env,
-            cwd=BASE_DIR,
-            start_new_session=True,
-        )
         errors: list[str] = []
-        try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        with gunicorn_server(url=url, host=HOST) as port:
             import httpx
 
             def terminal_client(t: dict[str, Any]) -> None:
@@ -539,9 +498,6 @@ def main() -> None:
             for thread in threads:
                 thread.join()
             http_s = time.perf_counter() - started
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
         assert not errors, errors[:3]
         http_sales = len(sizes) * args.batch
         http_per_s = http_sales / http_s
