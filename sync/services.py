@@ -67,12 +67,10 @@ def conflict_resolve(
     conflict.save(update_fields=["status", "resolution", "note", "resolved_by", "resolved_at"])
     audit_record(
         action="conflict.resolved",
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor,
         object_type="sync_conflict",
         object_id=conflict.pk,
         storefront_id=conflict.storefront_id,
-        ip=actor.ip,
         details=details,
     )
     return conflict

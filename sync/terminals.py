@@ -73,12 +73,10 @@ def _new_pairing(terminal: Terminal) -> PairingCode:
 def _audit(terminal: Terminal, action: str, actor: Actor, details: dict[str, str] | None = None) -> None:
     audit_record(
         action=action,
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor,
         object_type="terminal",
         object_id=terminal.pk,
         storefront_id=terminal.storefront_id,
-        ip=actor.ip,
         details=details,
     )
 

@@ -19,11 +19,9 @@ _CODE = re.compile(r"^[a-z0-9_]{1,32}$")
 def _audit(method: PaymentMethod, actor: Actor, action: str, details: dict[str, object]) -> None:
     audit_record(
         action=action,
-        actor_id=actor.user_id,
-        actor_label=actor.label,
+        actor=actor,
         object_type="payment_method",
         object_id=method.pk,
-        ip=actor.ip,
         details=details,
     )
 
