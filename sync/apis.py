@@ -20,9 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos_platform.api.tenant import actor_of, paginate, scope_of
-from pos_platform.errors import PermissionDenied, ValidationFailed
+from pos_platform.kernel.errors import PermissionDenied, ValidationFailed
+from pos_platform.kernel.http import client_ip
 from shared_apps.accounts.permissions import Allows, can, request_membership
-from shared_apps.accounts.throttling import client_ip
 from sync import engine, envelope, feed, services, terminals
 from sync.errors import ConflictNotFound, TerminalNotFound
 from sync.models import Conflict, Terminal

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pos_platform.kernel.actors import Actor
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from sync import terminals
 from sync.models import Terminal
-from tenant_apps.audit.actors import Actor
 from tenant_apps.storefronts.models import Storefront
 
 DEMO_CASHIER = "cashier@demo.localhost"

@@ -1,4 +1,4 @@
-from pos_platform.errors import (
+from pos_platform.kernel.errors import (
     Conflict,
     NotAuthenticated,
     NotFound,

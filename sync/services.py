@@ -9,11 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.errors import ValidationFailed
 from sync.errors import ConflictAlreadyResolved, ConflictNotFound
 from sync.models import Conflict
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
 from tenant_apps.inventory.services import StockLine, stock_adjust
 
 

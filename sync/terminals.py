@@ -22,7 +22,9 @@ from rest_framework import authentication
 from rest_framework.request import Request
 
 from pos_platform.db import connection
-from pos_platform.errors import NotFound, ValidationFailed
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.errors import NotFound, ValidationFailed
 from pos_platform.throttle import throttle_hit, throttle_wait
 from sync.errors import (
     PairingCodeInvalid,
@@ -34,8 +36,6 @@ from sync.errors import (
     TerminalStateInvalid,
 )
 from sync.models import Terminal
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
 from tenant_apps.storefronts.models import Storefront
 
 CREDENTIAL_PREFIX = "ptk_"

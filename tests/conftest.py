@@ -266,7 +266,7 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
     from django.utils import timezone
 
     from pos_platform.db import connection as tenant_connection
-    from tenant_apps.audit.actors import Actor
+    from pos_platform.kernel.actors import Actor
     from tenant_apps.catalog.models import ProductPrice
     from tenant_apps.catalog.services import product_create
     from tenant_apps.inventory.services import StockLine, stock_receive

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pos_platform.db import connection
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.audit.models import AuditEvent
 from tests.conftest import Shop, api_client
 from tests.sales.helpers import counts, sell, use
 
@@ -66,7 +66,7 @@ def ids_of(shop: Shop) -> dict[str, Any]:
     from tests.sales.helpers import D
 
     use(shop)
-    from tenant_apps.audit.actors import Actor
+    from pos_platform.kernel.actors import Actor
 
     shift = shift_open(
         storefront_id=shop.storefront.pk,

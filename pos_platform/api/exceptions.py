@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.errors import ApplicationError
 
 # DRF's own exceptions, mapped to the project's stable codes.
 _DRF_CODES: dict[type[drf.APIException], str] = {

@@ -23,10 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos_platform.db import single_transaction
-from pos_platform.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from pos_platform.kernel.http import client_ip
 from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
-from shared_apps.accounts.throttling import client_ip
-from tenant_apps.audit.actors import Actor
 from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -179,17 +179,3 @@ def schema_doc_excludes() -> list[type]:
     """Classes whose docstring is not an endpoint's description in the OpenAPI schema
     (``SPECTACULAR_SETTINGS["GET_LIB_DOC_EXCLUDES"]``): the view base classes of the project."""
     return [*get_lib_doc_excludes(), TenantApiView]
-
-
-def money_field(**kwargs: Any) -> serializers.DecimalField:
-    """An amount: up to 14 digits with 2 decimals, rendered as a string."""
-    kwargs.setdefault("max_digits", 14)
-    kwargs.setdefault("decimal_places", 2)
-    return serializers.DecimalField(**kwargs)
-
-
-def quantity_field(**kwargs: Any) -> serializers.DecimalField:
-    """A quantity: up to 14 digits with 3 decimals, rendered as a string."""
-    kwargs.setdefault("max_digits", 14)
-    kwargs.setdefault("decimal_places", 3)
-    return serializers.DecimalField(**kwargs)

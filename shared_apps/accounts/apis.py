@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pos_platform.api.tenant import TenantApiView
+from pos_platform.kernel.http import client_ip
 from shared_apps.accounts import mfa
 from shared_apps.accounts.models import ApiToken, Membership
 from shared_apps.accounts.permissions import IsTenantMember, can, mfa_required_for
@@ -45,7 +46,6 @@ from shared_apps.accounts.serializers import (
     login_output,
 )
 from shared_apps.accounts.services import auth, password, staff
-from shared_apps.accounts.throttling import client_ip
 from shared_apps.accounts.tokens import token_list_live, token_revoke, token_revoke_all
 
 AUTH, MFA, TOKENS, STAFF = "auth", "mfa", "tokens", "staff"

@@ -8,10 +8,10 @@ from typing import Any
 from django_tenants.utils import get_public_schema_name
 
 from pos_platform.db import connection
+from pos_platform.kernel.audit.models import AuditEvent
+from pos_platform.kernel.audit.services import audit_record
 from shared_apps.accounts.models import User
 from shared_apps.accounts.throttling import FailureThrottle
-from tenant_apps.audit.models import AuditEvent
-from tenant_apps.audit.services import audit_record
 
 
 def account_audit(

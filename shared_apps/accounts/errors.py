@@ -1,6 +1,6 @@
 """Errors of sign-in, MFA, tokens and staff management (codes documented in docs/errors.md)."""
 
-from pos_platform.errors import (
+from pos_platform.kernel.errors import (
     ApplicationError,
     Conflict,
     NotAuthenticated,

@@ -32,7 +32,7 @@ from django_otp.models import Device, VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pos_platform.errors import Throttled
+from pos_platform.kernel.errors import Throttled
 from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import MfaCodeInvalid, MfaCodeRequired, MfaNotEnrolled, MfaSetupNotStarted
 from shared_apps.accounts.models import User

@@ -1,6 +1,12 @@
 """Billing's errors; codes are listed in docs/errors.md."""
 
-from pos_platform.errors import ApplicationError, Conflict, NotAuthenticated, NotFound, ValidationFailed
+from pos_platform.kernel.errors import (
+    ApplicationError,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
 
 
 class CurrencyInvalid(ValidationFailed):

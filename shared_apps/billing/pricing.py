@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from pos_platform.money import ZERO, quantize
+from pos_platform.kernel.money import ZERO, quantize
 from shared_apps.billing.errors import AmountInvalid, CurrencyInvalid
 
 HUNDRED = Decimal(100)

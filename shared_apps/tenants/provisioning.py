@@ -26,6 +26,7 @@ import inspect
 import logging
 import os
 import re
+import shutil
 import subprocess
 import time
 import uuid
@@ -41,7 +42,6 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_context
 
-from pos_platform import embedded
 from pos_platform.db import connection
 from shared_apps.tenants.models import PooledSchema, SchemaSnapshot
 
@@ -177,13 +177,21 @@ def _rekey_placeholders(sql: str, ids: list[str]) -> str:
     return sql
 
 
+def pg_program(name: str) -> str:
+    """A PostgreSQL client program: from ``POS_PG_BIN_DIR`` when set, else from PATH."""
+    found = shutil.which(name, path=settings.POS_PG_BIN_DIR or None)
+    if not found:
+        raise FileNotFoundError(f"{name} not found (set POS_PG_BIN_DIR to the folder that holds it)")
+    return found
+
+
 def _dump_schema(schema_name: str) -> str:
     db = connection.settings_dict
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
     args = [
-        embedded.pg_bin("pg_dump"),
+        pg_program("pg_dump"),
         "--schema",
         schema_name,
         "--no-owner",

@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 from django.db.models import Model
 from rest_framework import serializers
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.accounts.history import MemberState
 from sync.envelope import OpIn
 from sync.models import Terminal
-from tenant_apps.audit.actors import Actor
 
 
 @dataclass

@@ -7,10 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from pos_platform.api.tenant import money_field, quantity_field
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.fields import money_field, quantity_field
 from sync.models import Op
 from sync.ops.base import Handler, OpContext, OpRejected, Outcome, register
-from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockOperation
 from tenant_apps.inventory.services import StockLine, stock_count, stock_receive
 from tenant_apps.sales.models import Sale, SaleEvent, SaleLine

@@ -18,8 +18,8 @@ from typing import Any
 from django.db import DatabaseError, transaction
 
 from pos_platform.db.bulk import copy_rows
-from pos_platform.errors import ApplicationError
-from pos_platform.money import ZERO
+from pos_platform.kernel.errors import ApplicationError
+from pos_platform.kernel.money import ZERO
 from sync.ops.base import (
     Handler,
     OpContext,

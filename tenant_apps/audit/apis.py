@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.accounts.permissions import Allows
 from tenant_apps.audit.filters import AuditEventFilter
-from tenant_apps.audit.models import AuditEvent
 from tenant_apps.audit.selectors import audit_event_list
 
 

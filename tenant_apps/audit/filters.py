@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.audit.models import AuditEvent
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.audit.models import AuditEvent
 
 
 def audit_event_list() -> QuerySet[AuditEvent]:

@@ -11,12 +11,11 @@ from rest_framework.response import Response
 from pos_platform.api.tenant import (
     TenantApiView,
     actor_of,
-    money_field,
     paginate,
-    quantity_field,
     query_uuid,
     uuid_param,
 )
+from pos_platform.kernel.fields import money_field, quantity_field
 from tenant_apps.catalog.errors import ProductNotFound
 from tenant_apps.catalog.models import Product
 from tenant_apps.catalog.selectors import price_history, product_get, product_list

@@ -1,4 +1,4 @@
-from pos_platform.errors import Conflict, NotFound, ValidationFailed
+from pos_platform.kernel.errors import Conflict, NotFound, ValidationFailed
 
 
 class ProductNotFound(NotFound):

@@ -10,10 +10,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pos_platform.errors import ValidationFailed
-from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, has_places
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, has_places
 from tenant_apps.catalog.errors import (
     BarcodeTaken,
     PriceExists,

@@ -17,14 +17,14 @@ from pos_platform.api.tenant import (
     date_param,
     idempotent,
     paginate,
-    quantity_field,
     query_date,
     query_uuid,
     require_storefront,
     scope_of,
     uuid_param,
 )
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.kernel.fields import quantity_field
 from tenant_apps.inventory.models import ADJUST_REASONS, MOVEMENT_KINDS, StockOperation
 from tenant_apps.inventory.selectors import stock_levels, stock_movements
 from tenant_apps.inventory.services import StockLine, stock_adjust, stock_count, stock_receive, stock_transfer

@@ -1,4 +1,4 @@
-from pos_platform.errors import Conflict, ValidationFailed
+from pos_platform.kernel.errors import Conflict, ValidationFailed
 
 
 class StockInvalid(ValidationFailed):

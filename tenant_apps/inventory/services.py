@@ -23,9 +23,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pos_platform.db import bound_cursor
-from pos_platform.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from tenant_apps.catalog.models import Product
 from tenant_apps.inventory.errors import (
     InsufficientStock,

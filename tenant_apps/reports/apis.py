@@ -19,14 +19,14 @@ from rest_framework.response import Response
 from pos_platform.api.tenant import (
     TenantApiView,
     date_param,
-    money_field,
     query_date,
     query_uuid,
     require_storefront,
     scope_of,
     uuid_param,
 )
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.kernel.fields import money_field
 from tenant_apps.inventory.apis import LevelOutput
 from tenant_apps.inventory.selectors import stock_levels
 from tenant_apps.reports.selectors import (

@@ -18,9 +18,7 @@ from pos_platform.api.tenant import (
     actor_of,
     date_param,
     idempotent,
-    money_field,
     paginate,
-    quantity_field,
     query_date,
     query_uuid,
     require_storefront,
@@ -29,6 +27,7 @@ from pos_platform.api.tenant import (
     uuid_param,
     visible_or_404,
 )
+from pos_platform.kernel.fields import money_field, quantity_field
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
 from tenant_apps.sales.selectors import (

@@ -1,6 +1,6 @@
 """Stable error codes of sales, payments, voids and refunds (docs/errors.md)."""
 
-from pos_platform.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from pos_platform.kernel.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
 
 
 class SaleInvalid(ValidationFailed):

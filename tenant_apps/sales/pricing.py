@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pos_platform.errors import ValidationFailed
-from pos_platform.money import ZERO, quantize
+from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.kernel.money import ZERO, quantize
 
 HUNDRED = Decimal(100)
 

@@ -14,7 +14,6 @@ from pos_platform.api.tenant import (
     TenantApiView,
     actor_of,
     idempotent,
-    money_field,
     paginate,
     query_uuid,
     require_storefront,
@@ -22,7 +21,8 @@ from pos_platform.api.tenant import (
     user_id,
     uuid_param,
 )
-from pos_platform.errors import NotFound
+from pos_platform.kernel.errors import NotFound
+from pos_platform.kernel.fields import money_field
 from shared_apps.accounts.permissions import can
 from tenant_apps.shifts.models import Shift
 from tenant_apps.shifts.selectors import shift_list

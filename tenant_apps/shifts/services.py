@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from pos_platform.money import MONEY_MAX, ZERO, has_places
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.money import MONEY_MAX, ZERO, has_places
 from tenant_apps.sales.models import Payment, PaymentMethod, SaleEvent
 from tenant_apps.shifts.errors import ShiftAlreadyOpen, ShiftClosed, ShiftExists, ShiftInvalid, ShiftNotFound
 from tenant_apps.shifts.models import CashMovement, Shift, ShiftCount

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
 from tenant_apps.catalog.models import Product
 from tenant_apps.catalog.services import product_create
 from tenant_apps.inventory.services import StockLine, stock_receive

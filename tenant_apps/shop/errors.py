@@ -1,4 +1,4 @@
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
 
 
 class SettingsInvalid(ValidationFailed):

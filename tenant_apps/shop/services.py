@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pos_platform.db import connection
-from pos_platform.money import MINOR_UNITS
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.money import MINOR_UNITS
 from tenant_apps.shop.errors import SettingsInvalid
 from tenant_apps.shop.models import ShopSettings
 
@@ -89,7 +89,7 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datetime:
     """``at`` checked (aware, not in the future beyond a small tolerance), or ``now``."""
-    from pos_platform.errors import Unprocessable
+    from pos_platform.kernel.errors import Unprocessable
 
     if at is None:
         return now

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pos_platform.api.tenant import TenantApiView, actor_of, scope_of, visible_or_404
-from pos_platform.errors import NotFound
+from pos_platform.kernel.errors import NotFound
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.selectors import storefront_list
 from tenant_apps.storefronts.services import storefront_create, storefront_update

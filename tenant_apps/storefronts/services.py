@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
 
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
 from tenant_apps.storefronts.errors import StorefrontCodeInvalid, StorefrontCodeTaken, StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 

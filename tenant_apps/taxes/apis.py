@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pos_platform.api.tenant import TenantApiView, actor_of, query_uuid, uuid_param
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
 from tenant_apps.taxes.selectors import tax_category_list, tax_rate_list
 from tenant_apps.taxes.services import tax_category_create, tax_rate_add, tax_rate_end
 

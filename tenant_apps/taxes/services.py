@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pos_platform.money import has_places
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.money import has_places
 from tenant_apps.taxes.errors import (
     TaxCategoryCodeTaken,
     TaxCategoryNotFound,

@@ -11,9 +11,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 

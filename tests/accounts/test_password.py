@@ -12,10 +12,10 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.accounts.models import ApiToken, User
 from shared_apps.accounts.services import membership_grant
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.models import AuditEvent
 from tests.accounts.conftest import PASSWORD, Clock, audit_actions, bearer, code_at, login, with_password
 from tests.conftest import api_client, host_of
 

@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
 from shared_apps.accounts.tokens import token_digest
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.models import AuditEvent
 from tenant_apps.storefronts.services import storefront_create
 from tests.accounts.conftest import PASSWORD, login
 from tests.conftest import api_client

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.models import AuditEvent
+from pos_platform.kernel.audit.services import audit_record
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.models import AuditEvent
-from tenant_apps.audit.services import audit_record
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.billing.models import TaxRate
 from shared_apps.billing.selectors import rates_in_effect

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.billing.models import PricingTier
 from shared_apps.billing.services.tiers import tier_create

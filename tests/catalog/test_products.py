@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.audit.models import AuditEvent
 from tenant_apps.catalog.models import Product, ProductPrice
 from tests.conftest import Shop, api_client
 from tests.sales.helpers import use

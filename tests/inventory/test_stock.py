@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.models import AuditEvent
+from pos_platform.kernel.errors import ApplicationError
 from tenant_apps.inventory.models import StockCountLine, StockMovement, StockOperation
 from tenant_apps.inventory.services import StockLine, stock_adjust, stock_count, stock_receive, stock_transfer
 from tests.conftest import Shop, api_client

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from pos_platform.api.exceptions import exception_handler
 from pos_platform.api.tenant import TenantApiView
-from pos_platform.errors import ApplicationError, Throttled
+from pos_platform.kernel.errors import ApplicationError, Throttled
 from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Tenant
 from tests.conftest import api_client, session_login

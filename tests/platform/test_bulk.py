@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pos_platform.db.bulk import compiler_insert_sql, insert_sql
+from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockMovement
 from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
 from tests.conftest import Shop
@@ -135,7 +135,7 @@ def test_copy_rows_writes_what_the_orm_reads_back(tenant_a: Tenant) -> None:
 
     from pos_platform.db import connection
     from pos_platform.db.bulk import copy_rows
-    from tenant_apps.audit.models import AuditEvent
+    from pos_platform.kernel.audit.models import AuditEvent
 
     connection.set_tenant(tenant_a)
     now = timezone.now()

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.actors import Actor
 from tenant_apps.sales.models import Payment, Sale, SaleEvent
 from tenant_apps.sales.services import (
     Origin,

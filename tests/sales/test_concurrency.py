@@ -17,9 +17,9 @@ from django.db import connection as django_connection
 from django.db.models import Sum
 
 from pos_platform.db import connection
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.tenants.reconciliation import tenant_reconcile
-from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockLevel, StockMovement
 from tenant_apps.inventory.services import StockLine, stock_receive
 from tenant_apps.sales.models import RefundLine, Sale, SaleEvent, SaleLine

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
 from tenant_apps.catalog.services import price_set, product_create
 from tenant_apps.sales.context import pricing_context_load
 from tenant_apps.taxes.models import TaxRate

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.audit.models import AuditEvent
 from tenant_apps.sales.models import PaymentMethod
 from tests.conftest import Shop
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
 from tenant_apps.sales.models import RefundLine, SaleEvent
 from tenant_apps.sales.reconciliation import reconcile_sales
 from tenant_apps.sales.services import RefundLineInput, sale_refund

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.accounts.models import Membership
-from tenant_apps.audit.actors import Actor
 from tenant_apps.catalog.services import price_set, product_update
 from tenant_apps.sales.models import Sale
 from tenant_apps.sales.services import ClientTotals, Origin, PaymentInput, SaleLineInput, sale_record

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.actors import Actor
 from tenant_apps.sales.models import Sale
 from tenant_apps.sales.services import PaymentInput, RefundLineInput, sale_refund
 from tests.conftest import Shop, api_client

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import ApplicationError
 from tenant_apps.inventory.models import StockMovement
 from tenant_apps.sales.models import RefundLine, Sale, SaleEvent
 from tenant_apps.sales.selectors import sale_get

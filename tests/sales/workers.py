@@ -26,7 +26,7 @@ def sell_many(
     from decimal import Decimal
 
     from pos_platform.db import connection
-    from pos_platform.errors import ApplicationError
+    from pos_platform.kernel.errors import ApplicationError
     from shared_apps.tenants.models import Tenant
     from tenant_apps.sales.services import PaymentInput, SaleLineInput, sale_record
 

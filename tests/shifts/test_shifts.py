@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pos_platform.errors import ApplicationError
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.errors import ApplicationError
 from tenant_apps.sales.services import PaymentInput, RefundLineInput, sale_refund, sale_void
 from tenant_apps.shifts.models import CashMovement, Shift, ShiftCount
 from tenant_apps.shifts.services import cash_movement_record, shift_close, shift_open

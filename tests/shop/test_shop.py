@@ -11,8 +11,8 @@ from django.db import connection as django_connection
 
 from pos_platform.db import connection
 from pos_platform.demo import DemoContext
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.tenants.models import Tenant
-from tenant_apps.audit.models import AuditEvent
 from tenant_apps.catalog.models import Product
 from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import PaymentMethod

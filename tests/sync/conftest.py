@@ -9,10 +9,10 @@ import pytest
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
+from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.models import Tenant
 from sync import terminals
 from sync.models import Terminal
-from tenant_apps.audit.actors import Actor
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import Member, api_client

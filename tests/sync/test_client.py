@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.services import TenantCreated
 from sync import terminals
 from sync.client import TerminalClient, Transport
 from sync.models import Batch, Op
-from tenant_apps.audit.actors import Actor
 from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.models import Storefront

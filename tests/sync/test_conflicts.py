@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from pos_platform.kernel.audit.models import AuditEvent
 from sync.models import Conflict
-from tenant_apps.audit.models import AuditEvent
 from tenant_apps.inventory.models import StockLevel, StockMovement
 from tests.conftest import Member, Shop
 from tests.sync.conftest import PairedTerminal, pair_terminal

@@ -248,8 +248,8 @@ def test_catalog_kinds_and_cashier_changes_come_through_the_feed(
 ) -> None:
     from decimal import Decimal
 
+    from pos_platform.kernel.actors import Actor
     from shared_apps.accounts.models import Membership
-    from tenant_apps.audit.actors import Actor
     from tenant_apps.catalog.services import price_set, product_create
     from tests.conftest import member_make
 
@@ -280,7 +280,7 @@ def test_a_snapshot_sends_only_prices_in_force_or_to_come(
 
     from django.utils import timezone
 
-    from tenant_apps.audit.actors import Actor
+    from pos_platform.kernel.actors import Actor
     from tenant_apps.catalog.services import price_set, product_create
 
     tenant, paired = committed_terminal(committed_tenant, code="SNAP")

@@ -214,7 +214,7 @@ def test_only_the_sales_that_took_stock_below_zero_are_flagged(shop_a: Shop, til
 def test_a_price_changed_meanwhile_is_judged_at_the_time_of_the_sale(
     shop_a: Shop, till: PairedTerminal
 ) -> None:
-    from tenant_apps.audit.actors import Actor
+    from pos_platform.kernel.actors import Actor
     from tenant_apps.catalog.services import price_set
 
     with tenant_context(shop_a.tenant):

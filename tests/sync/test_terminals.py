@@ -9,11 +9,11 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.tenants.models import Tenant
 from sync import terminals
 from sync.models import Terminal
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.models import AuditEvent
 from tenant_apps.storefronts.models import Storefront
 from tests.conftest import Member, api_client
 from tests.sync.conftest import PairedTerminal

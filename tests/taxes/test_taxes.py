@@ -8,9 +8,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.models import AuditEvent
+from pos_platform.kernel.errors import ApplicationError
 from tenant_apps.taxes.models import TaxCategory, TaxRate
 from tenant_apps.taxes.services import tax_rate_add, tax_rate_end
 from tests.conftest import Shop, api_client

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from pos_platform import embedded
 from pos_platform.demo import demo_seed
 from shared_apps.tenants import migrating
 
@@ -70,7 +69,7 @@ class Command(BaseCommand):
             cwd=BASE_DIR,
         )
         if not options["no_celery"]:
-            schedule = embedded.data_dir() / "celerybeat-schedule"
+            schedule = settings.POS_DATA_DIR / "celerybeat-schedule"
             procs["worker"] = subprocess.Popen(  # noqa: S603
                 [
                     python,

@@ -23,7 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from pos_platform.errors import ApplicationError, Throttled
+from pos_platform.kernel.errors import ApplicationError, Throttled
+from pos_platform.kernel.http import client_ip
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership, User
@@ -36,7 +37,6 @@ from shared_apps.accounts.portal.forms import (
     PasswordChangeForm,
 )
 from shared_apps.accounts.services import auth, password
-from shared_apps.accounts.throttling import client_ip
 
 View = Callable[..., HttpResponse]
 SIGNED_IN, OTP_STEP, ENROLLING = "signed_in", "otp_step", "enrolling"

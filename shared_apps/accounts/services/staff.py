@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pos_platform.errors import ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.errors import (
     AlreadyMember,

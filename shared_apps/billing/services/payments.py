@@ -16,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pos_platform.errors import ApplicationError
+from pos_platform.kernel.errors import ApplicationError
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.errors import InvoiceNotFound, PaymentAmountMismatch, PaymentCurrencyMismatch
 from shared_apps.billing.models import Invoice, PaymentEvent, Subscription

@@ -8,9 +8,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pos_platform import embedded
 from sync.client import HttpTransport, Offline, TerminalClient
 
 
@@ -23,14 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--sales", type=int, default=5)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = embedded.data_dir() / "demo.json"
+        path = settings.POS_DATA_DIR / "demo.json"
         state = json.loads(path.read_text()) if path.exists() else {}
         if not state.get("terminal_credential"):
             raise CommandError("No demo terminal yet: start `make run` once first.", returncode=2)
         online = HttpTransport(options["url"], host=options["host"])
         client = TerminalClient(
             online,
-            db_path=embedded.data_dir() / "demo-terminal.sqlite3",
+            db_path=settings.POS_DATA_DIR / "demo-terminal.sqlite3",
             backoff_base=0.2,
             backoff_cap=1.0,
             max_attempts=3,
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {receipt}: {len(lines)} lines, {total} GHS (queued)")
         offline = TerminalClient(
             HttpTransport("http://127.0.0.1:9", host=options["host"]),
-            db_path=embedded.data_dir() / "demo-terminal.sqlite3",
+            db_path=settings.POS_DATA_DIR / "demo-terminal.sqlite3",
             backoff_base=0.1,
             backoff_cap=0.3,
             max_attempts=2,

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from pos_platform.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
-from tenant_apps.audit.actors import Actor
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from tenant_apps.inventory.services import MovementInput, movements_apply
 from tenant_apps.sales.errors import (
     EventExists,

@@ -7,9 +7,9 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from pos_platform.errors import NotFound
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.services import audit_record
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.errors import NotFound
 from tenant_apps.sales.errors import PaymentMethodCodeTaken, SaleInvalid
 from tenant_apps.sales.models import PaymentMethod
 

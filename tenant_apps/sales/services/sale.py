@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from pos_platform.db import bound_cursor, connection, service_atomic
 from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
-from pos_platform.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
+from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import can

@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tenant_apps.audit.actors import Actor
-from tenant_apps.audit.models import AuditEvent
+from pos_platform.kernel.actors import Actor
+from pos_platform.kernel.audit.models import AuditEvent
 
 
 def audit_record(

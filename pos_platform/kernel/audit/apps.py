@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class TenantAuditConfig(AppConfig):
-    name = "tenant_apps.audit"
+    name = "pos_platform.kernel.audit"
     label = "tenant_audit"
     verbose_name = "Shop audit log"
