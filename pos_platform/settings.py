@@ -111,6 +111,7 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.audit",
     "shared_apps.billing",
+    "shared_apps.messaging",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -321,6 +322,8 @@ SPECTACULAR_SETTINGS = {
 # --------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# The languages of the pages and messages (French catalogues under each app's locale/).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -382,3 +385,53 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --------------------------------------------------------------------------------------------
+# Messages (shared_apps.messaging; see docs/messages.md)
+# --------------------------------------------------------------------------------------------
+
+# E-mail through Django's backends: SMTP by default; a provider through django-anymail, e.g.
+# EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... (every
+# ANYMAIL_* variable goes to ANYMAIL without its prefix).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("POS_EMAIL_FROM", f"POS platform <no-reply@{POS_BASE_DOMAIN}>")
+ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# SMS and WhatsApp: Africa's Talking's SDK, or the console (development: logged, not sent).
+POS_AT_USERNAME = os.environ.get("POS_AT_USERNAME", "")
+POS_AT_API_KEY = os.environ.get("POS_AT_API_KEY", "")
+POS_AT_SENDER_ID = os.environ.get("POS_AT_SENDER_ID", "")
+POS_AT_WHATSAPP_NUMBER = os.environ.get("POS_AT_WHATSAPP_NUMBER", "")
+# Override the SDK's hosts (empty: the SDK's own, https://api.africastalking.com/version1 and
+# https://chat.africastalking.com).
+POS_AT_API_URL = os.environ.get("POS_AT_API_URL", "")
+POS_AT_CHAT_URL = os.environ.get("POS_AT_CHAT_URL", "")
+# The secret in the delivery-report callback address given to the provider; unset: refused (503).
+POS_AT_CALLBACK_TOKEN = os.environ.get("POS_AT_CALLBACK_TOKEN", "")
+POS_SMS_BACKEND = os.environ.get(
+    "POS_SMS_BACKEND",
+    "shared_apps.messaging.channels.AfricasTalking"
+    if POS_AT_USERNAME or not (DEBUG or EMBEDDED_DATABASE)
+    else "shared_apps.messaging.channels.ConsoleSms",
+)
+# Delivery: attempts before the dead-letter state, the first retry's delay (doubling after each
+# failure, at most 6 h), how long a delivery holds its claim, and whether a commit kicks a worker.
+POS_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("POS_MESSAGE_MAX_ATTEMPTS", "8"))
+POS_MESSAGE_RETRY_SECONDS = int(os.environ.get("POS_MESSAGE_RETRY_SECONDS", "30"))
+POS_MESSAGE_LEASE_SECONDS = int(os.environ.get("POS_MESSAGE_LEASE_SECONDS", "120"))
+POS_MESSAGE_KICK = env_bool("POS_MESSAGE_KICK", True)
+# Where links in messages point: scheme of the shop's and the platform's hosts.
+POS_PUBLIC_SCHEME = os.environ.get("POS_PUBLIC_SCHEME", "https" if SESSION_COOKIE_SECURE else "http")
+# ... and their port when it is not the scheme's default (`make run`: 8000).
+POS_PUBLIC_PORT = os.environ.get("POS_PUBLIC_PORT", "")
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
+    "task": "messaging.sweep",
+    "schedule": 60,
+    "tenant_schemas": ["public"],
+}
