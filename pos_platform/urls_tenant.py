@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.sales.urls")),
     path("api/v1/", include("tenant_apps.shifts.urls")),
     path("api/v1/", include("tenant_apps.reports.urls")),
+    path("api/v1/", include("shared_apps.messaging.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"
