@@ -265,6 +265,12 @@ POS_MFA_CHALLENGE_SECONDS = int(os.environ.get("POS_MFA_CHALLENGE_SECONDS", "300
 POS_MFA_CHALLENGE_ATTEMPTS = 5
 # An invitation code (for a new staff member to choose a password) is valid this long.
 POS_INVITATION_SECONDS = int(os.environ.get("POS_INVITATION_SECONDS", str(72 * 3600)))
+# A password reset link is valid this long; a new owner's link to choose a first password, this
+# long. Reset requests per client IP and per e-mail address typed, per hour.
+POS_PASSWORD_RESET_SECONDS = int(os.environ.get("POS_PASSWORD_RESET_SECONDS", "3600"))
+POS_OWNER_WELCOME_SECONDS = int(os.environ.get("POS_OWNER_WELCOME_SECONDS", str(72 * 3600)))
+POS_PASSWORD_RESET_PER_IP = int(os.environ.get("POS_PASSWORD_RESET_PER_IP", "10"))
+POS_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("POS_PASSWORD_RESET_PER_EMAIL", "3"))
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 POS_NUM_PROXIES = int(os.environ.get("POS_NUM_PROXIES", "0"))
 # Shown in authenticator apps next to the account.

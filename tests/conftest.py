@@ -31,6 +31,7 @@ from shared_apps.accounts.tokens import token_issue
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import TenantCreated, tenant_create, tenant_delete
+from tests.messaging.fixtures import at, smtp  # noqa: F401 - fixtures for every test
 
 SESSION_TENANTS = ("alpha", "beta")
 

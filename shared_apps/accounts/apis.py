@@ -9,7 +9,7 @@ import django_otp
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,7 +45,7 @@ from shared_apps.accounts.serializers import (
     TotpSetupOutput,
     login_output,
 )
-from shared_apps.accounts.services import auth, password, staff
+from shared_apps.accounts.services import auth, password, reset, staff
 from shared_apps.accounts.tokens import token_list_live, token_revoke, token_revoke_all
 
 AUTH, MFA, TOKENS, STAFF = "auth", "mfa", "tokens", "staff"
@@ -182,6 +182,75 @@ class InvitationAcceptApi(_Public):
             ip=client_ip(request),
         )
         return Response(InvitationAcceptOutput({"email": user.email}).data)
+
+
+class PasswordResetRequestInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+
+
+class PasswordResetRequestOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+RESET_SENT = (
+    "If this email belongs to staff of this shop, a link to choose a new password is on its way. "
+    "It works once, for a limited time."
+)
+
+
+class PasswordResetRequestApi(_Public):
+    @extend_schema(
+        tags=[AUTH],
+        summary="Ask for a password reset link",
+        description=(
+            "Answers 202 with the same text whether or not the email belongs to staff of this "
+            "shop; only staff get an email, with a link to `/portal/password-reset/confirm` that "
+            "works once, at this shop only, for `POS_PASSWORD_RESET_SECONDS`. Throttled per "
+            "client IP and per email typed (`429 throttled`)."
+        ),
+        request=PasswordResetRequestInput,
+        responses={202: PasswordResetRequestOutput, 400: E400, 429: E429},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reset.password_reset_request(
+            tenant=request.tenant,  # type: ignore[attr-defined]
+            email=data.validated_data["email"],
+            ip=client_ip(request),
+        )
+        return Response(PasswordResetRequestOutput({"detail": RESET_SENT}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(_Public):
+    @extend_schema(
+        tags=[AUTH],
+        summary="Choose a new password with a reset link's token",
+        description=(
+            "`400 reset_token_invalid` for a token that is unknown, used, expired, of another shop "
+            "or overtaken by a password change; `400 password_invalid` with `details.password` for "
+            "a password the rules refuse. On success every API token of the person, at every shop, "
+            "is revoked and their portal sessions are signed out."
+        ),
+        request=PasswordResetConfirmInput,
+        responses={200: PasswordChangedOutput, 400: E400, 429: E429},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = reset.password_reset_confirm(
+            tenant=request.tenant,  # type: ignore[attr-defined]
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+            ip=client_ip(request),
+            channel="api",
+        )
+        return Response(PasswordChangedOutput({"revoked_tokens": done.revoked_tokens}).data)
 
 
 class LogoutApi(APIView):

@@ -11,6 +11,12 @@ urlpatterns = [
     path("auth/logout", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/me", apis.MeApi.as_view(), name="auth-me"),
     path("auth/password", apis.PasswordChangeApi.as_view(), name="auth-password"),
+    path("auth/password-reset", apis.PasswordResetRequestApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm",
+        apis.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("auth/mfa/totp", apis.MfaTotpBeginApi.as_view(), name="auth-mfa-totp"),
     path("auth/mfa/totp/confirm", apis.MfaTotpConfirmApi.as_view(), name="auth-mfa-totp-confirm"),
     path("auth/mfa/backup-codes", apis.MfaBackupCodesApi.as_view(), name="auth-mfa-backup-codes"),

@@ -1,5 +1,6 @@
-"""Fixtures of the message tests: the SMTP server and the SMS provider's endpoint, with the
-settings that point the platform at them."""
+"""The far ends of the message channels as fixtures (imported by tests/conftest.py for every
+test): ``smtp``, a real SMTP server, and ``at``, the SMS provider's endpoint, each with the
+settings that point the platform at it."""
 
 from __future__ import annotations
 
@@ -34,12 +35,6 @@ def at(settings: Any) -> Iterator[AfricasTalkingServer]:
         settings.POS_AT_WHATSAPP_NUMBER = "+233300000000"
         settings.POS_AT_CALLBACK_TOKEN = "callback-secret-1234567890"
         yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_kick(settings: Any) -> None:
-    """Deliveries run in the test unless a test starts a worker (and turns the kick back on)."""
-    settings.POS_MESSAGE_KICK = False
 
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)
