@@ -233,7 +233,7 @@ def committed_tenant(live_db: None) -> Iterator[Callable[..., TenantCreated]]:
     for created in made:
         if Tenant.objects.filter(pk=created.tenant.pk).exists():
             tenant_delete(slug=created.tenant.slug, actor="tests", confirmed=True)
-        if created.owner_password is not None:
+        if created.owner_created:
             User.objects.filter(pk=created.owner.pk).delete()
 
 
