@@ -61,7 +61,9 @@ def django_db_setup(
         provisioning.snapshot_current()
         for slug in SESSION_TENANTS:
             if not Tenant.objects.filter(slug=slug).exists():
-                tenant_create(slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests")
+                tenant_create(
+                    slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests", owner_password=True
+                )
             enroll_totp(User.objects.get(email=f"owner@{slug}.test"))
         _clear_cache()
     yield

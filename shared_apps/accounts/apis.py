@@ -665,6 +665,27 @@ class StaffInvitationApi(TenantApiView):
         return _invited_response(request, invited)
 
 
+class StaffMfaResetApi(TenantApiView):
+    actions = {"POST": "staff.mfa_reset"}
+
+    @extend_schema(
+        tags=[STAFF],
+        summary="Reset a member's MFA (a lost phone)",
+        description=(
+            "Owners only. Removes the member's authenticator and backup codes; they set up a new "
+            "one at their next sign-in (owners and admins can do nothing else until then). Their "
+            "tokens at this shop are revoked and they are told by e-mail. Refused for yourself "
+            "(`400 mfa_reset_self`) and for a person who also works at another shop "
+            "(`409 mfa_reset_elsewhere`: platform support resets it after checking identity)."
+        ),
+        request=None,
+        responses={200: StaffOutput, 400: E400, 403: E403, 404: E404, 409: E409},
+    )
+    def post(self, request: Request, membership_id: str) -> Response:
+        staff.staff_mfa_reset(actor=_membership(request), membership_id=membership_id, ip=client_ip(request))
+        return Response(_member_output(request, membership_id))
+
+
 class StaffTokensApi(TenantApiView):
     actions = {"GET": "token.manage_others"}
 

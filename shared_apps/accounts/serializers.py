@@ -258,14 +258,22 @@ class StaffInviteInput(serializers.Serializer):
     storefront_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Also send the invitation by SMS to this number (E.164, or national at the shop's country).",
+    )
 
 
 class StaffInvitedOutput(serializers.Serializer):
     member = StaffOutput()
     invitation_code = serializers.CharField(
         help_text=(
-            "Give it to the person (shown once); they accept with POST "
-            "/api/v1/auth/invitation/accept or at /portal/invitation."
+            "Shown once; the person also receives it by e-mail (and SMS when a phone is given) as a "
+            "link to /portal/invitation. They accept with POST /api/v1/auth/invitation/accept or "
+            "at /portal/invitation."
         ),
     )
     invitation_expires_at = serializers.DateTimeField()

@@ -29,6 +29,7 @@ urlpatterns = [
     path("staff/<uuid:membership_id>/reactivate", apis.StaffReactivateApi.as_view(), name="staff-reactivate"),
     path("staff/<uuid:membership_id>/invitation", apis.StaffInvitationApi.as_view(), name="staff-invitation"),
     path("staff/<uuid:membership_id>/tokens", apis.StaffTokensApi.as_view(), name="staff-tokens"),
+    path("staff/<uuid:membership_id>/mfa-reset", apis.StaffMfaResetApi.as_view(), name="staff-mfa-reset"),
     path(
         "staff/<uuid:membership_id>/tokens/revoke",
         apis.StaffTokensRevokeApi.as_view(),

@@ -104,11 +104,37 @@ class Command(PlatformCommand):
             "--parallel", type=int, default=1, metavar="N", help="Schemas migrated at once (default 1)."
         )
 
+        mfa_reset = sub.add_parser(
+            "mfa-reset", help="Remove a member's authenticator after checking their identity (audited)."
+        )
+        mfa_reset.add_argument("slug")
+        mfa_reset.add_argument("--email", required=True)
+        mfa_reset.add_argument(
+            "--identity-check",
+            required=True,
+            metavar="TEXT",
+            help="How the person's identity was checked (kept in the platform audit log).",
+        )
+
         reconcile = sub.add_parser("reconcile", help="Check a tenant's books; exit 1 if they do not balance.")
         reconcile.add_argument("slug")
 
     def handler(self, options: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-        return getattr(self, f"do_{options['action']}")
+        return getattr(self, f"do_{options['action'].replace('-', '_')}")
+
+    def do_mfa_reset(self, options: dict[str, Any]) -> None:
+        from shared_apps.accounts.services.staff import platform_mfa_reset
+
+        tenant = services.tenant_get(slug=options["slug"])
+        membership = platform_mfa_reset(
+            tenant=tenant, email=options["email"], identity_check=options["identity_check"], actor=self.actor
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Removed the authenticator of {membership.user.email} ({membership.role} of {tenant.slug}); "
+                "their tokens are revoked and they set up a new one at their next sign-in. They are told by e-mail."
+            )
+        )
 
     # ----------------------------------------------------------------------------------------
 
