@@ -142,6 +142,7 @@ TENANT_APPS = [
     "tenant_apps.inventory",
     "tenant_apps.reports",
     "tenant_apps.idempotency",
+    "tenant_apps.receipts",
     "sync",
 ]
 
@@ -436,6 +437,13 @@ POS_MESSAGE_KICK = env_bool("POS_MESSAGE_KICK", True)
 POS_PUBLIC_SCHEME = os.environ.get("POS_PUBLIC_SCHEME", "https" if SESSION_COOKIE_SECURE else "http")
 # ... and their port when it is not the scheme's default (`make run`: 8000).
 POS_PUBLIC_PORT = os.environ.get("POS_PUBLIC_PORT", "")
+# A sale's receipt goes to at most this many addresses; receipt pages viewed per client IP per
+# minute, and unknown receipt addresses tried per client IP per 10 minutes.
+POS_RECEIPT_MAX_ADDRESSES = int(os.environ.get("POS_RECEIPT_MAX_ADDRESSES", "5"))
+POS_RECEIPT_VIEWS_PER_IP = int(os.environ.get("POS_RECEIPT_VIEWS_PER_IP", "60"))
+POS_RECEIPT_MISSES_PER_IP = int(os.environ.get("POS_RECEIPT_MISSES_PER_IP", "20"))
+# Customers open their receipt even while the shop is suspended.
+POS_SUSPENDED_ALLOWED_PATHS.append("/r/")
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "task": "messaging.sweep",
     "schedule": 60,

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.shifts.urls")),
     path("api/v1/", include("tenant_apps.reports.urls")),
     path("api/v1/", include("shared_apps.messaging.urls")),
+    path("api/v1/", include("tenant_apps.receipts.api_urls")),
+    path("", include("tenant_apps.receipts.urls")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

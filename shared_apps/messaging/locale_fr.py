@@ -1,5 +1,6 @@
-"""The French catalogue of the messages, as source (``python -m shared_apps.messaging.locale_fr``
-writes ``fr/LC_MESSAGES/django.po`` and ``.mo`` from it after ``makemessages -l fr``)."""
+"""The French catalogue of the messages and the receipt page, as source: after
+``manage.py makemessages -l fr`` in an app of :data:`FOLDERS`, ``python -m
+shared_apps.messaging.locale_fr`` fills its ``django.po`` from here and compiles ``django.mo``."""
 
 FR = {
     "Sent by %(platform_name)s.": "Envoyé par %(platform_name)s.",
@@ -72,7 +73,25 @@ FR = {
     "If you did not ask for it, ignore this message.": "Si vous ne l'avez pas demandé, ignorez ce message.",
     "Your code to open %(shop_name)s: %(code)s (valid %(minutes)s min).": "Votre code pour ouvrir %(shop_name)s : %(code)s (valable %(minutes)s min).",
     "Your code: %(code)s": "Votre code : %(code)s",
+    # The public receipt page (tenant_apps/receipts).
+    "This sale was voided.": "Cette vente a été annulée.",
+    "Refunded: %(refunded)s": "Remboursé : %(refunded)s",
+    "Date": "Date",
+    "Items": "Articles",
+    "Item": "Article",
+    "Amount": "Montant",
+    "discount": "remise",
+    "Totals": "Totaux",
+    "Subtotal": "Sous-total",
+    "Discounts": "Remises",
+    "included": "incluse",
+    "Change": "Monnaie rendue",
+    "QR code of this receipt": "Code QR de ce reçu",
+    "Print": "Imprimer",
 }
+
+# The apps whose catalogues come from this one.
+FOLDERS = ("shared_apps/messaging/locale/fr/LC_MESSAGES", "tenant_apps/receipts/locale/fr/LC_MESSAGES")
 
 
 def write(folder: str) -> list[str]:
@@ -101,8 +120,9 @@ def write(folder: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    import sys
     from pathlib import Path
 
-    left = write(str(Path(__file__).parent / "locale" / "fr" / "LC_MESSAGES") if len(sys.argv) < 2 else sys.argv[1])
-    print("\n".join(f"untranslated: {m}" for m in left) or "complete")
+    root = Path(__file__).resolve().parent.parent.parent
+    for folder in FOLDERS:
+        left = write(str(root / folder))
+        print(folder + ": " + ("; ".join(f"untranslated: {m}" for m in left) or "complete"))

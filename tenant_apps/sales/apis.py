@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -28,6 +29,7 @@ from pos_platform.api.tenant import (
     visible_or_404,
 )
 from pos_platform.kernel.fields import money_field, quantity_field
+from tenant_apps.receipts.services import customer_contact_require, sale_receipts_send
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
 from tenant_apps.sales.selectors import (
@@ -326,6 +328,13 @@ class SaleInput(serializers.Serializer):
         help_text="The total the till showed; a different server total is refused (409).",
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    customer = serializers.JSONField(
+        required=False,
+        help_text=(
+            'Where to send the receipt: {"phone": "+233...", "email": "...", "channel": "sms"|"whatsapp", '
+            '"language": "en"|"fr"}, every key optional. A bad contact refuses the sale (400 contact_invalid).'
+        ),
+    )
 
 
 class VoidInput(serializers.Serializer):
@@ -443,9 +452,17 @@ class SalesApi(TenantApiView):
         v = data.validated_data
         require_storefront(request, "sale.create", v["storefront_id"])
 
+        customer = customer_contact_require(v.get("customer"))
+
         def run() -> Response:
             expected = v.get("expected_total")
-            recorded = sale_record(
+            with transaction.atomic():
+                recorded = _record(expected)
+                sale_receipts_send(sale_id=recorded.sale.pk, contact=customer, source="online")
+            return Response(recorded_data(recorded), status=201)
+
+        def _record(expected: Any) -> RecordedSale:
+            return sale_record(
                 storefront_id=v["storefront_id"],
                 cashier_id=user_id(request),
                 cashier_membership=request.membership,  # type: ignore[attr-defined]
@@ -466,7 +483,6 @@ class SalesApi(TenantApiView):
                 client_totals=ClientTotals(total=expected) if expected is not None else None,
                 note=v["note"],
             )
-            return Response(recorded_data(recorded), status=201)
 
         return idempotent(request, run)
 
