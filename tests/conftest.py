@@ -62,7 +62,11 @@ def django_db_setup(
         for slug in SESSION_TENANTS:
             if not Tenant.objects.filter(slug=slug).exists():
                 tenant_create(
-                    slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests", owner_password=True
+                    slug=slug,
+                    name=slug.title(),
+                    owner_email=f"owner@{slug}.test",
+                    actor="tests",
+                    owner_password=True,
                 )
             enroll_totp(User.objects.get(email=f"owner@{slug}.test"))
         _clear_cache()

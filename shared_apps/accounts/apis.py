@@ -224,7 +224,9 @@ class PasswordResetRequestApi(_Public):
             email=data.validated_data["email"],
             ip=client_ip(request),
         )
-        return Response(PasswordResetRequestOutput({"detail": RESET_SENT}).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            PasswordResetRequestOutput({"detail": RESET_SENT}).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class PasswordResetConfirmApi(_Public):

@@ -119,7 +119,9 @@ class PasswordIncorrect(ValidationFailed):
 
 class ResetTokenInvalid(ValidationFailed):
     code = "reset_token_invalid"
-    default_message = "This link is not valid: it has expired, was already used, or is of another shop. Ask for a new one."
+    default_message = (
+        "This link is not valid: it has expired, was already used, or is of another shop. Ask for a new one."
+    )
 
 
 class MfaResetElsewhere(Conflict):

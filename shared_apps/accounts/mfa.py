@@ -293,5 +293,7 @@ def mfa_devices_remove(*, user: User) -> bool:
     """Remove the person's authenticator and backup codes (in the caller's transaction); True if
     they had any. Their MFA-verified sessions stop being verified at once (django-otp checks the
     device on every request); owners and admins are held at enrollment until they set up again."""
-    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    removed = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
     return bool(removed)

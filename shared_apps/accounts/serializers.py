@@ -263,7 +263,7 @@ class StaffInviteInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Also send the invitation by SMS to this number (E.164, or national at the shop's country).",
+        help_text="Also send the invitation by SMS to this number (E.164, or of the shop's country).",
     )
 
 

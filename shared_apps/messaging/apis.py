@@ -57,9 +57,14 @@ class PreferenceInput(serializers.Serializer):
 class PreferenceApi(APIView):
     permission_classes = [IsTenantMember]
 
-    @extend_schema(tags=[TAG], summary="My message preferences at this shop", responses={200: PreferenceOutput})
+    @extend_schema(
+        tags=[TAG], summary="My message preferences at this shop", responses={200: PreferenceOutput}
+    )
     def get(self, request: Request) -> Response:
-        pref = services.preference_of(user_id=request.user.pk, tenant_id=request.tenant.pk)  # type: ignore[attr-defined]
+        pref = services.preference_of(
+            user_id=request.user.pk,  # type: ignore[arg-type]
+            tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
+        )
         return Response(PreferenceOutput(pref).data)
 
     @extend_schema(
@@ -91,7 +96,9 @@ class PreferenceApi(APIView):
 class ShopMessagingOutput(serializers.Serializer):
     low_stock_alerts = serializers.BooleanField()
     daily_summary = serializers.BooleanField()
-    closing_time = serializers.TimeField(help_text="The daily summary goes out then, in the shop's time zone.")
+    closing_time = serializers.TimeField(
+        help_text="The daily summary goes out then, in the shop's time zone."
+    )
     language = serializers.CharField(help_text="Of customers' receipts when the cashier gives none.")
 
 
@@ -207,7 +214,9 @@ class AfricasTalkingReportApi(APIView):
         if not constant_time_compare(token, secret):
             logger.warning("messages: a delivery report with a wrong token was refused")
             raise ReportTokenInvalid()
-        data = request.data
+        data: Any = request.data
+        if not hasattr(data, "get"):
+            raise ReportPayloadInvalid()
         ident, status = data.get("id"), data.get("status")
         if not isinstance(ident, str) or not ident or not isinstance(status, str) or not status:
             raise ReportPayloadInvalid()

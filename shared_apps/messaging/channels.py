@@ -99,7 +99,10 @@ def send_email(message: Outgoing) -> Accepted:
         raise
     status = getattr(mail, "anymail_status", None)
     if status is not None and getattr(status, "message_id", None):
-        return Accepted(provider=str(getattr(status, "esp_name", "") or "anymail"), provider_message_id=str(status.message_id))
+        return Accepted(
+            provider=str(getattr(status, "esp_name", "") or "anymail"),
+            provider_message_id=str(status.message_id),
+        )
     return Accepted(provider="smtp", provider_message_id=message_id_of(message.key))
 
 
@@ -211,9 +214,13 @@ class AfricasTalking:
         answer = self._call(
             lambda: service.send(text, [to], sender_id=settings.POS_AT_SENDER_ID or None, timeout=_AT_TIMEOUT)
         )
-        recipients = (answer.get("SMSMessageData") or {}).get("Recipients") or [] if isinstance(answer, dict) else []
+        recipients = (
+            (answer.get("SMSMessageData") or {}).get("Recipients") or [] if isinstance(answer, dict) else []
+        )
         if not recipients:
-            message = (answer.get("SMSMessageData") or {}).get("Message", "") if isinstance(answer, dict) else ""
+            message = (
+                (answer.get("SMSMessageData") or {}).get("Message", "") if isinstance(answer, dict) else ""
+            )
             raise TemporaryFailure(f"no recipient in the answer: {message!r}")
         first = recipients[0]
         code = int(first.get("statusCode") or 0)
@@ -236,7 +243,11 @@ class AfricasTalking:
                 timeout=_AT_TIMEOUT,
             )
         )
-        data = answer.get("data") if isinstance(answer, dict) and isinstance(answer.get("data"), dict) else answer
+        data = (
+            answer.get("data")
+            if isinstance(answer, dict) and isinstance(answer.get("data"), dict)
+            else answer
+        )
         ident = ""
         if isinstance(data, dict):
             ident = str(data.get("messageId") or data.get("id") or "")

@@ -3,7 +3,9 @@ from pos_platform.kernel.errors import ApplicationError, NotFound, ValidationFai
 
 class PhoneInvalid(ValidationFailed):
     code = "phone_invalid"
-    default_message = "This is not a valid phone number; give it with its country code, e.g. +233 24 123 4567."
+    default_message = (
+        "This is not a valid phone number; give it with its country code, e.g. +233 24 123 4567."
+    )
 
 
 class EmailInvalid(ValidationFailed):

@@ -15,7 +15,10 @@ def _base(host: str) -> str:
 def shop_url(*, tenant_id: int, path: str) -> str:
     """``path`` at the shop's primary host."""
     domain = (
-        Domain.objects.filter(tenant_id=tenant_id).order_by("-is_primary", "domain").values_list("domain", flat=True).first()
+        Domain.objects.filter(tenant_id=tenant_id)
+        .order_by("-is_primary", "domain")
+        .values_list("domain", flat=True)
+        .first()
     )
     return _base(domain or settings.POS_BASE_DOMAIN) + path
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a table of translations, one message a line
 """The French catalogue of the messages and the receipt page, as source: after
 ``manage.py makemessages -l fr`` in an app of :data:`FOLDERS`, ``python -m
 shared_apps.messaging.locale_fr`` fills its ``django.po`` from here and compiles ``django.mo``."""
@@ -41,7 +42,10 @@ FR = {
     "%(level)s left, reorder at %(reorder)s": "il en reste %(level)s, seuil %(reorder)s",
     "Stock levels:": "Niveaux de stock :",
     "Low stock": "Stock bas",
-    ("%(shop_name)s: %(counter)s product is low on stock", "%(shop_name)s: %(counter)s products are low on stock"): (
+    (
+        "%(shop_name)s: %(counter)s product is low on stock",
+        "%(shop_name)s: %(counter)s products are low on stock",
+    ): (
         "%(shop_name)s : %(counter)s produit en stock bas",
         "%(shop_name)s : %(counter)s produits en stock bas",
     ),
@@ -108,7 +112,7 @@ def write(folder: str) -> list[str]:
         if not message.id:
             continue
         if message.id in FR:
-            message.string = FR[message.id]
+            message.string = FR[message.id]  # type: ignore[assignment]
             message.flags.discard("fuzzy")
         else:
             missing.append(str(message.id))

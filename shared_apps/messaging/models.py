@@ -197,7 +197,9 @@ class Preference(models.Model):
 class ShopMessaging(models.Model):
     """A shop's settings for messages: which alerts it sends, and when its day ends."""
 
-    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
     low_stock_alerts = models.BooleanField(default=True)
     daily_summary = models.BooleanField(default=True)
     # The daily summary goes out at this local time (the shop's time zone).

@@ -62,9 +62,7 @@ def address_normalise(channel: str, address: str, *, region: str | None = None) 
 def is_suppressed(*, channel: str, address: str, category: str) -> bool:
     if category == Category.SECURITY:
         return False
-    return Suppression.objects.filter(
-        channel=channel, address=address, category__in=["", category]
-    ).exists()
+    return Suppression.objects.filter(channel=channel, address=address, category__in=["", category]).exists()
 
 
 def message_queue(
@@ -154,10 +152,9 @@ def message_deliver(*, message_id: uuid.UUID | str) -> str:
     Safe to run any number of times: only the call whose claim succeeds sends."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.POS_MESSAGE_LEASE_SECONDS)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_SQL, [lease, str(message_id), now, now])
-            row = cursor.fetchone()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [lease, str(message_id), now, now])
+        row = cursor.fetchone()
     if row is None:
         current = Message.objects.filter(pk=message_id).values_list("status", flat=True).first()
         return current or "missing"
@@ -329,9 +326,10 @@ def delivery_report_record(
 
 def preference_of(*, user_id: uuid.UUID, tenant_id: int | None) -> Preference:
     """The person's preferences at this shop: the shop's own row, else their default, else new."""
-    rows = {p.tenant_id: p for p in Preference.objects.filter(user_id=user_id, tenant_id__in=[tenant_id])}
-    if tenant_id in rows:
-        return rows[tenant_id]
+    if tenant_id is not None:
+        own = Preference.objects.filter(user_id=user_id, tenant_id=tenant_id).first()
+        if own is not None:
+            return own
     default = Preference.objects.filter(user_id=user_id, tenant__isnull=True).first()
     return default or Preference(user_id=user_id, tenant_id=None)
 
@@ -353,7 +351,7 @@ def preference_update(
     current = preference_of(user_id=user_id, tenant_id=tenant_id)
     pref, _ = Preference.objects.get_or_create(
         user_id=user_id,
-        tenant_id=tenant_id,
+        tenant_id=tenant_id,  # type: ignore[misc]
         defaults={
             "language": current.language,
             "phone": current.phone,
@@ -401,9 +399,9 @@ def recipients_of(*, tenant_id: int, roles: frozenset[str], category: str) -> li
     now = timezone.now()
     members = [
         m
-        for m in Membership.objects.select_related("user").filter(
-            tenant_id=tenant_id, role__in=sorted(roles), is_active=True, user__is_active=True
-        ).order_by("created_at", "pk")
+        for m in Membership.objects.select_related("user")
+        .filter(tenant_id=tenant_id, role__in=sorted(roles), is_active=True, user__is_active=True)
+        .order_by("created_at", "pk")
         if m.is_usable(now)
     ]
     prefs: dict[tuple[uuid.UUID, int | None], Preference] = {
@@ -445,11 +443,15 @@ def opt_out(*, token: str) -> Suppression | None:
     return suppression_add(channel=channel, address=address, category=category, reason="opt_out")
 
 
-def suppression_add(*, channel: str, address: str, category: str = "", reason: str = "opt_out") -> Suppression:
+def suppression_add(
+    *, channel: str, address: str, category: str = "", reason: str = "opt_out"
+) -> Suppression:
     if category and category not in CATEGORIES:
         raise CategoryInvalid(details={"category": category})
     suppression, _ = Suppression.objects.get_or_create(
-        channel=channel, address=address_normalise(channel, address), category=category,
+        channel=channel,
+        address=address_normalise(channel, address),
+        category=category,
         defaults={"reason": reason[:64]},
     )
     return suppression

@@ -21,7 +21,8 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
-    return frozenset(c for c in Locale("en").territories if _COUNTRY.match(c) and c not in ("ZZ", "EU", "UN"))
+    codes = (str(c) for c in Locale("en").territories)
+    return frozenset(c for c in codes if _COUNTRY.match(c) and c not in ("ZZ", "EU", "UN"))
 
 
 @lru_cache(maxsize=1)
@@ -77,13 +78,17 @@ def locality_for(
     else:
         tender = get_territory_currencies(country, dt.date.today(), tender=True)
         if not tender:
-            raise CurrencyInvalid(f"No currency is known for {country}; give one.", details={"country": country})
+            raise CurrencyInvalid(
+                f"No currency is known for {country}; give one.", details={"country": country}
+            )
         currency = currency_check(tender[0])
     if time_zone:
         time_zone = time_zone_check(time_zone)
     else:
         zones = get_global("territory_zones").get(country) or []
         if not zones:
-            raise TimeZoneInvalid(f"No time zone is known for {country}; give one.", details={"country": country})
+            raise TimeZoneInvalid(
+                f"No time zone is known for {country}; give one.", details={"country": country}
+            )
         time_zone = time_zone_check(zones[0])
     return Locality(country=country, currency=currency, time_zone=time_zone)

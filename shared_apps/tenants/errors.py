@@ -86,4 +86,6 @@ class DomainLast(Conflict):
 
 class NothingToUpdate(ValidationFailed):
     code = "nothing_to_update"
-    default_message = "Give at least one change (--name, --currency, --timezone, --country, --add-domain, --remove-domain)."
+    default_message = (
+        "Give at least one change (--name, --currency, --timezone, --country, --add-domain, --remove-domain)."
+    )

@@ -171,7 +171,9 @@ def tenant_create(
             provisioning.schema_create(schema_name=schema_name, snapshot=snapshot)
             _minor_unit_set(schema_name, locality.currency)
             transaction.on_commit(provisioning.pool_fill_later)
-            owner, password, created = _owner(owner_email, one_time=owner_password, password_hash=owner_password_hash)
+            owner, password, created = _owner(
+                owner_email, one_time=owner_password, password_hash=owner_password_hash
+            )
             membership_grant(user=owner, tenant_id=tenant.pk, role=Membership.Role.OWNER)
             if created and not owner_password and owner_password_hash is None:
                 owner_welcome_send(owner=owner, tenant=tenant)
@@ -272,9 +274,7 @@ def tenant_update(
     are in it), and its shop settings round to the new currency's minor unit. A tenant keeps at
     least one host; removing the primary one makes another primary. Saving the tenant and its
     domains invalidates their cached routes at once (see ``signals``)."""
-    if not any(
-        v for v in (name, currency, time_zone, country, add_domains, remove_domains, primary_domain)
-    ):
+    if not any(v for v in (name, currency, time_zone, country, add_domains, remove_domains, primary_domain)):
         raise NothingToUpdate()
     tenant = _locked(slug)
     before = {field: getattr(tenant, field) for field in _UPDATABLE}

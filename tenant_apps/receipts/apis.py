@@ -21,19 +21,25 @@ TAG = "receipts"
 class ReceiptRequestOutput(serializers.Serializer):
     channel = serializers.CharField()
     to = serializers.CharField()
-    source = serializers.CharField()
-    status = serializers.CharField(help_text="The message's delivery status: queued, sent, delivered, failed, ...")
+    origin = serializers.CharField(source="source", help_text="online, terminal or staff.")
+    status = serializers.CharField(
+        help_text="The message's delivery status: queued, sent, delivered, failed, ..."
+    )
     created_at = serializers.DateTimeField()
 
 
 class ReceiptOutput(serializers.Serializer):
-    url = serializers.CharField(help_text="The public receipt page (unguessable; anyone with it can read the receipt).")
+    url = serializers.CharField(
+        help_text="The public receipt page (unguessable; anyone with it can read the receipt)."
+    )
     sent_to = ReceiptRequestOutput(many=True)
 
 
 class ReceiptSendInput(serializers.Serializer):
     channel = serializers.ChoiceField(choices=["sms", "whatsapp", "email"])
-    to = serializers.CharField(max_length=254, help_text="A phone number (E.164, or of the shop's country) or an e-mail.")
+    to = serializers.CharField(
+        max_length=254, help_text="A phone number (E.164, or of the shop's country) or an e-mail."
+    )
     language = serializers.ChoiceField(choices=["en", "fr"], required=False)
 
 
@@ -45,7 +51,9 @@ def _visible_sale(request: Request, sale_id: uuid.UUID) -> None:
 
 
 def _output(sale_id: uuid.UUID) -> dict[str, object]:
-    return ReceiptOutput({"url": receipt_url(sale_id=sale_id), "sent_to": receipt_requests_of(sale_id=sale_id)}).data
+    return ReceiptOutput(
+        {"url": receipt_url(sale_id=sale_id), "sent_to": receipt_requests_of(sale_id=sale_id)}
+    ).data
 
 
 class SaleReceiptApi(TenantApiView):
@@ -69,7 +77,12 @@ class SaleReceiptApi(TenantApiView):
             "number or address answers `400 contact_invalid` and sends nothing."
         ),
         request=ReceiptSendInput,
-        responses={202: ReceiptOutput, 400: OpenApiResponse(description="contact_invalid"), 404: OpenApiResponse(description="sale_not_found"), 429: OpenApiResponse(description="receipt_send_limit")},
+        responses={
+            202: ReceiptOutput,
+            400: OpenApiResponse(description="contact_invalid"),
+            404: OpenApiResponse(description="sale_not_found"),
+            429: OpenApiResponse(description="receipt_send_limit"),
+        },
     )
     def post(self, request: Request, sale_id: uuid.UUID) -> Response:
         _visible_sale(request, sale_id)

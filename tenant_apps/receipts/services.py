@@ -60,7 +60,9 @@ def customer_contact_parse(raw: Any) -> CustomerContact:
         return CustomerContact()
     if not isinstance(raw, dict):
         return CustomerContact(
-            problems=[{"field": "customer", "code": "contact_invalid", "message": "customer must be an object."}]
+            problems=[
+                {"field": "customer", "code": "contact_invalid", "message": "customer must be an object."}
+            ]
         )
     contacts: list[Contact] = []
     problems: list[dict[str, str]] = []
@@ -82,10 +84,16 @@ def customer_contact_parse(raw: Any) -> CustomerContact:
         except ApplicationError as exc:
             problems.append({"field": "customer.email", "code": exc.code, "message": exc.message})
     language = raw.get("language")
-    if language is not None and (not isinstance(language, str) or language_of(language) != language[:2].lower()):
-        problems.append({"field": "customer.language", "code": "language_invalid", "message": "language is en or fr."})
+    if language is not None and (
+        not isinstance(language, str) or language_of(language) != language[:2].lower()
+    ):
+        problems.append(
+            {"field": "customer.language", "code": "language_invalid", "message": "language is en or fr."}
+        )
         language = None
-    return CustomerContact(contacts=contacts, language=language_of(language) if language else None, problems=problems)
+    return CustomerContact(
+        contacts=contacts, language=language_of(language) if language else None, problems=problems
+    )
 
 
 def customer_contact_require(raw: Any) -> CustomerContact:
@@ -150,8 +158,12 @@ def receipt_message_context(sale: Sale, *, language: str) -> dict[str, Any]:
     with translation.override(language):
         when = formats.date_format(timezone.localtime(sale.occurred_at, shop_timezone()), "DATETIME_FORMAT")
     lines = [
-        {"quantity": _quantity(line.quantity), "name": line.name, "total": money(line.total, currency, language)}
-        for line in sale.lines.order_by("position")  # type: ignore[attr-defined]
+        {
+            "quantity": _quantity(line.quantity),
+            "name": line.name,
+            "total": money(line.total, currency, language),
+        }
+        for line in sale.lines.order_by("position")
     ]
     return {
         "shop_name": tenant.name,

@@ -33,7 +33,9 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
         f"receipt-view:{ip}", limit=settings.POS_RECEIPT_VIEWS_PER_IP, window_seconds=60
     )
     if wait:
-        response = HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
+        response = HttpResponse(
+            "Too many requests; try again in a minute.", status=429, content_type="text/plain"
+        )
         response["Retry-After"] = str(wait)
         return response
     return None
@@ -42,7 +44,11 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 def _sale_or_404(request: HttpRequest, token: str) -> Any:
     sale = sale_of_token(token)
     if sale is None:
-        throttle_hit(f"receipt-miss:{client_ip(request) or 'unknown'}", limit=settings.POS_RECEIPT_MISSES_PER_IP, window_seconds=600)
+        throttle_hit(
+            f"receipt-miss:{client_ip(request) or 'unknown'}",
+            limit=settings.POS_RECEIPT_MISSES_PER_IP,
+            window_seconds=600,
+        )
         raise Http404("No such receipt.")
     return sale
 
@@ -68,6 +74,8 @@ def receipt_page(request: HttpRequest, token: str) -> HttpResponse:
         return limited
     found = _sale_or_404(request, token)
     sale = sale_get(sale_id=found.pk)
+    if sale is None:  # deleted meanwhile
+        raise Http404("No such receipt.")
     tenant = request.tenant  # type: ignore[attr-defined]
     language = language_of(request.GET.get("lang") or shop_messaging_of(tenant_id=tenant.pk).language)
     currency = tenant.currency
@@ -83,20 +91,36 @@ def receipt_page(request: HttpRequest, token: str) -> HttpResponse:
         "status": status,
         "when": timezone.localtime(sale.occurred_at, shop_timezone()),
         "lines": [
-            {"quantity": format(line.quantity.normalize(), "f"), "name": line.name, "unit": m(line.unit_price),
-             "discount": m(line.discount) if line.discount else "", "total": m(line.total)}
+            {
+                "quantity": format(line.quantity.normalize(), "f"),
+                "name": line.name,
+                "unit": m(line.unit_price),
+                "discount": m(line.discount) if line.discount else "",
+                "total": m(line.total),
+            }
             for line in sale.lines.all()
         ],
         "taxes": [
-            {"name": t.get("name") or t.get("code"), "rate": _percent(t.get("rate")), "amount": m(Decimal(str(t.get("amount", "0"))))}
+            {
+                "name": t.get("name") or t.get("code"),
+                "rate": _percent(t.get("rate")),
+                "amount": m(Decimal(str(t.get("amount", "0")))),
+            }
             for t in sale.tax_breakdown
         ],
         "payments": [
-            {"method": p.method.name, "amount": m(p.amount), "tendered": m(p.tendered), "change": m(p.change) if p.change else ""}
+            {
+                "method": p.method.name,
+                "amount": m(p.amount),
+                "tendered": m(p.tendered),
+                "change": m(p.change) if p.change else "",
+            }
             for p in sale.payments.all()
         ],
         "subtotal": m(sale.subtotal),
-        "discount": m(sale.line_discount_total + sale.sale_discount) if (sale.line_discount_total + sale.sale_discount) else "",
+        "discount": m(sale.line_discount_total + sale.sale_discount)
+        if (sale.line_discount_total + sale.sale_discount)
+        else "",
         "tax_total": m(sale.tax_total),
         "total": m(sale.total),
         "change": m(sale.change_total) if sale.change_total else "",

@@ -332,7 +332,8 @@ class SaleInput(serializers.Serializer):
         required=False,
         help_text=(
             'Where to send the receipt: {"phone": "+233...", "email": "...", "channel": "sms"|"whatsapp", '
-            '"language": "en"|"fr"}, every key optional. A bad contact refuses the sale (400 contact_invalid).'
+            '"language": "en"|"fr"}, every key optional. A bad contact refuses the sale '
+            "(400 contact_invalid)."
         ),
     )
 

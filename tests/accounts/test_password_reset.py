@@ -47,7 +47,9 @@ def token_from_mail(smtp: SmtpServer, email: str) -> str:
 def account(user: User) -> tuple[str, list[Any], int]:
     return (
         User.objects.get(pk=user.pk).password,
-        sorted(ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).values_list("pk", flat=True)),
+        sorted(
+            ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).values_list("pk", flat=True)
+        ),
         PasswordReset.objects.filter(user_id=user.pk, used_at__isnull=True).count(),
     )
 
@@ -77,19 +79,24 @@ def test_a_forgotten_password_is_recovered_by_the_link_in_the_mail(
     assert (done.status_code, done.json()) == (200, {"revoked_tokens": 2})
 
     user = User.objects.get(pk=staff.user.pk)
-    assert user.check_password(NEW) and not user.check_password(PASSWORD)
+    assert user.check_password(NEW)
+    assert not user.check_password(PASSWORD)
     # Every other credential ended: tokens here and at the other shop, the portal session.
     assert not ApiToken.objects.filter(user=user, revoked_at__isnull=True).exists()
     assert ApiToken.objects.get(pk=at_beta.token.pk).revoked_at is not None
     assert portal.get("/api/v1/auth/me").status_code in (401, 403)
     # Signs in with the new password.
-    signed_in = client_a.post("/api/v1/auth/login", {"email": "esi@alpha.test", "password": NEW}, format="json")
+    signed_in = client_a.post(
+        "/api/v1/auth/login", {"email": "esi@alpha.test", "password": NEW}, format="json"
+    )
     assert signed_in.status_code == 200
     with tenant_context(tenant_a):
         actions = list(AuditEvent.objects.filter(actor_id=user.pk).values_list("action", flat=True))
     assert {"auth.password_reset_requested", "auth.password_reset"} <= set(actions)
     with tenant_context(tenant_b):
-        assert AuditEvent.objects.filter(action="token.revoked", details__reason="password_reset").count() == 1
+        assert (
+            AuditEvent.objects.filter(action="token.revoked", details__reason="password_reset").count() == 1
+        )
     # And is told, by e-mail.
     messages_sweep()
     assert [m.message["Subject"] for m in smtp.to("esi@alpha.test")] == [
@@ -144,7 +151,9 @@ def test_a_link_dies_when_the_password_changes_another_way(
     assert account(staff.user) == before
 
 
-def test_a_refused_new_password_keeps_the_link_usable(staff: Member, client_a: APIClient, smtp: SmtpServer) -> None:
+def test_a_refused_new_password_keeps_the_link_usable(
+    staff: Member, client_a: APIClient, smtp: SmtpServer
+) -> None:
     ask(client_a, "esi@alpha.test")
     token = token_from_mail(smtp, "esi@alpha.test")
     before = account(staff.user)
@@ -167,7 +176,9 @@ def test_the_answer_is_the_same_for_anyone_and_only_staff_get_a_mail(
     assert PasswordReset.objects.count() == 1
 
 
-def test_requests_are_throttled_per_email(staff: Member, client_a: APIClient, smtp: SmtpServer, settings: Any) -> None:
+def test_requests_are_throttled_per_email(
+    staff: Member, client_a: APIClient, smtp: SmtpServer, settings: Any
+) -> None:
     settings.POS_PASSWORD_RESET_PER_EMAIL = 2
     assert [ask(client_a, "esi@alpha.test").status_code for _ in range(3)] == [202, 202, 429]
     assert ask(client_a, "esi@alpha.test").json()["details"]["retry_after"] > 0

@@ -41,13 +41,16 @@ def test_an_invitation_arrives_by_mail_and_sms_as_a_link_that_accepts_it(
     [mail] = smtp.to("yaw@example.com")
     assert mail.message["Subject"] == "You are invited to Alpha"
     link = re.search(r"http://alpha\.localhost/portal/invitation\?code=(\S+)", mail.text)
-    assert link and link.group(1) == code
+    assert link
+    assert link.group(1) == code
     [sms] = at.accepted
     assert sms["to"] == "+233241234567"
     assert f"/portal/invitation?code={code}" in sms["message"]
 
     accepted = api_client("alpha").post(
-        "/api/v1/auth/invitation/accept", {"code": link.group(1), "password": "yaw picks a good one 8"}, format="json"
+        "/api/v1/auth/invitation/accept",
+        {"code": link.group(1), "password": "yaw picks a good one 8"},
+        format="json",
     )
     assert accepted.status_code == 200
     assert Membership.objects.get(user__email="yaw@example.com", tenant=tenant_a).is_active
@@ -67,9 +70,13 @@ def test_a_refused_invitation_sends_nothing(tenant_a: Tenant, make_member: Any) 
     assert not Membership.objects.filter(user__email="kojo@example.com").exists()
 
 
-def test_a_renewed_invitation_sends_the_new_code(tenant_a: Tenant, make_member: Any, smtp: SmtpServer) -> None:
+def test_a_renewed_invitation_sends_the_new_code(
+    tenant_a: Tenant, make_member: Any, smtp: SmtpServer
+) -> None:
     owner = make_member(tenant_a, "owner")
-    first = owner.client.post("/api/v1/staff", {"email": "abena@example.com", "role": "cashier"}, format="json")
+    first = owner.client.post(
+        "/api/v1/staff", {"email": "abena@example.com", "role": "cashier"}, format="json"
+    )
     renewed = owner.client.post(f"/api/v1/staff/{first.json()['member']['id']}/invitation")
     messages_sweep()
     codes = [re.search(r"code=(\S+)", m.text).group(1) for m in smtp.to("abena@example.com")]  # type: ignore[union-attr]
@@ -92,7 +99,8 @@ def test_an_owner_resets_a_staff_members_mfa(tenant_a: Tenant, make_member: Any,
     assert devices(admin) == (1, 1)
 
     answer = owner.client.post(f"/api/v1/staff/{admin.membership.pk}/mfa-reset")
-    assert answer.status_code == 200 and answer.json()["mfa_enrolled"] is False
+    assert answer.status_code == 200
+    assert answer.json()["mfa_enrolled"] is False
     assert devices(admin) == (0, 0)
     assert not ApiToken.objects.filter(user=admin.user, tenant=tenant_a, revoked_at__isnull=True).exists()
     # Signed in again, the admin is held at enrollment.
@@ -129,7 +137,8 @@ def test_mfa_reset_of_oneself_or_of_someone_working_elsewhere_is_refused(
     membership_grant(user=both.user, tenant_id=tenant_b.pk, role="owner")
     elsewhere = owner.client.post(f"/api/v1/staff/{both.membership.pk}/mfa-reset")
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (409, "mfa_reset_elsewhere")
-    assert devices(owner) == (1, 1) and devices(both) == (1, 1)
+    assert devices(owner) == (1, 1)
+    assert devices(both) == (1, 1)
     # Another shop's member is not even found.
     other = make_member(tenant_b, "cashier")
     assert owner.client.post(f"/api/v1/staff/{other.membership.pk}/mfa-reset").status_code == 404
@@ -147,8 +156,16 @@ def test_platform_staff_reset_an_owners_mfa_after_checking_identity(
     membership_grant(user=owner_a, tenant_id=tenant_b.pk, role="cashier")
     out = io.StringIO()
     call_command(
-        "tenant", "--actor", "cli:ops", "mfa-reset", "alpha", "--email", "Owner@Alpha.test",
-        "--identity-check", "video call, ID card GHA-123 matched", stdout=out,
+        "tenant",
+        "--actor",
+        "cli:ops",
+        "mfa-reset",
+        "alpha",
+        "--email",
+        "Owner@Alpha.test",
+        "--identity-check",
+        "video call, ID card GHA-123 matched",
+        stdout=out,
     )
     assert "Removed the authenticator of owner@alpha.test (owner of alpha)" in out.getvalue()
     assert not TOTPDevice.objects.filter(user=owner_a).exists()
@@ -159,22 +176,31 @@ def test_platform_staff_reset_an_owners_mfa_after_checking_identity(
     with tenant_context(tenant_a):
         assert AuditEvent.objects.get(action="mfa.reset").actor_label == "platform:cli:ops"
     messages_sweep()
-    assert [m.message["Subject"] for m in smtp.to("owner@alpha.test")] == ["Two-factor sign-in was reset at Alpha"]
+    assert [m.message["Subject"] for m in smtp.to("owner@alpha.test")] == [
+        "Two-factor sign-in was reset at Alpha"
+    ]
 
 
 @pytest.mark.parametrize(
     ("args", "code"),
     [
         (["alpha", "--email", "owner@alpha.test", "--identity-check", "ok"], "identity_check_required"),
-        (["alpha", "--email", "nobody@alpha.test", "--identity-check", "passport checked"], "member_not_found"),
+        (
+            ["alpha", "--email", "nobody@alpha.test", "--identity-check", "passport checked"],
+            "member_not_found",
+        ),
         (["alpha", "--email", "owner@beta.test", "--identity-check", "passport checked"], "member_not_found"),
-        (["nosuch", "--email", "owner@alpha.test", "--identity-check", "passport checked"], "tenant_not_found"),
+        (
+            ["nosuch", "--email", "owner@alpha.test", "--identity-check", "passport checked"],
+            "tenant_not_found",
+        ),
     ],
 )
 def test_a_refused_platform_mfa_reset_changes_nothing(owner_a: Any, args: list[str], code: str) -> None:
     enroll_totp(owner_a)
     with pytest.raises(CommandError) as raised:
         call_command("tenant", "mfa-reset", *args, stdout=io.StringIO())
-    assert raised.value.returncode == 2 and f"[{code}]" in str(raised.value)
+    assert raised.value.returncode == 2
+    assert f"[{code}]" in str(raised.value)
     assert TOTPDevice.objects.filter(user=owner_a).exists()
     assert not PlatformAuditEntry.objects.filter(action="tenant.mfa_reset").exists()

@@ -60,7 +60,7 @@ class SmtpServer:
     answers: list[str] = field(default_factory=list)
     attempts: int = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.attempts += 1
         if self.answers:
             return self.answers.pop(0)
@@ -148,7 +148,11 @@ class AfricasTalkingServer:
                 }
             if path == "/whatsapp/message/send":
                 self.accepted.append(
-                    {"id": ident, "to": form.get("phoneNumber"), "message": form.get("body", {}).get("message")}
+                    {
+                        "id": ident,
+                        "to": form.get("phoneNumber"),
+                        "message": form.get("body", {}).get("message"),
+                    }
                 )
                 return 201, {"status": "success", "messageId": ident, "description": "Message queued"}
             return 404, "Not found"
@@ -158,7 +162,7 @@ def africastalking_server() -> Iterator[AfricasTalkingServer]:
     state = AfricasTalkingServer(port=free_port())
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, answer = state.handle(self.path, self.headers, body)
             data = json.dumps(answer).encode() if isinstance(answer, dict) else answer.encode()

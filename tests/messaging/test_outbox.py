@@ -56,7 +56,8 @@ def test_an_email_goes_through_smtp_once_however_often_its_delivery_runs(smtp: S
     assert "within 60 minutes" in received.text
     message.refresh_from_db()
     assert (message.status, message.attempts, message.provider) == ("sent", 1, "smtp")
-    assert message.sent_at is not None and message.lease_until is None
+    assert message.sent_at is not None
+    assert message.lease_until is None
 
 
 @pytest.mark.django_db
@@ -70,9 +71,13 @@ def test_the_same_key_queues_one_message() -> None:
 
 @pytest.mark.django_db
 def test_a_rolled_back_transaction_queues_nothing(smtp: SmtpServer) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        queue("rolled-back")
-        raise RuntimeError("the sale failed")
+    def the_sale_fails() -> None:
+        with transaction.atomic():
+            queue("rolled-back")
+            raise RuntimeError("the sale failed")
+
+    with pytest.raises(RuntimeError):
+        the_sale_fails()
     assert not Message.objects.filter(key="rolled-back").exists()
     assert messages_sweep().due == 0
     assert smtp.received == []
@@ -95,7 +100,8 @@ def test_smtp_deferring_then_accepting_delivers_once_after_a_backoff(smtp: SmtpS
 
     assert message_deliver(message_id=message.pk) == "queued"
     message.refresh_from_db()
-    assert message.status == "queued" and "451" in message.last_error
+    assert message.status == "queued"
+    assert "451" in message.last_error
     assert message.next_attempt_at > timezone.now() + timedelta(seconds=20)
     # Not due yet: neither a second delivery nor the sweep sends it.
     assert message_deliver(message_id=message.pk) == "queued"
@@ -104,7 +110,8 @@ def test_smtp_deferring_then_accepting_delivers_once_after_a_backoff(smtp: SmtpS
 
     make_due(message)
     assert messages_sweep().outcomes == {"sent": 1}
-    assert len(smtp.received) == 1 and smtp.attempts == 2
+    assert len(smtp.received) == 1
+    assert smtp.attempts == 2
     message.refresh_from_db()
     assert (message.status, message.attempts, message.last_error) == ("sent", 2, "")
 
@@ -115,7 +122,9 @@ def test_a_permanent_smtp_refusal_fails_without_retry(smtp: SmtpServer) -> None:
     message = queue()
     assert message_deliver(message_id=message.pk) == "failed"
     message.refresh_from_db()
-    assert message.status == "failed" and "550" in message.last_error and message.failed_at is not None
+    assert message.status == "failed"
+    assert "550" in message.last_error
+    assert message.failed_at is not None
     make_due(message)
     assert messages_sweep().due == 0
     assert smtp.attempts == 1

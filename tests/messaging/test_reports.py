@@ -43,13 +43,20 @@ def test_a_delivery_report_marks_the_message_delivered_once(
     at: AfricasTalkingServer, public_client: APIClient, settings: Any
 ) -> None:
     message = sent_sms(at)
-    form = {"id": message.provider_message_id, "status": "Success", "phoneNumber": "+233241234567",
-            "networkCode": "62001", "retryCount": "0"}
+    form = {
+        "id": message.provider_message_id,
+        "status": "Success",
+        "phoneNumber": "+233241234567",
+        "networkCode": "62001",
+        "retryCount": "0",
+    }
 
     first = report(public_client, settings.POS_AT_CALLBACK_TOKEN, **form)
     assert (first.status_code, first.json()) == (200, {"result": "recorded"})
     after_first = state(message)
-    assert after_first[0] == "delivered" and after_first[1] is not None and after_first[3] == 1
+    assert after_first[0] == "delivered"
+    assert after_first[1] is not None
+    assert after_first[3] == 1
 
     again = report(public_client, settings.POS_AT_CALLBACK_TOKEN, **form)
     assert (again.status_code, again.json()) == (200, {"result": "duplicate"})
@@ -90,7 +97,13 @@ def test_a_failure_report_fails_the_message_with_its_reason(
     ],
 )
 def test_a_report_refused_changes_nothing(
-    at: AfricasTalkingServer, public_client: APIClient, settings: Any, token: Any, form: Any, status: int, code: str
+    at: AfricasTalkingServer,
+    public_client: APIClient,
+    settings: Any,
+    token: Any,
+    form: Any,
+    status: int,
+    code: str,
 ) -> None:
     message = sent_sms(at)
     before = state(message)
@@ -119,7 +132,9 @@ def test_a_report_that_is_not_about_a_message_of_ours_is_ignored(
 ) -> None:
     message = sent_sms(at)
     before = state(message)
-    answer = report(public_client, settings.POS_AT_CALLBACK_TOKEN, **{"id": message.provider_message_id, **form})
+    answer = report(
+        public_client, settings.POS_AT_CALLBACK_TOKEN, **{"id": message.provider_message_id, **form}
+    )
     assert (answer.status_code, answer.json()) == (200, {"result": "ignored"})
     assert state(message) == before
 
@@ -136,8 +151,12 @@ def test_reports_are_refused_while_no_secret_is_configured(
 
 
 @pytest.mark.django_db
-def test_reports_are_not_served_at_a_shop_host(at: AfricasTalkingServer, client_a: APIClient, settings: Any) -> None:
+def test_reports_are_not_served_at_a_shop_host(
+    at: AfricasTalkingServer, client_a: APIClient, settings: Any
+) -> None:
     message = sent_sms(at)
-    answer = report(client_a, settings.POS_AT_CALLBACK_TOKEN, id=message.provider_message_id, status="Success")
+    answer = report(
+        client_a, settings.POS_AT_CALLBACK_TOKEN, id=message.provider_message_id, status="Success"
+    )
     assert answer.status_code == 404
     assert state(message)[0] == "sent"

@@ -36,8 +36,22 @@ def worker(queue: str, smtp_port: int, *, die_after_send: bool) -> subprocess.Po
     if die_after_send:
         env["POS_TEST_DIE_AFTER_SEND"] = "1"
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pos_platform", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pos_platform",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -63,7 +77,9 @@ def test_a_worker_killed_after_sending_and_the_task_run_again_sends_once(
     committed_message: Message, smtp: SmtpServer, settings: Any
 ) -> None:
     queue = f"messages-test-{uuid.uuid4().hex[:8]}"
-    task = deliver.apply_async(args=[str(committed_message.pk)], queue=queue, headers={"_schema_name": "public"})
+    task = deliver.apply_async(
+        args=[str(committed_message.pk)], queue=queue, headers={"_schema_name": "public"}
+    )
 
     # The first worker sends, records the message as sent, and dies before acknowledging the task.
     first = worker(queue, smtp.port, die_after_send=True)

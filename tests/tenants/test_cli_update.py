@@ -22,7 +22,9 @@ from tests.tenants.test_cli import fails, run, snapshot_of_world
 
 
 def test_create_for_a_country_takes_its_currency_time_zone_and_minor_unit(db: None) -> None:
-    output = run("create", "abidjan-one", "--name", "Abidjan", "--owner-email", "awa@example.ci", "--country", "ci")
+    output = run(
+        "create", "abidjan-one", "--name", "Abidjan", "--owner-email", "awa@example.ci", "--country", "ci"
+    )
     tenant = Tenant.objects.get(slug="abidjan-one")
     assert (tenant.country, tenant.currency, tenant.timezone) == ("CI", "XOF", "Africa/Abidjan")
     assert "Currency XOF, time zone Africa/Abidjan, country CI." in output
@@ -37,8 +39,20 @@ def test_create_for_a_country_takes_its_currency_time_zone_and_minor_unit(db: No
 
 
 def test_create_with_explicit_currency_and_zone(db: None) -> None:
-    run("create", "nairobi-one", "--name", "N", "--owner-email", "a@n.test", "--country", "KE",
-        "--currency", "usd", "--timezone", "Africa/Nairobi")
+    run(
+        "create",
+        "nairobi-one",
+        "--name",
+        "N",
+        "--owner-email",
+        "a@n.test",
+        "--country",
+        "KE",
+        "--currency",
+        "usd",
+        "--timezone",
+        "Africa/Nairobi",
+    )
     tenant = Tenant.objects.get(slug="nairobi-one")
     assert (tenant.country, tenant.currency, tenant.timezone) == ("KE", "USD", "Africa/Nairobi")
 
@@ -56,7 +70,8 @@ def test_create_with_explicit_currency_and_zone(db: None) -> None:
 def test_create_with_a_bad_locality_writes_nothing(db: None, flags: list[str], code: str) -> None:
     before = snapshot_of_world()
     error = fails("create", "loc-shop", "--name", "L", "--owner-email", "l@l.test", *flags)
-    assert error.returncode == 2 and f"[{code}]" in str(error)
+    assert error.returncode == 2
+    assert f"[{code}]" in str(error)
     assert snapshot_of_world() == before
 
 
@@ -89,18 +104,36 @@ def test_a_new_owner_gets_a_link_by_mail_and_no_password_is_printed(
         {"email": "kwame@example.com", "password": "kwame chooses well 31"},
         content_type="application/json",
     )
-    assert signed_in.status_code == 200 and signed_in.json()["mfa_enrollment_required"] is True
+    assert signed_in.status_code == 200
+    assert signed_in.json()["mfa_enrollment_required"] is True
 
 
 def test_update_changes_name_time_zone_country_and_hosts(db: None, settings: Any) -> None:
     run("create", "upd-shop", "--name", "Old", "--owner-email", "u@u.test")
     assert route_resolve("upd-shop.localhost") is not None  # cached now
     output = run(
-        "--actor", "cli:ops", "update", "upd-shop", "--name", "New Name", "--timezone", "Africa/Lagos",
-        "--country", "NG", "--add-domain", "shop.upd.example", "--primary-domain", "shop.upd.example",
+        "--actor",
+        "cli:ops",
+        "update",
+        "upd-shop",
+        "--name",
+        "New Name",
+        "--timezone",
+        "Africa/Lagos",
+        "--country",
+        "NG",
+        "--add-domain",
+        "shop.upd.example",
+        "--primary-domain",
+        "shop.upd.example",
     )
     tenant = Tenant.objects.get(slug="upd-shop")
-    assert (tenant.name, tenant.timezone, tenant.country, tenant.currency) == ("New Name", "Africa/Lagos", "NG", "GHS")
+    assert (tenant.name, tenant.timezone, tenant.country, tenant.currency) == (
+        "New Name",
+        "Africa/Lagos",
+        "NG",
+        "GHS",
+    )
     assert sorted(Domain.objects.filter(tenant=tenant).values_list("domain", "is_primary")) == [
         ("shop.upd.example", True),
         ("upd-shop.localhost", False),
@@ -108,7 +141,8 @@ def test_update_changes_name_time_zone_country_and_hosts(db: None, settings: Any
     assert "served at shop.upd.example (primary), upd-shop.localhost." in output
     # The cached route already says so.
     route = route_resolve("upd-shop.localhost")
-    assert route is not None and route.timezone == "Africa/Lagos"
+    assert route is not None
+    assert route.timezone == "Africa/Lagos"
     entry = PlatformAuditEntry.objects.get(action="tenant.update", tenant_slug="upd-shop")
     assert entry.actor == "cli:ops"
     assert entry.details["name"] == {"from": "Old", "to": "New Name"}
@@ -162,6 +196,7 @@ def test_update_refused_changes_nothing(tenant_a: Tenant, args: list[str], code:
     before = snapshot_of_world()
     names = list(Tenant.objects.order_by("pk").values_list("name", "timezone", "currency"))
     error = fails(*args)
-    assert error.returncode == 2 and f"[{code}]" in str(error), str(error)
+    assert error.returncode == 2
+    assert f"[{code}]" in str(error), str(error)
     assert snapshot_of_world() == before
     assert list(Tenant.objects.order_by("pk").values_list("name", "timezone", "currency")) == names

@@ -112,9 +112,7 @@ def _password_replace(
     locked.set_password(new_password)
     locked.save(update_fields=["password"])
 
-    revoked = credentials_revoke(
-        user=locked, tenant=tenant, keep_token=keep_token, reason="password_changed"
-    )
+    revoked = credentials_revoke(user=locked, tenant=tenant, keep_token=keep_token, reason="password_changed")
     account_audit(
         "auth.password_changed",
         actor=locked,

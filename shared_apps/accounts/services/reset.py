@@ -44,10 +44,17 @@ _WINDOW = 3600
 
 def _throttle_request(*, email: str, ip: str | None) -> None:
     keys = [(f"reset:ip:{ip}", settings.POS_PASSWORD_RESET_PER_IP)] if ip else []
-    keys.append((f"reset:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", settings.POS_PASSWORD_RESET_PER_EMAIL))
+    keys.append(
+        (
+            f"reset:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}",
+            settings.POS_PASSWORD_RESET_PER_EMAIL,
+        )
+    )
     waits = [w for key, limit in keys if (w := throttle_hit(key, limit=limit, window_seconds=_WINDOW))]
     if waits:
-        raise Throttled("Too many password reset requests; wait before asking again.", details={"retry_after": max(waits)})
+        raise Throttled(
+            "Too many password reset requests; wait before asking again.", details={"retry_after": max(waits)}
+        )
 
 
 def reset_link_issue(*, user: User, tenant: Tenant, purpose: str) -> tuple[str, PasswordReset]:
@@ -127,7 +134,10 @@ def _usable(reset: PasswordReset | None, tenant: Tenant) -> bool:
 
 def _throttle_confirm(ip: str | None) -> None:
     if ip and (wait := throttle_wait(f"reset-confirm:ip:{ip}", limit=settings.POS_LOGIN_MAX_FAILURES_IP)):
-        raise Throttled("Too many invalid links from this address; wait before trying again.", details={"retry_after": wait})
+        raise Throttled(
+            "Too many invalid links from this address; wait before trying again.",
+            details={"retry_after": wait},
+        )
 
 
 def reset_link_check(*, tenant: Tenant, token: str, ip: str | None = None) -> PasswordReset:
@@ -135,7 +145,9 @@ def reset_link_check(*, tenant: Tenant, token: str, ip: str | None = None) -> Pa
     per client IP: guessing links is throttled like guessing passwords)."""
     _throttle_confirm(ip)
     reset = (
-        PasswordReset.objects.select_related("user").filter(digest=token_digest((token or "").strip())).first()
+        PasswordReset.objects.select_related("user")
+        .filter(digest=token_digest((token or "").strip()))
+        .first()
     )
     if not _usable(reset, tenant):
         if ip:

@@ -355,7 +355,9 @@ def staff_mfa_reset(*, actor: Membership, membership_id: Any, ip: str | None = N
         user_id=target.user_id, tenant_id=target.tenant_id, actor=actor.user, ip=ip, reason="mfa_reset"
     )
     _audit("mfa.reset", actor=actor, member=target, ip=ip, had_device=removed, tokens_revoked=revoked)
-    mfa_reset_notify(user=target.user, tenant_id=target.tenant_id, by=actor.user.full_name or actor.user.email)
+    mfa_reset_notify(
+        user=target.user, tenant_id=target.tenant_id, by=actor.user.full_name or actor.user.email
+    )
     return target
 
 
@@ -373,7 +375,11 @@ def mfa_reset_notify(*, user: User, tenant_id: int, by: str) -> None:
         language=user_language(user_id=user.pk, tenant_id=tenant_id),
         tenant_id=tenant_id,
         user_id=user.pk,
-        context={"shop_name": tenant.name, "by": by, "url": shop_url(tenant_id=tenant_id, path="/portal/login")},
+        context={
+            "shop_name": tenant.name,
+            "by": by,
+            "url": shop_url(tenant_id=tenant_id, path="/portal/login"),
+        },
     )
 
 
@@ -412,7 +418,12 @@ def platform_mfa_reset(*, tenant: Tenant, email: str, identity_check: str, actor
             actor_label=f"platform:{actor}",
             object_type="membership",
             object_id=membership.pk,
-            details={"email": user.email, "by": "platform", "had_device": removed, "tokens_revoked": revoked.here},
+            details={
+                "email": user.email,
+                "by": "platform",
+                "had_device": removed,
+                "tokens_revoked": revoked.here,
+            },
         )
     platform_audit_record(
         actor=actor,

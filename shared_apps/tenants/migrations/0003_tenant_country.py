@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_schema_pool'),
+        ("tenants", "0002_schema_pool"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='country',
-            field=models.CharField(default='GH', max_length=2),
+            model_name="tenant",
+            name="country",
+            field=models.CharField(default="GH", max_length=2),
         ),
     ]

@@ -71,7 +71,9 @@ class Command(PlatformCommand):
             help="Give a new owner a one-time password printed here instead of the e-mailed link.",
         )
 
-        update = sub.add_parser("update", help="Change a tenant's name, currency, time zone, country or hosts.")
+        update = sub.add_parser(
+            "update", help="Change a tenant's name, currency, time zone, country or hosts."
+        )
         update.add_argument("slug")
         update.add_argument("--name", default=None)
         update.add_argument("--currency", default=None, help="Only while the shop has no sales nor invoices.")
@@ -132,7 +134,8 @@ class Command(PlatformCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Removed the authenticator of {membership.user.email} ({membership.role} of {tenant.slug}); "
-                "their tokens are revoked and they set up a new one at their next sign-in. They are told by e-mail."
+                "their tokens are revoked and they set up a new one at their next sign-in. "
+                "They are told by e-mail."
             )
         )
 
@@ -159,7 +162,9 @@ class Command(PlatformCommand):
                 f"in {ms:.0f} ms."
             )
         )
-        self.stdout.write(f"Currency {tenant.currency}, time zone {tenant.timezone}, country {tenant.country}.")
+        self.stdout.write(
+            f"Currency {tenant.currency}, time zone {tenant.timezone}, country {tenant.country}."
+        )
         if created.owner_password:
             self.stdout.write(f"Owner: {created.owner.email} (new user)")
             self.stdout.write(
@@ -167,7 +172,8 @@ class Command(PlatformCommand):
             )
         elif created.owner_created:
             self.stdout.write(
-                f"Owner: {created.owner.email} (new user): a link to choose their password is e-mailed to them."
+                f"Owner: {created.owner.email} (new user): a link to choose their password "
+                "is e-mailed to them."
             )
         else:
             self.stdout.write(f"Owner: {created.owner.email} (existing user, password unchanged)")
