@@ -367,6 +367,8 @@ POS_PAYMENT_WEBHOOK_SECRET = os.environ.get("POS_PAYMENT_WEBHOOK_SECRET", "")
 POS_BILLING_TRIAL_DAYS = int(os.environ.get("POS_BILLING_TRIAL_DAYS", "14"))
 POS_BILLING_DUE_DAYS = int(os.environ.get("POS_BILLING_DUE_DAYS", "7"))
 POS_BILLING_GRACE_DAYS = int(os.environ.get("POS_BILLING_GRACE_DAYS", "7"))
+# Owners are told this many days before a past-due shop is suspended.
+POS_BILLING_NOTICE_DAYS = int(os.environ.get("POS_BILLING_NOTICE_DAYS", "3"))
 # Recount the tenant's storefronts (and reprice its subscription) whenever they change.
 POS_STOREFRONT_HOOKS.append("shared_apps.billing.hooks.storefronts_changed")
 # The owner of a tenant suspended for non-payment must still see what it owes.
