@@ -143,6 +143,7 @@ TENANT_APPS = [
     "tenant_apps.reports",
     "tenant_apps.idempotency",
     "tenant_apps.receipts",
+    "tenant_apps.alerts",
     "sync",
 ]
 
@@ -446,6 +447,15 @@ POS_RECEIPT_VIEWS_PER_IP = int(os.environ.get("POS_RECEIPT_VIEWS_PER_IP", "60"))
 POS_RECEIPT_MISSES_PER_IP = int(os.environ.get("POS_RECEIPT_MISSES_PER_IP", "20"))
 # Customers open their receipt even while the shop is suspended.
 POS_SUSPENDED_ALLOWED_PATHS.append("/r/")
+# Where the daily summary's figures come from: callables taking the shop day, answering a dict.
+POS_DAILY_SUMMARY_FIGURES: list[str] = [
+    "tenant_apps.alerts.services.sales_figures",
+    "tenant_apps.alerts.services.low_stock_figures",
+    "sync.selectors.open_conflicts_figures",
+]
+# Per tenant: low stock alerts every ten minutes, the daily summary checked every fifteen.
+CELERY_BEAT_SCHEDULE["alerts-low-stock"] = {"task": "alerts.low_stock", "schedule": 600}
+CELERY_BEAT_SCHEDULE["alerts-daily-summary"] = {"task": "alerts.daily_summary", "schedule": 900}
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "task": "messaging.sweep",
     "schedule": 60,

@@ -36,3 +36,8 @@ def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
         "open_conflicts": sum(conflicts.values()),
         "open_conflicts_by_kind": conflicts,
     }
+
+
+def open_conflicts_figures(day: object) -> dict[str, int]:
+    """For the daily summary (``POS_DAILY_SUMMARY_FIGURES``): conflicts still open."""
+    return {"open_conflicts": Conflict.objects.filter(status=Conflict.Status.OPEN).count()}

@@ -41,7 +41,7 @@ FR = {
     "These products fell below their reorder level:": "Ces produits sont passés sous leur seuil de réapprovisionnement :",
     "%(level)s left, reorder at %(reorder)s": "il en reste %(level)s, seuil %(reorder)s",
     "Stock levels:": "Niveaux de stock :",
-    "Low stock": "Stock bas",
+    "Low stock at %(shop_name)s:": "Stock bas chez %(shop_name)s :",
     (
         "%(shop_name)s: %(counter)s product is low on stock",
         "%(shop_name)s: %(counter)s products are low on stock",
