@@ -112,6 +112,7 @@ SHARED_APPS = [
     "shared_apps.audit",
     "shared_apps.billing",
     "shared_apps.messaging",
+    "shared_apps.signup",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -456,6 +457,23 @@ POS_DAILY_SUMMARY_FIGURES: list[str] = [
 # Per tenant: low stock alerts every ten minutes, the daily summary checked every fifteen.
 CELERY_BEAT_SCHEDULE["alerts-low-stock"] = {"task": "alerts.low_stock", "schedule": 600}
 CELERY_BEAT_SCHEDULE["alerts-daily-summary"] = {"task": "alerts.daily_summary", "schedule": 900}
+# Self-service sign-up (shared_apps.signup): code lifetime; sign-ups per client IP and per e-mail
+# or phone per hour.
+POS_SIGNUP_CODE_SECONDS = int(os.environ.get("POS_SIGNUP_CODE_SECONDS", "900"))
+POS_SIGNUP_PER_IP = int(os.environ.get("POS_SIGNUP_PER_IP", "5"))
+POS_SIGNUP_PER_ADDRESS = int(os.environ.get("POS_SIGNUP_PER_ADDRESS", "3"))
+# A new shop's first-run steps: callables taking the user (see shared_apps.signup.selectors).
+POS_ONBOARDING_STEPS: list[str] = [
+    "shared_apps.signup.selectors.step_mfa",
+    "shared_apps.signup.selectors.step_storefront",
+    "shared_apps.signup.selectors.step_products",
+    "sync.selectors.onboarding_step_terminal",
+]
+CELERY_BEAT_SCHEDULE["signup-purge"] = {
+    "task": "signup.purge",
+    "schedule": crontab(hour=2, minute=30),
+    "tenant_schemas": ["public"],
+}
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "task": "messaging.sweep",
     "schedule": 60,

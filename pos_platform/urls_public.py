@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("shared_apps.billing.urls_public")),
     path("api/v1/", include("shared_apps.messaging.urls_public")),
+    path("api/v1/", include("shared_apps.signup.urls_public")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.reports.urls")),
     path("api/v1/", include("shared_apps.messaging.urls")),
     path("api/v1/", include("tenant_apps.receipts.api_urls")),
+    path("api/v1/", include("shared_apps.signup.urls")),
     path("", include("tenant_apps.receipts.urls")),
 ]
 

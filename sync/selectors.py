@@ -41,3 +41,12 @@ def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
 def open_conflicts_figures(day: object) -> dict[str, int]:
     """For the daily summary (``POS_DAILY_SUMMARY_FIGURES``): conflicts still open."""
     return {"open_conflicts": Conflict.objects.filter(status=Conflict.Status.OPEN).count()}
+
+
+def onboarding_step_terminal(user: object) -> dict[str, object]:
+    """The last first-run step of a new shop (``POS_ONBOARDING_STEPS``): a paired terminal."""
+    return {
+        "step": "terminal",
+        "done": Terminal.objects.filter(status=Terminal.Status.ACTIVE).exists(),
+        "path": "/api/v1/sync/terminals",
+    }
