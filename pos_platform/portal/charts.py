@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-WIDTH, HEIGHT, BOTTOM = 600, 160, 20
+WIDTH, HEIGHT, BOTTOM = 320, 150, 14
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_lazy as _
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.once import FIELD, form_key
@@ -41,6 +42,10 @@ class PortalForm(forms.Form):
     template_name_div = "portal/forms/form.html"
     bound_field_class = PortalBoundField
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 class OnceForm(PortalForm):
     """A form that creates money or stock rows: it carries its idempotency key
@@ -50,14 +55,10 @@ class OnceForm(PortalForm):
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A new form gets a fresh key; a re-rendered one keeps the key it was sent with.
+        self.fields[FIELD].error_messages["required"] = _("This form is out of date; open it again.")
         if request is not None:
             self.initial.setdefault(FIELD, form_key(request))
-            if self.is_bound:
-                # A re-rendered form keeps the key it was sent with.
-                data: Any = self.data
-                data = data.copy()  # a QueryDict
-                data.setdefault(FIELD, form_key(request))
-                self.data = data
 
 
 def show_error(form: forms.Form, exc: ApplicationError, fields: Iterable[str] = ()) -> None:

@@ -53,6 +53,7 @@
     var line = holder.firstElementChild;
     button.parentNode.insertBefore(line, button);
     total.value = String(index + 1);
+    syncPayments(line);
     var first = line.querySelector("input, select");
     if (first) first.focus();
   }
@@ -71,6 +72,28 @@
       b.setAttribute("aria-busy", "true");
     });
   }, true);
+
+  // A payment line shows the details its method needs (mobile money: provider and reference;
+  // card: last digits and authorisation code); a field already filled in stays visible.
+  function syncPayment(select) {
+    var kinds = {};
+    try { kinds = JSON.parse(select.getAttribute("data-kinds") || "{}"); } catch (e) { kinds = {}; }
+    var kind = kinds[select.value] || "";
+    var line = closest(select, ".line");
+    if (!line) return;
+    line.querySelectorAll("[data-only]").forEach(function (input) {
+      var field = closest(input, ".field");
+      if (field) field.hidden = input.getAttribute("data-only") !== kind && input.value === "";
+    });
+  }
+  function syncPayments(root) {
+    (root || document).querySelectorAll("select[data-kinds]").forEach(syncPayment);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-kinds]")) syncPayment(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncPayments(); });
+  document.addEventListener("htmx:load", function (event) { syncPayments(event.target); });
 
   // After htmx swaps a page into <main>: move the focus there, close the menu, reset the forms'
   // sent state (a refused form comes back to be corrected).

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from pos_platform.kernel.http import csv_response
@@ -70,6 +71,7 @@ def _delta(now: Decimal | int, before: Decimal | int) -> dict[str, Any] | None:
 def _kpis(period: Period, storefront_id: uuid.UUID | None) -> list[dict[str, Any]]:
     now = period_summary(start=period.start, end=period.end, storefront_id=storefront_id)
     before = period_summary(start=period.previous_start, end=period.previous_end, storefront_id=storefront_id)
+    refunds = now["refunds"]["count"]
     return [
         {
             "key": "net_sales",
@@ -98,7 +100,7 @@ def _kpis(period: Period, storefront_id: uuid.UUID | None) -> list[dict[str, Any
             "value": formatting.money(now["refunds"]["amount"]),
             "before": formatting.money(before["refunds"]["amount"]),
             "delta": None,
-            "note": _("%(n)s refunds") % {"n": now["refunds"]["count"]},
+            "note": ngettext("%(n)s refund", "%(n)s refunds", refunds) % {"n": refunds},
         },
     ]
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +99,15 @@ class BaseSaleLines(forms.BaseFormSet):
 SaleLines = forms.formset_factory(SaleLineForm, formset=BaseSaleLines, extra=3, max_num=100, absolute_max=100)
 
 
+# Payment details and the kind of method that needs them.
+DETAILS_OF = {
+    "provider": "mobile_money",
+    "reference": "mobile_money",
+    "card_last4": "card",
+    "auth_code": "card",
+}
+
+
 class PaymentForm(PortalForm):
     method = forms.ChoiceField(required=False, label=_("Paid by"))
     amount = forms.DecimalField(
@@ -113,6 +123,10 @@ class PaymentForm(PortalForm):
         self.fields["method"].choices = [("", _("Choose")), *((m.code, m.name) for m in methods or [])]  # type: ignore[attr-defined]
         _decimal_input(self.fields["amount"])
         self.fields["card_last4"].widget.attrs["inputmode"] = "numeric"
+        # With the script, only the details the chosen method needs are shown.
+        self.fields["method"].widget.attrs["data-kinds"] = json.dumps({m.code: m.kind for m in methods or []})
+        for name, kind in DETAILS_OF.items():
+            self.fields[name].widget.attrs["data-only"] = kind
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
