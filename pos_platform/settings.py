@@ -102,6 +102,11 @@ POS_SYNC_PULL_LIMIT = 500
 POS_SYNC_PULL_MAX_LIMIT = 2000
 POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
 POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
+# What apps add to the back office's pages of apps below them (pos_platform.portal; docs/portal.md):
+# dashboard panels, callables (request, storefront_id) -> {"template", ...} | None; and the
+# terminals that sales can be filtered by, a callable () -> [(id, label)].
+POS_PORTAL_DASHBOARD_PANELS: list[str] = ["sync.portal.panels.dashboard_panel"]
+POS_PORTAL_TERMINAL_CHOICES = "sync.portal.panels.terminal_choices"
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -128,6 +133,9 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The back office's pages (/portal/): htmx from django-htmx's static files, CSP headers.
+    "django_htmx",
+    "csp",
     "pos_platform",
 ]
 
@@ -164,6 +172,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 TEMPLATES = [
@@ -176,6 +186,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pos_platform.portal.context.portal",
             ],
         },
     },
@@ -342,6 +353,31 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", POS_DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Served from the app folders directly, so that a checkout needs no collectstatic to run.
 WHITENOISE_USE_FINDERS = True
+# Versioned, compressed files from `collectstatic` (which `manage.py serve` runs): a page's CSS and
+# JS are cached for good and sent gzip- or brotli-encoded.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere in the back office; the
+# QR code of the authenticator set-up is a data: image. The API's documentation pages (Swagger UI,
+# Redoc) ship inline scripts of their own and are left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

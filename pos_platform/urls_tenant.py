@@ -8,7 +8,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.audit.urls")),
     path("api/v1/", include("tenant_apps.storefronts.urls")),
     path("api/v1/", include("sync.urls")),
-    path("portal/", include("shared_apps.accounts.portal.urls")),
+    path("portal/", include("pos_platform.portal.urls")),
     path("api/v1/", include("shared_apps.billing.urls")),
     path("api/v1/", include("tenant_apps.shop.urls")),
     path("api/v1/", include("tenant_apps.taxes.urls")),

@@ -17,3 +17,6 @@ POS_SCHEMA_POOL_SIZE = 0
 
 # Messages are delivered by the tests themselves; the tests of the kick start a worker and turn it on.
 POS_MESSAGE_KICK = False
+
+# Static files from the app folders, unversioned: the suite needs no `collectstatic`.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -3,7 +3,7 @@ from django.urls import path
 from shared_apps.accounts.portal import views
 
 urlpatterns = [
-    path("", views.home_view, name="portal-home"),
+    path("account", views.account_view, name="portal-account"),
     path("login", views.login_view, name="portal-login"),
     path("otp", views.otp_view, name="portal-otp"),
     path("mfa/setup", views.mfa_setup_view, name="portal-mfa-setup"),

@@ -1,0 +1,11 @@
+"""``/portal/`` on a shop's host: each app's pages, beside its API."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("shared_apps.accounts.portal.urls")),
+    path("", include("tenant_apps.reports.portal.urls")),
+    path("products", include("tenant_apps.catalog.portal.urls")),
+    path("stock", include("tenant_apps.inventory.portal.urls")),
+    path("sales", include("tenant_apps.sales.portal.urls")),
+]
