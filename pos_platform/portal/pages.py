@@ -63,6 +63,7 @@ ACTION_WORDS: dict[str, Any] = {
     "staff.view": gettext_lazy("see staff"),
     "staff.manage": gettext_lazy("invite and change staff"),
     "token.manage_others": gettext_lazy("see and revoke staff's API tokens"),
+    "staff.mfa_reset": gettext_lazy("reset a staff member's two-factor sign-in"),
     "audit.view": gettext_lazy("read the audit log"),
     "terminal.manage": gettext_lazy("manage terminals"),
     "conflict.view": gettext_lazy("see sync conflicts"),

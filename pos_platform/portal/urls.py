@@ -8,4 +8,5 @@ urlpatterns = [
     path("products", include("tenant_apps.catalog.portal.urls")),
     path("stock", include("tenant_apps.inventory.portal.urls")),
     path("sales", include("tenant_apps.sales.portal.urls")),
+    path("receipts/", include("tenant_apps.receipts.portal.urls")),
 ]

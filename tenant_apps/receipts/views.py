@@ -8,6 +8,7 @@ Only the sale of that token, at this shop: an unknown token, or one of another s
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -142,5 +143,6 @@ def receipt_qr(request: HttpRequest, token: str) -> HttpResponse:
     if limited is not None:
         return limited
     sale = _sale_or_404(request, token)
-    svg = segno.make(receipt_url(sale_id=sale.pk), error="m").svg_inline(scale=4, border=2, title="QR")
-    return _private(HttpResponse(svg, content_type="image/svg+xml"))
+    out = io.BytesIO()
+    segno.make(receipt_url(sale_id=sale.pk), error="m").save(out, kind="svg", scale=4, border=2, xmldecl=True)
+    return _private(HttpResponse(out.getvalue(), content_type="image/svg+xml"))

@@ -273,7 +273,11 @@ def browser_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[Ca
         slug = slug or f"b{uuid.uuid4().hex[:10]}"
         with django_db_blocker.unblock():
             created = tenant_create(
-                slug=slug, name=f"Shop {slug[-4:]}", owner_email=f"owner@{slug}.test", actor="tests"
+                slug=slug,
+                name=f"Shop {slug[-4:]}",
+                owner_email=f"owner@{slug}.test",
+                actor="tests",
+                owner_password=True,
             )
             made.append(created.tenant)
             people.append(created.owner.email)

@@ -94,7 +94,8 @@ def test_an_online_sale_sends_its_receipt_by_sms_and_email(
     qr = page("alpha", f"{path}/qr.svg")
     assert qr.status_code == 200
     assert qr["Content-Type"] == "image/svg+xml"
-    assert qr.content.startswith(b"<svg")
+    assert qr.content.startswith(b"<?xml")
+    assert b'xmlns="http://www.w3.org/2000/svg"' in qr.content
 
 
 def test_the_receipt_page_in_french(shop_a: Shop) -> None:

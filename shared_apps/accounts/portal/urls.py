@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shared_apps.accounts.portal import views
+from shared_apps.accounts.portal import recovery, views
 
 urlpatterns = [
     path("account", views.account_view, name="portal-account"),
@@ -11,4 +11,10 @@ urlpatterns = [
     path("password", views.password_view, name="portal-password"),
     path("logout", views.logout_view, name="portal-logout"),
     path("invitation", views.invitation_view, name="portal-invitation"),
+    path("password-reset", recovery.password_reset_request_view, name="portal-password-reset"),
+    path(
+        "password-reset/confirm", recovery.password_reset_confirm_view, name="portal-password-reset-confirm"
+    ),
+    path("staff/mfa", recovery.staff_mfa_view, name="portal-staff-mfa"),
+    path("welcome", recovery.welcome_view, name="portal-welcome"),
 ]
