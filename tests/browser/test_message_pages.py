@@ -56,7 +56,7 @@ def test_a_person_who_forgot_the_password_recovers_alone(
     phone.get_by_label("New password", exact=True).fill("mango season rain 88")
     phone.get_by_label("New password again").fill("mango season rain 99")
     phone.get_by_role("button", name="Set the password").click()
-    assert "The two passwords are not the same." in phone.content()
+    assert "The two new passwords are not the same." in phone.content()
     axe_check(phone)
     phone.get_by_label("New password", exact=True).fill("mango season rain 88")
     phone.get_by_label("New password again").fill("mango season rain 88")

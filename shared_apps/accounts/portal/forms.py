@@ -45,13 +45,9 @@ class InvitationForm(PortalForm):
     )
 
 
-class PasswordChangeForm(PortalForm):
-    current_password = forms.CharField(
-        max_length=4096,
-        strip=False,
-        label=_("Current password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordForm(PortalForm):
+    """A new password, typed twice (a password change, a reset link)."""
+
     new_password = forms.CharField(
         max_length=4096,
         strip=False,
@@ -71,3 +67,14 @@ class PasswordChangeForm(PortalForm):
         if new and confirm and new != confirm:
             self.add_error("new_password_confirm", _("The two new passwords are not the same."))
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    field_order = ["current_password", "new_password", "new_password_confirm"]
+
+    current_password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -20,6 +20,7 @@ from pos_platform.kernel.http import client_ip
 from pos_platform.portal.forms import PortalForm
 from pos_platform.portal.pages import ENROLLING, error_page, membership_of, portal_page
 from shared_apps.accounts.models import PasswordReset
+from shared_apps.accounts.portal.forms import NewPasswordForm
 from shared_apps.accounts.services import reset, staff
 from shared_apps.signup.selectors import onboarding_steps
 
@@ -30,27 +31,6 @@ class ResetRequestForm(PortalForm):
         label=gettext_lazy("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
-
-
-class NewPasswordForm(PortalForm):
-    new_password = forms.CharField(
-        max_length=4096,
-        strip=False,
-        label=gettext_lazy("New password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_confirm = forms.CharField(
-        max_length=4096,
-        strip=False,
-        label=gettext_lazy("New password again"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("new_password") and data.get("new_password") != data.get("new_password_confirm"):
-            self.add_error("new_password_confirm", _("The two passwords are not the same."))
-        return data
 
 
 def _with_retry(response: HttpResponse, exc: ApplicationError) -> HttpResponse:
@@ -88,9 +68,9 @@ def password_reset_confirm_view(request: HttpRequest) -> HttpResponse:
     try:
         link = reset.reset_link_check(tenant=tenant, token=token, ip=client_ip(request))
     except ApplicationError as exc:
-        context = {"invalid": exc.message}
+        invalid = {"invalid": exc.message}
         return _with_retry(
-            render(request, "accounts/portal/password_reset_confirm.html", context, status=exc.status), exc
+            render(request, "accounts/portal/password_reset_confirm.html", invalid, status=exc.status), exc
         )
     form = NewPasswordForm(request.POST or None)
     context: dict[str, Any] = {

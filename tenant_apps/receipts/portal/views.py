@@ -55,7 +55,7 @@ def send_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
                 to=form.cleaned_data["to"],
                 language=form.cleaned_data["language"],
                 source="staff",
-                requested_by=request.user.pk,  # type: ignore[arg-type]
+                requested_by=request.user.pk,
             )
         except ApplicationError as exc:
             form.add_error("to", exc.message)
