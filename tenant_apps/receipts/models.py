@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
+
+from pos_platform.db.fields import one_of
 
 
 class ReceiptLink(models.Model):
@@ -53,8 +54,9 @@ class ReceiptRequest(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["sale", "channel", "to"], name="receipt_request_unique"),
+            # one_of: the same text in a migrated schema and one built from the snapshot.
             models.CheckConstraint(
-                condition=Q(channel__in=["email", "sms", "whatsapp"]), name="receipt_request_channel"
+                condition=one_of("channel", ["email", "sms", "whatsapp"]), name="receipt_request_channel"
             ),
         ]
 
