@@ -77,6 +77,13 @@ FR = {
     "If you did not ask for it, ignore this message.": "Si vous ne l'avez pas demandé, ignorez ce message.",
     "Your code to open %(shop_name)s: %(code)s (valid %(minutes)s min).": "Votre code pour ouvrir %(shop_name)s : %(code)s (valable %(minutes)s min).",
     "Your code: %(code)s": "Votre code : %(code)s",
+    # The opt-out page.
+    "Stop these messages": "Ne plus recevoir ces messages",
+    "This link is not valid.": "Ce lien n'est pas valable.",
+    "Done: %(address)s will not receive these messages any more.": "C'est fait : %(address)s ne recevra plus ces messages.",
+    "Stop “%(category)s” messages to %(address)s?": "Ne plus envoyer de messages « %(category)s » à %(address)s ?",
+    "Stop messages to %(address)s?": "Ne plus envoyer de messages à %(address)s ?",
+    "Stop them": "Ne plus les recevoir",
     # The public receipt page (tenant_apps/receipts).
     "This sale was voided.": "Cette vente a été annulée.",
     "Refunded: %(refunded)s": "Remboursé : %(refunded)s",

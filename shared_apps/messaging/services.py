@@ -427,17 +427,17 @@ def user_language(*, user_id: uuid.UUID, tenant_id: int | None = None) -> str:
     return language_of(preference_of(user_id=user_id, tenant_id=tenant_id).language or None)
 
 
-_OPT_OUT_SALT = "messaging.opt_out"
+OPT_OUT_SALT = "messaging.opt_out"
 
 
 def opt_out_token(*, channel: str, address: str, category: str) -> str:
-    return signing.dumps([channel, address, category], salt=_OPT_OUT_SALT, compress=True)
+    return signing.dumps([channel, address, category], salt=OPT_OUT_SALT, compress=True)
 
 
 def opt_out(*, token: str) -> Suppression | None:
     """Stop messages of a category to an address, from the link in a message. None: bad link."""
     try:
-        channel, address, category = signing.loads(token, salt=_OPT_OUT_SALT)
+        channel, address, category = signing.loads(token, salt=OPT_OUT_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return suppression_add(channel=channel, address=address, category=category, reason="opt_out")

@@ -25,7 +25,7 @@ from pos_platform.kernel.errors import ApplicationError
 from shared_apps.messaging.addresses import email_normalise, phone_normalise
 from shared_apps.messaging.links import shop_url
 from shared_apps.messaging.rendering import language_of, money
-from shared_apps.messaging.services import message_queue, shop_messaging_of
+from shared_apps.messaging.services import message_queue, opt_out_token, shop_messaging_of
 from tenant_apps.receipts.errors import ContactInvalid, ReceiptSaleNotFound, ReceiptSendLimit
 from tenant_apps.receipts.models import ReceiptLink, ReceiptRequest
 from tenant_apps.sales.models import Sale
@@ -213,6 +213,10 @@ def receipt_send(
         to=address,
         defaults={"language": language, "source": source, "requested_by": requested_by},
     )
+    context = receipt_message_context(sale, language=language)
+    if channel == "email":  # an SMS has no room for the link
+        token = opt_out_token(channel=channel, address=address, category="receipt")
+        context["opt_out_url"] = shop_url(tenant_id=tenant.pk, path=f"/messages/opt-out/{token}")
     message = message_queue(
         key=f"receipt:{tenant.pk}:{request.pk}",
         kind="receipt",
@@ -221,7 +225,7 @@ def receipt_send(
         to=address,
         language=language,
         tenant_id=tenant.pk,
-        context=receipt_message_context(sale, language=language),
+        context=context,
     )
     if request.message_id != message.pk:
         request.message_id = message.pk

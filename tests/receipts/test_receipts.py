@@ -276,3 +276,32 @@ def test_a_receipt_of_another_storefront_or_shop_is_not_found(
     assert shop_b.owner.client.get(url).status_code == 404
     assert not ReceiptRequest.objects.exists()
     assert Decimal(recorded.sale.total) > 0
+
+
+def test_a_customer_stops_receipts_by_the_link_in_the_mail(shop_a: Shop, smtp: SmtpServer) -> None:
+    first = sell(shop_a, ("rice", 1))
+    from tenant_apps.receipts.services import receipt_send
+
+    receipt_send(sale_id=first.sale.pk, channel="email", to="esi@example.com", source="staff")
+    connection.set_schema_to_public()
+    messages_sweep()
+    [mail] = smtp.to("esi@example.com")
+    link = re.search(r"http://alpha\.localhost(/messages/opt-out/\S+)", mail.text)
+    assert link, mail.text
+    client = Client(HTTP_HOST=host_of("alpha"))
+    shown = client.get(link.group(1))
+    assert shown.status_code == 200
+    assert "esi@example.com" in shown.content.decode()
+    from shared_apps.messaging.models import Suppression
+
+    assert not Suppression.objects.exists()  # a GET (a mail scanner) changes nothing
+    assert client.post(link.group(1)).status_code == 200
+    assert list(Suppression.objects.values_list("channel", "address", "category")) == [
+        ("email", "esi@example.com", "receipt")
+    ]
+    assert client.get("/messages/opt-out/forged").status_code == 404
+
+    connection.set_tenant(shop_a.tenant)
+    second = sell(shop_a, ("rice", 1))
+    request = receipt_send(sale_id=second.sale.pk, channel="email", to="esi@example.com", source="staff")
+    assert Message.objects.get(pk=request.message_id).status == "suppressed"
