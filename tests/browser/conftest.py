@@ -220,11 +220,15 @@ def live_port(django_db_setup: None, django_db_blocker: Any) -> Iterator[int]:
     # end them so that the test database can be dropped.
     from django.db import connection
 
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        # A fresh connection: the suite's own may have been closed by the server meanwhile (then
+        # the query failed and the live server's connections kept the database from being dropped).
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
