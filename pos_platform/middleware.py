@@ -4,10 +4,13 @@ The base domain (and ``POS_PUBLIC_HOSTS``) is the public platform site. ``<slug>
 custom domain of a tenant route to that tenant's schema; an unknown host gets 404
 ``tenant_not_found`` and a suspended tenant 403 ``tenant_suspended`` (except on the few paths that
 must keep working, such as the upload of offline sales).
+
+:class:`JsonDepthMiddleware` refuses deeply nested JSON bodies before any view runs.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,6 +23,7 @@ from django_tenants.utils import get_public_schema_name
 
 from pos_platform.api import error_response
 from pos_platform.db import connection
+from pos_platform.kernel.http import json_depth_exceeds
 from shared_apps.tenants.routing import normalise_host, route_resolve
 
 
@@ -65,3 +69,51 @@ class TenantRoutingMiddleware:
         request.tenant = tenant  # type: ignore[attr-defined]
         connection.set_tenant(tenant)
         return self.get_response(request)
+
+
+class JsonDepthMiddleware:
+    """Refuse a JSON body nested deeper than ``POS_MAX_JSON_DEPTH`` (``400 body_too_deep``) before
+    any view runs, for every endpoint and caller, signed in or not.
+
+    Parsers recurse: a few kilobytes of ``[[[[…`` would otherwise exhaust the interpreter's
+    recursion limit (a 500) in the JSON parser or in whatever walks the document later. A body
+    sent gzip-encoded (terminal uploads) is inflated for the check within
+    ``POS_SYNC_MAX_INFLATED_BYTES``; a body over the size limits or not valid gzip is left to the
+    view, which answers it with its own error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.limit = settings.POS_MAX_JSON_DEPTH
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        body = self._json_body(request)
+        if body is not None and json_depth_exceeds(body, self.limit):
+            return error_response(
+                "body_too_deep",
+                f"The body nests arrays and objects more than {self.limit} levels deep.",
+                400,
+                {"max_depth": self.limit},
+            )
+        return self.get_response(request)
+
+    def _json_body(self, request: HttpRequest) -> bytes | None:
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if not declared.isdigit() or int(declared) == 0:
+            return None
+        if int(declared) > max(
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0, settings.POS_SYNC_MAX_REQUEST_BYTES
+        ):
+            return None
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+            return None
+        body = request.body
+        if request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower() == "gzip":
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                body = inflater.decompress(body, settings.POS_SYNC_MAX_INFLATED_BYTES + 1)
+            except zlib.error:
+                return None
+            if len(body) > settings.POS_SYNC_MAX_INFLATED_BYTES:
+                return None
+        return body

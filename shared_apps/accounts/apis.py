@@ -13,9 +13,9 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from pos_platform.api.tenant import TenantApiView
+from pos_platform.api.views import ApiView
 from pos_platform.kernel.http import client_ip
 from shared_apps.accounts import mfa
 from shared_apps.accounts.models import ApiToken, Membership
@@ -81,7 +81,7 @@ def _mark_session_verified(request: Request, device: Any) -> None:
 # ---- sign-in --------------------------------------------------------------------------------
 
 
-class _Public(APIView):
+class _Public(ApiView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     mfa_exempt = True
@@ -184,7 +184,7 @@ class InvitationAcceptApi(_Public):
         return Response(InvitationAcceptOutput({"email": user.email}).data)
 
 
-class LogoutApi(APIView):
+class LogoutApi(ApiView):
     permission_classes = [IsAuthenticated]
     mfa_exempt = True
 
@@ -202,7 +202,7 @@ class LogoutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordChangeApi(APIView):
+class PasswordChangeApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -290,7 +290,7 @@ def _mfa_state(request: Request) -> dict[str, Any]:
     }
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     permission_classes = [IsTenantMember]
     mfa_exempt = True
 
@@ -317,7 +317,7 @@ class MeApi(APIView):
 # ---- MFA ------------------------------------------------------------------------------------
 
 
-class _Enrolling(APIView):
+class _Enrolling(ApiView):
     """Endpoints that an owner or admin must reach before they have MFA."""
 
     permission_classes = [IsTenantMember]
@@ -423,7 +423,7 @@ class MfaDisableApi(_Enrolling):
 # ---- tokens ---------------------------------------------------------------------------------
 
 
-class TokenListApi(APIView):
+class TokenListApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -439,7 +439,7 @@ class TokenListApi(APIView):
         )
 
 
-class TokenRevokeApi(APIView):
+class TokenRevokeApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
