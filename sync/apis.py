@@ -449,13 +449,13 @@ class ConflictResolveApi(ApiView):
         ],
     )
     def post(self, request: Request, conflict_id: uuid.UUID) -> Response:
+        data = ConflictResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
         conflict = Conflict.objects.filter(pk=conflict_id).first()
         if conflict is None or not can(
             request_membership(request), "conflict.resolve", storefront_id=conflict.storefront_id
         ):
             raise ConflictNotFound()
-        data = ConflictResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
         resolved = services.conflict_resolve(
             conflict_id=conflict.pk,
             resolution=data.validated_data["resolution"],

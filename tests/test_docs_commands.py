@@ -191,8 +191,9 @@ def test_celery_call_sends_a_task_as_documented(live_db: None) -> None:
 
     queue = f"docs-check-{os.getpid()}"
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    documented = ["celery", "-A", "pos_platform", "call", "billing.issue_invoices"]
     done = subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "pos_platform", "call", "billing.issue_invoices", "-Q", queue],
+        [sys.executable, "-m", *documented, "--queue", queue],
         env=env,
         cwd=ROOT,
         capture_output=True,

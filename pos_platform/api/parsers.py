@@ -13,6 +13,7 @@ operation rejects that operation, not the batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -34,7 +35,15 @@ class JSONParser(BaseParser):
         try:
             document = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from exc
+            # Python's parser takes lone surrogates: if it can read the body, name the field.
+            try:
+                lenient = json.loads(raw)
+            except ValueError:
+                lenient = None
+            problem = json_text_problem(lenient) if lenient is not None else None
+            if problem is None:
+                raise ParseError(f"The body is not valid JSON: {exc}") from exc
+            document = lenient
         problem = json_text_problem(document)
         if problem is not None:
             field, reason = problem
