@@ -224,6 +224,17 @@ class TerminalListApi(ApiView):
     @extend_schema(
         request=TerminalCreateInput,
         responses={201: PairingCodeOutput},
+        examples=[
+            OpenApiExample(
+                "Till 2",
+                value={
+                    "storefront_id": "5f0c6b1e-0000-4000-8000-000000000002",
+                    "code": "T2",
+                    "name": "Till 2",
+                },
+                request_only=True,
+            )
+        ],
         tags=["sync admin"],
         summary="Create a terminal; returns its one-time pairing code",
     )

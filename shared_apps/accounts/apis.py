@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.schema import ErrorOutput
 from pos_platform.api.tenant import TenantApiView
 from pos_platform.api.views import ApiView
 from pos_platform.kernel.http import client_ip
@@ -23,7 +24,6 @@ from shared_apps.accounts.permissions import IsTenantMember, can, mfa_required_f
 from shared_apps.accounts.serializers import (
     BackupCodesOutput,
     CodeInput,
-    ErrorOutput,
     InvitationAcceptInput,
     InvitationAcceptOutput,
     LoginInput,
@@ -145,6 +145,7 @@ class MfaVerifyApi(_Public):
         summary="Complete a sign-in with an authenticator or backup code",
         request=MfaVerifyInput,
         responses={200: TokenIssuedOutput, 400: E400, 401: E401, 429: E429},
+        examples=[OpenApiExample("Code", value={"challenge": "Zq…", "code": "123456"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
         data = MfaVerifyInput(data=request.data)
@@ -170,6 +171,13 @@ class InvitationAcceptApi(_Public):
         ),
         request=InvitationAcceptInput,
         responses={200: InvitationAcceptOutput, 400: E400, 401: E401, 429: E429},
+        examples=[
+            OpenApiExample(
+                "New person",
+                value={"code": "K7PQ-M2XD-…", "password": "a long passphrase", "full_name": "Ama Mensah"},
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = InvitationAcceptInput(data=request.data)
@@ -366,6 +374,7 @@ class MfaTotpConfirmApi(_Enrolling):
         description="On the first enrollment the answer carries ten backup codes, shown this once.",
         request=TotpConfirmInput,
         responses={200: MfaEnrolledOutput, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("First code", value={"code": "123456"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
         data = TotpConfirmInput(data=request.data)
@@ -386,6 +395,7 @@ class MfaBackupCodesApi(_Enrolling):
         description="Needs a fresh authenticator code (or a backup code). The old codes stop working.",
         request=CodeInput,
         responses={200: BackupCodesOutput, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("Fresh code", value={"code": "123456"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)
@@ -408,6 +418,7 @@ class MfaDisableApi(_Enrolling):
         ),
         request=CodeInput,
         responses={204: None, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("Fresh code", value={"code": "123456"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
         data = CodeInput(data=request.data)

@@ -1,4 +1,4 @@
-"""Input and output shapes of the accounts API."""
+"""Input and output shapes of the accounts API (``ErrorOutput`` is the one error shape of the API)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ from rest_framework import serializers
 from pos_platform.api.inputs import InputSerializer
 from shared_apps.accounts.models import ApiToken, Membership
 from shared_apps.accounts.tokens import token_idle_expires_at
-
-
-class ErrorOutput(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
 
 # ---- sign-in --------------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def build_world(shop: Shop, make_member: Any) -> World:
 
     from pos_platform.db import connection
     from pos_platform.kernel.actors import Actor
-    from shared_apps.accounts.models import ApiToken
+    from shared_apps.accounts.tokens import token_issue
     from sync.models import Conflict
     from tenant_apps.sales.models import PaymentMethod
     from tenant_apps.shifts.services import shift_open
@@ -93,7 +93,8 @@ def build_world(shop: Shop, make_member: Any) -> World:
         "sale_id": str(sell(shop, ("soap", 1)).sale.pk),
         "payment_method_id": str(PaymentMethod.objects.get(code="cash").pk),
         "shift_id": str(shift.pk),
-        "token_id": str(ApiToken.objects.filter(user=shop.owner.user).order_by("-created_at").first().pk),  # type: ignore[union-attr]
+        # A spare token of the owner: revoking it leaves the one the tests call with.
+        "token_id": str(token_issue(user=shop.owner.user, tenant_id=shop.tenant.pk).token.pk),
         "membership_id": str(invited.membership.pk),
         "terminal_id": str(paired.terminal.pk),
         "conflict_id": str(Conflict.objects.order_by("created_at").first().pk),  # type: ignore[union-attr]
