@@ -383,6 +383,7 @@ class MfaTotpConfirmApi(_Enrolling):
             user=request.user,  # type: ignore[arg-type]
             code=data.validated_data["code"],
             ip=client_ip(request),
+            keep_token=_current_token(request),
         )
         _mark_session_verified(request, enrolled.device)
         return Response(MfaEnrolledOutput({"enrolled": True, "backup_codes": enrolled.backup_codes}).data)
