@@ -71,7 +71,7 @@ PUBLIC_SCHEMA_URLCONF = "pos_platform.urls_public"
 ROOT_URLCONF = "pos_platform.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Paths a suspended tenant still answers: offline sales made before the suspension are accepted.
-POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]
+POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]  # /healthz/*
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
@@ -223,6 +223,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and beat record a heartbeat this often; /healthz/ready wants one younger than the
+# maximum age (pos_platform.heartbeat). Beat's loop wakes at least as often.
+POS_HEARTBEAT_SECONDS = int(os.environ.get("POS_HEARTBEAT_SECONDS", "10"))
+POS_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("POS_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+CELERY_BEAT_MAX_LOOP_INTERVAL = POS_HEARTBEAT_SECONDS
 # Entries run per tenant (``tenant_schemas`` unset: every tenant) or on the public schema;
 # see pos_platform/celery.py. Apps add their jobs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
