@@ -549,6 +549,7 @@ class StaffDetailApi(TenantApiView):
         description="`null` clears the storefront limit or the expiry. The last owner stays an owner.",
         request=StaffUpdateInput,
         responses={200: StaffOutput, 400: E400, 403: E403, 404: E404, 409: E409},
+        examples=[OpenApiExample("Promote", value={"role": "manager"}, request_only=True)],
     )
     def patch(self, request: Request, membership_id: str) -> Response:
         data = StaffUpdateInput(data=request.data)
