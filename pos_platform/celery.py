@@ -43,7 +43,7 @@ app.autodiscover_tasks()
 class WorkerHeartbeat(bootsteps.StartStopStep):
     """Records the worker's heartbeat from the worker's own timer (pos_platform.heartbeat)."""
 
-    requires = {"celery.worker.components:Timer"}
+    requires = ("celery.worker.components:Timer",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -35,6 +36,12 @@ class PublicTenant(FakeTenant):
         super().__init__(schema_name=get_public_schema_name())
 
 
+class RoutedRequest(HttpRequest):
+    """A request once routed: ``tenant`` is its tenant, or the public stand-in (for typing)."""
+
+    tenant: Any
+
+
 class TenantRoutingMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -42,6 +49,7 @@ class TenantRoutingMiddleware:
         self.suspended_paths = tuple(settings.POS_SUSPENDED_ALLOWED_PATHS)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        routed = cast(RoutedRequest, request)
         connection.set_schema_to_public()
         try:
             host = request.get_host()
@@ -50,7 +58,7 @@ class TenantRoutingMiddleware:
         hostname = normalise_host(split_domain_port(host)[0])
 
         if hostname in self.public_hosts:
-            request.tenant = PublicTenant()  # type: ignore[attr-defined]
+            routed.tenant = PublicTenant()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return self.get_response(request)
@@ -66,7 +74,7 @@ class TenantRoutingMiddleware:
             )
         tenant = route.tenant()
         tenant.domain_url = hostname
-        request.tenant = tenant  # type: ignore[attr-defined]
+        routed.tenant = tenant
         connection.set_tenant(tenant)
         return self.get_response(request)
 

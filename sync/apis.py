@@ -7,7 +7,7 @@ or session and the ``terminal.*`` / ``conflict.*`` actions of the permission hoo
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -92,7 +92,7 @@ class TerminalApiView(ApiView):
 
     @property
     def terminal(self) -> Terminal:
-        return self.request.auth  # type: ignore[return-value]
+        return cast(Terminal, self.request.auth)
 
 
 class PullOutput(serializers.Serializer):

@@ -75,8 +75,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, drf.Throttled) and wait is not None:
         details = {"retry_after": int(wait) + 1}
         headers["Retry-After"] = str(details["retry_after"])
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = str(auth_header)
     return Response(
         {"code": code, "message": message, "details": details}, status=exc.status_code, headers=headers
     )

@@ -13,7 +13,7 @@ from pos_platform.kernel.http import text_problem
 
 if TYPE_CHECKING:
     from pos_platform.api.inputs import QuerySerializer
-    from shared_apps.accounts.models import Membership
+    from shared_apps.accounts.models import Membership, User
 
 
 class TenantRequest(Request):
@@ -29,6 +29,15 @@ class TenantRequest(Request):
     membership: Membership | None
     query: dict[str, Any]
 
+    if TYPE_CHECKING:
+        # A person's endpoints run after IsAuthenticated: the user is a User (a terminal's
+        # endpoints have their own principal, read through ``auth``).
+        @property
+        def user(self) -> User: ...
+
+        @user.setter
+        def user(self, value: Any) -> None: ...
+
 
 class ApiView(APIView):
     """An API view. ``query = {"GET": SomeQuery}`` declares the query parameters of a method:
@@ -40,7 +49,7 @@ class ApiView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        request.query = query_validate(request, self.query.get(request.method or ""))  # type: ignore[attr-defined]
+        setattr(request, "query", query_validate(request, self.query.get(request.method or "")))  # noqa: B010
 
 
 def query_validate(request: Request, serializer: type[QuerySerializer] | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ step, and a session that has not passed it is not authenticated at all
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -26,6 +26,9 @@ from rest_framework.request import Request
 
 from shared_apps.accounts.errors import MfaEnrollmentRequired
 from shared_apps.accounts.models import Membership
+
+if TYPE_CHECKING:
+    from pos_platform.api.views import TenantRequest
 
 OWNER, ADMIN, MANAGER, CASHIER = (
     Membership.Role.OWNER,
@@ -193,20 +196,21 @@ class IsTenantMember(BasePermission):
     message = "You are not a member of this shop."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        routed = cast("TenantRequest", request)
         # Several permission classes on one view share one lookup.
-        membership = getattr(request, "membership", _UNSET)
-        if membership is _UNSET:
+        if not hasattr(routed, "membership"):
             # A bearer token comes loaded with its user's membership of its tenant (same query).
-            loaded = getattr(request.auth, "tenant_membership", _UNSET)
+            loaded = getattr(routed.auth, "tenant_membership", _UNSET)
             if loaded is _UNSET:
-                membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+                found = membership_for(user=routed.user, tenant=getattr(routed, "tenant", None))
             else:
-                membership = usable_or_none(loaded)  # type: ignore[arg-type]
-            request.membership = membership  # type: ignore[attr-defined]
+                found = usable_or_none(cast("Membership | None", loaded))
+            routed.membership = found
+        membership = routed.membership
         if membership is None:
             return False
         if not getattr(view, "mfa_exempt", False):
-            mfa_gate(membership)  # type: ignore[arg-type]
+            mfa_gate(membership)
         return True
 
 
@@ -226,7 +230,7 @@ def Allows(action: str) -> type[BasePermission]:
             if not super().has_permission(request, view):
                 self.message = IsTenantMember.message
                 return False
-            return can(request.membership, action)  # type: ignore[attr-defined]
+            return can(cast("TenantRequest", request).membership, action)
 
     _Allows.__name__ = f"Allows[{action}]"
     return _Allows

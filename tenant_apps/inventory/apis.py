@@ -102,24 +102,32 @@ class _OperationInput(InputSerializer):
 
 class ReceiveInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500
+    )
 
 
 class AdjustInput(_OperationInput):
     storefront_id = serializers.UUIDField()
     reason = serializers.ChoiceField(choices=list(ADJUST_REASONS))
-    lines = SignedLineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=SignedLineInput(), allow_empty=False, max_length=500
+    )
 
 
 class CountInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500, help_text="quantity = counted.")  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500, help_text="quantity = counted."
+    )
 
 
 class TransferInput(_OperationInput):
     from_storefront_id = serializers.UUIDField()
     to_storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500
+    )
 
 
 def _book(

@@ -318,8 +318,12 @@ class PaymentInputSerializer(InputSerializer):
 class SaleInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made sale id (optional).")
     storefront_id = serializers.UUIDField()
-    lines = SaleLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
-    payments = PaymentInputSerializer(many=True, max_length=10)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=SaleLineInputSerializer(), allow_empty=False, max_length=500
+    )
+    payments: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=PaymentInputSerializer(), max_length=10
+    )
     discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off the whole sale.")
     expected_total = money_field(
         required=False,
@@ -340,7 +344,9 @@ class RefundLineInputSerializer(InputSerializer):
 
 class RefundInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
-    lines = RefundLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=RefundLineInputSerializer(), allow_empty=False, max_length=500
+    )
     reason = serializers.CharField(max_length=500)
     restock = serializers.BooleanField(default=True)
     payment_method = serializers.CharField(max_length=32, required=False, help_text="Default: cash.")
