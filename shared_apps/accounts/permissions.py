@@ -16,7 +16,7 @@ step, and a session that has not passed it is not authenticated at all
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -26,9 +26,6 @@ from rest_framework.request import Request
 
 from shared_apps.accounts.errors import MfaEnrollmentRequired
 from shared_apps.accounts.models import Membership
-
-if TYPE_CHECKING:
-    from pos_platform.api.views import TenantRequest
 
 OWNER, ADMIN, MANAGER, CASHIER = (
     Membership.Role.OWNER,
@@ -186,6 +183,14 @@ def storefront_scope(membership: Membership | None) -> uuid.UUID | None:
 _UNSET = object()
 
 
+class _Routed(Protocol):
+    """What the permission classes read and set on a request (the API's TenantRequest)."""
+
+    auth: Any
+    user: Any
+    membership: Membership | None
+
+
 class IsTenantMember(BasePermission):
     """The user has a usable membership of the tenant whose host served the request, and has
     MFA if their role requires it (unless the view sets ``mfa_exempt = True``).
@@ -196,7 +201,7 @@ class IsTenantMember(BasePermission):
     message = "You are not a member of this shop."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        routed = cast("TenantRequest", request)
+        routed = cast(_Routed, request)
         # Several permission classes on one view share one lookup.
         if not hasattr(routed, "membership"):
             # A bearer token comes loaded with its user's membership of its tenant (same query).
@@ -230,7 +235,7 @@ def Allows(action: str) -> type[BasePermission]:
             if not super().has_permission(request, view):
                 self.message = IsTenantMember.message
                 return False
-            return can(cast("TenantRequest", request).membership, action)
+            return can(cast(_Routed, request).membership, action)
 
     _Allows.__name__ = f"Allows[{action}]"
     return _Allows
