@@ -4,7 +4,7 @@ Every online endpoint parses its body here (``DEFAULT_PARSER_CLASSES``). orjson 
 not JSON, lone UTF-16 surrogates included; then every string of the document, keys too, is
 checked: a NUL (which PostgreSQL cannot store), another control character (tab, line feed and
 carriage return are text) or a lone surrogate answers ``400 text_invalid`` naming the field, before
-any view code runs. The nesting depth is bounded earlier, for every endpoint, by
+the view uses any of it. The nesting depth is bounded earlier, for every endpoint, by
 :class:`pos_platform.middleware.JsonDepthMiddleware`.
 
 The terminal upload (``POST /api/v1/sync/push``) reads its body itself: a bad string inside one
