@@ -25,6 +25,7 @@ from pos_platform.db import single_transaction
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
 from pos_platform.kernel.http import client_ip
+from pos_platform.kernel.transactions import retrying
 from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
 from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
 
@@ -69,10 +70,12 @@ def scope_of(request: Request) -> uuid.UUID | None:
 
 
 def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
-    """Run ``handler`` at most once per ``Idempotency-Key`` (see tenant_apps.idempotency)."""
+    """Run ``handler`` (a write and its response) in one transaction, at most once per
+    ``Idempotency-Key`` (see tenant_apps.idempotency). A deadlock or serialization failure
+    runs the whole transaction again (:func:`pos_platform.kernel.transactions.retrying`)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return handler()
+        return retrying(_in_one_transaction)(handler)
     key = key.strip()
     if not key or len(key) > 255:
         raise ValidationFailed(
@@ -81,22 +84,33 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     digest = hashlib.sha256(body.encode()).hexdigest()
     scope = f"{request.method} {request.path}"
-    with single_transaction():
-        claim_id, stored = idempotency_claim(
-            actor_id=user_id(request), key=key, scope=scope, request_hash=digest
-        )
-        if stored is not None:
-            if stored.request_hash != digest or stored.scope != scope:
-                raise Unprocessable(
-                    "This Idempotency-Key was used for a different request; use a new key.",
-                    code="idempotency_key_reused",
+
+    def claimed() -> Response:
+        with single_transaction():
+            claim_id, stored = idempotency_claim(
+                actor_id=user_id(request), key=key, scope=scope, request_hash=digest
+            )
+            if stored is not None:
+                if stored.request_hash != digest or stored.scope != scope:
+                    raise Unprocessable(
+                        "This Idempotency-Key was used for a different request; use a new key.",
+                        code="idempotency_key_reused",
+                    )
+                return Response(
+                    stored.body, status=stored.status or 200, headers={"Idempotent-Replayed": "true"}
                 )
-            return Response(stored.body, status=stored.status or 200, headers={"Idempotent-Replayed": "true"})
-        response = handler()
-        assert claim_id is not None
-        stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-        idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
-        return response
+            response = handler()
+            assert claim_id is not None
+            stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+            idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
+            return response
+
+    return retrying(claimed)()
+
+
+def _in_one_transaction(handler: Callable[[], Response]) -> Response:
+    with single_transaction():
+        return handler()
 
 
 class Paginator(LimitOffsetPagination):
