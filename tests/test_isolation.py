@@ -17,18 +17,9 @@ from shared_apps.accounts.models import ApiToken, Membership
 from sync.models import Conflict, Op, Terminal
 from tenant_apps.catalog.models import Product, ProductPrice
 from tenant_apps.shifts.models import Shift
-from tests.api.conftest import TERMINAL_PATHS, World, api_routes, build_world, served_schema
+from tests.api.conftest import ANONYMOUS_PATHS, TERMINAL_PATHS, World, api_routes, build_world, served_schema
 from tests.conftest import Shop, api_client
 from tests.sales.helpers import counts
-
-# Anyone may call these (a sign-in, a pairing code): there is no credential to carry over, and
-# what they refuse is tested with their flows.
-ANONYMOUS = {
-    "/api/v1/auth/login",
-    "/api/v1/auth/mfa/verify",
-    "/api/v1/auth/invitation/accept",
-    "/api/v1/sync/pair",
-}
 
 
 def snapshot(shop: Shop) -> tuple[Any, ...]:
@@ -97,8 +88,8 @@ def test_a_credential_of_one_shop_is_refused_at_every_endpoint_of_another(
     checked = 0
 
     for method, path in endpoints():
-        if path in ANONYMOUS:
-            continue
+        if path in ANONYMOUS_PATHS:
+            continue  # anyone may call it (a sign-in, a pairing code): no credential to carry over
         client = terminal if path in TERMINAL_PATHS else person
         body = example_body(schema, method, path, world_a)
         response = client.generic(

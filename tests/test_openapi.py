@@ -9,16 +9,7 @@ from django.core import checks
 from django.core.management import call_command
 
 from shared_apps.tenants.models import Tenant
-from tests.api.conftest import TERMINAL_PATHS, api_routes, served_schema
-
-# Endpoints anyone may call: they declare no security requirement (or an empty one).
-ANONYMOUS = {
-    "/api/v1/auth/login",
-    "/api/v1/auth/mfa/verify",
-    "/api/v1/auth/invitation/accept",
-    "/api/v1/sync/pair",
-    "/api/v1/billing/webhooks/paystack",
-}
+from tests.api.conftest import ANONYMOUS_PATHS, TERMINAL_PATHS, api_routes, served_schema
 
 
 def _security(operation: dict) -> set[str]:  # type: ignore[type-arg]
@@ -36,7 +27,7 @@ def test_every_endpoint_is_documented_with_its_security_and_examples(tenant_a: T
             security = _security(operation)
             if path in TERMINAL_PATHS:
                 assert security == {"terminalAuth"}, (method, path, security)
-            elif path in ANONYMOUS:
+            elif path in ANONYMOUS_PATHS:
                 assert security <= {"bearerAuth", "cookieAuth"}, (method, path)
                 assert {} in operation.get("security", [{}]) or not security, (method, path)
             else:

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.permissions import AllowAny
 from rest_framework.test import APIClient
 
+from sync.terminals import TerminalAuthentication
 from tests.conftest import Member, Shop, api_client
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
-# Endpoints whose caller is a terminal (its credential), not a person.
-TERMINAL_PATHS = ("/api/v1/sync/pull", "/api/v1/sync/push", "/api/v1/sync/status")
 
 
 def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -29,17 +29,29 @@ def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield prefix + str(pattern.pattern), pattern.callback
 
 
-def api_routes(urlconf: str) -> dict[str, set[str]]:
-    """``{"/api/v1/products/{product_id}": {"get", "patch"}}`` for every API view of a URL map,
-    from the resolver (the methods each view class defines)."""
-    routes: dict[str, set[str]] = {}
+def api_views(urlconf: str) -> dict[str, Any]:
+    """``{"/api/v1/products/{product_id}": ProductDetailApi}`` for every API view of a URL map,
+    from the resolver."""
+    views: dict[str, Any] = {}
     for route, callback in _walk(get_resolver(urlconf)):
         view = getattr(callback, "cls", None)
-        if not route.startswith("api/v1/") or view is None:
-            continue
-        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
-        routes[path] = {m for m in HTTP_METHODS if hasattr(view, m)}
-    return routes
+        if route.startswith("api/v1/") and view is not None:
+            views["/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)] = view
+    return views
+
+
+def api_routes(urlconf: str) -> dict[str, set[str]]:
+    """``{"/api/v1/products/{product_id}": {"get", "patch"}}``: the methods each view defines."""
+    return {path: {m for m in HTTP_METHODS if hasattr(view, m)} for path, view in api_views(urlconf).items()}
+
+
+def _paths_where(check: Any) -> frozenset[str]:
+    return frozenset(path for path, view in api_views("pos_platform.urls_tenant").items() if check(view))
+
+
+# Endpoints whose caller is a terminal (its credential), not a person; endpoints anyone may call.
+TERMINAL_PATHS = _paths_where(lambda view: TerminalAuthentication in view.authentication_classes)
+ANONYMOUS_PATHS = _paths_where(lambda view: AllowAny in view.permission_classes)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pos_platform.kernel.audit.models import AuditEvent
 from shared_apps.accounts.models import ApiToken, Membership
 from sync.models import Op
 from tenant_apps.catalog.models import Product, ProductPrice
-from tests.api.conftest import TERMINAL_PATHS, World, api_routes, served_schema
+from tests.api.conftest import ANONYMOUS_PATHS, TERMINAL_PATHS, World, api_routes, served_schema
 from tests.conftest import api_client
 from tests.sales.helpers import counts
 from tests.sync.ops import batch, push, sale
@@ -252,5 +252,6 @@ def test_a_nul_inside_an_uploaded_op_rejects_that_op_only(world: World) -> None:
     assert results[bad["op_id"]]["status"] == "rejected"
 
 
-def test_terminal_paths_are_routes() -> None:
-    assert set(TERMINAL_PATHS) <= set(api_routes("pos_platform.urls_tenant"))
+def test_the_resolver_tells_terminal_and_anonymous_endpoints() -> None:
+    assert {"/api/v1/sync/pull", "/api/v1/sync/push", "/api/v1/sync/status"} == TERMINAL_PATHS
+    assert {"/api/v1/auth/login", "/api/v1/sync/pair"} <= ANONYMOUS_PATHS
