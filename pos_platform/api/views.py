@@ -49,7 +49,8 @@ class ApiView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        setattr(request, "query", query_validate(request, self.query.get(request.method or "")))  # noqa: B010
+        method = "GET" if request.method == "HEAD" else request.method or ""  # HEAD runs the GET handler
+        setattr(request, "query", query_validate(request, self.query.get(method)))  # noqa: B010
 
 
 def query_validate(request: Request, serializer: type[QuerySerializer] | None) -> dict[str, Any]:
