@@ -71,7 +71,7 @@ PUBLIC_SCHEMA_URLCONF = "pos_platform.urls_public"
 ROOT_URLCONF = "pos_platform.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Paths a suspended tenant still answers: offline sales made before the suspension are accepted.
-POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]
+POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]  # /healthz/*
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
@@ -102,6 +102,8 @@ POS_SYNC_PULL_LIMIT = 500
 POS_SYNC_PULL_MAX_LIMIT = 2000
 POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
 POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
+# JSON request bodies (any endpoint, uploads included) nest arrays and objects at most this deep.
+POS_MAX_JSON_DEPTH = int(os.environ.get("POS_MAX_JSON_DEPTH", "32"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -148,6 +150,8 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 
 MIDDLEWARE = [
     "pos_platform.middleware.TenantRoutingMiddleware",
+    # JSON bodies nested past POS_MAX_JSON_DEPTH get 400 body_too_deep before any view runs.
+    "pos_platform.middleware.JsonDepthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -219,6 +223,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and beat record a heartbeat this often; /healthz/ready wants one younger than the
+# maximum age (pos_platform.heartbeat). Beat's loop wakes at least as often.
+POS_HEARTBEAT_SECONDS = int(os.environ.get("POS_HEARTBEAT_SECONDS", "10"))
+POS_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("POS_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+CELERY_BEAT_MAX_LOOP_INTERVAL = POS_HEARTBEAT_SECONDS
 # Entries run per tenant (``tenant_schemas`` unset: every tenant) or on the public schema;
 # see pos_platform/celery.py. Apps add their jobs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -289,9 +298,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pos_platform.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "pos_platform.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pos_platform.api.exception_handler",
@@ -314,6 +323,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # A view without a docstring of its own must not be described by its base class's.
     "GET_LIB_DOC_EXCLUDES": "pos_platform.api.tenant.schema_doc_excludes",
+    # Choice sets that several components name "status" or "kind", each given its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "shared_apps.billing.models.Invoice.Status",
+        "ConflictStatusEnum": "sync.models.Conflict.Status",
+    },
+    # drf-spectacular's checks run with `manage.py check --deploy` (and in the test suite).
+    "ENABLE_DJANGO_DEPLOY_CHECK": True,
 }
 
 # --------------------------------------------------------------------------------------------
