@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import random
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -23,11 +26,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection, connections, transaction
 
 from pos_platform.db.base import DatabaseWrapper
 from pos_platform.kernel.actors import Actor
-from shared_apps.tenants.models import Tenant
+from shared_apps.audit.models import PlatformAuditEntry
+from shared_apps.tenants import provisioning
+from shared_apps.tenants.models import PooledSchema, Tenant
 from shared_apps.tenants.services import TenantCreated
 from tenant_apps.catalog.models import Product
 from tenant_apps.catalog.services import product_create
@@ -35,7 +41,7 @@ from tenant_apps.inventory.services import StockLine, stock_receive
 from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import host_of, member_make
-from tests.platform.pooling.conftest import Bouncer, gunicorn
+from tests.platform.pooling.conftest import BASE_DIR, Bouncer, gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -307,3 +313,58 @@ def test_twenty_clients_of_five_shops_through_a_pool_of_two(
     assert pools
     assert pools[0]["pool_mode"] == "transaction"
     assert pools[0]["sv_active"] + pools[0]["sv_idle"] + pools[0]["sv_used"] <= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform work through the pooler: what may run there, and what must refuse to
+# ---------------------------------------------------------------------------------------------
+
+
+def _manage(bouncer: Bouncer, *args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": bouncer.url(),
+        "POS_DB_POOLING": "transaction",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+    }
+    command = [sys.executable, "-c", code] if code else [sys.executable, "manage.py", *args]
+    return subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=300)
+
+
+def test_the_schema_pool_fills_through_pgbouncer_and_leaves_no_lock(
+    bouncer_factory: Callable[..., Bouncer],
+) -> None:
+    bouncer = bouncer_factory(pool_size=2)
+    provisioning.snapshot_current()  # built on a direct connection, as `tenant migrate` does
+    before = set(PooledSchema.objects.values_list("pk", flat=True))
+    try:
+        result = _manage(
+            bouncer,
+            code=(
+                "import django; django.setup()\n"
+                "from shared_apps.tenants.provisioning import pool_fill\n"
+                "print(pool_fill(size=2))\n"
+            ),
+        )
+        assert result.returncode == 0, result.stderr
+        assert "PoolReport(ready=2, built=2, dropped=0, filled=True)" in result.stdout
+        made = set(PooledSchema.objects.values_list("pk", flat=True)) - before
+        assert len(made) == 2
+        assert all(provisioning.schema_exists(name) for name in made)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            assert cursor.fetchone() == (0,)
+    finally:
+        for name in set(PooledSchema.objects.values_list("pk", flat=True)) - before:
+            PooledSchema.objects.filter(pk=name).delete()
+            provisioning.schema_drop(schema_name=name)
+
+
+def test_tenant_migrate_refuses_to_run_through_pgbouncer(bouncer_factory: Callable[..., Bouncer]) -> None:
+    bouncer = bouncer_factory(pool_size=2)
+    before = PlatformAuditEntry.objects.count()
+    result = _manage(bouncer, "tenant", "migrate")
+    assert result.returncode == 2
+    assert "needs a direct connection to PostgreSQL" in result.stderr
+    assert PlatformAuditEntry.objects.count() == before

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from pos_platform.cli import PlatformCommand
+from pos_platform.db import connection
 from shared_apps.accounts.models import Membership
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.audit.services import platform_audit_record
@@ -181,6 +182,13 @@ class Command(PlatformCommand):
         parallel = options["parallel"]
         if parallel < 1:
             raise CommandError("--parallel must be 1 or more.", returncode=2)
+        if connection.transaction_pooling:
+            raise CommandError(
+                "tenant migrate needs a direct connection to PostgreSQL (DDL, locks held across "
+                "transactions, pg_dump): run it with DATABASE_URL pointing at the server and "
+                "POS_DB_POOLING unset, not through PgBouncer in transaction mode.",
+                returncode=2,
+            )
         bar: tqdm[Any] | None = None
 
         def on_plan(total: int, pending: int) -> None:
