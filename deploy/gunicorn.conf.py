@@ -17,3 +17,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # Fork after the app is loaded only in the workers: each opens its own database connections.
 preload_app = False
+# The proxies whose X-Forwarded-Proto gunicorn believes (wsgi.url_scheme); Django applies the same
+# list itself (POS_TRUSTED_PROXIES, pos_platform.middleware.TrustedProxyMiddleware).
+forwarded_allow_ips = os.environ.get("POS_TRUSTED_PROXIES") or "127.0.0.1"

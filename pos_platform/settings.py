@@ -164,6 +164,8 @@ TENANT_APPS = [
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # First: what a peer says about the client (X-Forwarded-*) counts only from a trusted proxy.
+    "pos_platform.middleware.TrustedProxyMiddleware",
     "pos_platform.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -309,10 +311,44 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "/portal/login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED_DATABASE)
+# Production (debug off, a configured database) is served over HTTPS only, behind a proxy that
+# terminates TLS (docs/operations.md); POS_HTTPS=0 serves plain HTTP (a demo on a laptop).
+POS_HTTPS = env_bool("POS_HTTPS", not DEBUG and not EMBEDDED_DATABASE)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", POS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pages read the CSRF token from the form ({% csrf_token %}), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The reverse proxies in front of the app (IP addresses or CIDR networks, comma-separated). From
+# them X-Forwarded-Proto says whether the client used HTTPS (and X-Forwarded-For who it is, with
+# POS_NUM_PROXIES); from any other peer those headers are dropped
+# (pos_platform.middleware.TrustedProxyMiddleware), so that nobody can claim HTTPS or an address.
+POS_TRUSTED_PROXIES = env_list("POS_TRUSTED_PROXIES", [])
+if POS_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", POS_HTTPS)
+# Probes and metric scrapes come over the internal network, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if POS_HTTPS else "0"))
+# Every tenant is a subdomain of the base domain, served over HTTPS like it.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Joining browsers' preload list is an operator's decision about the whole domain (it cannot be
+# undone quickly), so it is off unless asked for; `check --deploy` would otherwise warn (W021).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A form posted from one of the platform's hosts to another (the platform host and every tenant's
+# subdomain); a tenant's own custom domain posts to itself, which needs no entry.
+CSRF_TRUSTED_ORIGINS = [
+    *(
+        f"{scheme}://{host}"
+        for scheme in (("https",) if POS_HTTPS else ("https", "http"))
+        for host in (POS_BASE_DOMAIN, f"*.{POS_BASE_DOMAIN}")
+    ),
+    *env_list("CSRF_TRUSTED_ORIGINS", []),
+]
 
 # --------------------------------------------------------------------------------------------
 # API

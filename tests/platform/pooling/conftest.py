@@ -15,11 +15,8 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,19 +25,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+from tests.production_server import free_port
+
 SKIP_MESSAGE = (
     "pgbouncer is not installed: the connection-pooling tests did NOT run (Debian: apt-get install pgbouncer)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pgbouncer_binary() -> str | None:
@@ -233,59 +224,3 @@ def bouncer_factory(live_db: None) -> Iterator[Callable[..., Bouncer]]:
             return stack.enter_context(pgbouncer(folder, pool_size=pool_size, tls=tls))
 
         yield make
-
-
-@contextmanager
-def gunicorn(*, database_url: str, env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """The production server on ``database_url``; yields its base URL (requests carry the
-    tenant's host in ``Host``). Stopped, with its whole process group, afterwards."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DEBUG": "0",
-        "GUNICORN_ACCESSLOG": "",
-        "LOG_LEVEL": "WARNING",
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
-        **env,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "pos_platform.wsgi:application",
-        "--config",
-        str(BASE_DIR / "deploy" / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-    ]
-    server = subprocess.Popen(command, env=environment, cwd=BASE_DIR, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {server.returncode} before serving")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)

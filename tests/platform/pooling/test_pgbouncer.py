@@ -41,7 +41,8 @@ from tenant_apps.inventory.services import StockLine, stock_receive
 from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import host_of, member_make
-from tests.platform.pooling.conftest import BASE_DIR, Bouncer, gunicorn
+from tests.platform.pooling.conftest import Bouncer
+from tests.production_server import BASE_DIR, gunicorn
 
 pytestmark = pytest.mark.slow
 
