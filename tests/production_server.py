@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
@@ -39,7 +40,12 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    *, database_url: str, env: dict[str, str] | None = None, workers: int = 2, threads: int = 4
+    *,
+    database_url: str,
+    env: dict[str, str] | None = None,
+    workers: int = 2,
+    threads: int = 4,
+    output: IO[bytes] | None = None,
 ) -> Iterator[str]:
     """The production server on ``database_url``; yields its base URL (requests carry the
     tenant's host in ``Host``). Stopped, with its whole process group, afterwards."""
@@ -68,7 +74,9 @@ def gunicorn(
         "--threads",
         str(threads),
     ]
-    server = subprocess.Popen(command, env=environment, cwd=BASE_DIR, start_new_session=True)
+    server = subprocess.Popen(
+        command, env=environment, cwd=BASE_DIR, start_new_session=True, stdout=output, stderr=output
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
