@@ -105,6 +105,8 @@ POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
 POS_DATA_DIR = _data_dir()
 # Where pg_dump is (the schema snapshot); unset: the embedded wheel's programs, else PATH.
 POS_PG_BIN_DIR = os.environ.get("POS_PG_BIN_DIR") or _PG_BIN_DIR
+# Where `tenant delete` writes the export it makes first (`tenant export` takes --output).
+POS_TENANT_EXPORT_DIR = Path(os.environ.get("POS_TENANT_EXPORT_DIR", POS_DATA_DIR / "exports"))
 # Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).
 POS_SCHEMA_POOL_SIZE = int(os.environ.get("POS_SCHEMA_POOL_SIZE", "3"))
 # Offline sync (docs/sync-protocol.md).
