@@ -441,7 +441,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 # Metrics (pos_platform.observability): the Celery queues whose length beat reports, and the
 # callables that report backlogs ({name: count}).
 POS_METRICS_QUEUES = env_list("POS_METRICS_QUEUES", ["celery"])
-POS_METRICS_BACKLOGS: list[str] = []
+POS_METRICS_BACKLOGS: list[str] = ["pos_platform.observability.platform.outbox_backlog"]
 
 # --------------------------------------------------------------------------------------------
 # Billing (shared_apps.billing; see docs/billing.md)

@@ -63,6 +63,15 @@ def terminal_lags() -> list[tuple[str, str, float]]:
     return rows
 
 
+def outbox_backlog() -> dict[str, int]:
+    """Messages written to the outbox and not yet handed to their provider (queued or being
+    sent), when the messaging app is installed."""
+    if not apps.is_installed("shared_apps.messaging"):
+        return {}
+    Message = apps.get_model("messaging", "Message")
+    return {"messages": Message.objects.filter(status__in=["queued", "sending"]).count()}
+
+
 def tenant_counts() -> dict[str, int]:
     from django.db.models import Count
 

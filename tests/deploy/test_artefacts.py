@@ -254,9 +254,13 @@ def _command_lines() -> list[str]:
     for path in [DEPLOY / "docker-entrypoint.sh", *UNITS]:
         text = path.read_text().replace("\\\n", " ")
         lines += [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    guide = (BASE_DIR / "docs" / "operations.md").read_text()
-    for block in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", guide, re.S):
-        lines += block.replace("\\\n", " ").splitlines()
+    guide = (BASE_DIR / "docs" / "operations.md").read_text().replace("\\\n", " ")
+    fence: str | None = None
+    for line in guide.splitlines():
+        if line.lstrip().startswith("```"):
+            fence = None if fence is not None else line.strip().removeprefix("```")
+        elif fence in ("sh", "bash", ""):
+            lines.append(line)
     return lines
 
 
@@ -264,7 +268,8 @@ def _manage_commands() -> list[list[str]]:
     """Every ``manage.py`` command line the artefacts and the guide run, placeholders as X."""
     found = []
     for line in _command_lines():
-        for match in re.finditer(r"manage\.py ([a-z_]+(?: [^`|;&#\n]*)?)", line):
+        # `manage.py X` and the image's `manage X` (docker compose run --rm migrate manage X).
+        for match in re.finditer(r"(?:manage\.py|--rm migrate\s+manage) ([a-z_]+(?: [^`|;&#\n]*)?)", line):
             text = re.sub(r'"\$\{[^}]+\}"|\$\{[^}]+\}|\$[A-Za-z_]+|<[^>]+>|…', "X", match.group(1))
             found.append([w for w in shlex.split(text) if w not in ("\\", '"$@"', "$@")])
     return found
