@@ -14,18 +14,22 @@ Both run in one process against one throwaway database, in alternating blocks of
 (``POST /api/v1/sales`` through Django's test client: token, membership, idempotency key, the
 sale's statements), so that a busy machine slows both alike. Prints one JSON line last:
 ``{"bench": "db_binding", "options_sales_per_s", "per_cursor_sales_per_s", "client_sales_per_s",
-"ratio"}`` with ``ratio`` = options / per_cursor.
+"ratio", "*_cpu_ms", "cpu_ratio"}``: ``ratio`` = options / per_cursor in sales per second, and
+``cpu_ratio`` = per_cursor / options in CPU time per sale (this process and its PostgreSQL
+backend, read from /proc), which a machine shared with other work disturbs far less.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from common import bench_database, log
@@ -110,7 +114,24 @@ def main() -> None:
                 if hasattr(module, "bound_cursor"):
                     module.bound_cursor = cursor_factory
 
-        def block(n: int) -> float:
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def backend_cpu() -> float:
+            """CPU seconds used so far by the PostgreSQL backend of this connection."""
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (pid,) = cursor.fetchone()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return 0.0
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        def block(n: int) -> tuple[float, float]:
+            """(wall seconds, CPU seconds of this process and its database backend) for n sales."""
+            connection.set_schema_to_public()
+            server_before = backend_cpu()
+            cpu_before = time.process_time()
             started = time.perf_counter()
             for _ in range(n):
                 key = uuid.uuid4().hex
@@ -119,19 +140,27 @@ def main() -> None:
                 )
                 if response.status_code != 201:
                     raise RuntimeError(f"sale answered {response.status_code}: {response.content[:200]!r}")
-            return time.perf_counter() - started
+            wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu_before
+            connection.set_schema_to_public()
+            return wall, cpu + backend_cpu() - server_before
 
         for mode in modes:  # warm-up: caches, plans, imports
             use(mode)
             block(args.block // 2)
         elapsed = dict.fromkeys(modes, 0.0)
+        cpu = dict.fromkeys(modes, 0.0)
         for _ in range(args.rounds):
             for mode in modes:
                 use(mode)
                 block(3)  # the new connection's statements reach the prepare threshold
-                elapsed[mode] += block(args.block)
-        rates = {mode: round(args.block * args.rounds / seconds, 1) for mode, seconds in elapsed.items()}
-        log(f"sales/s: {rates}")
+                wall, used = block(args.block)
+                elapsed[mode] += wall
+                cpu[mode] += used
+        sales = args.block * args.rounds
+        rates = {mode: round(sales / seconds, 1) for mode, seconds in elapsed.items()}
+        cpu_ms = {mode: round(seconds * 1000 / sales, 2) for mode, seconds in cpu.items()}
+        log(f"sales/s: {rates}; CPU ms per sale (app + database backend): {cpu_ms}")
         use("options")
         print(
             json.dumps(
@@ -141,7 +170,11 @@ def main() -> None:
                     "per_cursor_sales_per_s": rates["per_cursor"],
                     "client_sales_per_s": rates["client"],
                     "ratio": round(rates["options"] / rates["per_cursor"], 3),
-                    "sales": args.block * args.rounds,
+                    "options_cpu_ms": cpu_ms["options"],
+                    "per_cursor_cpu_ms": cpu_ms["per_cursor"],
+                    "client_cpu_ms": cpu_ms["client"],
+                    "cpu_ratio": round(cpu_ms["per_cursor"] / cpu_ms["options"], 3),
+                    "sales": sales,
                     "prepare_threshold": threshold,
                 }
             )
