@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/billing_validate.py
 	$(PY) bench/online_sale.py
 	$(PY) bench/sync_ingest.py
+	$(PY) bench/db_binding.py
 
 clean-data:
 	rm -rf .data

@@ -234,7 +234,22 @@ def test_bad_files_and_taken_slugs_are_refused_with_nothing_written(
     damaged.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     not_an_export = tmp_path / "notes.txt"
     not_an_export.write_text("hello")
+    # An export of another migration state: a migration this release has is missing from it.
+    other_state = tmp_path / "other-state.tar.gz"
+    with tarfile.open(good) as source, tarfile.open(other_state, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["migrations"] = manifest["migrations"][:-1]
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
     before = _counts()
+    with pytest.raises(CommandError) as refused:
+        run("import", str(other_state), "--slug", "other-state")
+    assert "export_incompatible" in str(refused.value)
+    assert not provisioning.schema_exists("t_other_state")
     cases = [
         (["import", str(damaged)], "export_invalid"),
         (["import", str(not_an_export)], "export_invalid"),
