@@ -26,6 +26,7 @@ revoked (a terminal's credential must not work at two shops).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -209,7 +210,23 @@ def _lock_schema(schema: str, tables: list[str]) -> None:
             )
 
 
+class ExportUnwritable(ValidationFailed):
+    code = "export_unwritable"
+    default_message = "The export cannot be written there."
+
+
 def _write(tenant: Tenant, output: Path, on_progress: Progress | None, *, lock: bool) -> ExportReport:
+    try:
+        return _write_file(tenant, output, on_progress, lock=lock)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            output.with_name(output.name + ".partial").unlink(missing_ok=True)
+        raise ExportUnwritable(
+            f"Cannot write the export to {output}: {exc.strerror or exc}.", details={"file": str(output)}
+        ) from exc
+
+
+def _write_file(tenant: Tenant, output: Path, on_progress: Progress | None, *, lock: bool) -> ExportReport:
     schema = tenant.schema_name
     tables = _tables(schema)
     if lock:
@@ -329,7 +346,16 @@ class _Export:
 
 
 # What a truncated or corrupt archive raises while it is read.
-_UNREADABLE = (OSError, EOFError, tarfile.TarError, zlib.error, ValueError, KeyError, UnicodeDecodeError)
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    tarfile.TarError,
+    zlib.error,
+    ValueError,
+    KeyError,
+    TypeError,
+    UnicodeDecodeError,
+)
 
 
 @contextmanager
@@ -356,8 +382,16 @@ def _open(path: Path) -> Iterator[_Export]:
             )
         if hashlib.sha256(public_bytes).hexdigest() != manifest.get("public_sha256"):
             raise ExportInvalid(f"{path} is damaged (public rows).", details={"file": str(path)})
-        export = _Export(manifest=manifest, public=json.loads(public_bytes), archive=archive)
-        for table in manifest["tables"]:
+        try:
+            export = _Export(manifest=manifest, public=json.loads(public_bytes), archive=archive)
+            tables = [
+                t for t in manifest["tables"] if isinstance(t["name"], str) and isinstance(t["sha256"], str)
+            ]
+            if len(tables) != len(manifest["tables"]) or not isinstance(export.public, dict):
+                raise ValueError("malformed manifest")
+        except _UNREADABLE as exc:
+            raise ExportInvalid(f"{path} has no readable manifest.", details={"file": str(path)}) from exc
+        for table in tables:
             digest = hashlib.sha256()
             try:
                 for chunk in export.data(table["name"]):

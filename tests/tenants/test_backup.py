@@ -258,6 +258,8 @@ def test_bad_files_and_taken_slugs_are_refused_with_nothing_written(
         (["import", str(good), "--slug", "Bad Slug"], "slug_invalid"),
         (["import", str(good), "--slug", "admin"], "slug_reserved"),
         (["export", "no-such-shop", "--output", str(tmp_path / "x.tar.gz")], "tenant_not_found"),
+        (["export", tenant.slug, "--output", str(not_an_export / "x.tar.gz")], "export_unwritable"),
+        (["delete", tenant.slug, "--yes", "--output", str(not_an_export / "y.tar.gz")], "export_unwritable"),
         (
             ["delete", tenant.slug, "--yes", "--no-export", "--output", str(tmp_path / "y")],
             "exclude each other",
