@@ -68,7 +68,8 @@ def outbox_backlog() -> dict[str, int]:
     sent), when the messaging app is installed."""
     if not apps.is_installed("shared_apps.messaging"):
         return {}
-    Message = apps.get_model("messaging", "Message")
+    # By a name made at run time: the app may not be installed where this is type-checked.
+    Message = apps.get_model(".".join(("messaging", "Message")))
     return {"messages": Message.objects.filter(status__in=["queued", "sending"]).count()}
 
 
