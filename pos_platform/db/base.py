@@ -12,10 +12,11 @@ the session: every transaction that uses a tenant's schema starts with ``SET LOC
 (undone by PostgreSQL at commit or rollback, so a server connection always goes back to the pool
 on the role's default path, ``public``). A statement issued outside a transaction on a tenant's
 schema is run in a transaction of its own for the same reason (``BEGIN; SET LOCAL`` in one round
-trip, the statement, ``COMMIT``). Requests are not wrapped in a transaction: their services keep
-the transactions, savepoints and deadlock retries they have without a pooler, and a server
-connection is held only while a transaction runs, never while a view renders. Tested through a
-real PgBouncer in ``tests/platform/pooling/``.
+trip, the statement, ``COMMIT``). Requests are not wrapped in a transaction:
+their services keep the transactions, savepoints and deadlock retries they have without a pooler,
+and a server connection is held only while a transaction runs, never while a view renders.
+Tested through a real PgBouncer in ``tests/platform/pooling/``; its cost is measured by
+``bench/pooling.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from django_tenants.utils import get_public_schema_name, quote_schema_name
+from psycopg import pq
 
 SESSION = "session"
 TRANSACTION = "transaction"
@@ -46,8 +48,11 @@ class _PooledCursorMixin:
             return super().execute(sql, params)  # type: ignore[misc]
 
     def executemany(self, sql: Any, param_list: Any) -> Any:
+        # One statement at a time: psycopg runs executemany in pipeline mode, which PgBouncer 1.18
+        # mishandles (see DatabaseWrapper.statement_transaction).
         with self.db.statement_transaction(self):
-            return super().executemany(sql, param_list)  # type: ignore[misc]
+            for params in param_list:
+                super().execute(sql, params)  # type: ignore[misc]
 
 
 class PooledCursorWrapper(_PooledCursorMixin, CursorWrapper):
@@ -120,10 +125,10 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         """Around one statement: in a transaction, make sure its path is set; outside one, on a
         tenant's schema, run the statement in a transaction of its own.
 
-        The latter is ``BEGIN; SET LOCAL ...`` in one round trip (the simple protocol takes both
-        at once), the statement, then ``COMMIT``, sent on the driver's connection: Django stays
-        in autocommit mode and sees one statement, as it would without a pooler. A failing
-        statement rolls its transaction back before the error goes up."""
+        The latter is ``BEGIN; SET LOCAL search_path`` (one round trip: the simple protocol takes
+        both), the statement, then ``COMMIT``, on the driver's connection: Django stays in
+        autocommit mode and sees one statement, as it would without a pooler. A failing
+        statement's transaction is rolled back before its error (Django's) goes up."""
         if not self.transaction_pooling or self._setting_search_path:
             yield
             return
@@ -136,11 +141,14 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             yield  # public: the role's default path, and no session state to fear
             return
         native = self.connection
+        # Three round trips, not one pipeline: psycopg's pipeline mode ends with a Flush after its
+        # Sync, which PgBouncer 1.18 forwards on a server connection it then keeps for this
+        # client (no ReadyForQuery follows), starving the pool (seen in tests/platform/pooling).
         native.execute(f"BEGIN; SET LOCAL search_path = {self._path_sql(wanted)}")
         try:
             yield
         except BaseException:
-            if not native.closed:
+            if not native.closed and native.info.transaction_status != pq.TransactionStatus.IDLE:
                 native.execute("ROLLBACK")
             raise
         native.execute("COMMIT")

@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, ProgrammingError, connection, connections, transaction
 
 from pos_platform.db.base import DatabaseWrapper
 from pos_platform.kernel.actors import Actor
@@ -41,7 +41,7 @@ from tenant_apps.inventory.services import StockLine, stock_receive
 from tenant_apps.sales.models import Sale
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import host_of, member_make
-from tests.platform.pooling.conftest import Bouncer
+from tests.pgbouncer_server import Bouncer
 from tests.production_server import BASE_DIR, gunicorn
 
 pytestmark = pytest.mark.slow
@@ -127,12 +127,27 @@ def test_the_pooled_backend_leaves_no_search_path_behind(pooled_alias: DatabaseW
         cursor.execute("SELECT 1")
     assert _other_client_path(bouncer) == default
 
-    # A statement that fails in its own transaction rolls it back; the connection goes on.
-    with pytest.raises(Exception, match="no_such_table"), pooled_alias.cursor() as cursor:
+    # A statement that fails in its own transaction rolls it back, with Django's error; the
+    # connection goes on.
+    with pytest.raises(ProgrammingError, match="no_such_table"), pooled_alias.cursor() as cursor:
         cursor.execute("SELECT * FROM no_such_table")
+    with pytest.raises(IntegrityError), pooled_alias.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO storefronts_storefront (id, code, name, is_active, created_at, updated_at) "
+            "SELECT '00000000-0000-4000-8000-00000000000a'::uuid, c, c, true, now(), now() "
+            "FROM (VALUES ('DUPA'), ('DUPB')) AS v(c)"
+        )
     with pooled_alias.cursor() as cursor:
         cursor.execute("SELECT current_setting('search_path')")
         assert cursor.fetchone() == (f"{tenant_a.schema_name}, public",)
+    assert _other_client_path(bouncer) == default
+
+    # Many parameter sets, one at a time in one transaction (psycopg would pipeline them, which
+    # PgBouncer 1.18 mishandles): the server connection is free again afterwards.
+    with pooled_alias.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE storefronts_storefront SET name = name WHERE code = %s", [("NONE1",), ("NONE2",)]
+        )
     assert _other_client_path(bouncer) == default
 
     # A savepoint rolled back undoes a SET LOCAL made inside it: the next statement sets it again.
