@@ -100,6 +100,7 @@ def gunicorn_server(
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
+        "POS_HTTPS": "0",
         "GUNICORN_ACCESSLOG": "",
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",

@@ -65,3 +65,5 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+# Task outcomes for the metrics, and the worker's and beat's metrics servers.
+import pos_platform.observability.tasks  # noqa: E402, F401

@@ -10,6 +10,7 @@ must keep working, such as the upload of offline sales).
 
 from __future__ import annotations
 
+import ipaddress
 import zlib
 from collections.abc import Callable
 from typing import Any, cast
@@ -125,3 +126,30 @@ class JsonDepthMiddleware:
             if len(body) > settings.POS_SYNC_MAX_INFLATED_BYTES:
                 return None
         return body
+
+
+class TrustedProxyMiddleware:
+    """With ``POS_TRUSTED_PROXIES`` set, drop ``X-Forwarded-Proto`` / ``-For`` / ``X-Request-ID``
+    unless the peer is one of them: only the proxy that terminates TLS may say that the client
+    used HTTPS (``SECURE_PROXY_SSL_HEADER``) or who the client is (``client_ip``). A client that
+    reaches the app directly, past the proxy, can claim neither. Unset, nothing is changed (and
+    Django ignores X-Forwarded-Proto)."""
+
+    HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_REQUEST_ID")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.networks = [ipaddress.ip_network(p, strict=False) for p in settings.POS_TRUSTED_PROXIES]
+
+    def trusted(self, peer: str) -> bool:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.networks and not self.trusted(request.META.get("REMOTE_ADDR", "")):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
