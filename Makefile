@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(PY) bench/billing_validate.py
 	$(PY) bench/online_sale.py
 	$(PY) bench/sync_ingest.py
+	$(PY) bench/db_binding.py
+	$(PY) bench/pooling.py
 
 clean-data:
 	rm -rf .data

@@ -84,19 +84,27 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    *, url: str, host: str, workers: int | None = None, threads: int | None = None
+    *,
+    url: str,
+    host: str,
+    workers: int | None = None,
+    threads: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[int]:
     """The production server (gunicorn with ``deploy/gunicorn.conf.py``) on a free loopback
-    port, on the database ``url`` and answering ``host``; yields the port once ``/healthz``
-    answers, and stops the server's whole process group on exit."""
+    port, on the database ``url`` and answering ``host`` (and ``env`` added to its environment);
+    yields the port once ``/healthz`` answers, and stops the server's whole process group on
+    exit."""
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
+        "POS_HTTPS": "0",
         "GUNICORN_ACCESSLOG": "",
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",
+        **(env or {}),
     }
     command = [
         sys.executable,

@@ -1,4 +1,11 @@
-"""``/healthz``: can this process reach PostgreSQL and Redis, and are the schemas migrated?"""
+"""Health endpoints, on every served host.
+
+* ``/healthz/live``: the process answers (no dependency is checked): restart it when this fails.
+* ``/healthz/ready``: the database and Redis answer and a Celery worker and Celery beat have sent
+  a heartbeat lately (pos_platform.heartbeat): route traffic to it only when this is 200.
+  Pending migrations are reported, never a failure (a release migrates while serving).
+* ``/healthz``: the same report; 503 only when this process cannot reach the database or Redis.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django_tenants.utils import get_public_schema_name
 
 from pos_platform.db import connection
+from pos_platform.heartbeat import heartbeat_status
 
 _TENANTS_KEY = "health:tenants_pending"
 _TENANTS_SECONDS = 30
@@ -36,6 +44,7 @@ def _redis() -> dict[str, Any]:
 
 
 def _migrations() -> dict[str, Any]:
+    """Pending migrations: ``ok`` is false while any schema lags (informational)."""
     from shared_apps.tenants.migrating import schemas_pending
     from shared_apps.tenants.models import Tenant
 
@@ -56,15 +65,35 @@ def _migrations() -> dict[str, Any]:
         return {"ok": False, "error": type(exc).__name__}
 
 
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
+def _report() -> dict[str, dict[str, Any]]:
     previous = connection.tenant
     connection.set_schema_to_public()
     try:
         checks = {"database": _database(), "redis": _redis()}
         checks["migrations"] = _migrations() if checks["database"]["ok"] else {"ok": False}
+        checks["worker"] = heartbeat_status("worker")
+        checks["beat"] = heartbeat_status("beat")
     finally:
         if previous is not None:
             connection.set_tenant(previous)
-    ok = all(check["ok"] for check in checks.values())
+    return checks
+
+
+def _answer(checks: dict[str, dict[str, Any]], required: tuple[str, ...]) -> JsonResponse:
+    ok = all(checks[name]["ok"] for name in required)
     return JsonResponse({"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503)
+
+
+@never_cache
+def live(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    return _answer(_report(), ("database", "redis", "worker", "beat"))
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return _answer(_report(), ("database", "redis"))

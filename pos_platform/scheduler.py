@@ -5,11 +5,15 @@ row whose schema is ``public``. This project keeps no such row (the public schem
 platform, not a tenant), so those entries would never be sent at all. Here an entry for the public
 schema is sent exactly once, from the public schema; entries without ``tenant_schemas`` still go
 to every tenant.
+
+Each turn of the scheduler's loop also records beat's heartbeat (pos_platform.heartbeat).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from typing import Any
 
 from celery.beat import ScheduleEntry
@@ -20,6 +24,23 @@ logger = logging.getLogger(__name__)
 
 
 class PlatformScheduler(TenantAwareScheduler):
+    _last_heartbeat = 0.0
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        from django.conf import settings
+
+        from pos_platform.heartbeat import heartbeat_record
+
+        now = time.monotonic()
+        if now - self._last_heartbeat >= settings.POS_HEARTBEAT_SECONDS / 2:
+            try:
+                heartbeat_record("beat", socket.gethostname())
+                self._last_heartbeat = now
+            except Exception:
+                logger.exception("PlatformScheduler: could not record the heartbeat")
+        interval: float = super().tick(*args, **kwargs)
+        return min(interval, settings.POS_HEARTBEAT_SECONDS)
+
     def apply_entry(self, entry: ScheduleEntry, producer: Any = None) -> None:
         headers = (entry.options or {}).get("headers") or {}
         public = get_public_schema_name()

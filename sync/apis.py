@@ -7,20 +7,20 @@ or session and the ``terminal.*`` / ``conflict.*`` actions of the permission hoo
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-import django_filters
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import DateTimeParam, InputSerializer, PageQuery, QuerySerializer, page_of
 from pos_platform.api.tenant import actor_of, paginate, scope_of
-from pos_platform.kernel.errors import PermissionDenied, ValidationFailed
+from pos_platform.api.views import ApiView, TenantRequest
+from pos_platform.kernel.errors import PermissionDenied
 from pos_platform.kernel.http import client_ip
 from shared_apps.accounts.permissions import Allows, can, request_membership
 from sync import engine, envelope, feed, services, terminals
@@ -33,7 +33,7 @@ from sync.selectors import terminal_list, terminal_status
 # --------------------------------------------------------------------------------------------
 
 
-class PairInput(serializers.Serializer):
+class PairInput(InputSerializer):
     code = serializers.CharField(max_length=20)
     device_name = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     app_version = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
@@ -48,7 +48,7 @@ class PairOutput(serializers.Serializer):
     server_time = serializers.DateTimeField()
 
 
-class PairApi(APIView):
+class PairApi(ApiView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
@@ -86,13 +86,13 @@ class PairApi(APIView):
         )
 
 
-class TerminalApiView(APIView):
+class TerminalApiView(ApiView):
     authentication_classes = [terminals.TerminalAuthentication]
     permission_classes = [IsAuthenticated]
 
     @property
     def terminal(self) -> Terminal:
-        return self.request.auth  # type: ignore[return-value]
+        return cast(Terminal, self.request.auth)
 
 
 class PullOutput(serializers.Serializer):
@@ -103,33 +103,54 @@ class PullOutput(serializers.Serializer):
     snapshot = serializers.BooleanField(help_text="True while a full snapshot is being paged.")
 
 
+class PullQuery(QuerySerializer):
+    error_codes = {"limit": "limit_invalid"}
+
+    cursor = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="From the last pull; omit for a full snapshot.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        default=settings.POS_SYNC_PULL_LIMIT,
+        min_value=1,
+        max_value=settings.POS_SYNC_PULL_MAX_LIMIT,
+        help_text=f"1 to {settings.POS_SYNC_PULL_MAX_LIMIT}.",
+    )
+
+
 class PullApi(TerminalApiView):
+    query = {"GET": PullQuery}
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "cursor", str, required=False, description="From the last pull; omit for a full snapshot."
-            ),
-            OpenApiParameter(
-                "limit", int, required=False, description=f"1 to {settings.POS_SYNC_PULL_MAX_LIMIT}."
-            ),
-        ],
         responses={200: PullOutput},
         tags=["sync"],
         summary="Changes since the cursor",
     )
-    def get(self, request: Request) -> Response:
-        raw_limit = request.query_params.get("limit", str(settings.POS_SYNC_PULL_LIMIT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= settings.POS_SYNC_PULL_MAX_LIMIT:
-            raise ValidationFailed(
-                f"limit must be 1 to {settings.POS_SYNC_PULL_MAX_LIMIT}.", code="limit_invalid"
-            )
-        cursor = request.query_params.get("cursor") or None
-        page = feed.pull(cursor=cursor, limit=int(raw_limit))
+    def get(self, request: TenantRequest) -> Response:
+        page = feed.pull(cursor=request.query.get("cursor") or None, limit=request.query["limit"])
         return Response(page.as_dict())
 
 
+class StatusOutput(serializers.Serializer):
+    terminal_id = serializers.UUIDField()
+    terminal_code = serializers.CharField()
+    storefront_id = serializers.UUIDField()
+    last_applied_seq = serializers.IntegerField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    clock_offset_ms = serializers.IntegerField(allow_null=True)
+    pending_ops = serializers.IntegerField()
+    open_conflicts = serializers.IntegerField()
+    open_conflicts_by_kind = serializers.DictField(child=serializers.IntegerField())
+    server_time = serializers.DateTimeField()
+
+
 class StatusApi(TerminalApiView):
-    @extend_schema(tags=["sync"], summary="What the server holds for this terminal", responses={200: dict})
+    @extend_schema(
+        tags=["sync"], summary="What the server holds for this terminal", responses={200: StatusOutput}
+    )
     def get(self, request: Request) -> Response:
         return Response({**terminal_status(terminal=self.terminal), "server_time": timezone.now()})
 
@@ -155,7 +176,7 @@ class TerminalOutput(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class TerminalCreateInput(serializers.Serializer):
+class TerminalCreateInput(InputSerializer):
     storefront_id = serializers.UUIDField()
     code = serializers.CharField(max_length=8)
     name = serializers.CharField(max_length=120)
@@ -189,7 +210,7 @@ def _terminal_for(request: Request, terminal_id: uuid.UUID) -> Terminal:
     return terminal
 
 
-class TerminalListApi(APIView):
+class TerminalListApi(ApiView):
     permission_classes = [Allows("terminal.manage")]
 
     @extend_schema(
@@ -203,6 +224,17 @@ class TerminalListApi(APIView):
     @extend_schema(
         request=TerminalCreateInput,
         responses={201: PairingCodeOutput},
+        examples=[
+            OpenApiExample(
+                "Till 2",
+                value={
+                    "storefront_id": "5f0c6b1e-0000-4000-8000-000000000002",
+                    "code": "T2",
+                    "name": "Till 2",
+                },
+                request_only=True,
+            )
+        ],
         tags=["sync admin"],
         summary="Create a terminal; returns its one-time pairing code",
     )
@@ -219,7 +251,7 @@ class TerminalListApi(APIView):
         return _pairing_response(code, 201)
 
 
-class TerminalPairingCodeApi(APIView):
+class TerminalPairingCodeApi(ApiView):
     permission_classes = [Allows("terminal.manage")]
 
     @extend_schema(
@@ -234,11 +266,11 @@ class TerminalPairingCodeApi(APIView):
         return _pairing_response(code, 200)
 
 
-class RevokeInput(serializers.Serializer):
+class RevokeInput(InputSerializer):
     reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class TerminalRevokeApi(APIView):
+class TerminalRevokeApi(ApiView):
     permission_classes = [Allows("terminal.manage")]
 
     @extend_schema(
@@ -257,10 +289,39 @@ class TerminalRevokeApi(APIView):
         return Response(TerminalOutput(terminal_list().get(pk=terminal.pk)).data)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": {"type": "string", "description": "oversold, price_mismatch, total_mismatch, ..."},
+            "sale_id": {"type": "string", "format": "uuid"},
+            "storefront_id": {"type": "string", "format": "uuid"},
+        },
+        "additionalProperties": True,
+        "description": "The conflict's kind and its facts as flat fields (product_id, expected, ...).",
+    }
+)
+class PushConflictField(serializers.DictField):
+    """One conflict in a push result (see docs/sync-protocol.md)."""
+
+
+class PushResultOutput(serializers.Serializer):
+    op_id = serializers.UUIDField()
+    status = serializers.CharField(help_text="applied, duplicate, rejected, pending (docs/sync-protocol.md).")
+    code = serializers.CharField(required=False, help_text="Why it was rejected (or was, for a duplicate).")
+    message = serializers.CharField(required=False)
+    details = serializers.JSONField(required=False)
+    id = serializers.UUIDField(required=False, help_text="The sale, event, shift, ... it created.")
+    original_status = serializers.CharField(required=False, help_text="duplicate: the first answer's status.")
+    same_batch = serializers.BooleanField(required=False)
+    conflicts = serializers.ListField(child=PushConflictField(), required=False)
+
+
 class PushOutput(serializers.Serializer):
     batch_id = serializers.UUIDField()
     server_time = serializers.DateTimeField()
-    results = serializers.ListField(child=serializers.DictField())
+    results = PushResultOutput(many=True)
 
 
 PUSH_EXAMPLE = {
@@ -315,23 +376,15 @@ class PushApi(TerminalApiView):
 # --------------------------------------------------------------------------------------------
 
 
-# Conflict.Kind predates two kinds that are stored all the same: the POS core's payment_mismatch
-# and the engine's shift_missing. Every kind the engine stores can be filtered on.
-
-
-class ConflictFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Conflict.Kind.choices)
-    terminal = django_filters.UUIDFilter(field_name="terminal_id")
-    storefront = django_filters.UUIDFilter(field_name="storefront_id")
-    product = django_filters.UUIDFilter(field_name="product_id")
-    sale = django_filters.UUIDFilter(field_name="sale_id")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-
-    class Meta:
-        model = Conflict
-        fields = ["status", "kind", "terminal", "storefront", "product", "sale", "since", "until"]
+class ConflictQuery(PageQuery):
+    status = serializers.ChoiceField(choices=Conflict.Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Conflict.Kind.choices, required=False)
+    terminal = serializers.UUIDField(required=False)
+    storefront = serializers.UUIDField(required=False)
+    product = serializers.UUIDField(required=False)
+    sale = serializers.UUIDField(required=False)
+    since = DateTimeParam(required=False, help_text="Raised at or after.")
+    until = DateTimeParam(required=False, help_text="Raised before.")
 
 
 class ConflictOutput(serializers.Serializer):
@@ -351,33 +404,45 @@ class ConflictOutput(serializers.Serializer):
     resolved_at = serializers.DateTimeField(allow_null=True)
 
 
-class ConflictListApi(APIView):
+_CONFLICT_FILTERS = {
+    "status": "status",
+    "kind": "kind",
+    "terminal": "terminal_id",
+    "storefront": "storefront_id",
+    "product": "product_id",
+    "sale": "sale_id",
+    "since": "created_at__gte",
+    "until": "created_at__lt",
+}
+
+
+class ConflictListApi(ApiView):
     permission_classes = [Allows("conflict.view")]
+    query = {"GET": ConflictQuery}
 
     @extend_schema(
-        parameters=[ConflictFilter],
-        responses={200: ConflictOutput(many=True)},
+        responses={200: page_of(ConflictOutput)},
         tags=["sync admin"],
         summary="Conflicts raised by offline operations, newest first (filter by status, kind, ...)",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         qs = Conflict.objects.all().order_by("-created_at", "-id")
         scope = scope_of(request)
         if scope is not None:
             qs = qs.filter(storefront_id=scope)
-        filtered = ConflictFilter(request.query_params, queryset=qs)
-        if not filtered.is_valid():
-            raise ValidationFailed("A filter is not valid.", details=filtered.errors)
-        return paginate(request, self, filtered.qs, ConflictOutput)
+        filters = {
+            column: request.query[name] for name, column in _CONFLICT_FILTERS.items() if name in request.query
+        }
+        return paginate(request, self, qs.filter(**filters), ConflictOutput)
 
 
-class ConflictResolveInput(serializers.Serializer):
+class ConflictResolveInput(InputSerializer):
     resolution = serializers.ChoiceField(choices=Conflict.Resolution.choices)
     note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
 
 
-class ConflictResolveApi(APIView):
+class ConflictResolveApi(ApiView):
     permission_classes = [Allows("conflict.resolve")]
 
     @extend_schema(
@@ -395,13 +460,13 @@ class ConflictResolveApi(APIView):
         ],
     )
     def post(self, request: Request, conflict_id: uuid.UUID) -> Response:
+        data = ConflictResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
         conflict = Conflict.objects.filter(pk=conflict_id).first()
         if conflict is None or not can(
             request_membership(request), "conflict.resolve", storefront_id=conflict.storefront_id
         ):
             raise ConflictNotFound()
-        data = ConflictResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
         resolved = services.conflict_resolve(
             conflict_id=conflict.pk,
             resolution=data.validated_data["resolution"],

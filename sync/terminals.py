@@ -25,7 +25,7 @@ from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.errors import NotFound, ValidationFailed
-from pos_platform.throttle import throttle_hit, throttle_wait
+from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
 from sync.errors import (
     PairingCodeInvalid,
     PairingThrottled,
@@ -132,11 +132,15 @@ class Paired:
     credential: str
 
 
-def _throttle_keys(client_ip: str | None) -> list[tuple[str, int]]:
-    prefix = f"sync.pair:{connection.schema_name}"
+def _throttles(client_ip: str | None) -> list[tuple[Limit, str]]:
+    window = settings.POS_PAIRING_WINDOW_SECONDS
+    schema = connection.schema_name
     return [
-        (f"{prefix}:ip:{client_ip or 'unknown'}", settings.POS_PAIRING_ATTEMPTS_PER_IP),
-        (f"{prefix}:tenant", settings.POS_PAIRING_ATTEMPTS_PER_TENANT),
+        (
+            Limit("sync.pair.ip", settings.POS_PAIRING_ATTEMPTS_PER_IP, window),
+            f"{schema}:{client_ip or 'unknown'}",
+        ),
+        (Limit("sync.pair.tenant", settings.POS_PAIRING_ATTEMPTS_PER_TENANT, window), schema),
     ]
 
 
@@ -147,9 +151,9 @@ def terminal_pair(
     """Exchange a pairing code for a terminal credential."""
     # Failed attempts are limited per client address and per shop, so that codes cannot be
     # guessed; once a limit is reached, even a right code waits for the window to pass.
-    keys = _throttle_keys(client_ip)
-    for key, limit in keys:
-        wait = throttle_wait(key, limit=limit)
+    throttles = _throttles(client_ip)
+    for limit, key in throttles:
+        wait = throttle_wait(limit, key)
         if wait is not None:
             raise PairingThrottled(details={"retry_after": wait})
     terminal = Terminal.objects.select_for_update().filter(pairing_digest=_pairing_digest(code)).first()
@@ -160,8 +164,8 @@ def terminal_pair(
         or terminal.pairing_expires_at is None
         or terminal.pairing_expires_at <= now
     ):
-        for key, limit in keys:
-            throttle_hit(key, limit=limit, window_seconds=settings.POS_PAIRING_WINDOW_SECONDS)
+        for limit, key in throttles:
+            throttle_fail(limit, key)
         raise PairingCodeInvalid()
     public = secrets.token_hex(4)
     raw = f"{CREDENTIAL_PREFIX}{public}_{secrets.token_urlsafe(32)}"

@@ -6,6 +6,8 @@ import secrets
 # Not a secret: a fresh key per run, shared with the processes the tests start.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test{os.getpid()}")
+# The test client and the servers the tests start speak plain HTTP, whatever the database.
+os.environ.setdefault("POS_HTTPS", "0")
 
 from pos_platform.settings import *  # noqa: F403
 

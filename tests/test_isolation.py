@@ -1,163 +1,133 @@
-"""Tenant isolation for every POS endpoint: a credential of tenant A is useless at B's host
-(401), and an object id of A used at B's host is unknown there (404), with nothing written."""
+"""Tenant isolation at every endpoint the URL resolver serves (a new endpoint is covered without
+editing this file): a credential of shop A is refused at shop B's host (401), and an id of one of
+A's objects is unknown there (404), with nothing written at either shop. Bodies are the
+endpoints' own documented examples, valid requests that only isolation can refuse."""
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 import pytest
 
 from pos_platform.db import connection
 from pos_platform.kernel.audit.models import AuditEvent
+from shared_apps.accounts.models import ApiToken, Membership
+from sync.models import Conflict, Op, Terminal
+from tenant_apps.catalog.models import Product, ProductPrice
+from tenant_apps.shifts.models import Shift
+from tests.api.conftest import ANONYMOUS_PATHS, TERMINAL_PATHS, World, api_routes, build_world, served_schema
 from tests.conftest import Shop, api_client
-from tests.sales.helpers import counts, sell, use
-
-# (method, path template); {ids} are filled with tenant A's objects.
-ENDPOINTS = [
-    ("get", "/api/v1/storefronts"),
-    ("post", "/api/v1/storefronts"),
-    ("get", "/api/v1/storefronts/{storefront}"),
-    ("patch", "/api/v1/storefronts/{storefront}"),
-    ("get", "/api/v1/settings"),
-    ("patch", "/api/v1/settings"),
-    ("get", "/api/v1/tax-categories"),
-    ("post", "/api/v1/tax-categories"),
-    ("get", "/api/v1/tax-rates"),
-    ("post", "/api/v1/tax-rates"),
-    ("post", "/api/v1/tax-rates/{rate}/end"),
-    ("get", "/api/v1/products"),
-    ("post", "/api/v1/products"),
-    ("get", "/api/v1/products/{product}"),
-    ("patch", "/api/v1/products/{product}"),
-    ("get", "/api/v1/products/{product}/prices"),
-    ("post", "/api/v1/products/{product}/prices"),
-    ("get", "/api/v1/stock/levels"),
-    ("get", "/api/v1/stock/movements"),
-    ("post", "/api/v1/stock/receipts"),
-    ("post", "/api/v1/stock/adjustments"),
-    ("post", "/api/v1/stock/counts"),
-    ("post", "/api/v1/stock/transfers"),
-    ("get", "/api/v1/sales"),
-    ("post", "/api/v1/sales"),
-    ("get", "/api/v1/sales/{sale}"),
-    ("post", "/api/v1/sales/{sale}/void"),
-    ("post", "/api/v1/sales/{sale}/refunds"),
-    ("get", "/api/v1/payment-methods"),
-    ("post", "/api/v1/payment-methods"),
-    ("patch", "/api/v1/payment-methods/{method}"),
-    ("get", "/api/v1/shifts"),
-    ("post", "/api/v1/shifts"),
-    ("get", "/api/v1/shifts/{shift}"),
-    ("post", "/api/v1/shifts/{shift}/cash-movements"),
-    ("post", "/api/v1/shifts/{shift}/close"),
-    ("get", "/api/v1/reports/daily"),
-    ("get", "/api/v1/reports/trend"),
-    ("get", "/api/v1/reports/top-products"),
-    ("get", "/api/v1/reports/low-stock"),
-    ("get", "/api/v1/exports/sales.csv"),
-    ("get", "/api/v1/exports/stock-movements.csv"),
-]
+from tests.sales.helpers import counts
 
 
-def ids_of(shop: Shop) -> dict[str, Any]:
-    from tenant_apps.sales.models import PaymentMethod
-    from tenant_apps.shifts.services import shift_open
-    from tenant_apps.taxes.models import TaxRate
-    from tests.sales.helpers import D
-
-    use(shop)
-    from pos_platform.kernel.actors import Actor
-
-    shift = shift_open(
-        storefront_id=shop.storefront.pk,
-        cashier_id=shop.owner.user.pk,
-        opening_float=D(0),
-        actor=Actor.system("t"),
-    )
-    return {
-        "storefront": shop.storefront.pk,
-        "rate": TaxRate.objects.first().pk,  # type: ignore[union-attr]
-        "product": shop.products["rice"].pk,
-        "sale": sell(shop, ("rice", 1)).sale.pk,
-        "method": PaymentMethod.objects.get(code="cash").pk,
-        "shift": shift.pk,
-    }
-
-
-def body_for(shop: Shop, ids: dict[str, Any], path: str) -> dict[str, Any]:
-    """A request body that would succeed at tenant A (so only isolation can refuse it)."""
-    rice, sf = str(shop.products["rice"].pk), str(shop.storefront.pk)
-    line = [{"product_id": rice, "quantity": "1"}]
-    return {
-        "/api/v1/storefronts": {"code": "ZZ9", "name": "Z"},
-        "/api/v1/storefronts/{storefront}": {"name": "Renamed"},
-        "/api/v1/settings": {"allow_negative_stock": True},
-        "/api/v1/tax-categories": {"code": "ZZ", "name": "Z"},
-        "/api/v1/tax-rates": {"category_id": str(shop.standard.pk), "code": "ZZ", "name": "Z", "rate": "1"},
-        "/api/v1/products": {"sku": "ZZ", "name": "Z", "price": "1"},
-        "/api/v1/products/{product}": {"name": "Renamed"},
-        "/api/v1/products/{product}/prices": {"price": "1.00"},
-        "/api/v1/stock/receipts": {"storefront_id": sf, "lines": line},
-        "/api/v1/stock/adjustments": {"storefront_id": sf, "reason": "lost", "lines": line},
-        "/api/v1/stock/counts": {"storefront_id": sf, "lines": line},
-        "/api/v1/stock/transfers": {
-            "from_storefront_id": sf,
-            "to_storefront_id": str(shop.other_storefront.pk),
-            "lines": line,
-        },
-        "/api/v1/sales": {
-            "storefront_id": sf,
-            "lines": line,
-            "payments": [{"method": "cash", "amount": "30"}],
-        },
-        "/api/v1/sales/{sale}/void": {"reason": "x"},
-        "/api/v1/sales/{sale}/refunds": {"reason": "x", "lines": []},
-        "/api/v1/payment-methods": {"code": "zz", "name": "Z", "kind": "cash"},
-        "/api/v1/payment-methods/{method}": {"name": "Renamed"},
-        "/api/v1/shifts": {"storefront_id": sf, "opening_float": "1"},
-        "/api/v1/shifts/{shift}/cash-movements": {"kind": "in", "amount": "1", "reason": "x"},
-        "/api/v1/shifts/{shift}/close": {"counted": {"cash": "0"}},
-    }.get(path, {})
-
-
-def snapshot() -> tuple[Any, ...]:
-    return (*counts().values(), AuditEvent.objects.count())
-
-
-def test_a_credential_of_one_tenant_is_refused_at_every_endpoint_of_another(
-    shop_a: Shop, shop_b: Shop
-) -> None:
-    ids = ids_of(shop_a)
-    before_a = snapshot()
-    use(shop_b)
-    before_b = snapshot()
-    foreign = api_client("beta")
-    foreign.credentials(HTTP_AUTHORIZATION=f"Bearer {shop_a.owner.token}")
-
-    for method, template in ENDPOINTS:
-        path = template.format(**ids)
-        response = getattr(foreign, method)(path, body_for(shop_a, ids, template), format="json")
-        assert response.status_code == 401, (method, path, response.status_code)
-
-    use(shop_b)
-    assert snapshot() == before_b
-    use(shop_a)
-    assert snapshot() == before_a
-
-
-@pytest.mark.parametrize(("method", "template"), [e for e in ENDPOINTS if "{" in e[1]])
-def test_an_id_of_one_tenant_is_unknown_at_another(
-    shop_a: Shop, shop_b: Shop, method: str, template: str
-) -> None:
-    ids = ids_of(shop_a)
-    use(shop_b)
-    before = snapshot()
-
-    response = getattr(shop_b.owner.client, method)(
-        template.format(**ids), body_for(shop_a, ids, template), format="json"
+def snapshot(shop: Shop) -> tuple[Any, ...]:
+    connection.set_tenant(shop.tenant)
+    return (
+        *counts().values(),
+        Product.objects.count(),
+        ProductPrice.objects.count(),
+        Shift.objects.count(),
+        Terminal.objects.filter(status="active").count(),
+        Conflict.objects.filter(status="open").count(),
+        Op.objects.count(),
+        AuditEvent.objects.count(),
+        sorted(Membership.objects.filter(tenant=shop.tenant).values_list("id", "role", "is_active")),
+        ApiToken.objects.filter(tenant=shop.tenant, revoked_at__isnull=True).count(),
     )
 
-    assert response.status_code == 404, (method, template, response.json())
-    use(shop_b)
-    assert snapshot() == before
-    assert connection.tenant.schema_name == shop_b.tenant.schema_name
+
+def endpoints() -> list[tuple[str, str]]:
+    return sorted((m, p) for p, methods in api_routes("pos_platform.urls_tenant").items() for m in methods)
+
+
+def example_body(schema: dict[str, Any], method: str, path: str, world: World) -> Any:
+    """The endpoint's first documented request example (ids of shop A filled in where the
+    example names one), or an empty object."""
+    content = (
+        schema["paths"][path][method].get("requestBody", {}).get("content", {}).get("application/json", {})
+    )
+    examples = content.get("examples") or {}
+    if not examples:
+        return {}
+    body = copy.deepcopy(next(iter(examples.values()))["value"])
+    if isinstance(body, dict) and "storefront_id" in body:
+        body["storefront_id"] = world.ids["storefront_id"]
+    return body
+
+
+# The answer to a credential of another shop: a person's token, a terminal's credential.
+CREDENTIAL_REFUSED = {False: "authentication_failed", True: "terminal_credential_invalid"}
+
+
+@pytest.fixture
+def two_shops(shop_a: Shop, shop_b: Shop, make_member: Any) -> tuple[World, World]:
+    world_b = build_world(shop_b, make_member)
+    world_a = build_world(shop_a, make_member)
+    return world_a, world_b
+
+
+def test_every_endpoint_is_covered() -> None:
+    found = endpoints()
+    assert len(found) >= 75
+    assert ("post", "/api/v1/sync/push") in found
+    assert ("post", "/api/v1/products/{product_id}/prices") in found
+
+
+def test_a_credential_of_one_shop_is_refused_at_every_endpoint_of_another(
+    two_shops: tuple[World, World],
+) -> None:
+    world_a, world_b = two_shops
+    schema = served_schema("alpha")
+    before = (snapshot(world_a.shop), snapshot(world_b.shop))
+    person = api_client("beta")
+    person.credentials(HTTP_AUTHORIZATION=f"Bearer {world_a.shop.owner.token}")
+    terminal = api_client("beta")
+    terminal.credentials(**world_a.terminal._credentials)  # type: ignore[attr-defined]
+    checked = 0
+
+    for method, path in endpoints():
+        if path in ANONYMOUS_PATHS:
+            continue  # anyone may call it (a sign-in, a pairing code): no credential to carry over
+        client = terminal if path in TERMINAL_PATHS else person
+        body = example_body(schema, method, path, world_a)
+        response = client.generic(
+            method.upper(), world_a.path(path), _json(body), content_type="application/json"
+        )
+        assert response.status_code == 401, (method, path, response.status_code, response.content[:200])
+        assert response.json()["code"] == CREDENTIAL_REFUSED[path in TERMINAL_PATHS], (method, path)
+        checked += 1
+
+    assert checked >= 70
+    assert (snapshot(world_a.shop), snapshot(world_b.shop)) == before
+
+
+def test_an_id_of_one_shop_is_unknown_at_every_endpoint_of_another(two_shops: tuple[World, World]) -> None:
+    world_a, world_b = two_shops
+    schema = served_schema("beta")
+    before = (snapshot(world_a.shop), snapshot(world_b.shop))
+    checked = 0
+
+    for method, path in endpoints():
+        if "{" not in path:
+            continue
+        client = world_b.client_for(path)
+        body = example_body(schema, method, path, world_b)
+        # Shop B's own credential, shop A's id.
+        response = client.generic(
+            method.upper(), world_a.path(path), _json(body), content_type="application/json"
+        )
+        assert response.status_code == 404, (method, path, response.status_code, response.content[:300])
+        checked += 1
+        if method == "get" and "{invoice_id}" not in path:
+            # ... where shop B's own id is served: the 404 is isolation, not a broken request.
+            own = client.get(world_b.path(path))
+            assert own.status_code == 200, (path, own.status_code)
+
+    assert checked >= 25
+    assert (snapshot(world_a.shop), snapshot(world_b.shop)) == before
+
+
+def _json(body: Any) -> bytes:
+    return json.dumps(body).encode()

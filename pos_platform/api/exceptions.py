@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from pos_platform.kernel.errors import ApplicationError
+from pos_platform.kernel.transactions import is_transient
 
 # DRF's own exceptions, mapped to the project's stable codes.
 _DRF_CODES: dict[type[drf.APIException], str] = {
@@ -42,6 +44,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status == 429 and isinstance(exc.details, dict) and "retry_after" in exc.details:
             headers["Retry-After"] = str(int(exc.details["retry_after"]))
         return Response(exc.as_dict(), status=exc.status, headers=headers)
+    if isinstance(exc, DatabaseError) and is_transient(exc):
+        # Services retry these (kernel.transactions.retrying); one that still escapes means the
+        # database is very busy: nothing was written, and the client may simply try again.
+        return Response(
+            {
+                "code": "busy",
+                "message": "The shop is very busy; nothing was saved. Try again.",
+                "details": None,
+            },
+            status=503,
+            headers={"Retry-After": "1"},
+        )
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -61,8 +75,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, drf.Throttled) and wait is not None:
         details = {"retry_after": int(wait) + 1}
         headers["Retry-After"] = str(details["retry_after"])
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = str(auth_header)
     return Response(
         {"code": code, "message": message, "details": details}, status=exc.status_code, headers=headers
     )

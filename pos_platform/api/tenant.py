@@ -1,9 +1,8 @@
 """Helpers shared by the tenant apps' API views: the acting person, storefront scope,
-idempotency keys, pagination and query parameters."""
+idempotency keys, pagination, and the base view whose methods each name a permission action."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import uuid
@@ -13,19 +12,20 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from drf_spectacular.plumbing import get_lib_doc_excludes
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import PAGE_MAX, PAGE_SIZE, QuerySerializer
+from pos_platform.api.views import ApiView
 from pos_platform.db import single_transaction
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
 from pos_platform.kernel.http import client_ip
+from pos_platform.kernel.transactions import retrying
 from shared_apps.accounts.permissions import Allows, can, request_membership, storefront_scope
 from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
 
@@ -70,10 +70,12 @@ def scope_of(request: Request) -> uuid.UUID | None:
 
 
 def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
-    """Run ``handler`` at most once per ``Idempotency-Key`` (see tenant_apps.idempotency)."""
+    """Run ``handler`` (a write and its response) in one transaction, at most once per
+    ``Idempotency-Key`` (see tenant_apps.idempotency). A deadlock or serialization failure
+    runs the whole transaction again (:func:`pos_platform.kernel.transactions.retrying`)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return handler()
+        return retrying(_in_one_transaction)(handler)
     key = key.strip()
     if not key or len(key) > 255:
         raise ValidationFailed(
@@ -82,67 +84,70 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     digest = hashlib.sha256(body.encode()).hexdigest()
     scope = f"{request.method} {request.path}"
-    with single_transaction():
-        claim_id, stored = idempotency_claim(
-            actor_id=user_id(request), key=key, scope=scope, request_hash=digest
-        )
-        if stored is not None:
-            if stored.request_hash != digest or stored.scope != scope:
-                raise Unprocessable(
-                    "This Idempotency-Key was used for a different request; use a new key.",
-                    code="idempotency_key_reused",
+
+    def claimed() -> Response:
+        with single_transaction():
+            claim_id, stored = idempotency_claim(
+                actor_id=user_id(request), key=key, scope=scope, request_hash=digest
+            )
+            if stored is not None:
+                if stored.request_hash != digest or stored.scope != scope:
+                    raise Unprocessable(
+                        "This Idempotency-Key was used for a different request; use a new key.",
+                        code="idempotency_key_reused",
+                    )
+                return Response(
+                    stored.body, status=stored.status or 200, headers={"Idempotent-Replayed": "true"}
                 )
-            return Response(stored.body, status=stored.status or 200, headers={"Idempotent-Replayed": "true"})
-        response = handler()
-        assert claim_id is not None
-        stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-        idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
-        return response
+            response = handler()
+            assert claim_id is not None
+            stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+            idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
+            return response
+
+    return retrying(claimed)()
+
+
+def _in_one_transaction(handler: Callable[[], Response]) -> Response:
+    with single_transaction():
+        return handler()
 
 
 class Paginator(LimitOffsetPagination):
-    max_limit = 500
+    """Pages of ``limit`` items from ``offset``, the values :class:`PageQuery` validated."""
+
+    default_limit = PAGE_SIZE
+    max_limit = PAGE_MAX
+
+    def get_limit(self, request: Request) -> int:
+        return int(getattr(request, "query", {}).get("limit", PAGE_SIZE))
+
+    def get_offset(self, request: Request) -> int:
+        return int(getattr(request, "query", {}).get("offset", 0))
 
 
 def paginate(
     request: Request, view: Any, queryset: QuerySet[Any] | list[Any], output: type[serializers.Serializer]
 ) -> Response:
+    """A page of ``queryset`` as ``{count, next, previous, results}`` (the view's query serializer
+    derives from :class:`PageQuery`; its schema response is ``page_of(output)``)."""
     paginator = Paginator()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True).data)
 
 
-def query_uuid(request: Request, name: str) -> uuid.UUID | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise ValidationFailed(f"{name} is not a valid id.", details={name: value}) from exc
+class DayRangeQuery(QuerySerializer):
+    """Shop days ``from`` .. ``to`` (inclusive), each optional."""
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        # "from" is a Python keyword, so the field cannot be declared as a class attribute.
+        fields["from"] = serializers.DateField(required=False, help_text="First shop day (inclusive).")
+        fields["to"] = serializers.DateField(required=False, help_text="Last shop day (inclusive).")
+        return fields
 
 
-def query_date(request: Request, name: str, default: dt.date | None = None) -> dt.date:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        if default is None:
-            raise ValidationFailed(f"Give {name} (YYYY-MM-DD).", details={name: None})
-        return default
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValidationFailed(f"{name} is a date, YYYY-MM-DD.", details={name: value}) from exc
-
-
-def uuid_param(name: str, description: str = "") -> OpenApiParameter:
-    return OpenApiParameter(name=name, type=OpenApiTypes.UUID, required=False, description=description)
-
-
-def date_param(name: str, description: str = "", required: bool = False) -> OpenApiParameter:
-    return OpenApiParameter(name=name, type=OpenApiTypes.DATE, required=required, description=description)
-
-
-class TenantApiView(APIView):
+class TenantApiView(ApiView):
     """An API view whose HTTP methods each name one permission action: ``actions = {"GET":
     "catalog.view", "POST": "catalog.manage"}``.
 

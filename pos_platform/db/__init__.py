@@ -11,10 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
-from django.conf import settings
 from django.db import connection as _connection
 from django.db import transaction
-from django.db.backends.postgresql.base import ServerBindingCursor
 
 if TYPE_CHECKING:
     from pos_platform.db.base import DatabaseWrapper
@@ -58,34 +56,16 @@ def single_transaction() -> Iterator[None]:
             setattr(_connection, "pos_single_transaction", previous)  # noqa: B010
 
 
-# Django's psycopg 3 cursor with server-side binding (typed loosely by the stubs).
-_ServerBindingCursor: Any = ServerBindingCursor
-
-
 @contextmanager
 def bound_cursor() -> Iterator[Any]:
-    """A cursor with server-side parameter binding and prepared statements, on the current
-    connection and transaction.
+    """A cursor on the current connection and transaction, for the hot statements of the sale
+    path.
 
-    Django's psycopg backend binds parameters client-side (each value is quoted into the SQL
-    text) and never prepares, which costs Python time per parameter and a fresh plan per
-    statement. The hot statements of the sale path (dozens of parameters each, run on every
-    sale) go through this cursor instead: values travel separately and each statement is planned
-    once per connection (PostgreSQL re-plans it by itself when the ``search_path``, i.e. the
-    tenant, changes). Queries still pass through Django's cursor wrapper, so they are counted and
-    logged. SQL for this cursor must cast parameters whose type the server cannot infer (``NULL``
-    or text in a ``SELECT`` list).
+    Every cursor binds parameters server-side (``OPTIONS["server_side_binding"]`` in settings):
+    values travel apart from the SQL, and a statement run ``POS_PREPARE_THRESHOLD`` times on a
+    connection is prepared there (PostgreSQL re-plans it by itself when the ``search_path``, i.e.
+    the tenant, changes; nothing is prepared behind PgBouncer in transaction mode). SQL must cast
+    parameters whose type the server cannot infer (``NULL`` or text in a ``SELECT`` list).
     """
-    with _connection.cursor():  # connects and sets the tenant's search_path if needed
-        pass
-    native = _connection.connection
-    threshold = getattr(settings, "POS_PREPARE_THRESHOLD", None)
-    if native.prepare_threshold != threshold:
-        # Only server-binding cursors prepare; Django's own (client-side binding) never do.
-        native.prepare_threshold = threshold
-    raw = _ServerBindingCursor(native)
-    cursor = cast(Any, _connection)._prepare_cursor(raw)
-    try:
+    with _connection.cursor() as cursor:
         yield cursor
-    finally:
-        raw.close()

@@ -1,8 +1,11 @@
-"""Request helpers shared by the API, the pages and the throttles."""
+"""Request helpers shared by the API, the pages and the throttles: the client's address, streamed
+CSV downloads, and the checks every request body and query string passes (text without control
+characters, JSON nested within a sane depth)."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -41,3 +44,69 @@ def csv_response(header: list[str], rows: Iterable[list[Any]], filename: str) ->
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Characters refused in any text a client sends: C0 controls other than tab, line feed and
+# carriage return (NUL first: PostgreSQL cannot store it), DEL and the C1 controls, and lone
+# UTF-16 surrogates (no character; not encodable as UTF-8).
+_REFUSED_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be accepted as text (a control character, a lone surrogate), or None."""
+    found = _REFUSED_TEXT.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\x00":
+        return "contains a NUL character"
+    if "\ud800" <= char <= "\udfff":
+        return "contains a lone surrogate"
+    return f"contains the control character U+{ord(char):04X}"
+
+
+def json_text_problem(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The first string (key or value) of a parsed JSON document that :func:`text_problem`
+    refuses, as ``(path, reason)`` (path like ``lines[0].note``), or None."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return where or "(body)", problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                problem = text_problem(str(key))
+                if problem:
+                    return child_path, f"name {problem}"
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Does the JSON text ``body`` nest arrays and objects deeper than ``limit``? Brackets inside
+    strings do not count; malformed text is left for the parser to refuse (False).
+
+    Scanning the brackets once costs far less than a recursive parser that a deep document
+    drives past the interpreter's recursion limit."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKET):
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+            if depth < 0:
+                return False
+    return False

@@ -11,11 +11,12 @@ from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import InputSerializer
+from pos_platform.api.schema import ErrorOutput
 from pos_platform.api.tenant import TenantApiView
+from pos_platform.api.views import ApiView, TenantRequest
 from pos_platform.kernel.http import client_ip
 from shared_apps.accounts import mfa
 from shared_apps.accounts.models import ApiToken, Membership
@@ -23,7 +24,6 @@ from shared_apps.accounts.permissions import IsTenantMember, can, mfa_required_f
 from shared_apps.accounts.serializers import (
     BackupCodesOutput,
     CodeInput,
-    ErrorOutput,
     InvitationAcceptInput,
     InvitationAcceptOutput,
     LoginInput,
@@ -63,15 +63,18 @@ E429 = OpenApiResponse(
 )
 
 
-def _membership(request: Request) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
+def _membership(request: TenantRequest) -> Membership:
+    """The caller's membership (these views run after IsTenantMember, which found it)."""
+    membership = request.membership
+    assert membership is not None
+    return membership
 
 
-def _current_token(request: Request) -> ApiToken | None:
+def _current_token(request: TenantRequest) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def _mark_session_verified(request: Request, device: Any) -> None:
+def _mark_session_verified(request: TenantRequest, device: Any) -> None:
     """A session that just proved a code is verified (django-otp), with a fresh session key."""
     if _current_token(request) is None and request.user is not None:
         request._request.session.cycle_key()
@@ -81,7 +84,7 @@ def _mark_session_verified(request: Request, device: Any) -> None:
 # ---- sign-in --------------------------------------------------------------------------------
 
 
-class _Public(APIView):
+class _Public(ApiView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     mfa_exempt = True
@@ -126,11 +129,11 @@ class LoginApi(_Public):
             ),
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = auth.auth_login(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             token_name=data.validated_data["token_name"],
@@ -145,12 +148,13 @@ class MfaVerifyApi(_Public):
         summary="Complete a sign-in with an authenticator or backup code",
         request=MfaVerifyInput,
         responses={200: TokenIssuedOutput, 400: E400, 401: E401, 429: E429},
+        examples=[OpenApiExample("Code", value={"challenge": "Zq…", "code": "123456"}, request_only=True)],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = MfaVerifyInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = auth.auth_mfa_verify(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             challenge=data.validated_data["challenge"],
             code=data.validated_data["code"],
             ip=client_ip(request),
@@ -170,12 +174,19 @@ class InvitationAcceptApi(_Public):
         ),
         request=InvitationAcceptInput,
         responses={200: InvitationAcceptOutput, 400: E400, 401: E401, 429: E429},
+        examples=[
+            OpenApiExample(
+                "New person",
+                value={"code": "K7PQ-M2XD-…", "password": "a long passphrase", "full_name": "Ama Mensah"},
+                request_only=True,
+            )
+        ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = InvitationAcceptInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = auth.invitation_accept(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             code=data.validated_data["code"],
             password=data.validated_data["password"],
             full_name=data.validated_data.get("full_name"),
@@ -184,7 +195,7 @@ class InvitationAcceptApi(_Public):
         return Response(InvitationAcceptOutput({"email": user.email}).data)
 
 
-class PasswordResetRequestInput(serializers.Serializer):
+class PasswordResetRequestInput(InputSerializer):
     email = serializers.CharField(max_length=254)
 
 
@@ -192,7 +203,7 @@ class PasswordResetRequestOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class PasswordResetConfirmInput(serializers.Serializer):
+class PasswordResetConfirmInput(InputSerializer):
     token = serializers.CharField(max_length=200)
     new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
@@ -216,11 +227,11 @@ class PasswordResetRequestApi(_Public):
         request=PasswordResetRequestInput,
         responses={202: PasswordResetRequestOutput, 400: E400, 429: E429},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = PasswordResetRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         reset.password_reset_request(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             email=data.validated_data["email"],
             ip=client_ip(request),
         )
@@ -242,11 +253,11 @@ class PasswordResetConfirmApi(_Public):
         request=PasswordResetConfirmInput,
         responses={200: PasswordChangedOutput, 400: E400, 429: E429},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = PasswordResetConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         done = reset.password_reset_confirm(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             token=data.validated_data["token"],
             new_password=data.validated_data["new_password"],
             ip=client_ip(request),
@@ -255,7 +266,7 @@ class PasswordResetConfirmApi(_Public):
         return Response(PasswordChangedOutput({"revoked_tokens": done.revoked_tokens}).data)
 
 
-class LogoutApi(APIView):
+class LogoutApi(ApiView):
     permission_classes = [IsAuthenticated]
     mfa_exempt = True
 
@@ -266,14 +277,14 @@ class LogoutApi(APIView):
         request=None,
         responses={204: None, 401: E401},
     )
-    def post(self, request: Request) -> Response:
-        auth.auth_logout(user=request.user, token=_current_token(request), ip=client_ip(request))  # type: ignore[arg-type]
+    def post(self, request: TenantRequest) -> Response:
+        auth.auth_logout(user=request.user, token=_current_token(request), ip=client_ip(request))
         if _current_token(request) is None:
             session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordChangeApi(APIView):
+class PasswordChangeApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -331,13 +342,13 @@ class PasswordChangeApi(APIView):
             ),
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = PasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = _current_token(request)
         changed = password.password_change(
-            user=request.user,  # type: ignore[arg-type]
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            user=request.user,
+            tenant=request.tenant,
             current_password=data.validated_data["current_password"],
             new_password=data.validated_data["new_password"],
             keep_token=token,
@@ -350,18 +361,18 @@ class PasswordChangeApi(APIView):
         return Response(PasswordChangedOutput({"revoked_tokens": changed.revoked_tokens}).data)
 
 
-def _mfa_state(request: Request) -> dict[str, Any]:
+def _mfa_state(request: TenantRequest) -> dict[str, Any]:
     user = request.user
     membership = _membership(request)
     return {
         "required": mfa_required_for(membership),
         "enrolled": bool(getattr(membership, "mfa_enrolled", False)),
-        "setup_pending": mfa.mfa_totp_pending(user) is not None,  # type: ignore[arg-type]
-        "backup_codes_remaining": mfa.backup_codes_remaining(user),  # type: ignore[arg-type]
+        "setup_pending": mfa.mfa_totp_pending(user) is not None,
+        "backup_codes_remaining": mfa.backup_codes_remaining(user),
     }
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     permission_classes = [IsTenantMember]
     mfa_exempt = True
 
@@ -371,8 +382,8 @@ class MeApi(APIView):
         description="The signed-in user, their role at this shop and their MFA state.",
         responses={200: MeOutput, 401: E401, 403: E403},
     )
-    def get(self, request: Request) -> Response:
-        tenant = request.tenant  # type: ignore[attr-defined]
+    def get(self, request: TenantRequest) -> Response:
+        tenant = request.tenant
         return Response(
             MeOutput(
                 {
@@ -388,7 +399,7 @@ class MeApi(APIView):
 # ---- MFA ------------------------------------------------------------------------------------
 
 
-class _Enrolling(APIView):
+class _Enrolling(ApiView):
     """Endpoints that an owner or admin must reach before they have MFA."""
 
     permission_classes = [IsTenantMember]
@@ -419,11 +430,11 @@ class MfaTotpBeginApi(_Enrolling):
         request=TotpBeginInput,
         responses={201: TotpSetupOutput, 400: E400, 401: E401, 403: E403, 429: E429},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = TotpBeginInput(data=request.data)
         data.is_valid(raise_exception=True)
         setup = mfa.mfa_totp_begin(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             code=data.validated_data.get("code") or None,
             ip=client_ip(request),
         )
@@ -437,14 +448,16 @@ class MfaTotpConfirmApi(_Enrolling):
         description="On the first enrollment the answer carries ten backup codes, shown this once.",
         request=TotpConfirmInput,
         responses={200: MfaEnrolledOutput, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("First code", value={"code": "123456"}, request_only=True)],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = TotpConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         enrolled = mfa.mfa_totp_confirm(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             code=data.validated_data["code"],
             ip=client_ip(request),
+            keep_token=_current_token(request),
         )
         _mark_session_verified(request, enrolled.device)
         return Response(MfaEnrolledOutput({"enrolled": True, "backup_codes": enrolled.backup_codes}).data)
@@ -457,12 +470,13 @@ class MfaBackupCodesApi(_Enrolling):
         description="Needs a fresh authenticator code (or a backup code). The old codes stop working.",
         request=CodeInput,
         responses={200: BackupCodesOutput, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("Fresh code", value={"code": "123456"}, request_only=True)],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = CodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         codes = mfa.mfa_backup_codes_regenerate(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             code=data.validated_data["code"],
             ip=client_ip(request),
         )
@@ -479,12 +493,13 @@ class MfaDisableApi(_Enrolling):
         ),
         request=CodeInput,
         responses={204: None, 400: E400, 401: E401, 409: E409, 429: E429},
+        examples=[OpenApiExample("Fresh code", value={"code": "123456"}, request_only=True)],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = CodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         mfa.mfa_disable(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             code=data.validated_data["code"],
             ip=client_ip(request),
         )
@@ -494,7 +509,7 @@ class MfaDisableApi(_Enrolling):
 # ---- tokens ---------------------------------------------------------------------------------
 
 
-class TokenListApi(APIView):
+class TokenListApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -502,15 +517,15 @@ class TokenListApi(APIView):
         summary="My live tokens at this shop",
         responses={200: TokenOutput(many=True), 401: E401, 403: E403},
     )
-    def get(self, request: Request) -> Response:
-        tokens = token_list_live(user_id=request.user.pk, tenant_id=request.tenant.pk)  # type: ignore[attr-defined]
+    def get(self, request: TenantRequest) -> Response:
+        tokens = token_list_live(user_id=request.user.pk, tenant_id=request.tenant.pk)
         current = _current_token(request)
         return Response(
             TokenOutput(tokens, many=True, context={"current_token_id": current.pk if current else None}).data
         )
 
 
-class TokenRevokeApi(APIView):
+class TokenRevokeApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -520,12 +535,12 @@ class TokenRevokeApi(APIView):
         request=None,
         responses={200: TokenOutput, 401: E401, 403: E403, 404: E404},
     )
-    def post(self, request: Request, token_id: str) -> Response:
+    def post(self, request: TenantRequest, token_id: str) -> Response:
         membership = _membership(request)
         token = token_revoke(
             token_id=token_id,
-            tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            tenant_id=request.tenant.pk,
+            actor=request.user,
             user_id=None if can(membership, "token.manage_others") else request.user.pk,
             ip=client_ip(request),
         )
@@ -535,11 +550,11 @@ class TokenRevokeApi(APIView):
 # ---- staff ----------------------------------------------------------------------------------
 
 
-def _member_output(request: Request, membership_id: Any) -> dict[str, Any]:
+def _member_output(request: TenantRequest, membership_id: Any) -> dict[str, Any]:
     return StaffOutput(staff.staff_get(actor=_membership(request), membership_id=membership_id)).data
 
 
-def _invited_response(request: Request, invited: staff.StaffInvited) -> Response:
+def _invited_response(request: TenantRequest, invited: staff.StaffInvited) -> Response:
     member = staff.staff_get(actor=_membership(request), membership_id=invited.membership.pk)
     return Response(
         StaffInvitedOutput(
@@ -562,7 +577,7 @@ class StaffListApi(TenantApiView):
         description="All of it, or only your storefront's when you are limited to one.",
         responses={200: StaffOutput(many=True), 401: E401, 403: E403},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         return Response(StaffOutput(staff.staff_list(actor=_membership(request)), many=True).data)
 
     @extend_schema(
@@ -588,7 +603,7 @@ class StaffListApi(TenantApiView):
             )
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = StaffInviteInput(data=request.data)
         data.is_valid(raise_exception=True)
         invited = staff.staff_invite(actor=_membership(request), ip=client_ip(request), **data.validated_data)
@@ -599,7 +614,7 @@ class StaffDetailApi(TenantApiView):
     actions = {"GET": "staff.view", "PATCH": "staff.manage"}
 
     @extend_schema(tags=[STAFF], summary="One staff member", responses={200: StaffOutput, 404: E404})
-    def get(self, request: Request, membership_id: str) -> Response:
+    def get(self, request: TenantRequest, membership_id: str) -> Response:
         return Response(_member_output(request, membership_id))
 
     @extend_schema(
@@ -608,8 +623,9 @@ class StaffDetailApi(TenantApiView):
         description="`null` clears the storefront limit or the expiry. The last owner stays an owner.",
         request=StaffUpdateInput,
         responses={200: StaffOutput, 400: E400, 403: E403, 404: E404, 409: E409},
+        examples=[OpenApiExample("Promote", value={"role": "manager"}, request_only=True)],
     )
-    def patch(self, request: Request, membership_id: str) -> Response:
+    def patch(self, request: TenantRequest, membership_id: str) -> Response:
         data = StaffUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         staff.staff_update(
@@ -631,7 +647,7 @@ class StaffDeactivateApi(TenantApiView):
         request=None,
         responses={200: StaffOutput, 403: E403, 404: E404, 409: E409},
     )
-    def post(self, request: Request, membership_id: str) -> Response:
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
         staff.staff_deactivate(actor=_membership(request), membership_id=membership_id, ip=client_ip(request))
         return Response(_member_output(request, membership_id))
 
@@ -645,7 +661,7 @@ class StaffReactivateApi(TenantApiView):
         request=None,
         responses={200: StaffOutput, 403: E403, 404: E404},
     )
-    def post(self, request: Request, membership_id: str) -> Response:
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
         staff.staff_reactivate(actor=_membership(request), membership_id=membership_id, ip=client_ip(request))
         return Response(_member_output(request, membership_id))
 
@@ -660,7 +676,7 @@ class StaffInvitationApi(TenantApiView):
         request=None,
         responses={201: StaffInvitedOutput, 403: E403, 404: E404, 409: E409},
     )
-    def post(self, request: Request, membership_id: str) -> Response:
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
         invited = staff.staff_invitation_renew(
             actor=_membership(request), membership_id=membership_id, ip=client_ip(request)
         )
@@ -683,7 +699,7 @@ class StaffMfaResetApi(TenantApiView):
         request=None,
         responses={200: StaffOutput, 400: E400, 403: E403, 404: E404, 409: E409},
     )
-    def post(self, request: Request, membership_id: str) -> Response:
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
         staff.staff_mfa_reset(actor=_membership(request), membership_id=membership_id, ip=client_ip(request))
         return Response(_member_output(request, membership_id))
 
@@ -696,7 +712,7 @@ class StaffTokensApi(TenantApiView):
         summary="A member's live tokens at this shop",
         responses={200: TokenOutput(many=True), 403: E403, 404: E404},
     )
-    def get(self, request: Request, membership_id: str) -> Response:
+    def get(self, request: TenantRequest, membership_id: str) -> Response:
         member = staff.staff_get(actor=_membership(request), membership_id=membership_id)
         tokens = token_list_live(user_id=member.user_id, tenant_id=member.tenant_id)
         return Response(TokenOutput(tokens, many=True).data)
@@ -711,12 +727,12 @@ class StaffTokensRevokeApi(TenantApiView):
         request=None,
         responses={200: RevokedCountOutput, 403: E403, 404: E404},
     )
-    def post(self, request: Request, membership_id: str) -> Response:
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
         member = staff.staff_get(actor=_membership(request), membership_id=membership_id)
         count = token_revoke_all(
             user_id=member.user_id,
             tenant_id=member.tenant_id,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             ip=client_ip(request),
             reason="revoked_by_owner",
         )

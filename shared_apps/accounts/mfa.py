@@ -35,7 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pos_platform.kernel.errors import Throttled
 from shared_apps.accounts.auditing import account_audit, failure_record
 from shared_apps.accounts.errors import MfaCodeInvalid, MfaCodeRequired, MfaNotEnrolled, MfaSetupNotStarted
-from shared_apps.accounts.models import User
+from shared_apps.accounts.models import ApiToken, User
 from shared_apps.accounts.throttling import OTP, FailureThrottle
 
 BACKUP_CODE_COUNT = 10
@@ -199,8 +199,17 @@ class MfaEnrolled:
     backup_codes: list[str] | None
 
 
-def mfa_totp_confirm(*, user: User, code: str, ip: str | None = None) -> MfaEnrolled:
-    """Confirm the pending authenticator with its first code; it replaces any previous one."""
+def mfa_totp_confirm(
+    *, user: User, code: str, ip: str | None = None, keep_token: ApiToken | None = None
+) -> MfaEnrolled:
+    """Confirm the pending authenticator with its first code; it replaces any previous one.
+
+    On a first enrollment (no confirmed authenticator before) every API token the person holds,
+    at every shop, dies except ``keep_token`` (the one making the request): those tokens were
+    issued without MFA and would otherwise become full tokens now. Their portal sessions need
+    no revoking: a session that has not passed the OTP step authenticates nothing once the
+    person has an authenticator (``OTPSessionAuthentication``, the portal's OTP gate); the one
+    that enrolled is marked verified by its caller."""
     throttle = FailureThrottle(OTP)
     throttle.check(account=str(user.pk), ip=ip)
     pending = mfa_totp_pending(user)
@@ -216,16 +225,29 @@ def mfa_totp_confirm(*, user: User, code: str, ip: str | None = None) -> MfaEnro
         replaced = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=pending.pk).delete()[0]
         TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
         codes = None if backup_codes_remaining(user) else _backup_codes_replace(user)
+        revoked = 0 if replaced else _tokens_before_mfa_revoke(user=user, keep_token=keep_token)
         account_audit(
             "mfa.enrolled",
             actor=user,
             ip=ip,
             object_type="user",
             object_id=user.pk,
-            details={"replaced_device": bool(replaced), "backup_codes_issued": codes is not None},
+            details={
+                "replaced_device": bool(replaced),
+                "backup_codes_issued": codes is not None,
+                "tokens_revoked": revoked,
+            },
         )
     pending.refresh_from_db()
     return MfaEnrolled(device=pending, backup_codes=codes)
+
+
+def _tokens_before_mfa_revoke(*, user: User, keep_token: ApiToken | None) -> int:
+    now = timezone.now()
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    if keep_token is not None:
+        live = live.exclude(pk=keep_token.pk)
+    return live.update(revoked_at=now)
 
 
 def mfa_backup_codes_regenerate(*, user: User, code: str, ip: str | None = None) -> list[str]:

@@ -16,7 +16,7 @@ step, and a session that has not passed it is not authenticated at all
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -184,6 +184,14 @@ def storefront_scope(membership: Membership | None) -> uuid.UUID | None:
 _UNSET = object()
 
 
+class _Routed(Protocol):
+    """What the permission classes read and set on a request (the API's TenantRequest)."""
+
+    auth: Any
+    user: Any
+    membership: Membership | None
+
+
 class IsTenantMember(BasePermission):
     """The user has a usable membership of the tenant whose host served the request, and has
     MFA if their role requires it (unless the view sets ``mfa_exempt = True``).
@@ -194,20 +202,21 @@ class IsTenantMember(BasePermission):
     message = "You are not a member of this shop."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        routed = cast(_Routed, request)
         # Several permission classes on one view share one lookup.
-        membership = getattr(request, "membership", _UNSET)
-        if membership is _UNSET:
+        if not hasattr(routed, "membership"):
             # A bearer token comes loaded with its user's membership of its tenant (same query).
-            loaded = getattr(request.auth, "tenant_membership", _UNSET)
+            loaded = getattr(routed.auth, "tenant_membership", _UNSET)
             if loaded is _UNSET:
-                membership = membership_for(user=request.user, tenant=getattr(request, "tenant", None))
+                found = membership_for(user=routed.user, tenant=getattr(routed, "tenant", None))
             else:
-                membership = usable_or_none(loaded)  # type: ignore[arg-type]
-            request.membership = membership  # type: ignore[attr-defined]
+                found = usable_or_none(cast("Membership | None", loaded))
+            routed.membership = found
+        membership = routed.membership
         if membership is None:
             return False
         if not getattr(view, "mfa_exempt", False):
-            mfa_gate(membership)  # type: ignore[arg-type]
+            mfa_gate(membership)
         return True
 
 
@@ -227,7 +236,7 @@ def Allows(action: str) -> type[BasePermission]:
             if not super().has_permission(request, view):
                 self.message = IsTenantMember.message
                 return False
-            return can(request.membership, action)  # type: ignore[attr-defined]
+            return can(cast(_Routed, request).membership, action)
 
     _Allows.__name__ = f"Allows[{action}]"
     return _Allows

@@ -1,4 +1,4 @@
-"""Input and output shapes of the accounts API."""
+"""Input and output shapes of the accounts API (``ErrorOutput`` is the one error shape of the API)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from pos_platform.api.inputs import InputSerializer
 from shared_apps.accounts.models import ApiToken, Membership
 from shared_apps.accounts.tokens import token_idle_expires_at
-
-
-class ErrorOutput(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
-
 
 # ---- sign-in --------------------------------------------------------------------------------
 
 
-class LoginInput(serializers.Serializer):
+class LoginInput(InputSerializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     token_name = serializers.CharField(
@@ -27,14 +21,14 @@ class LoginInput(serializers.Serializer):
     )
 
 
-class MfaVerifyInput(serializers.Serializer):
+class MfaVerifyInput(InputSerializer):
     challenge = serializers.CharField(max_length=200)
     code = serializers.CharField(
         max_length=40, help_text="A 6-digit authenticator code, or one of the backup codes."
     )
 
 
-class InvitationAcceptInput(serializers.Serializer):
+class InvitationAcceptInput(InputSerializer):
     code = serializers.CharField(max_length=200)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -44,7 +38,7 @@ class InvitationAcceptOutput(serializers.Serializer):
     email = serializers.EmailField()
 
 
-class PasswordChangeInput(serializers.Serializer):
+class PasswordChangeInput(InputSerializer):
     current_password = serializers.CharField(max_length=4096, trim_whitespace=False)
     new_password = serializers.CharField(
         max_length=4096,
@@ -142,11 +136,11 @@ class MeOutput(serializers.Serializer):
     mfa = MfaStateOutput()
 
 
-class CodeInput(serializers.Serializer):
+class CodeInput(InputSerializer):
     code = serializers.CharField(max_length=40, help_text="A fresh authenticator code or a backup code.")
 
 
-class TotpBeginInput(serializers.Serializer):
+class TotpBeginInput(InputSerializer):
     code = serializers.CharField(
         max_length=40,
         required=False,
@@ -165,7 +159,7 @@ class TotpSetupOutput(serializers.Serializer):
     period = serializers.IntegerField()
 
 
-class TotpConfirmInput(serializers.Serializer):
+class TotpConfirmInput(InputSerializer):
     code = serializers.CharField(max_length=12, help_text="The code the app shows now.")
 
 
@@ -252,7 +246,7 @@ class StaffOutput(serializers.Serializer):
         return member.accepted_at is None
 
 
-class StaffInviteInput(serializers.Serializer):
+class StaffInviteInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Membership.Role.choices)
     storefront_id = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -279,7 +273,7 @@ class StaffInvitedOutput(serializers.Serializer):
     invitation_expires_at = serializers.DateTimeField()
 
 
-class StaffUpdateInput(serializers.Serializer):
+class StaffUpdateInput(InputSerializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     storefront_id = serializers.UUIDField(required=False, allow_null=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)

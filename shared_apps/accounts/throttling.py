@@ -1,4 +1,4 @@
-"""Failure throttles for sign-in and OTP verification, kept in Redis through the cache.
+"""The failure throttles of sign-in and OTP verification: which attempts count, against what.
 
 Each failed attempt counts against the account (the email typed, or the user for OTP codes) and
 against the client IP, within ``POS_THROTTLE_WINDOW_SECONDS``. When a count reaches its limit
@@ -7,21 +7,21 @@ answers ``429 throttled`` with ``retry_after`` until the lock ends. A lock appli
 string, known or not, so it reveals nothing about which accounts exist. Keys hold a digest of the
 account, never the email itself.
 
-DRF's own throttles count requests, not failures, and cannot lock an account across hosts; this
-is the small piece they lack. django-otp's per-device exponential back-off stays on underneath.
+The counting and locking are the project's one throttle (:mod:`pos_platform.kernel.throttle`);
+this module only says what is counted. DRF's own throttles count requests, not failures, and
+cannot lock an account across hosts. django-otp's per-device exponential back-off stays on
+underneath.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
 from pos_platform.kernel.errors import Throttled
+from pos_platform.kernel.throttle import Limit, throttle_clear, throttle_fail, throttle_wait
 
 LOGIN = "login"
 OTP = "otp"
@@ -29,10 +29,19 @@ ACCOUNT = "account"
 IP = "ip"
 
 
-def _limits(scope: str) -> dict[str, int]:
+def _limit(scope: str, kind: str) -> Limit:
     if scope == LOGIN:
-        return {ACCOUNT: settings.POS_LOGIN_MAX_FAILURES_ACCOUNT, IP: settings.POS_LOGIN_MAX_FAILURES_IP}
-    return {ACCOUNT: settings.POS_OTP_MAX_FAILURES_ACCOUNT, IP: settings.POS_OTP_MAX_FAILURES_IP}
+        limit = (
+            settings.POS_LOGIN_MAX_FAILURES_ACCOUNT if kind == ACCOUNT else settings.POS_LOGIN_MAX_FAILURES_IP
+        )
+    else:
+        limit = settings.POS_OTP_MAX_FAILURES_ACCOUNT if kind == ACCOUNT else settings.POS_OTP_MAX_FAILURES_IP
+    return Limit(
+        name=f"auth.{scope}.{kind}",
+        limit=limit,
+        window_seconds=settings.POS_THROTTLE_WINDOW_SECONDS,
+        lockout_seconds=settings.POS_THROTTLE_LOCKOUT_SECONDS,
+    )
 
 
 def _digest(value: str) -> str:
@@ -45,48 +54,29 @@ class FailureThrottle:
 
     scope: str
 
-    def _keys(self, kind: str, ident: str) -> tuple[str, str]:
-        base = f"auth:{self.scope}:{kind}:{_digest(ident)}"
-        return f"{base}:failures", f"{base}:locked"
-
     def _subjects(self, account: str | None, ip: str | None) -> list[tuple[str, str]]:
-        return [(kind, ident) for kind, ident in ((ACCOUNT, account), (IP, ip)) if ident]
+        return [(kind, _digest(ident)) for kind, ident in ((ACCOUNT, account), (IP, ip)) if ident]
 
     def check(self, *, account: str | None, ip: str | None) -> None:
         """Raise ``Throttled`` while the account or the IP is locked."""
-        now = time.time()
-        waits = []
-        for kind, ident in self._subjects(account, ip):
-            until = cache.get(self._keys(kind, ident)[1])
-            if until is not None and float(until) > now:
-                waits.append(math.ceil(float(until) - now))
+        waits = [
+            wait
+            for kind, key in self._subjects(account, ip)
+            if (wait := throttle_wait(_limit(self.scope, kind), key)) is not None
+        ]
         if waits:
             raise Throttled(
                 "Too many failed attempts; wait before trying again.",
-                details={"retry_after": max(1, *waits)},
+                details={"retry_after": max(waits)},
             )
 
     def fail(self, *, account: str | None, ip: str | None) -> list[str]:
         """Count a failure; returns the kinds (``account``, ``ip``) this failure locked."""
-        window = settings.POS_THROTTLE_WINDOW_SECONDS
-        lockout = settings.POS_THROTTLE_LOCKOUT_SECONDS
-        limits = _limits(self.scope)
-        locked = []
-        for kind, ident in self._subjects(account, ip):
-            failures_key, lock_key = self._keys(kind, ident)
-            cache.add(failures_key, 0, timeout=window)
-            try:
-                count = cache.incr(failures_key)
-            except ValueError:  # expired between add and incr
-                cache.set(failures_key, 1, timeout=window)
-                count = 1
-            if count >= limits[kind]:
-                cache.set(lock_key, time.time() + lockout, timeout=lockout)
-                cache.delete(failures_key)
-                locked.append(kind)
-        return locked
+        return [
+            kind for kind, key in self._subjects(account, ip) if throttle_fail(_limit(self.scope, kind), key)
+        ]
 
     def succeed(self, *, account: str) -> None:
         """A success clears the account's failures (not the IP's: one good account must not
         launder a guessing run against others)."""
-        cache.delete(self._keys(ACCOUNT, account)[0])
+        throttle_clear(_limit(self.scope, ACCOUNT), _digest(account))

@@ -16,12 +16,13 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import PageQuery, page_of
+from pos_platform.api.tenant import paginate
+from pos_platform.api.views import ApiView, TenantRequest
 from shared_apps.accounts.permissions import Allows
 from shared_apps.billing.errors import WebhookNotConfigured, WebhookPayloadInvalid, WebhookSignatureInvalid
 from shared_apps.billing.models import Invoice, Subscription
@@ -130,7 +131,7 @@ class SubscriptionOutput(serializers.Serializer):
         return InvoiceSummaryOutput(invoice).data if invoice is not None else None
 
 
-class SubscriptionApi(APIView):
+class SubscriptionApi(ApiView):
     permission_classes = [IsAuthenticated, Allows("billing.view")]
 
     @extend_schema(
@@ -143,30 +144,28 @@ class SubscriptionApi(APIView):
         ),
         responses={200: SubscriptionOutput, 404: OpenApiResponse(description="subscription_not_found")},
     )
-    def get(self, request: Request) -> Response:
-        tenant_id = request.tenant.pk  # type: ignore[attr-defined]
+    def get(self, request: TenantRequest) -> Response:
+        tenant_id = request.tenant.pk
         subscription = subscription_of(tenant_id=tenant_id)
         context = {"open_invoice": invoice_open_of(tenant_id=tenant_id)}
         return Response(SubscriptionOutput(subscription, context=context).data)
 
 
-class InvoiceListApi(APIView):
+class InvoiceListApi(ApiView):
     permission_classes = [IsAuthenticated, Allows("billing.view")]
+    query = {"GET": PageQuery}
 
     @extend_schema(
         operation_id="billing_invoice_list",
         tags=["billing"],
         summary="The shop's invoices, newest first",
-        responses={200: InvoiceOutput(many=True)},
+        responses={200: page_of(InvoiceOutput)},
     )
-    def get(self, request: Request) -> Response:
-        paginator = LimitOffsetPagination()
-        invoices = invoice_list(tenant_id=request.tenant.pk)  # type: ignore[attr-defined]
-        page = paginator.paginate_queryset(invoices, request, view=self)
-        return paginator.get_paginated_response(InvoiceOutput(page, many=True).data)
+    def get(self, request: TenantRequest) -> Response:
+        return paginate(request, self, invoice_list(tenant_id=request.tenant.pk), InvoiceOutput)
 
 
-class InvoiceDetailApi(APIView):
+class InvoiceDetailApi(ApiView):
     permission_classes = [IsAuthenticated, Allows("billing.view")]
 
     @extend_schema(
@@ -175,8 +174,8 @@ class InvoiceDetailApi(APIView):
         summary="One invoice, with its tax and charge lines as issued",
         responses={200: InvoiceOutput, 404: OpenApiResponse(description="invoice_not_found")},
     )
-    def get(self, request: Request, invoice_id: str) -> Response:
-        invoice = invoice_of(tenant_id=request.tenant.pk, invoice_id=invoice_id)  # type: ignore[attr-defined]
+    def get(self, request: TenantRequest, invoice_id: str) -> Response:
+        invoice = invoice_of(tenant_id=request.tenant.pk, invoice_id=invoice_id)
         return Response(InvoiceOutput(invoice).data)
 
 
@@ -213,7 +212,7 @@ class WebhookAckOutput(serializers.Serializer):
 SIGNATURE_HEADER = "x-paystack-signature"
 
 
-class PaystackWebhookApi(APIView):
+class PaystackWebhookApi(ApiView):
     # The provider authenticates by signing the body; there is no user, session or CSRF token.
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]

@@ -52,7 +52,7 @@ TEMPLATE_PREFIX = "pos_snapshot_"
 POOL_PREFIX = "pos_pool_"
 # Serialises snapshot builds across processes (pg_advisory_lock key).
 _BUILD_LOCK_KEY = 0x504F53534E4150  # "POSSNAP"
-# One pool fill at a time (pg_try_advisory_lock key).
+# One pool-fill step at a time (pg_try_advisory_xact_lock key).
 _POOL_LOCK_KEY = 0x504F53504F4F4C  # "POSPOOL"
 
 
@@ -107,6 +107,14 @@ def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
         raise RuntimeError(
             "The tenant schema snapshot is out of date and cannot be rebuilt inside a transaction; "
             "run `manage.py tenant migrate` (it rebuilds the snapshot) and retry."
+        )
+    if connection.transaction_pooling:
+        # The build holds a session-level lock across many transactions and pg_dump reads the
+        # template from its own connection: it needs a connection of its own to PostgreSQL.
+        raise RuntimeError(
+            "The tenant schema snapshot is out of date and cannot be built through PgBouncer in "
+            "transaction mode; run `manage.py tenant migrate` with a direct DATABASE_URL "
+            "(POS_DB_POOLING=session) and retry."
         )
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
@@ -279,50 +287,56 @@ class PoolReport:
     filled: bool = True
 
 
+def _pool_lock() -> bool:
+    """Take the pool's advisory lock for the current transaction; False when another filler has
+    it. Transaction-level, so that it is released at commit even behind PgBouncer in transaction
+    mode (a session-level lock would stay on whichever server connection took it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_POOL_LOCK_KEY])
+        (locked,) = cursor.fetchone()
+    return bool(locked)
+
+
 def pool_fill(*, size: int | None = None, on_built: Callable[[str], None] | None = None) -> PoolReport:
     """Bring the pool to ``size`` schemas (default ``POS_SCHEMA_POOL_SIZE``) of the current
     migration state: drop the schemas of other states and any beyond ``size``, then build the
-    missing ones, each in its own transaction. Safe to run at any time and from several processes
-    (one fills, the others return at once)."""
+    missing ones, each in its own transaction under the pool's lock. Safe to run at any time and
+    from several processes (while one fills, the others return at once)."""
     size = settings.POS_SCHEMA_POOL_SIZE if size is None else size
     snapshot = snapshot_current()
     connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_POOL_LOCK_KEY])
-        (locked,) = cursor.fetchone()
-    if not locked:
-        ready = PooledSchema.objects.filter(fingerprint=snapshot.fingerprint).count()
-        return PoolReport(ready=ready, built=0, dropped=0, filled=False)
+    current = PooledSchema.objects.filter(fingerprint=snapshot.fingerprint)
     built = dropped = 0
-    try:
-        current = PooledSchema.objects.filter(fingerprint=snapshot.fingerprint)
-        surplus = list(current.order_by("-created_at").values_list("pk", flat=True)[max(size, 0) :])
-        stale = list(
-            PooledSchema.objects.exclude(fingerprint=snapshot.fingerprint).values_list("pk", flat=True)
-        )
-        for name in stale + surplus:
-            with transaction.atomic():
-                # Skips a schema that a tenant create is claiming right now.
-                entry = PooledSchema.objects.select_for_update(skip_locked=True).filter(pk=name).first()
-                if entry is not None:
-                    entry.delete()
-                    schema_drop(schema_name=name)
-                    dropped += 1
-        ready = current.count()
-        while ready < size:
+
+    def busy() -> PoolReport:
+        return PoolReport(ready=current.count(), built=built, dropped=dropped, filled=False)
+
+    surplus = list(current.order_by("-created_at").values_list("pk", flat=True)[max(size, 0) :])
+    stale = list(PooledSchema.objects.exclude(fingerprint=snapshot.fingerprint).values_list("pk", flat=True))
+    for name in stale + surplus:
+        with transaction.atomic():
+            if not _pool_lock():
+                return busy()
+            # Skips a schema that a tenant create is claiming right now.
+            entry = PooledSchema.objects.select_for_update(skip_locked=True).filter(pk=name).first()
+            if entry is not None:
+                entry.delete()
+                schema_drop(schema_name=name)
+                dropped += 1
+    while True:
+        with transaction.atomic():
+            if not _pool_lock():
+                return busy()
+            ready = current.count()
+            if ready >= size:
+                break
             name = f"{POOL_PREFIX}{uuid.uuid4().hex[:20]}"
-            with transaction.atomic():
-                schema_apply(schema_name=name, snapshot=snapshot)
-                PooledSchema.objects.create(schema_name=name, fingerprint=snapshot.fingerprint)
-            built += 1
-            ready += 1
-            if on_built is not None:
-                on_built(name)
-        return PoolReport(ready=ready, built=built, dropped=dropped)
-    finally:
-        connection.set_schema_to_public()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_POOL_LOCK_KEY])
+            schema_apply(schema_name=name, snapshot=snapshot)
+            PooledSchema.objects.create(schema_name=name, fingerprint=snapshot.fingerprint)
+        built += 1
+        if on_built is not None:
+            on_built(name)
+    return PoolReport(ready=ready, built=built, dropped=dropped)
 
 
 def pool_fill_later() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils import timezone
 from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from shared_apps.audit.services import platform_audit_record
-from shared_apps.tenants import provisioning
+from shared_apps.tenants import backup, provisioning
 from shared_apps.tenants.countries import (
     country_check,
     currency_check,
@@ -381,7 +382,12 @@ def tenant_resume(*, slug: str, actor: str) -> Tenant:
 
 
 @transaction.atomic
-def tenant_delete(*, slug: str, actor: str, confirmed: bool) -> None:
+def tenant_delete(
+    *, slug: str, actor: str, confirmed: bool, export_to: Path | None = None
+) -> backup.ExportReport | None:
+    """Delete a tenant and its schema; with ``export_to``, write its export there first, in the
+    same transaction with the shop's tables locked (nothing written meanwhile can be lost; a
+    failed export deletes nothing)."""
     if not confirmed:
         raise ConfirmationRequired(
             f"Deleting {slug!r} destroys all of its data; pass --yes to confirm.", details={"slug": slug}
@@ -389,13 +395,18 @@ def tenant_delete(*, slug: str, actor: str, confirmed: bool) -> None:
     tenant = _locked(slug)
     schema_name = tenant.schema_name
     tenant_id = tenant.pk
+    exported = backup.tenant_export_locked(tenant=tenant, output=export_to) if export_to else None
     tenant.delete()
     # Written by the membership triggers, including for the memberships deleted just now.
     MembershipHistory.objects.filter(tenant_id=tenant_id).delete()
     provisioning.schema_drop(schema_name=schema_name)
     platform_audit_record(
-        actor=actor, action="tenant.delete", tenant_slug=slug, details={"schema": schema_name}
+        actor=actor,
+        action="tenant.delete",
+        tenant_slug=slug,
+        details={"schema": schema_name, "export": str(export_to) if export_to else None},
     )
+    return exported
 
 
 def _locked(slug: str) -> Tenant:

@@ -2,19 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pos_platform.api.tenant import (
-    TenantApiView,
-    actor_of,
-    paginate,
-    query_uuid,
-    uuid_param,
-)
+from pos_platform.api.inputs import InputSerializer, PageQuery, page_of
+from pos_platform.api.tenant import TenantApiView, actor_of, paginate
+from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.fields import money_field, quantity_field
 from tenant_apps.catalog.errors import ProductNotFound
 from tenant_apps.catalog.models import Product
@@ -38,7 +33,7 @@ class ProductOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class ProductCreateInput(serializers.Serializer):
+class ProductCreateInput(InputSerializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     price = money_field(min_value=0)
@@ -50,7 +45,7 @@ class ProductCreateInput(serializers.Serializer):
     reorder_level = quantity_field(min_value=0, max_value=100000, required=False)
 
 
-class ProductUpdateInput(serializers.Serializer):
+class ProductUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
     category = serializers.CharField(max_length=80, required=False, allow_blank=True)
@@ -70,7 +65,7 @@ class PriceOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class PriceInput(serializers.Serializer):
+class PriceInput(InputSerializer):
     price = money_field(min_value=0, allow_null=True)
     storefront_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Override at one storefront."
@@ -78,30 +73,31 @@ class PriceInput(serializers.Serializer):
     effective_from = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
+class ProductQuery(PageQuery):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Name contains, or exact SKU or barcode."
+    )
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    tax_category_id = serializers.UUIDField(required=False)
+
+
 class ProductsApi(TenantApiView):
     actions = {"GET": "catalog.view", "POST": "catalog.manage"}
+    query = {"GET": ProductQuery}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Name contains, or exact SKU or barcode."),
-            OpenApiParameter("active", bool),
-            OpenApiParameter("category", str),
-            uuid_param("tax_category_id"),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
-        ],
-        responses=ProductOutput(many=True),
+        responses=page_of(ProductOutput),
         tags=["catalog"],
         summary="Products with their current base price",
     )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        active = {"true": True, "false": False}.get(str(params.get("active", "")).lower())
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
         qs = product_list(
             search=params.get("q", "").strip(),
-            active=active,
+            active=params["active"],
             category=params.get("category", ""),
-            tax_category_id=query_uuid(request, "tax_category_id"),
+            tax_category_id=params.get("tax_category_id"),
         )
         return paginate(request, self, qs, ProductOutput)
 

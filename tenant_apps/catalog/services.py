@@ -1,4 +1,13 @@
-"""Catalog writes: products and prices. Prices are only ever added (price history)."""
+"""Catalog writes: products and prices. Prices are only ever added (price history).
+
+Lock order: a write to a catalog table fires the change-feed trigger, which takes the shop's feed
+lock (``pg_advisory_xact_lock``) at the end of the statement, and a new price row checks its
+product's row (``FOR KEY SHARE``) only at commit (Django's foreign keys are deferred). A product
+update therefore locks its row ``FOR NO KEY UPDATE``, which those key checks pass: with
+``FOR UPDATE`` a price added at the same time held the feed lock and waited for the product row
+while the update held the row and waited for the feed lock, a deadlock. Any deadlock or
+serialization failure left runs the service again (:func:`pos_platform.kernel.transactions.retrying`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +23,7 @@ from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.errors import ValidationFailed
 from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, has_places
+from pos_platform.kernel.transactions import retrying
 from tenant_apps.catalog.errors import (
     BarcodeTaken,
     PriceExists,
@@ -95,6 +105,7 @@ def _save(product: Product, **kwargs: Any) -> None:
         raise SkuTaken() from exc
 
 
+@retrying
 @transaction.atomic
 def product_create(
     *,
@@ -143,6 +154,7 @@ def product_create(
     return product
 
 
+@retrying
 @transaction.atomic
 def product_update(
     *,
@@ -158,7 +170,7 @@ def product_update(
     reorder_level: Decimal | None = None,
 ) -> Product:
     """Change product facts (not the price: see :func:`price_set`). Deactivating keeps history."""
-    product = Product.objects.select_for_update().filter(pk=product_id).first()
+    product = Product.objects.select_for_update(no_key=True).filter(pk=product_id).first()
     if product is None:
         raise ProductNotFound()
     values: dict[str, Any] = {}
@@ -193,6 +205,7 @@ def product_update(
     return product
 
 
+@retrying
 @transaction.atomic
 def price_set(
     *,

@@ -4,26 +4,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import prefetch_related_objects
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer, PageQuery, page_of
 from pos_platform.api.tenant import (
     IDEMPOTENCY_HEADER,
+    DayRangeQuery,
     TenantApiView,
     actor_of,
-    date_param,
     idempotent,
     paginate,
-    query_date,
-    query_uuid,
     require_storefront,
     scope_of,
-    uuid_param,
 )
-from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.fields import quantity_field
 from tenant_apps.inventory.models import ADJUST_REASONS, MOVEMENT_KINDS, StockOperation
 from tenant_apps.inventory.selectors import stock_levels, stock_movements
@@ -88,41 +85,49 @@ class OperationOutput(serializers.Serializer):
     count_lines = CountLineOutput(many=True, source="count_lines.all")
 
 
-class LineInput(serializers.Serializer):
+class LineInput(InputSerializer):
     product_id = serializers.UUIDField()
     quantity = quantity_field(min_value=0, max_value=100000)
 
 
-class SignedLineInput(serializers.Serializer):
+class SignedLineInput(InputSerializer):
     product_id = serializers.UUIDField()
     quantity = quantity_field(min_value=-100000, max_value=100000, help_text="Signed.")
 
 
-class _OperationInput(serializers.Serializer):
+class _OperationInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made id of the operation (optional).")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ReceiveInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500
+    )
 
 
 class AdjustInput(_OperationInput):
     storefront_id = serializers.UUIDField()
     reason = serializers.ChoiceField(choices=list(ADJUST_REASONS))
-    lines = SignedLineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=SignedLineInput(), allow_empty=False, max_length=500
+    )
 
 
 class CountInput(_OperationInput):
     storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500, help_text="quantity = counted.")  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500, help_text="quantity = counted."
+    )
 
 
 class TransferInput(_OperationInput):
     from_storefront_id = serializers.UUIDField()
     to_storefront_id = serializers.UUIDField()
-    lines = LineInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=LineInput(), allow_empty=False, max_length=500
+    )
 
 
 def _book(
@@ -155,60 +160,56 @@ def _book(
     return idempotent(request, run)
 
 
+class LevelQuery(PageQuery):
+    storefront_id = serializers.UUIDField(required=False)
+    product_id = serializers.UUIDField(required=False)
+    low = serializers.BooleanField(
+        required=False, default=False, help_text="Only levels at or below the reorder level."
+    )
+
+
 class StockLevelsApi(TenantApiView):
     actions = {"GET": "stock.view"}
+    query = {"GET": LevelQuery}
 
     @extend_schema(
-        parameters=[
-            uuid_param("storefront_id"),
-            uuid_param("product_id"),
-            OpenApiParameter("low", bool, description="Only levels at or below the reorder level."),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
-        ],
-        responses=LevelOutput(many=True),
+        responses=page_of(LevelOutput),
         tags=["stock"],
         summary="Stock levels per product and storefront",
     )
-    def get(self, request: Request) -> Response:
-        storefront_id = scope_of(request) or query_uuid(request, "storefront_id")
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
         qs = stock_levels(
-            storefront_id=storefront_id,
-            product_id=query_uuid(request, "product_id"),
-            low_only=str(request.query_params.get("low", "")).lower() == "true",
+            storefront_id=scope_of(request) or params.get("storefront_id"),
+            product_id=params.get("product_id"),
+            low_only=params["low"],
         )
         return paginate(request, self, qs, LevelOutput)
 
 
+class MovementQuery(PageQuery, DayRangeQuery):
+    storefront_id = serializers.UUIDField(required=False)
+    product_id = serializers.UUIDField(required=False)
+    kind = serializers.ChoiceField(choices=list(MOVEMENT_KINDS), required=False)
+
+
 class StockMovementsApi(TenantApiView):
     actions = {"GET": "stock.view"}
+    query = {"GET": MovementQuery}
 
     @extend_schema(
-        parameters=[
-            uuid_param("storefront_id"),
-            uuid_param("product_id"),
-            OpenApiParameter("kind", str, enum=list(MOVEMENT_KINDS)),
-            date_param("from", "First shop day (inclusive)."),
-            date_param("to", "Last shop day (inclusive)."),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
-        ],
-        responses=MovementOutput(many=True),
+        responses=page_of(MovementOutput),
         tags=["stock"],
         summary="The stock ledger, newest first",
     )
-    def get(self, request: Request) -> Response:
-        kind = request.query_params.get("kind") or None
-        if kind is not None and kind not in MOVEMENT_KINDS:
-            raise ValidationFailed(f"kind is one of: {', '.join(MOVEMENT_KINDS)}.")
-        start = day_bounds(query_date(request, "from"))[0] if request.query_params.get("from") else None
-        end = day_bounds(query_date(request, "to"))[1] if request.query_params.get("to") else None
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
         qs = stock_movements(
-            storefront_id=scope_of(request) or query_uuid(request, "storefront_id"),
-            product_id=query_uuid(request, "product_id"),
-            kind=kind,
-            start=start,
-            end=end,
+            storefront_id=scope_of(request) or params.get("storefront_id"),
+            product_id=params.get("product_id"),
+            kind=params.get("kind"),
+            start=day_bounds(params["from"])[0] if params.get("from") else None,
+            end=day_bounds(params["to"])[1] if params.get("to") else None,
         )
         return paginate(request, self, qs, MovementOutput)
 

@@ -8,20 +8,13 @@ import uuid
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pos_platform.api.tenant import (
-    TenantApiView,
-    date_param,
-    query_date,
-    query_uuid,
-    require_storefront,
-    scope_of,
-    uuid_param,
-)
+from pos_platform.api.inputs import QuerySerializer
+from pos_platform.api.tenant import DayRangeQuery, TenantApiView, require_storefront, scope_of
+from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.errors import ValidationFailed
 from pos_platform.kernel.fields import money_field
 from pos_platform.kernel.http import csv_response
@@ -42,23 +35,38 @@ from tenant_apps.shop.services import business_date
 MAX_DAYS = 366
 
 
-def _storefront(request: Request, action: str) -> uuid.UUID | None:
-    storefront_id = query_uuid(request, "storefront_id")
+def _storefront(request: TenantRequest, action: str) -> uuid.UUID | None:
+    storefront_id: uuid.UUID | None = request.query.get("storefront_id")
     if storefront_id is not None:
         require_storefront(request, action, storefront_id)
         return storefront_id
     return scope_of(request)
 
 
-def _range(request: Request) -> tuple[dt.date, dt.date]:
-    today = business_date(timezone.now())
-    end = query_date(request, "to", today)
-    start = query_date(request, "from", end - dt.timedelta(days=29))
+def _range(request: TenantRequest) -> tuple[dt.date, dt.date]:
+    end: dt.date = request.query.get("to") or business_date(timezone.now())
+    start: dt.date = request.query.get("from") or end - dt.timedelta(days=29)
     if start > end or (end - start).days >= MAX_DAYS:
         raise ValidationFailed(
             f"from must be on or before to, at most {MAX_DAYS} days apart.", code="range_invalid"
         )
     return start, end
+
+
+class StorefrontQuery(QuerySerializer):
+    storefront_id = serializers.UUIDField(required=False, help_text="Only this storefront.")
+
+
+class RangeQuery(DayRangeQuery, StorefrontQuery):
+    """Shop days from .. to: default the 30 days up to today."""
+
+
+class DailyQuery(StorefrontQuery):
+    date = serializers.DateField(required=False, help_text="Shop day (default: today).")
+
+
+class TopProductsQuery(RangeQuery):
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
 
 
 class TaxLineOutput(serializers.Serializer):
@@ -138,37 +146,31 @@ class TopProductOutput(serializers.Serializer):
     revenue = money_field(max_digits=16, help_text="Line totals minus refunds.")
 
 
-RANGE_PARAMS = [
-    date_param("from", "First shop day (default: 29 days before to)."),
-    date_param("to", "Last shop day (default: today)."),
-]
-
-
 class DailyReportApi(TenantApiView):
     actions = {"GET": "report.view"}
+    query = {"GET": DailyQuery}
 
     @extend_schema(
-        parameters=[date_param("date", "Shop day (default: today)."), uuid_param("storefront_id")],
         responses=DailyOutput,
         tags=["reports"],
         summary="The day's summary per storefront: gross, discounts, net, tax by code, payments, refunds",
     )
-    def get(self, request: Request) -> Response:
-        day = query_date(request, "date", business_date(timezone.now()))
+    def get(self, request: TenantRequest) -> Response:
+        day = request.query.get("date") or business_date(timezone.now())
         data = daily_summary(day=day, storefront_id=_storefront(request, "report.view"))
         return Response(money_json(data))
 
 
 class TrendReportApi(TenantApiView):
     actions = {"GET": "report.view"}
+    query = {"GET": RangeQuery}
 
     @extend_schema(
-        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
         responses=TrendOutput(many=True),
         tags=["reports"],
         summary="Sales per shop day",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         start, end = _range(request)
         rows = sales_trend(start=start, end=end, storefront_id=_storefront(request, "report.view"))
         return Response(money_json(rows))
@@ -176,35 +178,34 @@ class TrendReportApi(TenantApiView):
 
 class TopProductsReportApi(TenantApiView):
     actions = {"GET": "report.view"}
+    query = {"GET": TopProductsQuery}
 
     @extend_schema(
-        parameters=[*RANGE_PARAMS, uuid_param("storefront_id"), OpenApiParameter("limit", OpenApiTypes.INT)],
         responses=TopProductOutput(many=True),
         tags=["reports"],
         summary="Best sellers by quantity",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         start, end = _range(request)
-        try:
-            limit = min(max(int(request.query_params.get("limit", 10)), 1), 100)
-        except ValueError as exc:
-            raise ValidationFailed("limit is a number from 1 to 100.") from exc
         rows = top_products(
-            start=start, end=end, storefront_id=_storefront(request, "report.view"), limit=limit
+            start=start,
+            end=end,
+            storefront_id=_storefront(request, "report.view"),
+            limit=request.query["limit"],
         )
         return Response(money_json(rows))
 
 
 class LowStockReportApi(TenantApiView):
     actions = {"GET": "report.view"}
+    query = {"GET": StorefrontQuery}
 
     @extend_schema(
-        parameters=[uuid_param("storefront_id")],
         responses=LevelOutput(many=True),
         tags=["reports"],
         summary="Active tracked products at or below their reorder level",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         levels = stock_levels(storefront_id=_storefront(request, "report.view"), low_only=True)[:1000]
         return Response(LevelOutput(levels, many=True).data)
 
@@ -216,14 +217,14 @@ CSV_RESPONSE = {
 
 class SalesExportApi(TenantApiView):
     actions = {"GET": "report.export"}
+    query = {"GET": RangeQuery}
 
     @extend_schema(
-        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
         responses=CSV_RESPONSE,
         tags=["reports"],
         summary="CSV of sales (streamed)",
     )
-    def get(self, request: Request) -> StreamingHttpResponse:
+    def get(self, request: TenantRequest) -> StreamingHttpResponse:
         start, end = _range(request)
         rows = sales_export_rows(start=start, end=end, storefront_id=_storefront(request, "report.export"))
         return csv_response(SALES_CSV_HEADER, rows, f"sales-{start}-{end}.csv")
@@ -231,14 +232,14 @@ class SalesExportApi(TenantApiView):
 
 class MovementsExportApi(TenantApiView):
     actions = {"GET": "report.export"}
+    query = {"GET": RangeQuery}
 
     @extend_schema(
-        parameters=[*RANGE_PARAMS, uuid_param("storefront_id")],
         responses=CSV_RESPONSE,
         tags=["reports"],
         summary="CSV of stock movements (streamed)",
     )
-    def get(self, request: Request) -> StreamingHttpResponse:
+    def get(self, request: TenantRequest) -> StreamingHttpResponse:
         start, end = _range(request)
         rows = movements_export_rows(
             start=start, end=end, storefront_id=_storefront(request, "report.export")

@@ -7,27 +7,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer, PageQuery, page_of
 from pos_platform.api.tenant import (
     IDEMPOTENCY_HEADER,
+    DayRangeQuery,
     TenantApiView,
     actor_of,
-    date_param,
     idempotent,
     paginate,
-    query_date,
-    query_uuid,
     require_storefront,
     scope_of,
     user_id,
-    uuid_param,
     visible_or_404,
 )
+from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.fields import money_field, quantity_field
 from tenant_apps.receipts.services import customer_contact_require, sale_receipts_send
 from tenant_apps.sales.errors import SaleNotFound
@@ -117,8 +115,10 @@ class SaleEventOutput(serializers.Serializer):
     lines = serializers.ListField(child=serializers.DictField(), help_text="Refunded lines (refunds).")
 
 
-class ConflictOutput(serializers.Serializer):
-    code = serializers.CharField()
+class SaleConflictOutput(serializers.Serializer):
+    """A conflict the sale was recorded with (terminal sales), as stored on the sale."""
+
+    code = serializers.CharField(help_text="oversold, price_mismatch, total_mismatch, receipt_clash, ...")
     details = serializers.DictField()
 
 
@@ -148,7 +148,7 @@ class SaleOutput(serializers.Serializer):
     lines = SaleLineOutput(many=True)
     payments = PaymentOutput(many=True)
     events = SaleEventOutput(many=True)
-    conflicts = ConflictOutput(many=True)
+    conflicts = SaleConflictOutput(many=True)
     note = serializers.CharField()
 
 
@@ -300,13 +300,13 @@ def stored_data(sale: Sale) -> dict[str, Any]:
     )
 
 
-class SaleLineInputSerializer(serializers.Serializer):
+class SaleLineInputSerializer(InputSerializer):
     product_id = serializers.UUIDField()
     quantity = quantity_field(min_value=0, max_value=100000)
     discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off this line.")
 
 
-class PaymentInputSerializer(serializers.Serializer):
+class PaymentInputSerializer(InputSerializer):
     method = serializers.CharField(
         max_length=32, help_text="A payment method code: cash, mobile_money, card, ..."
     )
@@ -317,11 +317,15 @@ class PaymentInputSerializer(serializers.Serializer):
     auth_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
-class SaleInput(serializers.Serializer):
+class SaleInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made sale id (optional).")
     storefront_id = serializers.UUIDField()
-    lines = SaleLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
-    payments = PaymentInputSerializer(many=True, max_length=10)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=SaleLineInputSerializer(), allow_empty=False, max_length=500
+    )
+    payments: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=PaymentInputSerializer(), max_length=10
+    )
     discount = money_field(min_value=0, default=Decimal("0"), help_text="Amount off the whole sale.")
     expected_total = money_field(
         required=False,
@@ -338,19 +342,21 @@ class SaleInput(serializers.Serializer):
     )
 
 
-class VoidInput(serializers.Serializer):
+class VoidInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
     reason = serializers.CharField(max_length=500)
 
 
-class RefundLineInputSerializer(serializers.Serializer):
+class RefundLineInputSerializer(InputSerializer):
     sale_line_id = serializers.UUIDField()
     quantity = quantity_field(min_value=0, max_value=100000)
 
 
-class RefundInput(serializers.Serializer):
+class RefundInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made event id (optional).")
-    lines = RefundLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=RefundLineInputSerializer(), allow_empty=False, max_length=500
+    )
     reason = serializers.CharField(max_length=500)
     restock = serializers.BooleanField(default=True)
     payment_method = serializers.CharField(max_length=32, required=False, help_text="Default: cash.")
@@ -366,14 +372,14 @@ class PaymentMethodOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class PaymentMethodCreateInput(serializers.Serializer):
+class PaymentMethodCreateInput(InputSerializer):
     code = serializers.CharField(max_length=32)
     name = serializers.CharField(max_length=80)
     kind = serializers.ChoiceField(choices=PaymentMethod.Kind.values)
     position = serializers.IntegerField(min_value=0, max_value=1000, default=0)
 
 
-class PaymentMethodUpdateInput(serializers.Serializer):
+class PaymentMethodUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=80, required=False)
     is_active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
@@ -397,32 +403,29 @@ SALE_EXAMPLE = {
 }
 
 
+class SaleQuery(PageQuery, DayRangeQuery):
+    storefront_id = serializers.UUIDField(required=False)
+    cashier_id = serializers.UUIDField(required=False)
+    receipt_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
 class SalesApi(TenantApiView):
     actions = {"GET": "sale.view", "POST": "sale.create"}
+    query = {"GET": SaleQuery}
 
     @extend_schema(
-        parameters=[
-            uuid_param("storefront_id"),
-            uuid_param("cashier_id"),
-            date_param("from", "First shop day (inclusive)."),
-            date_param("to", "Last shop day (inclusive)."),
-            OpenApiParameter("receipt_number", str),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
-        ],
-        responses=SaleSummaryOutput(many=True),
+        responses=page_of(SaleSummaryOutput),
         tags=["sales"],
         summary="Sales, newest first",
     )
-    def get(self, request: Request) -> Response:
-        start = day_bounds(query_date(request, "from"))[0] if request.query_params.get("from") else None
-        end = day_bounds(query_date(request, "to"))[1] if request.query_params.get("to") else None
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
         qs = sale_list(
-            storefront_id=scope_of(request) or query_uuid(request, "storefront_id"),
-            cashier_id=query_uuid(request, "cashier_id"),
-            start=start,
-            end=end,
-            receipt_number=request.query_params.get("receipt_number") or None,
+            storefront_id=scope_of(request) or params.get("storefront_id"),
+            cashier_id=params.get("cashier_id"),
+            start=day_bounds(params["from"])[0] if params.get("from") else None,
+            end=day_bounds(params["to"])[1] if params.get("to") else None,
+            receipt_number=params.get("receipt_number") or None,
         )
         return paginate(request, self, qs, _SummarySerializer)
 
@@ -447,7 +450,7 @@ class SalesApi(TenantApiView):
             ),
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = SaleInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -469,7 +472,7 @@ class SalesApi(TenantApiView):
             return sale_record(
                 storefront_id=v["storefront_id"],
                 cashier_id=user_id(request),
-                cashier_membership=request.membership,  # type: ignore[attr-defined]
+                cashier_membership=request.membership,
                 lines=[SaleLineInput(x["product_id"], x["quantity"], x["discount"]) for x in v["lines"]],
                 payments=[
                     PaymentInput(

@@ -3,24 +3,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer, PageQuery, page_of
 from pos_platform.api.tenant import (
     IDEMPOTENCY_HEADER,
     TenantApiView,
     actor_of,
     idempotent,
     paginate,
-    query_uuid,
     require_storefront,
     scope_of,
     user_id,
-    uuid_param,
 )
+from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.errors import NotFound
 from pos_platform.kernel.fields import money_field
 from shared_apps.accounts.permissions import can
@@ -51,13 +50,13 @@ class ShiftOutput(serializers.Serializer):
     counts = ShiftCountOutput(many=True, source="counts.all")
 
 
-class ShiftOpenInput(serializers.Serializer):
+class ShiftOpenInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made shift id (optional).")
     storefront_id = serializers.UUIDField()
     opening_float = money_field(min_value=0)
 
 
-class CashMovementInput(serializers.Serializer):
+class CashMovementInput(InputSerializer):
     id = serializers.UUIDField(required=False)
     kind = serializers.ChoiceField(choices=["in", "out"])
     amount = money_field(min_value=0)
@@ -73,7 +72,7 @@ class CashMovementOutput(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
 
 
-class ShiftCloseInput(serializers.Serializer):
+class ShiftCloseInput(InputSerializer):
     counted = serializers.DictField(
         child=money_field(min_value=0),
         allow_empty=False,
@@ -92,11 +91,11 @@ class ShiftDetailOutput(ShiftOutput):
     expected = ShiftExpectedOutput(many=True)
 
 
-def _own_or_managed(request: Request, shift_id: uuid.UUID) -> Shift:
+def _own_or_managed(request: TenantRequest, shift_id: uuid.UUID) -> Shift:
     """The shift if the member may act on it: their own (shift.operate) or as a supervisor of its
     storefront (shift.manage); otherwise 404."""
     shift = Shift.objects.filter(pk=shift_id).first()
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if shift is None:
         raise NotFound()
     own = shift.cashier_id == request.user.pk and can(
@@ -107,30 +106,30 @@ def _own_or_managed(request: Request, shift_id: uuid.UUID) -> Shift:
     return shift
 
 
+class ShiftQuery(PageQuery):
+    storefront_id = serializers.UUIDField(required=False)
+    cashier_id = serializers.UUIDField(required=False)
+    open = serializers.BooleanField(required=False, default=False, help_text="Only open shifts.")
+
+
 class ShiftsApi(TenantApiView):
     actions = {"GET": "shift.operate", "POST": "shift.operate"}
+    query = {"GET": ShiftQuery}
 
     @extend_schema(
-        parameters=[
-            uuid_param("storefront_id"),
-            uuid_param("cashier_id"),
-            OpenApiParameter("open", bool, description="Only open shifts."),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
-        ],
-        responses=ShiftOutput(many=True),
+        responses=page_of(ShiftOutput),
         tags=["shifts"],
         summary="Shifts (a cashier sees their own; supervisors all of their storefronts)",
     )
-    def get(self, request: Request) -> Response:
-        membership = request.membership  # type: ignore[attr-defined]
-        cashier_id = query_uuid(request, "cashier_id")
-        if not can(membership, "shift.view"):
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
+        cashier_id = params.get("cashier_id")
+        if not can(request.membership, "shift.view"):
             cashier_id = request.user.pk
         qs = shift_list(
-            storefront_id=scope_of(request) or query_uuid(request, "storefront_id"),
+            storefront_id=scope_of(request) or params.get("storefront_id"),
             cashier_id=cashier_id,
-            open_only=str(request.query_params.get("open", "")).lower() == "true",
+            open_only=params["open"],
         )
         return paginate(request, self, qs, ShiftOutput)
 
@@ -171,7 +170,7 @@ class ShiftDetailApi(TenantApiView):
     @extend_schema(
         responses=ShiftDetailOutput, tags=["shifts"], summary="One shift, with what the drawer should hold"
     )
-    def get(self, request: Request, shift_id: uuid.UUID) -> Response:
+    def get(self, request: TenantRequest, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
         data: dict[str, Any] = dict(ShiftOutput(shift).data)
         data["expected"] = [
@@ -198,7 +197,7 @@ class ShiftCashMovementsApi(TenantApiView):
             )
         ],
     )
-    def post(self, request: Request, shift_id: uuid.UUID) -> Response:
+    def post(self, request: TenantRequest, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
         data = CashMovementInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -233,7 +232,7 @@ class ShiftCloseApi(TenantApiView):
             )
         ],
     )
-    def post(self, request: Request, shift_id: uuid.UUID) -> Response:
+    def post(self, request: TenantRequest, shift_id: uuid.UUID) -> Response:
         shift = _own_or_managed(request, shift_id)
         data = ShiftCloseInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer
 from pos_platform.api.tenant import TenantApiView, actor_of
 from tenant_apps.shop.services import shop_settings_get, shop_settings_update
 
@@ -17,7 +18,7 @@ class SettingsOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class SettingsInput(serializers.Serializer):
+class SettingsInput(InputSerializer):
     prices_include_tax = serializers.BooleanField(required=False)
     allow_negative_stock = serializers.BooleanField(required=False)
     minor_unit = serializers.ChoiceField(choices=[0, 1, 2], required=False)

@@ -13,6 +13,7 @@ from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.money import MINOR_UNITS
+from pos_platform.kernel.transactions import retrying
 from tenant_apps.shop.errors import SettingsInvalid
 from tenant_apps.shop.models import ShopSettings
 
@@ -24,6 +25,7 @@ def shop_settings_get() -> ShopSettings:
     return settings
 
 
+@retrying
 @transaction.atomic
 def shop_settings_update(
     *,
@@ -32,7 +34,7 @@ def shop_settings_update(
     allow_negative_stock: bool | None = None,
     minor_unit: int | None = None,
 ) -> ShopSettings:
-    settings = ShopSettings.objects.select_for_update().get(pk=shop_settings_get().pk)
+    settings = ShopSettings.objects.select_for_update(no_key=True).get(pk=shop_settings_get().pk)
     changes: dict[str, object] = {}
     if minor_unit is not None and minor_unit not in MINOR_UNITS:
         raise SettingsInvalid("The minor unit is 0, 1 or 2 decimals.", details={"minor_unit": minor_unit})

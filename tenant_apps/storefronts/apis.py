@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer
 from pos_platform.api.tenant import TenantApiView, actor_of, scope_of, visible_or_404
 from pos_platform.kernel.errors import NotFound
 from tenant_apps.storefronts.models import Storefront
@@ -25,14 +26,14 @@ class StorefrontOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class StorefrontCreateInput(serializers.Serializer):
+class StorefrontCreateInput(InputSerializer):
     code = serializers.CharField(
         max_length=8, help_text="2 to 8 capital letters or digits; prefixes receipts."
     )
     name = serializers.CharField(max_length=120)
 
 
-class StorefrontUpdateInput(serializers.Serializer):
+class StorefrontUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=120, required=False)
     is_active = serializers.BooleanField(required=False)
 

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.transactions import retrying
 from tenant_apps.storefronts.errors import StorefrontCodeInvalid, StorefrontCodeTaken, StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
@@ -54,12 +55,13 @@ def _name(name: str) -> str:
 
 
 def _lock(storefront_id: Any) -> Storefront:
-    storefront = Storefront.objects.select_for_update().filter(pk=storefront_id).first()
+    storefront = Storefront.objects.select_for_update(no_key=True).filter(pk=storefront_id).first()
     if storefront is None:
         raise StorefrontNotFound()
     return storefront
 
 
+@retrying
 @transaction.atomic
 def storefront_create(*, code: str, name: str, actor: Actor | None = None) -> Storefront:
     code = code.strip().upper()
@@ -76,6 +78,7 @@ def storefront_create(*, code: str, name: str, actor: Actor | None = None) -> St
     return storefront
 
 
+@retrying
 @transaction.atomic
 def storefront_update(
     *,

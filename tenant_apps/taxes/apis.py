@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pos_platform.api.tenant import TenantApiView, actor_of, query_uuid, uuid_param
-from pos_platform.kernel.errors import ValidationFailed
+from pos_platform.api.inputs import DateTimeParam, InputSerializer, QuerySerializer
+from pos_platform.api.tenant import TenantApiView, actor_of
+from pos_platform.api.views import TenantRequest
 from tenant_apps.taxes.selectors import tax_category_list, tax_rate_list
 from tenant_apps.taxes.services import tax_category_create, tax_rate_add, tax_rate_end
 
@@ -21,7 +21,7 @@ class TaxCategoryOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class TaxCategoryInput(serializers.Serializer):
+class TaxCategoryInput(InputSerializer):
     code = serializers.CharField(max_length=16)
     name = serializers.CharField(max_length=80)
 
@@ -39,7 +39,7 @@ class TaxRateOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class TaxRateInput(serializers.Serializer):
+class TaxRateInput(InputSerializer):
     category_id = serializers.UUIDField()
     code = serializers.CharField(max_length=16)
     name = serializers.CharField(max_length=80)
@@ -54,7 +54,7 @@ class TaxRateInput(serializers.Serializer):
     effective_to = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TaxRateEndInput(serializers.Serializer):
+class TaxRateEndInput(InputSerializer):
     effective_to = serializers.DateTimeField(required=False)
 
 
@@ -83,29 +83,23 @@ class TaxCategoriesApi(TenantApiView):
         )
 
 
+class TaxRateQuery(QuerySerializer):
+    category_id = serializers.UUIDField(required=False)
+    at = DateTimeParam(required=False, help_text="Only the rates in force at this time.")
+
+
 class TaxRatesApi(TenantApiView):
     actions = {"GET": "catalog.view", "POST": "tax.manage"}
+    query = {"GET": TaxRateQuery}
 
     @extend_schema(
-        parameters=[
-            uuid_param("category_id"),
-            OpenApiParameter(
-                "at", OpenApiTypes.DATETIME, description="Only the rates in force at this time."
-            ),
-        ],
         responses=TaxRateOutput(many=True),
         tags=["taxes"],
         summary="Tax rates with their periods",
     )
-    def get(self, request: Request) -> Response:
-        at = None
-        if request.query_params.get("at"):
-            field = serializers.DateTimeField()
-            try:
-                at = field.to_internal_value(request.query_params["at"])
-            except serializers.ValidationError as exc:
-                raise ValidationFailed("at is a date-time (ISO 8601).") from exc
-        rates = tax_rate_list(category_id=query_uuid(request, "category_id"), at=at)
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
+        rates = tax_rate_list(category_id=params.get("category_id"), at=params.get("at"))
         return Response(TaxRateOutput(rates, many=True).data)
 
     @extend_schema(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.money import has_places
+from pos_platform.kernel.transactions import retrying
 from tenant_apps.taxes.errors import (
     TaxCategoryCodeTaken,
     TaxCategoryNotFound,
@@ -42,6 +43,7 @@ def _name(name: str) -> str:
     return name
 
 
+@retrying
 @transaction.atomic
 def tax_category_create(*, code: str, name: str, actor: Actor) -> TaxCategory:
     code, name = _code(code), _name(name)
@@ -60,6 +62,7 @@ def tax_category_create(*, code: str, name: str, actor: Actor) -> TaxCategory:
     return category
 
 
+@retrying
 @transaction.atomic
 def tax_rate_add(
     *,
@@ -82,7 +85,7 @@ def tax_rate_add(
     effective_from = effective_from or timezone.now()
     if effective_to is not None and effective_to <= effective_from:
         raise TaxRateInvalid("A rate ends after it starts.", code="tax_period_invalid")
-    category = TaxCategory.objects.select_for_update().filter(pk=category_id).first()
+    category = TaxCategory.objects.select_for_update(no_key=True).filter(pk=category_id).first()
     if category is None:
         raise TaxCategoryNotFound(details={"category_id": str(category_id)})
     same = TaxRate.objects.filter(category=category, code=code)
@@ -128,10 +131,11 @@ def tax_rate_add(
     return new
 
 
+@retrying
 @transaction.atomic
 def tax_rate_end(*, rate_id: uuid.UUID, actor: Actor, effective_to: dt.datetime | None = None) -> TaxRate:
     """Stop a rate from ``effective_to`` (default now), e.g. a levy that is abolished."""
-    rate = TaxRate.objects.select_for_update().filter(pk=rate_id).first()
+    rate = TaxRate.objects.select_for_update(no_key=True).filter(pk=rate_id).first()
     if rate is None:
         raise TaxRateNotFound()
     effective_to = effective_to or timezone.now()

@@ -71,7 +71,8 @@ def test_filters_and_pagination(tenant_a: Tenant, make_member: object, events: l
 
     bad = owner.client.get("/api/v1/audit/events?actor=not-a-uuid")
     assert bad.status_code == 400
-    assert bad.json()["code"] == "invalid"
+    assert bad.json()["code"] == "query_invalid"
+    assert bad.json()["details"]["parameter"] == "actor"
 
 
 def test_one_tenants_log_is_invisible_at_another(

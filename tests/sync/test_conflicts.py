@@ -85,7 +85,8 @@ def test_a_bad_filter_is_400(shop_a: Shop, oversold: tuple[PairedTerminal, dict]
     response = shop_a.owner.client.get("/api/v1/sync/conflicts", {"kind": "bogus"})
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "query_invalid"
+    assert response.json()["details"]["parameter"] == "kind"
 
 
 def test_accept_and_annotate(shop_a: Shop, oversold: tuple[PairedTerminal, dict]) -> None:

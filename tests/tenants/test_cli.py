@@ -207,13 +207,15 @@ def test_suspend_then_resume(db: None) -> None:
     assert any(a == "tenant.resume" and actor.startswith("cli:") for a, actor in actions)
 
 
-def test_delete_drops_tenant_and_schema(db: None) -> None:
+def test_delete_drops_tenant_and_schema(db: None, tmp_path: Path) -> None:
     run("create", "gone-soon", "--name", "Gone", "--owner-email", "owner@alpha.test")
     assert provisioning.schema_exists("t_gone_soon")
 
-    output = run("delete", "gone-soon", "--yes")
+    with override_settings(POS_TENANT_EXPORT_DIR=tmp_path):
+        output = run("delete", "gone-soon", "--yes")
 
     assert "Deleted tenant gone-soon" in output
+    assert len(list(tmp_path.glob("gone-soon-*.tar.gz"))) == 1  # its export, written first
     assert not Tenant.objects.filter(slug="gone-soon").exists()
     assert not Domain.objects.filter(domain="gone-soon.localhost").exists()
     assert not provisioning.schema_exists("t_gone_soon")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
@@ -12,6 +14,7 @@ from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.services import tenant_resume, tenant_suspend
 from tenant_apps.storefronts.services import storefront_create
 from tests.conftest import api_client, session_login
+from tests.sync.conftest import pair_terminal
 
 
 def test_each_tenant_sees_only_its_own_data(
@@ -71,14 +74,24 @@ def test_suspended_tenant_gets_403_but_offline_uploads_still_reach_it(
 ) -> None:
     client = session_login(api_client("beta"), owner_b, tenant_b)
     assert client.get("/api/v1/storefronts").status_code == 200
+    with tenant_context(tenant_b):
+        till = pair_terminal(tenant_b, storefront_create(code="SUS", name="Suspended"))
+    batch_id = str(uuid.uuid4())
 
     tenant_suspend(slug="beta", actor="tests")
     suspended = client.get("/api/v1/storefronts")
-    upload = client.post("/api/v1/sync/push", data={}, format="json")
+    upload = till.client.post("/api/v1/sync/push", {"batch_id": batch_id, "ops": []}, format="json")
 
     assert suspended.status_code == 403
-    assert suspended.json()["code"] == "tenant_suspended"
-    assert upload.status_code != 403  # routed to the tenant (the sync app answers it)
+    assert suspended.json() == {
+        "code": "tenant_suspended",
+        "message": "This shop's account is suspended; its owner can contact the platform to resume it.",
+        "details": None,
+    }
+    # Routed to the shop and answered by the push engine: the batch's own answer.
+    assert upload.status_code == 200, upload.json()
+    assert upload.json()["batch_id"] == batch_id
+    assert upload.json()["results"] == []
 
     tenant_resume(slug="beta", actor="tests")
     assert client.get("/api/v1/storefronts").status_code == 200

@@ -50,6 +50,9 @@ class Command(BaseCommand):
             lines = context.lines
 
         env = dict(os.environ)  # carries DATABASE_URL / REDIS_URL of the embedded servers
+        # A local server in plain HTTP, even on a configured database (production runs the
+        # processes itself, behind a TLS proxy; docs/operations.md).
+        env.setdefault("POS_HTTPS", "0")
         python = sys.executable
         procs: dict[str, subprocess.Popen[bytes]] = {}
         procs["web"] = subprocess.Popen(  # noqa: S603

@@ -1,5 +1,5 @@
-"""Platform CLI: ``manage.py tenant create|update|list|show|suspend|resume|delete|migrate|reconcile``
-and ``mfa-reset``.
+"""Platform CLI: ``manage.py tenant create|update|list|show|suspend|resume|delete|migrate|reconcile``,
+``export|import`` and ``mfa-reset``.
 
 Bad input exits with status 2 and a message; ``migrate`` and ``reconcile`` exit with 1 when a
 tenant failed or the books do not balance.
@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +19,11 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from pos_platform.cli import PlatformCommand
+from pos_platform.db import connection
 from shared_apps.accounts.models import Membership
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.audit.services import platform_audit_record
-from shared_apps.tenants import migrating, provisioning, services
+from shared_apps.tenants import backup, migrating, provisioning, services
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.reconciliation import tenant_reconcile
 
@@ -97,9 +99,28 @@ class Command(PlatformCommand):
             p = sub.add_parser(name, help=text)
             p.add_argument("slug")
 
-        delete = sub.add_parser("delete", help="Delete a tenant and its schema (irreversible).")
+        delete = sub.add_parser(
+            "delete", help="Delete a tenant and its schema, after writing its export (see --no-export)."
+        )
         delete.add_argument("slug")
         delete.add_argument("--yes", action="store_true", help="Confirm the deletion.")
+        delete.add_argument(
+            "--output",
+            type=Path,
+            default=None,
+            help="Where to write the export (default: $POS_TENANT_EXPORT_DIR).",
+        )
+        delete.add_argument(
+            "--no-export", action="store_true", help="Delete without writing an export first (irreversible)."
+        )
+
+        export = sub.add_parser("export", help="Write one tenant's data to a file (its backup).")
+        export.add_argument("slug")
+        export.add_argument("--output", type=Path, required=True, metavar="FILE")
+
+        restore = sub.add_parser("import", help="Make a tenant of an export (restore, or copy with --slug).")
+        restore.add_argument("file", type=Path)
+        restore.add_argument("--slug", default=None, help="Import as a new tenant with this slug (a copy).")
 
         migrate = sub.add_parser("migrate", help="Apply pending migrations to every schema.")
         migrate.add_argument(
@@ -258,13 +279,84 @@ class Command(PlatformCommand):
         self.stdout.write(self.style.SUCCESS(f"Resumed {tenant.slug}."))
 
     def do_delete(self, options: dict[str, Any]) -> None:
-        services.tenant_delete(slug=options["slug"], actor=self.actor, confirmed=options["yes"])
+        if options["no_export"] and options["output"]:
+            raise CommandError("--output and --no-export exclude each other.", returncode=2)
+        output = (
+            None if options["no_export"] else options["output"] or backup.default_export_path(options["slug"])
+        )
+        exported = services.tenant_delete(
+            slug=options["slug"], actor=self.actor, confirmed=options["yes"], export_to=output
+        )
+        if exported is not None:
+            self.stdout.write(
+                f"Exported {exported.rows} rows of {exported.tables} tables to {exported.path} "
+                f"({exported.bytes} bytes); `tenant import {exported.path}` restores it."
+            )
         self.stdout.write(self.style.SUCCESS(f"Deleted tenant {options['slug']} and its schema."))
+
+    def _progress(self, total: int, unit: str) -> tuple[Any, Callable[[str, int], None]]:
+        bar: tqdm[Any] = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True)
+
+        def step(table: str, rows: int) -> None:
+            bar.set_postfix_str(f"{table} ({rows} rows)", refresh=False)
+            bar.update(1)
+
+        return bar, step
+
+    def do_export(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_get(slug=options["slug"])
+        bar, step = self._progress(len(backup.tenant_tables(tenant)), "table")
+        try:
+            report = backup.tenant_export(
+                slug=tenant.slug, output=options["output"], actor=self.actor, on_progress=step
+            )
+        finally:
+            bar.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Exported {report.slug}: {report.rows} rows of {report.tables} tables to {report.path} "
+                f"({report.bytes} bytes)."
+            )
+        )
+
+    def do_import(self, options: dict[str, Any]) -> None:
+        bar, step = self._progress(0, "table")
+        try:
+            report = backup.tenant_import(
+                path=options["file"], slug=options["slug"], actor=self.actor, on_progress=step
+            )
+        finally:
+            bar.close()
+        tenant = report.tenant
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {tenant.slug} (schema {tenant.schema_name}): {report.rows} rows of "
+                f"{report.tables} tables."
+            )
+        )
+        self.stdout.write(f"Users: {report.users_created} created, others existing.")
+        for email in report.users_matched_by_email:
+            self.stdout.write(f"  {email}: an account with this email exists; it is kept as it is.")
+        if report.invoices_reattached:
+            self.stdout.write(f"Invoices reattached: {report.invoices_reattached}.")
+        if report.terminals_revoked:
+            self.stdout.write(
+                f"Terminals revoked (a copy's terminals pair again): {report.terminals_revoked}."
+            )
+        for note in report.notes:
+            self.stdout.write(f"Note: {note}.")
 
     def do_migrate(self, options: dict[str, Any]) -> None:
         parallel = options["parallel"]
         if parallel < 1:
             raise CommandError("--parallel must be 1 or more.", returncode=2)
+        if connection.transaction_pooling:
+            raise CommandError(
+                "tenant migrate needs a direct connection to PostgreSQL (DDL, locks held across "
+                "transactions, pg_dump): run it with DATABASE_URL pointing at the server and "
+                "POS_DB_POOLING unset, not through PgBouncer in transaction mode.",
+                returncode=2,
+            )
         bar: tqdm[Any] | None = None
 
         def on_plan(total: int, pending: int) -> None:

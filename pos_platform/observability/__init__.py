@@ -1,0 +1,1 @@
+"""Metrics, structured logs and error reporting for the web, worker and beat processes."""
