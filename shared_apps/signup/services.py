@@ -29,10 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from pos_platform.kernel.errors import Throttled
-from pos_platform.throttle import throttle_hit
+from pos_platform.kernel.throttle import Limit
 from shared_apps.accounts.errors import PasswordInvalid
 from shared_apps.accounts.models import User
+from shared_apps.accounts.throttling import requests_throttle
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.services.subscriptions import subscription_ensure
 from shared_apps.messaging.addresses import email_normalise, phone_normalise
@@ -57,12 +57,14 @@ MAX_ATTEMPTS = 5
 MAX_SENDS = 3
 
 
-def _throttle(keys: list[tuple[str, int]]) -> None:
-    waits = [w for key, limit in keys if (w := throttle_hit(key, limit=limit, window_seconds=3600))]
-    if waits:
-        raise Throttled(
-            "Too many sign-ups from here; wait before trying again.", details={"retry_after": max(waits)}
-        )
+def _throttle(*, ip: str | None, email: str, phone: str) -> None:
+    per_address = settings.POS_SIGNUP_PER_ADDRESS
+    counted = [(Limit("signup.ip", settings.POS_SIGNUP_PER_IP, 3600), ip)] if ip else []
+    counted += [
+        (Limit(f"signup.{kind}", per_address, 3600), hashlib.sha256(address.encode()).hexdigest()[:32])
+        for kind, address in (("email", email), ("phone", phone))
+    ]
+    requests_throttle(counted, message="Too many sign-ups from here; wait before trying again.")
 
 
 def _digest(code: str, signup_id: object) -> str:
@@ -128,19 +130,7 @@ def signup_start(
     phone = phone_normalise(phone, region=country)
     if verify_by not in SignupRequest.Channel.values:
         raise SignupInvalid("verify_by is email or sms.", code="verify_by_invalid")
-    _throttle(
-        [
-            *([(f"signup:ip:{ip}", settings.POS_SIGNUP_PER_IP)] if ip else []),
-            (
-                f"signup:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}",
-                settings.POS_SIGNUP_PER_ADDRESS,
-            ),
-            (
-                f"signup:phone:{hashlib.sha256(phone.encode()).hexdigest()[:32]}",
-                settings.POS_SIGNUP_PER_ADDRESS,
-            ),
-        ]
-    )
+    _throttle(ip=ip, email=email, phone=phone)
     if not slug_available(slug):
         raise SlugTaken(details={"slug": slug, "suggestions": slug_suggestions(name=name)})
     existing = User.objects.filter(email__iexact=email).first()

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from pos_platform.kernel.http import client_ip
-from pos_platform.throttle import throttle_hit, throttle_wait
+from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
 from shared_apps.messaging.rendering import language_of, money
 from shared_apps.messaging.services import shop_messaging_of
 from tenant_apps.receipts.services import receipt_url, sale_of_token
@@ -28,28 +28,33 @@ from tenant_apps.sales.selectors import sale_get, sale_status_of
 from tenant_apps.shop.services import shop_timezone
 
 
+def _views() -> Limit:
+    return Limit("receipt.view", settings.POS_RECEIPT_VIEWS_PER_IP, 60)
+
+
+def _misses() -> Limit:
+    return Limit("receipt.miss", settings.POS_RECEIPT_MISSES_PER_IP, 600)
+
+
 def _limited(request: HttpRequest) -> HttpResponse | None:
+    """A 429 while the client's address used up its views of the minute or its misses (tokens
+    that lead nowhere); else None, and this view counted."""
     ip = client_ip(request) or "unknown"
-    wait = throttle_wait(f"receipt-miss:{ip}", limit=settings.POS_RECEIPT_MISSES_PER_IP) or throttle_hit(
-        f"receipt-view:{ip}", limit=settings.POS_RECEIPT_VIEWS_PER_IP, window_seconds=60
+    wait = throttle_wait(_misses(), ip) or throttle_wait(_views(), ip)
+    if wait is None:
+        throttle_fail(_views(), ip)  # every view counts against the limit, whatever it finds
+        return None
+    response = HttpResponse(
+        "Too many requests; try again in a minute.", status=429, content_type="text/plain"
     )
-    if wait:
-        response = HttpResponse(
-            "Too many requests; try again in a minute.", status=429, content_type="text/plain"
-        )
-        response["Retry-After"] = str(wait)
-        return response
-    return None
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _sale_or_404(request: HttpRequest, token: str) -> Any:
     sale = sale_of_token(token)
     if sale is None:
-        throttle_hit(
-            f"receipt-miss:{client_ip(request) or 'unknown'}",
-            limit=settings.POS_RECEIPT_MISSES_PER_IP,
-            window_seconds=600,
-        )
+        throttle_fail(_misses(), client_ip(request) or "unknown")
         raise Http404("No such receipt.")
     return sale
 

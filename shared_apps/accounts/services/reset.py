@@ -26,13 +26,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from pos_platform.kernel.errors import Throttled
-from pos_platform.throttle import throttle_hit, throttle_wait
+from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.errors import PasswordInvalid, ResetTokenInvalid
 from shared_apps.accounts.models import Membership, PasswordReset, User
 from shared_apps.accounts.permissions import membership_for
 from shared_apps.accounts.services.auth import email_normalise
 from shared_apps.accounts.services.password import credentials_revoke
+from shared_apps.accounts.throttling import requests_throttle
 from shared_apps.accounts.tokens import token_digest
 from shared_apps.messaging.links import shop_url
 from shared_apps.messaging.services import message_queue, user_language
@@ -43,18 +44,18 @@ _WINDOW = 3600
 
 
 def _throttle_request(*, email: str, ip: str | None) -> None:
-    keys = [(f"reset:ip:{ip}", settings.POS_PASSWORD_RESET_PER_IP)] if ip else []
-    keys.append(
+    counted = [(Limit("reset.ip", settings.POS_PASSWORD_RESET_PER_IP, _WINDOW), ip)] if ip else []
+    counted.append(
         (
-            f"reset:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}",
-            settings.POS_PASSWORD_RESET_PER_EMAIL,
+            Limit("reset.email", settings.POS_PASSWORD_RESET_PER_EMAIL, _WINDOW),
+            hashlib.sha256(email.encode()).hexdigest()[:32],
         )
     )
-    waits = [w for key, limit in keys if (w := throttle_hit(key, limit=limit, window_seconds=_WINDOW))]
-    if waits:
-        raise Throttled(
-            "Too many password reset requests; wait before asking again.", details={"retry_after": max(waits)}
-        )
+    requests_throttle(counted, message="Too many password reset requests; wait before asking again.")
+
+
+def _confirm_limit() -> Limit:
+    return Limit("reset.confirm.ip", settings.POS_LOGIN_MAX_FAILURES_IP, settings.POS_THROTTLE_WINDOW_SECONDS)
 
 
 def reset_link_issue(*, user: User, tenant: Tenant, purpose: str) -> tuple[str, PasswordReset]:
@@ -133,7 +134,7 @@ def _usable(reset: PasswordReset | None, tenant: Tenant) -> bool:
 
 
 def _throttle_confirm(ip: str | None) -> None:
-    if ip and (wait := throttle_wait(f"reset-confirm:ip:{ip}", limit=settings.POS_LOGIN_MAX_FAILURES_IP)):
+    if ip and (wait := throttle_wait(_confirm_limit(), ip)):
         raise Throttled(
             "Too many invalid links from this address; wait before trying again.",
             details={"retry_after": wait},
@@ -151,11 +152,7 @@ def reset_link_check(*, tenant: Tenant, token: str, ip: str | None = None) -> Pa
     )
     if not _usable(reset, tenant):
         if ip:
-            throttle_hit(
-                f"reset-confirm:ip:{ip}",
-                limit=settings.POS_LOGIN_MAX_FAILURES_IP,
-                window_seconds=settings.POS_THROTTLE_WINDOW_SECONDS,
-            )
+            throttle_fail(_confirm_limit(), ip)
         raise ResetTokenInvalid()
     assert reset is not None
     return reset
