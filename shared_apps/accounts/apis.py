@@ -9,11 +9,10 @@ import django_otp
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from pos_platform.api.inputs import InputSerializer
 from pos_platform.api.schema import ErrorOutput
 from pos_platform.api.tenant import TenantApiView
 from pos_platform.api.views import ApiView, TenantRequest
@@ -33,6 +32,9 @@ from shared_apps.accounts.serializers import (
     MfaVerifyInput,
     PasswordChangedOutput,
     PasswordChangeInput,
+    PasswordResetConfirmInput,
+    PasswordResetRequestInput,
+    PasswordResetRequestOutput,
     RevokedCountOutput,
     StaffInvitedOutput,
     StaffInviteInput,
@@ -195,19 +197,6 @@ class InvitationAcceptApi(_Public):
         return Response(InvitationAcceptOutput({"email": user.email}).data)
 
 
-class PasswordResetRequestInput(InputSerializer):
-    email = serializers.CharField(max_length=254)
-
-
-class PasswordResetRequestOutput(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class PasswordResetConfirmInput(InputSerializer):
-    token = serializers.CharField(max_length=200)
-    new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
-
-
 RESET_SENT = (
     "If this email belongs to staff of this shop, a link to choose a new password is on its way. "
     "It works once, for a limited time."
@@ -226,6 +215,7 @@ class PasswordResetRequestApi(_Public):
         ),
         request=PasswordResetRequestInput,
         responses={202: PasswordResetRequestOutput, 400: E400, 429: E429},
+        examples=[OpenApiExample("Request", value={"email": "ama@shop.example"}, request_only=True)],
     )
     def post(self, request: TenantRequest) -> Response:
         data = PasswordResetRequestInput(data=request.data)
@@ -252,6 +242,13 @@ class PasswordResetConfirmApi(_Public):
         ),
         request=PasswordResetConfirmInput,
         responses={200: PasswordChangedOutput, 400: E400, 429: E429},
+        examples=[
+            OpenApiExample(
+                "New password",
+                value={"token": "the token of the link", "new_password": "a long passphrase"},
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: TenantRequest) -> Response:
         data = PasswordResetConfirmInput(data=request.data)

@@ -53,6 +53,23 @@ class PasswordChangedOutput(serializers.Serializer):
     )
 
 
+class PasswordResetRequestInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+
+
+class PasswordResetRequestOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmInput(InputSerializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the link that was e-mailed.")
+    new_password = serializers.CharField(
+        max_length=4096,
+        trim_whitespace=False,
+        help_text="At least 10 characters, not a common or all-digit password, not like your email.",
+    )
+
+
 class UserOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
