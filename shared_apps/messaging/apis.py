@@ -14,15 +14,18 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import InputSerializer, PageQuery, page_of
+from pos_platform.api.parsers import JSONParser
+from pos_platform.api.schema import ErrorOutput
 from pos_platform.api.tenant import TenantApiView, paginate
+from pos_platform.api.views import ApiView, TenantRequest
+from pos_platform.kernel.http import json_text_problem
 from shared_apps.accounts.permissions import IsTenantMember
 from shared_apps.messaging import services
 from shared_apps.messaging.errors import ReportPayloadInvalid, ReportsNotConfigured, ReportTokenInvalid
@@ -44,7 +47,7 @@ class PreferenceOutput(serializers.Serializer):
         return "shop" if pref.tenant_id else "all_shops"
 
 
-class PreferenceInput(serializers.Serializer):
+class PreferenceInput(InputSerializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
     channel = serializers.CharField(required=False, max_length=16)
@@ -54,17 +57,14 @@ class PreferenceInput(serializers.Serializer):
     )
 
 
-class PreferenceApi(APIView):
+class PreferenceApi(ApiView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
         tags=[TAG], summary="My message preferences at this shop", responses={200: PreferenceOutput}
     )
-    def get(self, request: Request) -> Response:
-        pref = services.preference_of(
-            user_id=request.user.pk,  # type: ignore[arg-type]
-            tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
-        )
+    def get(self, request: TenantRequest) -> Response:
+        pref = services.preference_of(user_id=request.user.pk, tenant_id=request.tenant.pk)
         return Response(PreferenceOutput(pref).data)
 
     @extend_schema(
@@ -76,16 +76,28 @@ class PreferenceApi(APIView):
             "(`stock`, `summary`, `billing`, `receipt`; security messages cannot be muted)."
         ),
         request=PreferenceInput,
-        responses={200: PreferenceOutput, 400: OpenApiResponse(description="invalid input; nothing changed")},
+        responses={
+            200: PreferenceOutput,
+            400: OpenApiResponse(
+                ErrorOutput,
+                description="`phone_invalid`, `channel_invalid`, `contact_missing`, `language_invalid`, "
+                "`category_invalid` or another input error; nothing changed.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "SMS in French", value={"language": "fr", "phone": "+233241234567", "channel": "sms"}
+            ),
+        ],
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: TenantRequest) -> Response:
         data = PreferenceInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         all_shops = values.pop("all_shops", False)
-        tenant = request.tenant  # type: ignore[attr-defined]
+        tenant = request.tenant
         pref = services.preference_update(
-            user_id=request.user.pk,  # type: ignore[arg-type]
+            user_id=request.user.pk,
             tenant_id=None if all_shops else tenant.pk,
             region=getattr(tenant, "country", "") or None,
             **values,
@@ -93,19 +105,26 @@ class PreferenceApi(APIView):
         return Response(PreferenceOutput(pref).data)
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "20:00"})
+class ShopTimeField(serializers.TimeField):
+    """A time of day in the shop's time zone, ``HH:MM``. Not JSON Schema's ``time`` format, which
+    is a time with a UTC offset: the shop's offset changes with its time zone's rules."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class ShopMessagingOutput(serializers.Serializer):
     low_stock_alerts = serializers.BooleanField()
     daily_summary = serializers.BooleanField()
-    closing_time = serializers.TimeField(
-        help_text="The daily summary goes out then, in the shop's time zone."
-    )
+    closing_time = ShopTimeField(help_text="The daily summary goes out then, in the shop's time zone.")
     language = serializers.CharField(help_text="Of customers' receipts when the cashier gives none.")
 
 
-class ShopMessagingInput(serializers.Serializer):
+class ShopMessagingInput(InputSerializer):
     low_stock_alerts = serializers.BooleanField(required=False)
     daily_summary = serializers.BooleanField(required=False)
-    closing_time = serializers.TimeField(required=False)
+    closing_time = ShopTimeField(required=False)
     language = serializers.CharField(required=False, max_length=8)
 
 
@@ -113,8 +132,8 @@ class ShopMessagingApi(TenantApiView):
     actions = {"GET": "settings.manage", "PATCH": "settings.manage"}
 
     @extend_schema(tags=[TAG], summary="The shop's message settings", responses={200: ShopMessagingOutput})
-    def get(self, request: Request) -> Response:
-        shop = services.shop_messaging_of(tenant_id=request.tenant.pk)  # type: ignore[attr-defined]
+    def get(self, request: TenantRequest) -> Response:
+        shop = services.shop_messaging_of(tenant_id=request.tenant.pk)
         return Response(ShopMessagingOutput(shop).data)
 
     @extend_schema(
@@ -122,11 +141,14 @@ class ShopMessagingApi(TenantApiView):
         summary="Change the shop's message settings",
         request=ShopMessagingInput,
         responses={200: ShopMessagingOutput},
+        examples=[
+            OpenApiExample("Summary at 20:00", value={"daily_summary": True, "closing_time": "20:00"}),
+        ],
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: TenantRequest) -> Response:
         data = ShopMessagingInput(data=request.data)
         data.is_valid(raise_exception=True)
-        shop = services.shop_messaging_update(tenant_id=request.tenant.pk, **data.validated_data)  # type: ignore[attr-defined]
+        shop = services.shop_messaging_update(tenant_id=request.tenant.pk, **data.validated_data)
         return Response(ShopMessagingOutput(shop).data)
 
 
@@ -153,19 +175,31 @@ class MessageOutput(serializers.Serializer):
         return phone_masked(message.to)
 
 
+class MessageQuery(PageQuery):
+    status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
+    kind = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="`receipt`, `low_stock`, `password_reset`, ...",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+
+
 class MessageListApi(TenantApiView):
     actions = {"GET": "audit.view"}
+    query = {"GET": MessageQuery}
 
     @extend_schema(
         tags=[TAG],
         summary="The shop's messages and their delivery status",
         description="Newest first; filter by `status`, `kind` or `channel`. Addresses are masked.",
-        responses={200: MessageOutput(many=True)},
+        responses=page_of(MessageOutput),
     )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
+    def get(self, request: TenantRequest) -> Response:
+        params = request.query
         rows = messages_of_shop(
-            tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
+            tenant_id=request.tenant.pk,
             status=params.get("status") or None,
             kind=params.get("kind") or None,
             channel=params.get("channel") or None,
@@ -185,7 +219,17 @@ class ReportAckOutput(serializers.Serializer):
     )
 
 
-class AfricasTalkingReportApi(APIView):
+class AfricasTalkingReportInput(serializers.Serializer):
+    """What the schema shows of a report; the provider adds fields of its own, which are kept in
+    the report's payload, not refused."""
+
+    id = serializers.CharField(max_length=200, help_text="The provider's message id.")
+    status = serializers.CharField(max_length=32, help_text="Success, Failed, Rejected, ...")
+    phoneNumber = serializers.CharField(required=False, max_length=40)  # the provider's names
+    failureReason = serializers.CharField(required=False, max_length=200)
+
+
+class AfricasTalkingReportApi(ApiView):
     """Africa's Talking's delivery reports (SMS and WhatsApp), POSTed form-encoded (or JSON) to
     ``/api/v1/messages/reports/africastalking/<POS_AT_CALLBACK_TOKEN>``. The provider does not
     sign its callbacks: the secret in the address authenticates them, and a report only counts
@@ -198,15 +242,18 @@ class AfricasTalkingReportApi(APIView):
     @extend_schema(
         tags=[TAG],
         summary="Delivery report (Africa's Talking)",
-        request=None,
+        request={
+            "application/x-www-form-urlencoded": AfricasTalkingReportInput,
+            "application/json": AfricasTalkingReportInput,
+        },
         responses={
             200: ReportAckOutput,
-            400: OpenApiResponse(description="report_payload_invalid"),
-            401: OpenApiResponse(description="report_token_invalid"),
-            503: OpenApiResponse(description="reports_not_configured"),
+            400: OpenApiResponse(ErrorOutput, description="`report_payload_invalid`"),
+            401: OpenApiResponse(ErrorOutput, description="`report_token_invalid`"),
+            503: OpenApiResponse(ErrorOutput, description="`reports_not_configured`"),
         },
     )
-    def post(self, request: Request, token: str) -> Response:
+    def post(self, request: TenantRequest, token: str) -> Response:
         secret = settings.POS_AT_CALLBACK_TOKEN
         if not secret:
             logger.error("messages: a delivery report arrived but POS_AT_CALLBACK_TOKEN is not set")
@@ -215,7 +262,11 @@ class AfricasTalkingReportApi(APIView):
             logger.warning("messages: a delivery report with a wrong token was refused")
             raise ReportTokenInvalid()
         data: Any = request.data
-        if not hasattr(data, "get"):
+        if not hasattr(data, "items"):
+            raise ReportPayloadInvalid()
+        # Form bodies do not pass the JSON parser's text check: nothing with a NUL or another
+        # control character is stored.
+        if json_text_problem({str(k): v for k, v in data.items()}) is not None:
             raise ReportPayloadInvalid()
         ident, status = data.get("id"), data.get("status")
         if not isinstance(ident, str) or not ident or not isinstance(status, str) or not status:

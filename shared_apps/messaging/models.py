@@ -12,6 +12,7 @@ it by ``tenant`` (deleted with it).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -203,7 +204,7 @@ class ShopMessaging(models.Model):
     low_stock_alerts = models.BooleanField(default=True)
     daily_summary = models.BooleanField(default=True)
     # The daily summary goes out at this local time (the shop's time zone).
-    closing_time = models.TimeField(default="20:00")
+    closing_time = models.TimeField(default=dt.time(20, 0))
     # The language of the shop's customers' receipts when the cashier gives none.
     language = models.CharField(max_length=8, default="en")
     updated_at = models.DateTimeField(auto_now=True)

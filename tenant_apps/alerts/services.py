@@ -197,12 +197,7 @@ def daily_summary_send(*, now: dt.datetime | None = None) -> bool:
     shop = shop_messaging_of(tenant_id=tenant.pk)
     if not shop.daily_summary:
         return False
-    closing = (
-        shop.closing_time
-        if isinstance(shop.closing_time, dt.time)
-        else dt.time.fromisoformat(str(shop.closing_time))
-    )
-    closed, day = _closed(now or timezone.now(), closing)
+    closed, day = _closed(now or timezone.now(), shop.closing_time)
     if not closed:
         return False
     with transaction.atomic():

@@ -94,6 +94,8 @@ def test_a_failure_report_fails_the_message_with_its_reason(
         ("", {"status": "Success"}, 404, "not_found"),
         (None, {"status": ""}, 400, "report_payload_invalid"),
         (None, {}, 400, "report_payload_invalid"),
+        # A form body does not pass the JSON parser: its text is checked by the view.
+        (None, {"status": "Success", "failureReason": "a\x00b"}, 400, "report_payload_invalid"),
     ],
 )
 def test_a_report_refused_changes_nothing(
