@@ -3,15 +3,18 @@ own host (/api/v1/onboarding)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from pos_platform.api.inputs import InputSerializer, QuerySerializer
+from pos_platform.api.schema import ErrorOutput
+from pos_platform.api.views import ApiView, TenantRequest
+from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
 from shared_apps.accounts.permissions import IsTenantMember
 from shared_apps.signup import services
@@ -20,12 +23,12 @@ from shared_apps.signup.selectors import onboarding_steps
 TAG = "signup"
 
 
-class _Public(APIView):
+class _Public(ApiView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
 
-class SignupInput(serializers.Serializer):
+class SignupInput(InputSerializer):
     shop_name = serializers.CharField(max_length=200)
     slug = serializers.CharField(max_length=40, help_text="The shop's address: <slug>.<platform host>.")
     email = serializers.CharField(max_length=254)
@@ -45,7 +48,7 @@ class SignupStartedOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class SignupVerifyInput(serializers.Serializer):
+class SignupVerifyInput(InputSerializer):
     code = serializers.CharField(max_length=12)
     slug = serializers.CharField(
         max_length=40, required=False, help_text="Another address, if the first was taken."
@@ -61,6 +64,15 @@ class SignupDoneOutput(serializers.Serializer):
     currency = serializers.CharField()
     timezone = serializers.CharField()
     trial_ends_on = serializers.DateField()
+
+
+class SlugQuery(QuerySerializer):
+    slug = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="The address to check."
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="A shop's name to suggest addresses from."
+    )
 
 
 class SlugOutput(serializers.Serializer):
@@ -82,12 +94,27 @@ class SignupApi(_Public):
         request=SignupInput,
         responses={
             202: SignupStartedOutput,
-            400: OpenApiResponse(description="invalid input"),
-            409: OpenApiResponse(description="slug_taken"),
-            429: OpenApiResponse(description="throttled"),
+            400: OpenApiResponse(ErrorOutput, description="invalid input; nothing was written"),
+            409: OpenApiResponse(ErrorOutput, description="`slug_taken`, with `details.suggestions`"),
+            429: OpenApiResponse(ErrorOutput, description="`throttled`"),
         },
+        examples=[
+            OpenApiExample(
+                "A shop in Accra",
+                value={
+                    "shop_name": "Kofi Mart",
+                    "slug": "kofi-mart",
+                    "email": "kofi@example.com",
+                    "phone": "0241234567",
+                    "country": "GH",
+                    "password": "a long passphrase",
+                    "verify_by": "email",
+                },
+                request_only=True,
+            )
+        ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: TenantRequest) -> Response:
         data = SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
         started = services.signup_start(ip=client_ip(request), **data.validated_data)
@@ -115,9 +142,14 @@ class SignupVerifyApi(_Public):
             "(unknown, expired, used or out of tries), `409 slug_taken` (choose another `slug`)."
         ),
         request=SignupVerifyInput,
-        responses={201: SignupDoneOutput},
+        responses={
+            201: SignupDoneOutput,
+            400: OpenApiResponse(ErrorOutput, description="`signup_code_invalid`, `signup_invalid`"),
+            409: OpenApiResponse(ErrorOutput, description="`slug_taken`, `signup_credentials_invalid`"),
+        },
+        examples=[OpenApiExample("The code", value={"code": "123456"}, request_only=True)],
     )
-    def post(self, request: Request, signup_id: str) -> Response:
+    def post(self, request: TenantRequest, signup_id: uuid.UUID) -> Response:
         from shared_apps.billing.models import Subscription
 
         data = SignupVerifyInput(data=request.data)
@@ -143,28 +175,35 @@ class SignupVerifyApi(_Public):
 
 
 class SignupResendApi(_Public):
-    @extend_schema(tags=[TAG], summary="Send the code again", request=None, responses={202: None})
-    def post(self, request: Request, signup_id: str) -> Response:
+    @extend_schema(
+        tags=[TAG],
+        summary="Send the code again",
+        description="At most three sends in all (`409 signup_resend_limit`); the earlier code stops working.",
+        request=None,
+        responses={
+            202: None,
+            400: OpenApiResponse(ErrorOutput, description="`signup_invalid`"),
+            409: OpenApiResponse(ErrorOutput, description="`signup_resend_limit`"),
+        },
+    )
+    def post(self, request: TenantRequest, signup_id: uuid.UUID) -> Response:
         services.signup_resend(signup_id=signup_id)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class SlugApi(_Public):
+    query = {"GET": SlugQuery}
+
     @extend_schema(
         tags=[TAG],
         summary="Is an address free? Suggestions from a shop's name",
-        parameters=[
-            OpenApiParameter("slug", str, required=False),
-            OpenApiParameter("name", str, required=False),
-        ],
         responses={200: SlugOutput},
     )
-    def get(self, request: Request) -> Response:
-        from pos_platform.kernel.errors import ApplicationError
+    def get(self, request: TenantRequest) -> Response:
         from shared_apps.tenants.services import validate_slug
 
-        slug = (request.query_params.get("slug") or "").strip().lower()[:40]
-        name = (request.query_params.get("name") or "")[:200]
+        slug = request.query.get("slug", "").strip().lower()
+        name = request.query.get("name", "")
         available = None
         if slug:
             try:
@@ -182,12 +221,18 @@ class SlugApi(_Public):
         )
 
 
+class OnboardingStepOutput(serializers.Serializer):
+    step = serializers.CharField(help_text="`mfa`, `storefront`, `products`, `terminal`, ...")
+    done = serializers.BooleanField()
+    path = serializers.CharField(help_text="Where the step is done.")
+
+
 class OnboardingOutput(serializers.Serializer):
-    steps = serializers.ListField(child=serializers.DictField())
+    steps = OnboardingStepOutput(many=True)
     done = serializers.BooleanField()
 
 
-class OnboardingApi(APIView):
+class OnboardingApi(ApiView):
     permission_classes = [IsTenantMember]
     mfa_exempt = True
 
@@ -197,6 +242,6 @@ class OnboardingApi(APIView):
         description="MFA set-up, a first storefront, first products, the first paired terminal: done or not.",
         responses={200: OnboardingOutput},
     )
-    def get(self, request: Request) -> Response:
-        steps = onboarding_steps(user=request.user)  # type: ignore[arg-type]
+    def get(self, request: TenantRequest) -> Response:
+        steps = onboarding_steps(user=request.user)
         return Response(OnboardingOutput({"steps": steps, "done": all(s["done"] for s in steps)}).data)

@@ -161,6 +161,8 @@ def test_the_answer_does_not_tell_whether_the_email_has_an_account(
         ({"password": "short"}, 400, "password_invalid"),
         ({"shop_name": " "}, 400, "invalid"),
         ({"verify_by": "pigeon"}, 400, "invalid"),
+        ({"referrer": "a friend"}, 400, "field_unknown"),
+        ({"shop_name": "Awa\x00Tissus"}, 400, "text_invalid"),
     ],
 )
 def test_bad_input_writes_nothing(
@@ -172,6 +174,18 @@ def test_bad_input_writes_nothing(
     assert world() == before
     if code == "slug_taken":
         assert "alpha" not in answer.json()["details"]["suggestions"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [({"slug": "a\x00b"}, "slug"), ({"name": "x" * 201}, "name"), ({"slug": "s" * 41}, "slug")],
+)
+def test_the_address_check_validates_its_query(
+    db: None, public_client: APIClient, query: dict[str, str], parameter: str
+) -> None:
+    answer = public_client.get("/api/v1/signup/slug", query)
+    assert answer.status_code == 400
+    assert (answer.json()["code"], answer.json()["details"]["parameter"]) == ("query_invalid", parameter)
 
 
 def test_sign_ups_are_throttled_per_address(db: None, public_client: APIClient, settings: Any) -> None:
