@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pos_platform.api.inputs import InputSerializer
+from pos_platform.api.schema import ErrorOutput
 from pos_platform.api.tenant import TenantApiView, user_id, visible_or_404
+from pos_platform.api.views import TenantRequest
 from tenant_apps.receipts.errors import ReceiptSaleNotFound
 from tenant_apps.receipts.selectors import receipt_requests_of
 from tenant_apps.receipts.services import receipt_send, receipt_url
@@ -35,7 +37,7 @@ class ReceiptOutput(serializers.Serializer):
     sent_to = ReceiptRequestOutput(many=True)
 
 
-class ReceiptSendInput(serializers.Serializer):
+class ReceiptSendInput(InputSerializer):
     channel = serializers.ChoiceField(choices=["sms", "whatsapp", "email"])
     to = serializers.CharField(
         max_length=254, help_text="A phone number (E.164, or of the shop's country) or an e-mail."
@@ -43,7 +45,7 @@ class ReceiptSendInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=["en", "fr"], required=False)
 
 
-def _visible_sale(request: Request, sale_id: uuid.UUID) -> None:
+def _visible_sale(request: TenantRequest, sale_id: uuid.UUID) -> None:
     storefront_id = sale_storefront_id(sale_id=sale_id)
     if storefront_id is None:
         raise ReceiptSaleNotFound()
@@ -62,9 +64,9 @@ class SaleReceiptApi(TenantApiView):
     @extend_schema(
         tags=[TAG],
         summary="A sale's public receipt address and where it was sent",
-        responses={200: ReceiptOutput, 404: OpenApiResponse(description="sale_not_found")},
+        responses={200: ReceiptOutput, 404: OpenApiResponse(ErrorOutput, description="`sale_not_found`")},
     )
-    def get(self, request: Request, sale_id: uuid.UUID) -> Response:
+    def get(self, request: TenantRequest, sale_id: uuid.UUID) -> Response:
         _visible_sale(request, sale_id)
         return Response(_output(sale_id))
 
@@ -79,12 +81,15 @@ class SaleReceiptApi(TenantApiView):
         request=ReceiptSendInput,
         responses={
             202: ReceiptOutput,
-            400: OpenApiResponse(description="contact_invalid"),
-            404: OpenApiResponse(description="sale_not_found"),
-            429: OpenApiResponse(description="receipt_send_limit"),
+            400: OpenApiResponse(ErrorOutput, description="`contact_invalid`"),
+            404: OpenApiResponse(ErrorOutput, description="`sale_not_found`"),
+            429: OpenApiResponse(ErrorOutput, description="`receipt_send_limit`"),
         },
+        examples=[
+            OpenApiExample("By SMS", value={"channel": "sms", "to": "+233241234567"}, request_only=True)
+        ],
     )
-    def post(self, request: Request, sale_id: uuid.UUID) -> Response:
+    def post(self, request: TenantRequest, sale_id: uuid.UUID) -> Response:
         _visible_sale(request, sale_id)
         data = ReceiptSendInput(data=request.data)
         data.is_valid(raise_exception=True)

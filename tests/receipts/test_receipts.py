@@ -118,6 +118,25 @@ def test_a_bad_contact_refuses_an_online_sale_and_writes_nothing(shop_a: Shop) -
     assert not ReceiptRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("customer", "code", "field"),
+    [
+        ({"phone": "+233241234567", "nickname": "Kofi"}, "field_unknown", "customer.nickname"),
+        ("+233241234567", "invalid", "customer"),
+    ],
+)
+def test_a_customer_of_the_wrong_shape_refuses_an_online_sale(
+    shop_a: Shop, customer: Any, code: str, field: str
+) -> None:
+    before = Sale.objects.count()
+    answer = online_sale(shop_a, customer=customer)
+    assert (answer.status_code, answer.json()["code"]) == (400, code)
+    named = answer.json()["details"]
+    assert named.get("field", next(iter(named))) == field
+    assert Sale.objects.count() == before
+    assert not Message.objects.exists()
+
+
 def test_a_refused_online_sale_queues_no_receipt(shop_a: Shop) -> None:
     answer = shop_a.cashier.client.post(
         "/api/v1/sales",
