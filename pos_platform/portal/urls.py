@@ -5,8 +5,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("shared_apps.accounts.portal.urls")),
     path("", include("tenant_apps.reports.portal.urls")),
-    path("products", include("tenant_apps.catalog.portal.urls")),
-    path("stock", include("tenant_apps.inventory.portal.urls")),
-    path("sales", include("tenant_apps.sales.portal.urls")),
+    path("", include("tenant_apps.catalog.portal.urls")),
+    path("", include("tenant_apps.inventory.portal.urls")),
+    path("", include("tenant_apps.sales.portal.urls")),
     path("receipts/", include("tenant_apps.receipts.portal.urls")),
 ]
