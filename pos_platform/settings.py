@@ -554,16 +554,17 @@ CELERY_BEAT_SCHEDULE.update(
 
 # E-mail through Django's backends: SMTP by default; a provider through django-anymail, e.g.
 # EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... (every
-# ANYMAIL_* variable goes to ANYMAIL without its prefix).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# ANYMAIL_* variable goes to ANYMAIL without its prefix). An empty variable (a deploy template's
+# unset value) means its default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
-DEFAULT_FROM_EMAIL = os.environ.get("POS_EMAIL_FROM", f"POS platform <no-reply@{POS_BASE_DOMAIN}>")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or "20")
+DEFAULT_FROM_EMAIL = os.environ.get("POS_EMAIL_FROM") or f"POS platform <no-reply@{POS_BASE_DOMAIN}>"
 ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # SMS and WhatsApp: Africa's Talking's SDK, or the console (development: logged, not sent).
 POS_AT_USERNAME = os.environ.get("POS_AT_USERNAME", "")
@@ -576,11 +577,10 @@ POS_AT_API_URL = os.environ.get("POS_AT_API_URL", "")
 POS_AT_CHAT_URL = os.environ.get("POS_AT_CHAT_URL", "")
 # The secret in the delivery-report callback address given to the provider; unset: refused (503).
 POS_AT_CALLBACK_TOKEN = os.environ.get("POS_AT_CALLBACK_TOKEN", "")
-POS_SMS_BACKEND = os.environ.get(
-    "POS_SMS_BACKEND",
+POS_SMS_BACKEND = os.environ.get("POS_SMS_BACKEND") or (
     "shared_apps.messaging.channels.AfricasTalking"
     if POS_AT_USERNAME or not (DEBUG or EMBEDDED_DATABASE)
-    else "shared_apps.messaging.channels.ConsoleSms",
+    else "shared_apps.messaging.channels.ConsoleSms"
 )
 # Delivery: attempts before the dead-letter state, the first retry's delay (doubling after each
 # failure, at most 6 h), how long a delivery holds its claim, and whether a commit kicks a worker.
