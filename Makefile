@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench install clean-data demo-terminal
+.PHONY: run test lint bench install clean-data demo-terminal screenshots
 
 install: $(STAMP)
 
@@ -25,8 +25,14 @@ run: $(STAMP)
 demo-terminal: $(STAMP)
 	$(PY) manage.py sync_demo
 
+# Browser tests (tests/browser) run when a Chromium is found, and the summary says plainly when
+# they are skipped; POS_REQUIRE_BROWSER_TESTS=1 makes that an error (CI).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests, writing their screenshots into docs/images/.
+screenshots: $(STAMP)
+	POS_SCREENSHOTS=1 $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 # Lint, layers and type-check; the settings need a database URL to import, not a database.
 lint: $(STAMP)

@@ -41,7 +41,9 @@ def demo_seed() -> DemoContext:
     state: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
     if tenant is None:
-        created = tenant_create(slug=DEMO_SLUG, name="Demo Shop", owner_email=DEMO_OWNER, actor="system:demo")
+        created = tenant_create(
+            slug=DEMO_SLUG, name="Demo Shop", owner_email=DEMO_OWNER, actor="system:demo", owner_password=True
+        )
         tenant = created.tenant
         if created.owner_password:
             state["owner_password"] = created.owner_password

@@ -121,6 +121,11 @@ POS_SYNC_PULL_LIMIT = 500
 POS_SYNC_PULL_MAX_LIMIT = 2000
 POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
 POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
+# What apps add to the back office's pages of apps below them (pos_platform.portal; docs/portal.md):
+# dashboard panels, callables (request, storefront_id) -> {"template", ...} | None; and the
+# terminals that sales can be filtered by, a callable () -> [(id, label)].
+POS_PORTAL_DASHBOARD_PANELS: list[str] = ["sync.portal.panels.dashboard_panel"]
+POS_PORTAL_TERMINAL_CHOICES = "sync.portal.panels.terminal_choices"
 # JSON request bodies (any endpoint, uploads included) nest arrays and objects at most this deep.
 POS_MAX_JSON_DEPTH = int(os.environ.get("POS_MAX_JSON_DEPTH", "32"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
@@ -132,6 +137,8 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.audit",
     "shared_apps.billing",
+    "shared_apps.messaging",
+    "shared_apps.signup",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -147,6 +154,9 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The back office's pages (/portal/): htmx from django-htmx's static files, CSP headers.
+    "django_htmx",
+    "csp",
     "pos_platform",
 ]
 
@@ -162,6 +172,8 @@ TENANT_APPS = [
     "tenant_apps.inventory",
     "tenant_apps.reports",
     "tenant_apps.idempotency",
+    "tenant_apps.receipts",
+    "tenant_apps.alerts",
     "sync",
 ]
 
@@ -188,6 +200,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 TEMPLATES = [
@@ -200,6 +214,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pos_platform.portal.context.portal",
             ],
         },
     },
@@ -317,6 +332,12 @@ POS_MFA_CHALLENGE_SECONDS = int(os.environ.get("POS_MFA_CHALLENGE_SECONDS", "300
 POS_MFA_CHALLENGE_ATTEMPTS = 5
 # An invitation code (for a new staff member to choose a password) is valid this long.
 POS_INVITATION_SECONDS = int(os.environ.get("POS_INVITATION_SECONDS", str(72 * 3600)))
+# A password reset link is valid this long; a new owner's link to choose a first password, this
+# long. Reset requests per client IP and per e-mail address typed, per hour.
+POS_PASSWORD_RESET_SECONDS = int(os.environ.get("POS_PASSWORD_RESET_SECONDS", "3600"))
+POS_OWNER_WELCOME_SECONDS = int(os.environ.get("POS_OWNER_WELCOME_SECONDS", str(72 * 3600)))
+POS_PASSWORD_RESET_PER_IP = int(os.environ.get("POS_PASSWORD_RESET_PER_IP", "10"))
+POS_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("POS_PASSWORD_RESET_PER_EMAIL", "3"))
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 POS_NUM_PROXIES = int(os.environ.get("POS_NUM_PROXIES", "0"))
 # Shown in authenticator apps next to the account.
@@ -415,6 +436,8 @@ SPECTACULAR_SETTINGS = {
 # --------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# The languages of the pages and messages (French catalogues under each app's locale/).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -424,6 +447,31 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", POS_DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Served from the app folders directly, so that a checkout needs no collectstatic to run.
 WHITENOISE_USE_FINDERS = True
+# Versioned, compressed files from `collectstatic` (which `manage.py serve` runs): a page's CSS and
+# JS are cached for good and sent gzip- or brotli-encoded.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere in the back office; the
+# QR code of the authenticator set-up is a data: image. The API's documentation pages (Swagger UI,
+# Redoc) ship inline scripts of their own and are left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 # "plain" for a terminal, "json" (one object per line with request_id, tenant and user) for a log
@@ -472,6 +520,8 @@ POS_PAYMENT_WEBHOOK_SECRET = os.environ.get("POS_PAYMENT_WEBHOOK_SECRET", "")
 POS_BILLING_TRIAL_DAYS = int(os.environ.get("POS_BILLING_TRIAL_DAYS", "14"))
 POS_BILLING_DUE_DAYS = int(os.environ.get("POS_BILLING_DUE_DAYS", "7"))
 POS_BILLING_GRACE_DAYS = int(os.environ.get("POS_BILLING_GRACE_DAYS", "7"))
+# Owners are told this many days before a past-due shop is suspended.
+POS_BILLING_NOTICE_DAYS = int(os.environ.get("POS_BILLING_NOTICE_DAYS", "3"))
 # Recount the tenant's storefronts (and reprice its subscription) whenever they change.
 POS_STOREFRONT_HOOKS.append("shared_apps.billing.hooks.storefronts_changed")
 # The owner of a tenant suspended for non-payment must still see what it owes.
@@ -497,6 +547,89 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --------------------------------------------------------------------------------------------
+# Messages (shared_apps.messaging; see docs/messages.md)
+# --------------------------------------------------------------------------------------------
+
+# E-mail through Django's backends: SMTP by default; a provider through django-anymail, e.g.
+# EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... (every
+# ANYMAIL_* variable goes to ANYMAIL without its prefix). An empty variable (a deploy template's
+# unset value) means its default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or "20")
+DEFAULT_FROM_EMAIL = os.environ.get("POS_EMAIL_FROM") or f"POS platform <no-reply@{POS_BASE_DOMAIN}>"
+ANYMAIL = {key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# SMS and WhatsApp: Africa's Talking's SDK, or the console (development: logged, not sent).
+POS_AT_USERNAME = os.environ.get("POS_AT_USERNAME", "")
+POS_AT_API_KEY = os.environ.get("POS_AT_API_KEY", "")
+POS_AT_SENDER_ID = os.environ.get("POS_AT_SENDER_ID", "")
+POS_AT_WHATSAPP_NUMBER = os.environ.get("POS_AT_WHATSAPP_NUMBER", "")
+# Override the SDK's hosts (empty: the SDK's own, https://api.africastalking.com/version1 and
+# https://chat.africastalking.com).
+POS_AT_API_URL = os.environ.get("POS_AT_API_URL", "")
+POS_AT_CHAT_URL = os.environ.get("POS_AT_CHAT_URL", "")
+# The secret in the delivery-report callback address given to the provider; unset: refused (503).
+POS_AT_CALLBACK_TOKEN = os.environ.get("POS_AT_CALLBACK_TOKEN", "")
+POS_SMS_BACKEND = os.environ.get("POS_SMS_BACKEND") or (
+    "shared_apps.messaging.channels.AfricasTalking"
+    if POS_AT_USERNAME or not (DEBUG or EMBEDDED_DATABASE)
+    else "shared_apps.messaging.channels.ConsoleSms"
+)
+# Delivery: attempts before the dead-letter state, the first retry's delay (doubling after each
+# failure, at most 6 h), how long a delivery holds its claim, and whether a commit kicks a worker.
+POS_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("POS_MESSAGE_MAX_ATTEMPTS", "8"))
+POS_MESSAGE_RETRY_SECONDS = int(os.environ.get("POS_MESSAGE_RETRY_SECONDS", "30"))
+POS_MESSAGE_LEASE_SECONDS = int(os.environ.get("POS_MESSAGE_LEASE_SECONDS", "120"))
+POS_MESSAGE_KICK = env_bool("POS_MESSAGE_KICK", True)
+# Where links in messages point: scheme of the shop's and the platform's hosts.
+POS_PUBLIC_SCHEME = os.environ.get("POS_PUBLIC_SCHEME", "https" if SESSION_COOKIE_SECURE else "http")
+# ... and their port when it is not the scheme's default (`make run`: 8000).
+POS_PUBLIC_PORT = os.environ.get("POS_PUBLIC_PORT", "")
+# A sale's receipt goes to at most this many addresses; receipt pages viewed per client IP per
+# minute, and unknown receipt addresses tried per client IP per 10 minutes.
+POS_RECEIPT_MAX_ADDRESSES = int(os.environ.get("POS_RECEIPT_MAX_ADDRESSES", "5"))
+POS_RECEIPT_VIEWS_PER_IP = int(os.environ.get("POS_RECEIPT_VIEWS_PER_IP", "60"))
+POS_RECEIPT_MISSES_PER_IP = int(os.environ.get("POS_RECEIPT_MISSES_PER_IP", "20"))
+# Customers open their receipt even while the shop is suspended.
+POS_SUSPENDED_ALLOWED_PATHS.append("/r/")
+# Where the daily summary's figures come from: callables taking the shop day, answering a dict.
+POS_DAILY_SUMMARY_FIGURES: list[str] = [
+    "tenant_apps.alerts.services.sales_figures",
+    "tenant_apps.alerts.services.low_stock_figures",
+    "sync.selectors.open_conflicts_figures",
+]
+# Per tenant: low stock alerts every ten minutes, the daily summary checked every fifteen.
+CELERY_BEAT_SCHEDULE["alerts-low-stock"] = {"task": "alerts.low_stock", "schedule": 600}
+CELERY_BEAT_SCHEDULE["alerts-daily-summary"] = {"task": "alerts.daily_summary", "schedule": 900}
+# Self-service sign-up (shared_apps.signup): code lifetime; sign-ups per client IP and per e-mail
+# or phone per hour.
+POS_SIGNUP_CODE_SECONDS = int(os.environ.get("POS_SIGNUP_CODE_SECONDS", "900"))
+POS_SIGNUP_PER_IP = int(os.environ.get("POS_SIGNUP_PER_IP", "5"))
+POS_SIGNUP_PER_ADDRESS = int(os.environ.get("POS_SIGNUP_PER_ADDRESS", "3"))
+# A new shop's first-run steps: callables taking the user (see shared_apps.signup.selectors).
+POS_ONBOARDING_STEPS: list[str] = [
+    "shared_apps.signup.selectors.step_mfa",
+    "shared_apps.signup.selectors.step_storefront",
+    "shared_apps.signup.selectors.step_products",
+    "sync.selectors.onboarding_step_terminal",
+]
+CELERY_BEAT_SCHEDULE["signup-purge"] = {
+    "task": "signup.purge",
+    "schedule": crontab(hour=2, minute=30),
+    "tenant_schemas": ["public"],
+}
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
+    "task": "messaging.sweep",
+    "schedule": 60,
+    "tenant_schemas": ["public"],
+}
 
 # --------------------------------------------------------------------------------------------
 # Error reporting: sentry-sdk when SENTRY_DSN is set (pos_platform.observability.errors)

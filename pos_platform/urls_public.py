@@ -12,6 +12,10 @@ urlpatterns = [
     # The platform admin (OTP-verified platform staff only); never on a tenant's host.
     path("admin/", admin.site.urls),
     path("api/v1/", include("shared_apps.billing.urls_public")),
+    path("api/v1/", include("shared_apps.messaging.urls_public")),
+    path("api/v1/", include("shared_apps.signup.urls_public")),
+    path("portal/", include("shared_apps.signup.portal.urls")),
+    path("", include("shared_apps.messaging.urls_pages")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

@@ -8,7 +8,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.audit.urls")),
     path("api/v1/", include("tenant_apps.storefronts.urls")),
     path("api/v1/", include("sync.urls")),
-    path("portal/", include("shared_apps.accounts.portal.urls")),
+    path("portal/", include("pos_platform.portal.urls")),
     path("api/v1/", include("shared_apps.billing.urls")),
     path("api/v1/", include("tenant_apps.shop.urls")),
     path("api/v1/", include("tenant_apps.taxes.urls")),
@@ -17,6 +17,11 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.sales.urls")),
     path("api/v1/", include("tenant_apps.shifts.urls")),
     path("api/v1/", include("tenant_apps.reports.urls")),
+    path("api/v1/", include("shared_apps.messaging.urls")),
+    path("api/v1/", include("tenant_apps.receipts.api_urls")),
+    path("api/v1/", include("shared_apps.signup.urls")),
+    path("", include("tenant_apps.receipts.urls")),
+    path("", include("shared_apps.messaging.urls_pages")),
 ]
 
 handler404 = "pos_platform.api.exceptions.not_found_view"

@@ -34,6 +34,7 @@ from sync.models import Batch, Conflict, Op, Terminal
 from sync.ops import others  # noqa: F401 - registers the handlers
 from sync.ops.base import HANDLERS, BatchState, OpContext, OpRejected, Outcome, cashier_id_of
 from sync.ops.sale import apply_sales
+from sync.receipts import receipts_of_applied_sales
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +185,11 @@ def _apply_ops(
     for op_id, conflict in clock.items():
         if outcomes[op_id].status == "applied":
             outcomes[op_id].conflicts.insert(0, conflict)
+    notes = receipts_of_applied_sales(list(contexts.values()), outcomes)
     for index, op in to_apply:
         results[index] = _result(op, outcomes[op.op_id])
+        if op.op_id in notes:
+            results[index]["notes"] = notes[op.op_id]
     _store(terminal, {op_id: (outcome, contexts[op_id]) for op_id, outcome in outcomes.items()})
     # Ops of earlier batches that waited for a sale of this one.
     if waiting:

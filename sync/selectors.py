@@ -3,7 +3,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sync.models import Conflict, Op, Terminal
 
@@ -35,4 +36,45 @@ def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
         "pending_ops": pending,
         "open_conflicts": sum(conflicts.values()),
         "open_conflicts_by_kind": conflicts,
+    }
+
+
+def conflict_counts(*, storefront_id: uuid.UUID | None = None) -> dict[str, int]:
+    """Open conflicts per kind (all storefronts, or one)."""
+    qs = Conflict.objects.filter(status=Conflict.Status.OPEN)
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    return dict(qs.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+
+
+def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Terminal]:
+    """Paired terminals (not revoked) with ``open_conflicts`` and ``pending_ops`` (operations held
+    until the sale they concern arrives; a held op always names that sale in ``waits_for``, whose
+    partial index keeps this count cheap however many ops a terminal has uploaded)."""
+    pending = (
+        Op.objects.filter(terminal=OuterRef("pk"), status=Op.Status.PENDING, waits_for__isnull=False)
+        .order_by()
+        .values("terminal")
+        .annotate(n=Count("op_id"))
+        .values("n")
+    )
+    qs = (
+        terminal_list(storefront_id=storefront_id)
+        .exclude(status=Terminal.Status.REVOKED)
+        .annotate(pending_ops=Coalesce(Subquery(pending), 0))
+    )
+    return list(qs)
+
+
+def open_conflicts_figures(day: object) -> dict[str, int]:
+    """For the daily summary (``POS_DAILY_SUMMARY_FIGURES``): conflicts still open."""
+    return {"open_conflicts": Conflict.objects.filter(status=Conflict.Status.OPEN).count()}
+
+
+def onboarding_step_terminal(user: object) -> dict[str, object]:
+    """The last first-run step of a new shop (``POS_ONBOARDING_STEPS``): a paired terminal."""
+    return {
+        "step": "terminal",
+        "done": Terminal.objects.filter(status=Terminal.Status.ACTIVE).exists(),
+        "path": "/api/v1/sync/terminals",
     }

@@ -31,6 +31,7 @@ from shared_apps.accounts.tokens import token_issue
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import TenantCreated, tenant_create, tenant_delete
+from tests.messaging.fixtures import at, smtp  # noqa: F401 - fixtures for every test
 
 SESSION_TENANTS = ("alpha", "beta")
 
@@ -60,7 +61,13 @@ def django_db_setup(
         provisioning.snapshot_current()
         for slug in SESSION_TENANTS:
             if not Tenant.objects.filter(slug=slug).exists():
-                tenant_create(slug=slug, name=slug.title(), owner_email=f"owner@{slug}.test", actor="tests")
+                tenant_create(
+                    slug=slug,
+                    name=slug.title(),
+                    owner_email=f"owner@{slug}.test",
+                    actor="tests",
+                    owner_password=True,
+                )
             enroll_totp(User.objects.get(email=f"owner@{slug}.test"))
         _clear_cache()
     yield
@@ -232,7 +239,7 @@ def committed_tenant(live_db: None) -> Iterator[Callable[..., TenantCreated]]:
     for created in made:
         if Tenant.objects.filter(pk=created.tenant.pk).exists():
             tenant_delete(slug=created.tenant.slug, actor="tests", confirmed=True)
-        if created.owner_password is not None:
+        if created.owner_created:
             User.objects.filter(pk=created.owner.pk).delete()
 
 

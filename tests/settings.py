@@ -16,3 +16,9 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 # Tenants are built from the snapshot; the pool's own tests turn it on.
 POS_SCHEMA_POOL_SIZE = 0
+
+# Messages are delivered by the tests themselves; the tests of the kick start a worker and turn it on.
+POS_MESSAGE_KICK = False
+
+# Static files from the app folders, unversioned: the suite needs no `collectstatic`.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -59,6 +59,7 @@ def test_lists_are_described_as_pages(tenant_a: Tenant) -> None:
         "/api/v1/sync/conflicts",
         "/api/v1/billing/invoices",
         "/api/v1/audit/events",
+        "/api/v1/messages",
     }
     for path in pages:
         get = schema["paths"][path]["get"]

@@ -1,14 +1,16 @@
-"""Request helpers shared by the API, the pages and the throttles: the client's address, and the
-checks every request body and query string passes (text without control characters, JSON nested
-within a sane depth)."""
+"""Request helpers shared by the API, the pages and the throttles: the client's address, streamed
+CSV downloads, and the checks every request body and query string passes (text without control
+characters, JSON nested within a sane depth)."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -21,6 +23,27 @@ def client_ip(request: HttpRequest) -> str | None:
         if hops:
             return hops[-min(proxies, len(hops))]
     return request.META.get("REMOTE_ADDR") or None
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer then yields lines."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(header: list[str], rows: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
+    """A streamed CSV download (header line first), for exports of any size."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # Characters refused in any text a client sends: C0 controls other than tab, line feed and

@@ -32,6 +32,9 @@ from shared_apps.accounts.serializers import (
     MfaVerifyInput,
     PasswordChangedOutput,
     PasswordChangeInput,
+    PasswordResetConfirmInput,
+    PasswordResetRequestInput,
+    PasswordResetRequestOutput,
     RevokedCountOutput,
     StaffInvitedOutput,
     StaffInviteInput,
@@ -44,7 +47,7 @@ from shared_apps.accounts.serializers import (
     TotpSetupOutput,
     login_output,
 )
-from shared_apps.accounts.services import auth, password, staff
+from shared_apps.accounts.services import auth, password, reset, staff
 from shared_apps.accounts.tokens import token_list_live, token_revoke, token_revoke_all
 
 AUTH, MFA, TOKENS, STAFF = "auth", "mfa", "tokens", "staff"
@@ -192,6 +195,72 @@ class InvitationAcceptApi(_Public):
             ip=client_ip(request),
         )
         return Response(InvitationAcceptOutput({"email": user.email}).data)
+
+
+RESET_SENT = (
+    "If this email belongs to staff of this shop, a link to choose a new password is on its way. "
+    "It works once, for a limited time."
+)
+
+
+class PasswordResetRequestApi(_Public):
+    @extend_schema(
+        tags=[AUTH],
+        summary="Ask for a password reset link",
+        description=(
+            "Answers 202 with the same text whether or not the email belongs to staff of this "
+            "shop; only staff get an email, with a link to `/portal/password-reset/confirm` that "
+            "works once, at this shop only, for `POS_PASSWORD_RESET_SECONDS`. Throttled per "
+            "client IP and per email typed (`429 throttled`)."
+        ),
+        request=PasswordResetRequestInput,
+        responses={202: PasswordResetRequestOutput, 400: E400, 429: E429},
+        examples=[OpenApiExample("Request", value={"email": "ama@shop.example"}, request_only=True)],
+    )
+    def post(self, request: TenantRequest) -> Response:
+        data = PasswordResetRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reset.password_reset_request(
+            tenant=request.tenant,
+            email=data.validated_data["email"],
+            ip=client_ip(request),
+        )
+        return Response(
+            PasswordResetRequestOutput({"detail": RESET_SENT}).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class PasswordResetConfirmApi(_Public):
+    @extend_schema(
+        tags=[AUTH],
+        summary="Choose a new password with a reset link's token",
+        description=(
+            "`400 reset_token_invalid` for a token that is unknown, used, expired, of another shop "
+            "or overtaken by a password change; `400 password_invalid` with `details.password` for "
+            "a password the rules refuse. On success every API token of the person, at every shop, "
+            "is revoked and their portal sessions are signed out."
+        ),
+        request=PasswordResetConfirmInput,
+        responses={200: PasswordChangedOutput, 400: E400, 429: E429},
+        examples=[
+            OpenApiExample(
+                "New password",
+                value={"token": "the token of the link", "new_password": "a long passphrase"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: TenantRequest) -> Response:
+        data = PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = reset.password_reset_confirm(
+            tenant=request.tenant,
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+            ip=client_ip(request),
+            channel="api",
+        )
+        return Response(PasswordChangedOutput({"revoked_tokens": done.revoked_tokens}).data)
 
 
 class LogoutApi(ApiView):
@@ -609,6 +678,27 @@ class StaffInvitationApi(TenantApiView):
             actor=_membership(request), membership_id=membership_id, ip=client_ip(request)
         )
         return _invited_response(request, invited)
+
+
+class StaffMfaResetApi(TenantApiView):
+    actions = {"POST": "staff.mfa_reset"}
+
+    @extend_schema(
+        tags=[STAFF],
+        summary="Reset a member's MFA (a lost phone)",
+        description=(
+            "Owners only. Removes the member's authenticator and backup codes; they set up a new "
+            "one at their next sign-in (owners and admins can do nothing else until then). Their "
+            "tokens at this shop are revoked and they are told by e-mail. Refused for yourself "
+            "(`400 mfa_reset_self`) and for a person who also works at another shop "
+            "(`409 mfa_reset_elsewhere`: platform support resets it after checking identity)."
+        ),
+        request=None,
+        responses={200: StaffOutput, 400: E400, 403: E403, 404: E404, 409: E409},
+    )
+    def post(self, request: TenantRequest, membership_id: str) -> Response:
+        staff.staff_mfa_reset(actor=_membership(request), membership_id=membership_id, ip=client_ip(request))
+        return Response(_member_output(request, membership_id))
 
 
 class StaffTokensApi(TenantApiView):

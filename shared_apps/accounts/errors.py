@@ -115,3 +115,23 @@ class PasswordIncorrect(ValidationFailed):
     # wrong, and a client must not take it for a dead credential and sign the person out.
     code = "password_incorrect"
     default_message = "The current password is not correct."
+
+
+class ResetTokenInvalid(ValidationFailed):
+    code = "reset_token_invalid"
+    default_message = (
+        "This link is not valid: it has expired, was already used, or is of another shop. Ask for a new one."
+    )
+
+
+class MfaResetElsewhere(Conflict):
+    code = "mfa_reset_elsewhere"
+    default_message = (
+        "This person also works at another shop, where their authenticator protects them too; "
+        "platform support resets it after checking their identity."
+    )
+
+
+class MfaResetSelf(ValidationFailed):
+    code = "mfa_reset_self"
+    default_message = "Manage your own authenticator under MFA settings (or with a backup code)."

@@ -304,3 +304,18 @@ def mfa_enroll_confirmed(*, user: User) -> tuple[TotpSetup, list[str]]:
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
         codes = _backup_codes_replace(user)
     return totp_setup_of(device), codes
+
+
+# --------------------------------------------------------------------------------------------
+# Recovery: someone else removes a person's authenticator
+# --------------------------------------------------------------------------------------------
+
+
+def mfa_devices_remove(*, user: User) -> bool:
+    """Remove the person's authenticator and backup codes (in the caller's transaction); True if
+    they had any. Their MFA-verified sessions stop being verified at once (django-otp checks the
+    device on every request); owners and admins are held at enrollment until they set up again."""
+    removed = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+    return bool(removed)

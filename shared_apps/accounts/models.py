@@ -183,3 +183,30 @@ class MembershipHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.tenant_id}:{self.role} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+
+class PasswordReset(models.Model):
+    """A one-time link to choose a password at one shop: a reset asked for by e-mail, or a new
+    owner's first password. Only the SHA-256 digest of the token is kept. ``fingerprint`` is the
+    user's session auth hash when it was issued: a password set meanwhile makes it useless."""
+
+    class Purpose(models.TextChoices):
+        RESET = "reset", "Password reset"
+        WELCOME = "welcome", "New owner's first password"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.RESET)
+    digest = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "tenant"], name="accounts_reset_user_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

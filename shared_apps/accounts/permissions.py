@@ -67,6 +67,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "staff.view": SUPERVISORS,
     "staff.manage": STAFF_MANAGERS,
     "token.manage_others": frozenset({OWNER}),
+    "staff.mfa_reset": frozenset({OWNER}),
     "audit.view": STAFF_MANAGERS,
     "terminal.manage": SUPERVISORS,
     "conflict.view": SUPERVISORS,

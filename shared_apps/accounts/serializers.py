@@ -53,6 +53,23 @@ class PasswordChangedOutput(serializers.Serializer):
     )
 
 
+class PasswordResetRequestInput(InputSerializer):
+    email = serializers.CharField(max_length=254)
+
+
+class PasswordResetRequestOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmInput(InputSerializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the link that was e-mailed.")
+    new_password = serializers.CharField(
+        max_length=4096,
+        trim_whitespace=False,
+        help_text="At least 10 characters, not a common or all-digit password, not like your email.",
+    )
+
+
 class UserOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
@@ -252,14 +269,22 @@ class StaffInviteInput(InputSerializer):
     storefront_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Also send the invitation by SMS to this number (E.164, or of the shop's country).",
+    )
 
 
 class StaffInvitedOutput(serializers.Serializer):
     member = StaffOutput()
     invitation_code = serializers.CharField(
         help_text=(
-            "Give it to the person (shown once); they accept with POST "
-            "/api/v1/auth/invitation/accept or at /portal/invitation."
+            "Shown once; the person also receives it by e-mail (and SMS when a phone is given) as a "
+            "link to /portal/invitation. They accept with POST /api/v1/auth/invitation/accept or "
+            "at /portal/invitation."
         ),
     )
     invitation_expires_at = serializers.DateTimeField()

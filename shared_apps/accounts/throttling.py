@@ -80,3 +80,14 @@ class FailureThrottle:
         """A success clears the account's failures (not the IP's: one good account must not
         launder a guessing run against others)."""
         throttle_clear(_limit(self.scope, ACCOUNT), _digest(account))
+
+
+def requests_throttle(counted: list[tuple[Limit, str]], *, message: str) -> None:
+    """Count one request against each ``(limit, key)``: ``Throttled`` (with the longest wait, and
+    nothing counted) while any key has used up its limit. For limits on requests of any outcome
+    (reset links, sign-ups), where sign-in counts only failures."""
+    waits = [wait for limit, key in counted if (wait := throttle_wait(limit, key)) is not None]
+    if waits:
+        raise Throttled(message, details={"retry_after": max(waits)})
+    for limit, key in counted:
+        throttle_fail(limit, key)

@@ -11,6 +11,12 @@ urlpatterns = [
     path("auth/logout", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/me", apis.MeApi.as_view(), name="auth-me"),
     path("auth/password", apis.PasswordChangeApi.as_view(), name="auth-password"),
+    path("auth/password-reset", apis.PasswordResetRequestApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm",
+        apis.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("auth/mfa/totp", apis.MfaTotpBeginApi.as_view(), name="auth-mfa-totp"),
     path("auth/mfa/totp/confirm", apis.MfaTotpConfirmApi.as_view(), name="auth-mfa-totp-confirm"),
     path("auth/mfa/backup-codes", apis.MfaBackupCodesApi.as_view(), name="auth-mfa-backup-codes"),
@@ -23,6 +29,7 @@ urlpatterns = [
     path("staff/<uuid:membership_id>/reactivate", apis.StaffReactivateApi.as_view(), name="staff-reactivate"),
     path("staff/<uuid:membership_id>/invitation", apis.StaffInvitationApi.as_view(), name="staff-invitation"),
     path("staff/<uuid:membership_id>/tokens", apis.StaffTokensApi.as_view(), name="staff-tokens"),
+    path("staff/<uuid:membership_id>/mfa-reset", apis.StaffMfaResetApi.as_view(), name="staff-mfa-reset"),
     path(
         "staff/<uuid:membership_id>/tokens/revoke",
         apis.StaffTokensRevokeApi.as_view(),

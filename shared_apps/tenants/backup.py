@@ -6,8 +6,9 @@ An export is a gzipped tar archive:
   tenant schema's applied migrations, and for each table its columns, row count and SHA-256;
 * ``public.json``: the shop's rows in the public schema, as Django serializes them: the tenant,
   its domains, memberships, pending invitations and membership history, the users they name
-  (with their password hashes and authenticators), and billing (subscription, invoices and their
-  payment events). API tokens and sessions are not kept: people sign in again;
+  (with their password hashes and authenticators), billing (subscription, invoices and their
+  payment events), and the shop's message settings and its people's preferences there. API
+  tokens, sessions, reset links and the outbox are not kept: people sign in again;
 * ``data/<table>.copy``: every table of the tenant's schema in ``COPY``'s text format, and the
   values of its sequences (in the manifest).
 
@@ -57,6 +58,7 @@ from pos_platform.kernel.errors import Conflict, ValidationFailed
 from shared_apps.accounts.models import Invitation, Membership, MembershipHistory, User
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.models import Invoice, PaymentEvent, Subscription
+from shared_apps.messaging.models import Preference, ShopMessaging
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.errors import DomainTaken, SlugTaken, TenantNotFound
 from shared_apps.tenants.models import Domain, Tenant
@@ -181,6 +183,8 @@ def _public_rows(tenant: Tenant) -> dict[str, Any]:
         "subscription": Subscription.objects.filter(tenant=tenant).order_by("pk"),
         "invoices": invoices,
         "payment_events": PaymentEvent.objects.filter(invoice__in=invoices).order_by("pk"),
+        "shop_messaging": ShopMessaging.objects.filter(tenant=tenant),
+        "preferences": Preference.objects.filter(tenant=tenant, user_id__in=user_ids).order_by("pk"),
     }
     out: dict[str, Any] = {
         key: json.loads(serializers.serialize("json", rows)) for key, rows in groups.items()
@@ -586,6 +590,7 @@ def tenant_import(
                 _save_raw_new(subscription)
             if not copy:
                 report.invoices_reattached = _restore_invoices(export, tenant)
+            _restore_messaging(export, tenant, users)
             report.tables = len(export.manifest["tables"])
             report.rows = _load_schema(export, schema, on_progress)
             if copy:
@@ -633,6 +638,21 @@ def _restore_invoices(export: _Export, tenant: Tenant) -> int:
         ).exists():
             _save_raw(event)
     return reattached
+
+
+def _restore_messaging(export: _Export, tenant: Tenant, users: dict[str, str]) -> None:
+    """The shop's message settings and its people's preferences at it (exports made before they
+    were kept have neither)."""
+    for shop in _deserialize(export.public.get("shop_messaging", [])):
+        assert isinstance(shop, ShopMessaging)
+        shop.tenant_id = tenant.pk
+        _save_raw(shop)
+    for preference in _deserialize(export.public.get("preferences", [])):
+        assert isinstance(preference, Preference)
+        preference.pk = None
+        preference.tenant_id = tenant.pk
+        preference.user_id = uuid.UUID(users[str(preference.user_id)])
+        _save_raw_new(preference)
 
 
 def _revoke_terminals(schema: str) -> int:

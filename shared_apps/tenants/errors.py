@@ -52,3 +52,40 @@ class TenantStateInvalid(Conflict):
 class ConfirmationRequired(ValidationFailed):
     code = "confirmation_required"
     default_message = "This action needs explicit confirmation."
+
+
+class CountryInvalid(ValidationFailed):
+    code = "country_invalid"
+    default_message = "The country is an ISO 3166 two-letter code, e.g. GH, CI, KE."
+
+
+class CurrencyInvalid(ValidationFailed):
+    code = "currency_invalid"
+    default_message = "The currency is an ISO 4217 code with at most two decimals, e.g. GHS, XOF, KES."
+
+
+class TimeZoneInvalid(ValidationFailed):
+    code = "timezone_invalid"
+    default_message = "The time zone is an IANA name, e.g. Africa/Accra."
+
+
+class CurrencyLocked(Conflict):
+    code = "currency_locked"
+    default_message = "The currency cannot change once the shop has sales or invoices."
+
+
+class DomainNotFound(NotFound):
+    code = "domain_not_found"
+    default_message = "The tenant is not served at this host."
+
+
+class DomainLast(Conflict):
+    code = "domain_last"
+    default_message = "A tenant keeps at least one host; add another before removing this one."
+
+
+class NothingToUpdate(ValidationFailed):
+    code = "nothing_to_update"
+    default_message = (
+        "Give at least one change (--name, --currency, --timezone, --country, --add-domain, --remove-domain)."
+    )

@@ -16,6 +16,8 @@ class Tenant(TenantMixin):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     currency = models.CharField(max_length=3, default="GHS")
     timezone = models.CharField(max_length=64, default="Africa/Accra")
+    # ISO 3166 alpha-2: the region of phone numbers given without their country code.
+    country = models.CharField(max_length=2, default="GH")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     suspended_at = models.DateTimeField(null=True, blank=True)

@@ -34,6 +34,7 @@ class Route:
     timezone: str
     # ISO time, text in the cache: offline sales made before it are still accepted.
     suspended_at: str | None = None
+    country: str = "GH"
 
     @classmethod
     def of(cls, tenant: Tenant) -> Route:
@@ -46,6 +47,7 @@ class Route:
             currency=tenant.currency,
             timezone=tenant.timezone,
             suspended_at=tenant.suspended_at.isoformat() if tenant.suspended_at else None,
+            country=tenant.country,
         )
 
     @property
@@ -63,6 +65,7 @@ class Route:
             currency=self.currency,
             timezone=self.timezone,
             suspended_at=datetime.fromisoformat(self.suspended_at) if self.suspended_at else None,
+            country=self.country,
         )
         tenant._state.adding = False
         tenant._state.db = "default"

@@ -1,4 +1,4 @@
-"""Platform actions on tenants: create, suspend, resume, delete. Each one is audited."""
+"""Platform actions on tenants: create, update, suspend, resume, delete. Each one is audited."""
 
 from __future__ import annotations
 
@@ -9,19 +9,30 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.services import membership_grant, user_get_or_create
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.tenants import backup, provisioning
+from shared_apps.tenants.countries import (
+    country_check,
+    currency_check,
+    locality_for,
+    minor_unit_of,
+    time_zone_check,
+)
 from shared_apps.tenants.errors import (
     ConfirmationRequired,
+    CurrencyLocked,
     DomainInvalid,
+    DomainLast,
+    DomainNotFound,
     DomainTaken,
     EmailInvalid,
     NameInvalid,
+    NothingToUpdate,
     SlugInvalid,
     SlugReserved,
     SlugTaken,
@@ -106,8 +117,11 @@ class TenantCreated:
     tenant: Tenant
     domain: Domain
     owner: User
-    # Set only when the owner is a new user: shown once, never stored in clear.
+    # Set only for a new owner when asked for (the demo, ``--print-password``): shown once, never
+    # stored in clear. Otherwise a new owner chooses a password by the link e-mailed to them.
     owner_password: str | None
+    # The owner is a user made for this tenant.
+    owner_created: bool = False
 
 
 def tenant_create(
@@ -117,10 +131,19 @@ def tenant_create(
     owner_email: str,
     actor: str,
     domain: str | None = None,
-    currency: str = "GHS",
-    time_zone: str = "Africa/Accra",
+    currency: str | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
+    owner_password: bool = False,
+    owner_password_hash: str | None = None,
 ) -> TenantCreated:
-    """Create a tenant with its schema, domain and owner, or nothing at all."""
+    """Create a tenant with its schema, domain and owner, or nothing at all.
+
+    The country (default Ghana) implies the currency and time zone unless they are given. A new
+    owner gets, in the same transaction, an e-mail with a link to choose their password; with
+    ``owner_password`` a one-time password is returned instead (the demo), and with
+    ``owner_password_hash`` (self-service sign-up) the password the person chose is kept."""
+    locality = locality_for(country=country, currency=currency, time_zone=time_zone)
     slug = validate_slug(slug.strip())
     name = name.strip()
     if not 1 <= len(name) <= 200:
@@ -138,13 +161,23 @@ def tenant_create(
     try:
         with transaction.atomic():
             tenant = Tenant.objects.create(
-                slug=slug, name=name, schema_name=schema_name, currency=currency, timezone=time_zone
+                slug=slug,
+                name=name,
+                schema_name=schema_name,
+                currency=locality.currency,
+                timezone=locality.time_zone,
+                country=locality.country,
             )
             tenant_domain = Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
             provisioning.schema_create(schema_name=schema_name, snapshot=snapshot)
+            _minor_unit_set(schema_name, locality.currency)
             transaction.on_commit(provisioning.pool_fill_later)
-            owner, password = user_get_or_create(email=owner_email)
+            owner, password, created = _owner(
+                owner_email, one_time=owner_password, password_hash=owner_password_hash
+            )
             membership_grant(user=owner, tenant_id=tenant.pk, role=Membership.Role.OWNER)
+            if created and not owner_password and owner_password_hash is None:
+                owner_welcome_send(owner=owner, tenant=tenant)
             platform_audit_record(
                 actor=actor,
                 action="tenant.create",
@@ -153,14 +186,163 @@ def tenant_create(
                     "name": name,
                     "domain": host,
                     "owner": owner_email,
-                    "owner_created": password is not None,
+                    "owner_created": created,
                     "schema": schema_name,
+                    "currency": locality.currency,
+                    "timezone": locality.time_zone,
+                    "country": locality.country,
                 },
             )
     except IntegrityError as exc:
         # Lost a race with another create of the same slug or host.
         raise SlugTaken("Another tenant took this slug or host meanwhile.", details={"slug": slug}) from exc
-    return TenantCreated(tenant=tenant, domain=tenant_domain, owner=owner, owner_password=password)
+    return TenantCreated(
+        tenant=tenant, domain=tenant_domain, owner=owner, owner_password=password, owner_created=created
+    )
+
+
+def _owner(email: str, *, one_time: bool, password_hash: str | None) -> tuple[User, str | None, bool]:
+    """The owner's account: existing (untouched), or new with a one-time password, the hash
+    given, or no usable password (they choose one by the e-mailed link)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, None, False
+    if one_time:
+        user, password = user_get_or_create(email=email)
+        return user, password, True
+    user = User.objects.create_user(email=email, password=None)
+    if password_hash is not None:
+        user.password = password_hash
+        user.save(update_fields=["password"])
+    return user, None, True
+
+
+def _minor_unit_set(schema_name: str, currency: str) -> None:
+    """The shop rounds to its currency's minor unit (UGX and XOF have none)."""
+    unit = minor_unit_of(currency)
+    if unit != 2:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'UPDATE "{schema_name}".shop_settings SET minor_unit = %s',  # noqa: S608 - our schema name
+                [unit],
+            )
+
+
+def owner_welcome_send(*, owner: User, tenant: Tenant) -> None:
+    """E-mail a new owner the link to choose their first password (in the caller's transaction)."""
+    from shared_apps.accounts.models import PasswordReset
+    from shared_apps.accounts.services.reset import RESET_PATH, reset_link_issue
+    from shared_apps.messaging.links import shop_url
+    from shared_apps.messaging.services import message_queue
+
+    raw, link = reset_link_issue(user=owner, tenant=tenant, purpose=PasswordReset.Purpose.WELCOME)
+    message_queue(
+        key=f"owner_welcome:{link.pk}",
+        kind="owner_welcome",
+        category="security",
+        channel="email",
+        to=owner.email,
+        tenant_id=tenant.pk,
+        user_id=owner.pk,
+        context={
+            "shop_name": tenant.name,
+            "shop_url": shop_url(tenant_id=tenant.pk, path="/portal/"),
+            "url": shop_url(tenant_id=tenant.pk, path=RESET_PATH + raw),
+            "hours": settings.POS_OWNER_WELCOME_SECONDS // 3600,
+        },
+    )
+
+
+_UPDATABLE = ("name", "currency", "timezone", "country")
+
+
+@transaction.atomic
+def tenant_update(
+    *,
+    slug: str,
+    actor: str,
+    name: str | None = None,
+    currency: str | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
+    add_domains: list[str] | None = None,
+    remove_domains: list[str] | None = None,
+    primary_domain: str | None = None,
+) -> Tenant:
+    """Change a tenant's name, currency, time zone, country and hosts (platform staff).
+
+    The currency only changes while the shop has neither sales nor invoices (its books and bills
+    are in it), and its shop settings round to the new currency's minor unit. A tenant keeps at
+    least one host; removing the primary one makes another primary. Saving the tenant and its
+    domains invalidates their cached routes at once (see ``signals``)."""
+    if not any(v for v in (name, currency, time_zone, country, add_domains, remove_domains, primary_domain)):
+        raise NothingToUpdate()
+    tenant = _locked(slug)
+    before = {field: getattr(tenant, field) for field in _UPDATABLE}
+    before["domains"] = sorted(d.domain for d in tenant.domains.all())
+    if name is not None:
+        name = name.strip()
+        if not 1 <= len(name) <= 200:
+            raise NameInvalid(details={"name": name})
+        tenant.name = name
+    if country is not None:
+        tenant.country = country_check(country)
+    if time_zone is not None:
+        tenant.timezone = time_zone_check(time_zone)
+    if currency is not None:
+        currency = currency_check(currency)
+        if currency != tenant.currency:
+            _check_currency_free(tenant)
+            tenant.currency = currency
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{tenant.schema_name}".shop_settings SET minor_unit = %s',  # noqa: S608
+                    [minor_unit_of(currency)],
+                )
+    tenant.save()
+    hosts = [validate_domain(h) for h in add_domains or []]
+    for host in hosts:
+        if Domain.objects.filter(domain=host).exists():
+            raise DomainTaken(details={"domain": host})
+        Domain.objects.create(domain=host, tenant=tenant, is_primary=False)
+    for raw in remove_domains or []:
+        host = normalise_host(raw)
+        domain = Domain.objects.filter(tenant=tenant, domain=host).first()
+        if domain is None:
+            raise DomainNotFound(details={"domain": host})
+        if Domain.objects.filter(tenant=tenant).count() <= 1:
+            raise DomainLast(details={"domain": host})
+        domain.delete()
+    if primary_domain is not None or not Domain.objects.filter(tenant=tenant, is_primary=True).exists():
+        target_host = normalise_host(primary_domain) if primary_domain else None
+        target = (
+            Domain.objects.filter(tenant=tenant, domain=target_host).first()
+            if target_host
+            else Domain.objects.filter(tenant=tenant).order_by("domain").first()
+        )
+        if target is None:
+            raise DomainNotFound(details={"domain": primary_domain})
+        for domain in Domain.objects.filter(tenant=tenant, is_primary=True).exclude(pk=target.pk):
+            domain.is_primary = False
+            domain.save(update_fields=["is_primary"])
+        if not target.is_primary:
+            target.is_primary = True
+            target.save(update_fields=["is_primary"])
+    after = {field: getattr(tenant, field) for field in _UPDATABLE}
+    after["domains"] = sorted(d.domain for d in Domain.objects.filter(tenant=tenant))
+    changed = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+    platform_audit_record(actor=actor, action="tenant.update", tenant_slug=tenant.slug, details=changed)
+    return tenant
+
+
+def _check_currency_free(tenant: Tenant) -> None:
+    from shared_apps.billing.models import Invoice
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{tenant.schema_name}".sales_sale)')  # noqa: S608
+        (has_sales,) = cursor.fetchone()
+    if has_sales or Invoice.objects.filter(tenant=tenant).exists():
+        raise CurrencyLocked(details={"currency": tenant.currency})
 
 
 def tenant_get(*, slug: str) -> Tenant:

@@ -34,3 +34,16 @@ class PriceInvalid(ValidationFailed):
 class PriceExists(Conflict):
     code = "price_exists"
     default_message = "A price for this product and storefront already starts at this time."
+
+
+class ImportRefused(ValidationFailed):
+    """Some rows of a catalog file are refused; nothing of the file was imported.
+    ``details.rows``: ``[{"line", "sku", "message"}]``."""
+
+    code = "import_refused"
+    default_message = "Some rows are refused; nothing was imported. Correct them and import the file again."
+
+
+class ImportInvalid(ValidationFailed):
+    code = "import_invalid"
+    default_message = "This is not a catalog file this shop can read."

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from tenant_apps.catalog.models import Product, ProductPrice
+from tenant_apps.inventory.models import StockLevel
 
 
 def product_list(
@@ -14,8 +15,10 @@ def product_list(
     active: bool | None = None,
     category: str = "",
     tax_category_id: uuid.UUID | None = None,
+    low_stock: bool = False,
 ) -> QuerySet[Product]:
-    """Products with ``price``: the base price in force now."""
+    """Products with ``price``: the base price in force now. ``low_stock``: tracked products at or
+    below their reorder level at some storefront (the low-stock list's rule)."""
     current = ProductPrice.objects.filter(
         product=OuterRef("pk"), storefront__isnull=True, effective_from__lte=timezone.now()
     ).order_by("-effective_from")
@@ -28,7 +31,27 @@ def product_list(
         qs = qs.filter(category=category)
     if tax_category_id is not None:
         qs = qs.filter(tax_category_id=tax_category_id)
+    if low_stock:
+        low = StockLevel.objects.filter(product=OuterRef("pk"), quantity__lte=OuterRef("reorder_level"))
+        qs = qs.filter(Exists(low), track_stock=True)
     return qs
+
+
+def product_by_code(*, code: str) -> Product | None:
+    """The product with this SKU (any case) or barcode: what a person types or scans."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return Product.objects.filter(Q(sku__iexact=code) | Q(barcode=code)).order_by("sku").first()
+
+
+def product_categories() -> list[str]:
+    return list(
+        Product.objects.exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+        .order_by("category")
+    )
 
 
 def product_get(*, product_id: uuid.UUID) -> Product | None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -20,6 +17,7 @@ from pos_platform.api.tenant import DayRangeQuery, TenantApiView, require_storef
 from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.errors import ValidationFailed
 from pos_platform.kernel.fields import money_field
+from pos_platform.kernel.http import csv_response
 from tenant_apps.inventory.apis import LevelOutput
 from tenant_apps.inventory.selectors import stock_levels
 from tenant_apps.reports.selectors import (
@@ -212,24 +210,6 @@ class LowStockReportApi(TenantApiView):
         return Response(LevelOutput(levels, many=True).data)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv(header: list[str], rows: Iterator[list[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 CSV_RESPONSE = {
     (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="CSV, one row per record.")
 }
@@ -247,7 +227,7 @@ class SalesExportApi(TenantApiView):
     def get(self, request: TenantRequest) -> StreamingHttpResponse:
         start, end = _range(request)
         rows = sales_export_rows(start=start, end=end, storefront_id=_storefront(request, "report.export"))
-        return _csv(SALES_CSV_HEADER, rows, f"sales-{start}-{end}.csv")
+        return csv_response(SALES_CSV_HEADER, rows, f"sales-{start}-{end}.csv")
 
 
 class MovementsExportApi(TenantApiView):
@@ -264,4 +244,4 @@ class MovementsExportApi(TenantApiView):
         rows = movements_export_rows(
             start=start, end=end, storefront_id=_storefront(request, "report.export")
         )
-        return _csv(MOVEMENTS_CSV_HEADER, rows, f"stock-movements-{start}-{end}.csv")
+        return csv_response(MOVEMENTS_CSV_HEADER, rows, f"stock-movements-{start}-{end}.csv")

@@ -234,6 +234,91 @@ def top_products(
     ]
 
 
+def period_summary(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """Sales (voided ones left out), total, average sale and refunds between two shop days
+    (inclusive), by the rules of :func:`daily_summary`: for one day, ``total``, ``sales_count``
+    and ``refunds`` equal its ``totals``, and ``net_sales`` its ``total_after_refunds``."""
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    ((count, total),) = _rows(
+        f"""SELECT COUNT(*), COALESCE(SUM(s.total), 0) FROM sales_sale s
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}""",  # noqa: S608
+        [lower, upper, *extra],
+    )
+    ((refund_count, refunded),) = _rows(
+        f"""SELECT COUNT(*), COALESCE(SUM(e.amount), 0)
+            FROM sales_event e JOIN sales_sale s ON s.id = e.sale_id
+            WHERE e.kind = 'refunded' AND e.occurred_at >= %s AND e.occurred_at < %s{where}""",  # noqa: S608
+        [lower, upper, *extra],
+    )
+    total = ZERO + total
+    refunded = ZERO + refunded
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "sales_count": count,
+        "total": total,
+        "refunds": {"count": refund_count, "amount": refunded},
+        "net_sales": total - refunded,
+        "average_sale": (total / count).quantize(Decimal("0.01")) if count else ZERO,
+    }
+
+
+def sales_by_hour(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """The day's sales (voided ones left out) per hour of the shop's clock: 24 rows."""
+    start, end = day_bounds(day)
+    where, extra = _storefront_filter(storefront_id)
+    hours = {h: {"hour": h, "sales_count": 0, "total": ZERO} for h in range(24)}
+    for hour, count, total in _rows(
+        f"""SELECT EXTRACT(HOUR FROM s.occurred_at AT TIME ZONE %s)::int, COUNT(*), SUM(s.total)
+            FROM sales_sale s WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY 1""",  # noqa: S608
+        [str(shop_timezone()), start, end, *extra],
+    ):
+        hours[hour].update(sales_count=count, total=total)
+    return list(hours.values())
+
+
+def sales_by_cashier(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """Per cashier (public user id): sales (voided ones left out), their total, and the refunds
+    given on those days by the cashier's sales, largest total first."""
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    rows = _rows(
+        f"""SELECT s.cashier_id, COUNT(*), SUM(s.total), SUM(s.tax_total)
+            FROM sales_sale s WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY s.cashier_id ORDER BY SUM(s.total) DESC, s.cashier_id""",  # noqa: S608
+        [lower, upper, *extra],
+    )
+    return [
+        {"cashier_id": str(cid), "sales_count": count, "total": total, "tax": tax}
+        for cid, count, total, tax in rows
+    ]
+
+
+def sales_by_payment_method(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """Per payment method: payments applied to sales (voided ones left out), as the day
+    report's ``payments``, largest amount first."""
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    rows = _rows(
+        f"""SELECT m.code, m.name, m.kind, COUNT(*), SUM(p.amount)
+            FROM sales_payment p JOIN sales_sale s ON s.id = p.sale_id
+            JOIN sales_payment_method m ON m.id = p.method_id
+            WHERE s.occurred_at >= %s AND s.occurred_at < %s AND {_NOT_VOIDED}{where}
+            GROUP BY m.code, m.name, m.kind ORDER BY SUM(p.amount) DESC, m.code""",  # noqa: S608
+        [lower, upper, *extra],
+    )
+    return [
+        {"method": code, "name": name, "kind": kind, "count": count, "amount": amount}
+        for code, name, kind, count, amount in rows
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # CSV exports (streamed with a server-side cursor)
 # ---------------------------------------------------------------------------------------------

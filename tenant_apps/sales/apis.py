@@ -26,6 +26,7 @@ from pos_platform.api.tenant import (
 )
 from pos_platform.api.views import TenantRequest
 from pos_platform.kernel.fields import money_field, quantity_field
+from tenant_apps.receipts.services import customer_contact_require, sale_receipts_send
 from tenant_apps.sales.errors import SaleNotFound
 from tenant_apps.sales.models import PaymentMethod, Sale
 from tenant_apps.sales.selectors import (
@@ -315,6 +316,18 @@ class PaymentInputSerializer(InputSerializer):
     auth_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
+class CustomerContactInput(serializers.Serializer):
+    """Checked by the receipts' own rules (tenant_apps.receipts.services.customer_contact_parse),
+    which name each bad field: here only the shape."""
+
+    phone = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, help_text="E.164, or a number of the shop's country."
+    )
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    channel = serializers.CharField(max_length=16, required=False, help_text="sms (default) or whatsapp.")
+    language = serializers.CharField(max_length=8, required=False, help_text="en or fr.")
+
+
 class SaleInput(InputSerializer):
     id = serializers.UUIDField(required=False, help_text="Client-made sale id (optional).")
     storefront_id = serializers.UUIDField()
@@ -330,6 +343,13 @@ class SaleInput(InputSerializer):
         help_text="The total the till showed; a different server total is refused (409).",
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    customer = CustomerContactInput(
+        required=False,
+        help_text=(
+            "Where to send the receipt, every key optional. A bad contact refuses the sale "
+            "(400 contact_invalid, each field named in details.customer)."
+        ),
+    )
 
 
 class VoidInput(InputSerializer):
@@ -446,6 +466,8 @@ class SalesApi(TenantApiView):
         v = data.validated_data
         require_storefront(request, "sale.create", v["storefront_id"])
 
+        customer = customer_contact_require(v.get("customer"))
+
         def run() -> Response:
             expected = v.get("expected_total")
             recorded = sale_record(
@@ -469,6 +491,9 @@ class SalesApi(TenantApiView):
                 client_totals=ClientTotals(total=expected) if expected is not None else None,
                 note=v["note"],
             )
+            if customer.contacts:
+                # Queued in the sale's transaction (idempotent runs it in one): both, or neither.
+                sale_receipts_send(sale_id=recorded.sale.pk, contact=customer, source="online")
             return Response(recorded_data(recorded), status=201)
 
         return idempotent(request, run)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent
 
 # The refunded total of a sale without refunds, as money reads.
 NO_REFUNDS = Decimal("0.00")
+STATUSES = ("completed", "partially_refunded", "refunded", "voided")
 
 
 def sale_status(*, voided: bool, refunded: Decimal | None, total: Decimal) -> str:
@@ -58,7 +60,13 @@ def sale_list(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     receipt_number: str | None = None,
+    terminal_id: uuid.UUID | None = None,
+    status: str | None = None,
+    payment_method: str | None = None,
 ) -> QuerySet[Sale]:
+    """Sales, newest first, annotated by :func:`with_status`. ``status`` is one of
+    :data:`STATUSES` (the rule of :func:`sale_status`); ``payment_method`` a method's code (sales
+    with at least one payment by it)."""
     qs = with_status(Sale.objects.order_by("-occurred_at", "id"))
     if storefront_id is not None:
         qs = qs.filter(storefront_id=storefront_id)
@@ -70,7 +78,34 @@ def sale_list(
         qs = qs.filter(occurred_at__lt=end)
     if receipt_number:
         qs = qs.filter(receipt_number=receipt_number)
+    if terminal_id is not None:
+        qs = qs.filter(terminal_id=terminal_id)
+    if payment_method:
+        qs = qs.filter(Exists(Payment.objects.filter(sale_id=OuterRef("pk"), method__code=payment_method)))
+    if status == "voided":
+        qs = qs.filter(is_voided=True)  # type: ignore[misc]
+    elif status == "completed":
+        qs = qs.filter(is_voided=False, refunded_amount__isnull=True)  # type: ignore[misc]
+    elif status == "partially_refunded":
+        qs = qs.filter(is_voided=False, refunded_amount__lt=F("total"))  # type: ignore[misc]
+    elif status == "refunded":
+        qs = qs.filter(is_voided=False, refunded_amount__gte=F("total"))  # type: ignore[misc]
     return qs
+
+
+def sale_totals(qs: QuerySet[Sale]) -> dict[str, Any]:
+    """For a :func:`sale_list`: how many sales, their total and tax (voided ones left out, as in
+    the reports), what refunds returned, and the total after refunds; one query."""
+    kept = Q(is_voided=False)
+    figures = qs.order_by().aggregate(
+        count=Count("id"),
+        voided=Count("id", filter=Q(is_voided=True)),
+        total=Sum("total", filter=kept, default=NO_REFUNDS),
+        tax=Sum("tax_total", filter=kept, default=NO_REFUNDS),
+        refunded=Sum("refunded_amount", filter=kept, default=NO_REFUNDS),
+    )
+    figures["net"] = figures["total"] - figures["refunded"]
+    return figures
 
 
 def sale_get(*, sale_id: uuid.UUID) -> Sale | None:

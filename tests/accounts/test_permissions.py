@@ -42,6 +42,7 @@ report.export        OAM   scoped
 staff.view           OAM   scoped
 staff.manage         OA    scoped
 token.manage_others  O     -
+staff.mfa_reset      O     -
 audit.view           OA    -
 terminal.manage      OAM   scoped
 conflict.view        OAM   scoped

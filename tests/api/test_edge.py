@@ -257,4 +257,9 @@ def test_a_nul_inside_an_uploaded_op_rejects_that_op_only(world: World) -> None:
 
 def test_the_resolver_tells_terminal_and_anonymous_endpoints() -> None:
     assert {"/api/v1/sync/pull", "/api/v1/sync/push", "/api/v1/sync/status"} == TERMINAL_PATHS
-    assert {"/api/v1/auth/login", "/api/v1/sync/pair"} <= ANONYMOUS_PATHS
+    assert {
+        "/api/v1/auth/login",
+        "/api/v1/sync/pair",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+    } <= ANONYMOUS_PATHS

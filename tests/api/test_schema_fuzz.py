@@ -110,7 +110,11 @@ def test_every_answer_of_every_endpoint_conforms_to_the_served_schema(
             return {"Authorization": f"Bearer {token_issue(user=owner.user, tenant_id=tenant.pk).raw}"}
         return {"Authorization": f"Bearer {owner.token}"}
 
-    env = {"POS_PAYMENT_WEBHOOK_SECRET": f"fuzz-{uuid.uuid4().hex}"}
+    # The platform host's callbacks answer 503 while their secret is unset: configured, they are fuzzed.
+    env = {
+        "POS_PAYMENT_WEBHOOK_SECRET": f"fuzz-{uuid.uuid4().hex}",
+        "POS_AT_CALLBACK_TOKEN": f"fuzz-{uuid.uuid4().hex}",
+    }
     with gunicorn(workers=2, threads=4, env=env) as base_url:
         calls, failures, succeeded = _fuzz(base_url, host_of(tenant.slug), headers_for, world.ids)
         public_calls, public_failures, _ = _fuzz(base_url, "localhost", lambda m, p: {}, {})

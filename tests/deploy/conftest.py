@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 import secrets
 
-# Set by the embedded servers and by tests/settings.py for the suite's own processes; a production
-# process has none of them.
-_DEVELOPMENT_ONLY = ("POS_EMBEDDED_DATABASE", "POS_HTTPS", "DEBUG", "DJANGO_SETTINGS_MODULE")
+# Set by the embedded servers, by tests/settings.py and by the browser tests (Playwright's event
+# loop) for the suite's own processes; a production process has none of them.
+_DEVELOPMENT_ONLY = (
+    "POS_EMBEDDED_DATABASE",
+    "POS_HTTPS",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def production_env(**overrides: str) -> dict[str, str]:

@@ -28,6 +28,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pos_platform.celery import app
 from pos_platform.tasks import tenant_probe
+from shared_apps.messaging.models import Message
+from shared_apps.messaging.services import message_queue
 from shared_apps.tenants.services import TenantCreated
 from sync.models import Terminal
 from tests.conftest import host_of, member_make, stock_shop
@@ -184,6 +186,16 @@ def test_beat_serves_the_platform_gauges(
     queue = redis.Redis.from_url(broker)
     queue.delete("pos-metrics-test")
     queue.rpush("pos-metrics-test", "a", "b", "c")
+    # A message waiting in the outbox (nothing delivers it: the kick is off, no worker listens).
+    waiting = message_queue(
+        key=f"metrics-{tenant.slug}",
+        kind="password_reset",
+        category="security",
+        channel="email",
+        to=f"owner@{tenant.slug}.test",
+        context={"shop_name": tenant.name, "url": "http://x", "minutes": 60},
+        tenant_id=tenant.pk,
+    )
     port = free_port()
     env = {
         **os.environ,
@@ -229,7 +241,9 @@ def test_beat_serves_the_platform_gauges(
         beat.terminate()
         beat.wait(timeout=30)
         queue.flushdb()
+        Message.objects.filter(pk=waiting.pk).delete()
     assert value(samples, "pos_celery_queue_length", queue="pos-metrics-test") == 3
+    assert samples.get(("pos_backlog", (("name", "messages"),)), 0.0) >= 1  # "name" is value()'s own
     lag = value(samples, "pos_sync_terminal_lag_seconds", tenant=tenant.slug, terminal="ACC-T1")
     assert 120 <= lag < 600
     assert value(samples, "pos_tenants", status="active") >= 1

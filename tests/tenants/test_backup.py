@@ -3,6 +3,7 @@ and bad files or taken names refused with nothing written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import tarfile
@@ -23,6 +24,8 @@ from shared_apps.accounts.tokens import token_issue
 from shared_apps.audit.models import PlatformAuditEntry
 from shared_apps.billing.models import Subscription
 from shared_apps.billing.services.subscriptions import subscription_ensure
+from shared_apps.messaging.models import Preference, ShopMessaging
+from shared_apps.messaging.services import preference_update, shop_messaging_update
 from shared_apps.tenants import provisioning
 from shared_apps.tenants.models import Domain, Tenant
 from shared_apps.tenants.reconciliation import tenant_reconcile
@@ -94,6 +97,22 @@ def public_state(tenant: Tenant) -> dict[str, Any]:
             Subscription.objects.filter(tenant=tenant).values_list("status", "period_start", "period_end")
         ),
         "domains": sorted(Domain.objects.filter(tenant=tenant).values_list("domain", "is_primary")),
+        **messaging_state(tenant),
+    }
+
+
+def messaging_state(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "shop_messaging": list(
+            ShopMessaging.objects.filter(tenant=tenant).values_list(
+                "low_stock_alerts", "daily_summary", "closing_time", "language"
+            )
+        ),
+        "preferences": sorted(
+            Preference.objects.filter(tenant=tenant).values_list(
+                "user_id", "language", "phone", "channel", "muted"
+            )
+        ),
     }
 
 
@@ -103,6 +122,12 @@ def busy_shop(committed_tenant: Callable[..., TenantCreated]) -> tuple[Tenant, A
     shop = stock_shop(tenant, member_make)
     connection.set_schema_to_public()
     subscription_ensure(tenant=tenant)
+    shop_messaging_update(
+        tenant_id=tenant.pk, daily_summary=False, closing_time=dt.time(18, 30), language="fr"
+    )
+    preference_update(
+        user_id=shop.owner.user.pk, tenant_id=tenant.pk, language="fr", phone="+233241234567", channel="sms"
+    )
     for quantity in ("2", "3"):
         response = shop.cashier.client.post(
             "/api/v1/sales",
@@ -138,6 +163,8 @@ def test_export_delete_import_gives_the_same_shop(
     before = (table_digests(schema), totals(tenant), public_state(tenant))
     assert "oversold" in before[1]["conflicts"]
     assert before[1]["sales"] == 4
+    assert before[2]["shop_messaging"] == [(True, False, dt.time(18, 30), "fr")]
+    assert len(before[2]["preferences"]) == 1
 
     # A plain export, while the shop keeps running...
     out = run("export", slug, "--output", str(tmp_path / "plain.tar.gz"))
@@ -189,6 +216,7 @@ def test_export_delete_import_gives_the_same_shop(
             Membership.objects.filter(tenant=duplicate).count()
             == Membership.objects.filter(tenant=restored).count()
         )
+        assert messaging_state(duplicate) == messaging_state(restored)
         # The original's terminal credential is useless at the copy.
         at_copy = api_client(f"{slug}-copy")
         at_copy.credentials(HTTP_AUTHORIZATION=f"Bearer {terminal.credential}")

@@ -68,6 +68,7 @@ def test_create_builds_tenant_schema_domain_owner_and_audit(db: None) -> None:
         "Kofi Mart",
         "--owner-email",
         "Kofi@Example.com",
+        "--print-password",
     )
 
     tenant = Tenant.objects.get(slug="kofi-mart")
@@ -81,7 +82,7 @@ def test_create_builds_tenant_schema_domain_owner_and_audit(db: None) -> None:
     entry = PlatformAuditEntry.objects.get(action="tenant.create", tenant_slug="kofi-mart")
     assert entry.actor == "cli:ops"
     assert entry.details["owner_created"] is True
-    # The one-time password is printed once and is the owner's password.
+    # Asked for: the one-time password is printed once and is the owner's password.
     line = next(x for x in output.splitlines() if x.startswith("One-time password"))
     password = line.rsplit(" ", 1)[1]
     assert owner.check_password(password)

@@ -3,57 +3,61 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pos_platform.portal.forms import PortalForm
 
 
-class LoginForm(forms.Form):
-    email = forms.CharField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+class LoginForm(PortalForm):
+    email = forms.CharField(
+        max_length=254, label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
+    )
     password = forms.CharField(
-        max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        max_length=4096,
+        strip=False,
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PortalForm):
     code = forms.CharField(
         max_length=40,
-        label="Code",
+        label=_("Code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
         ),
     )
 
 
-class OptionalCodeForm(forms.Form):
-    code = forms.CharField(max_length=40, required=False, label="Current code")
+class OptionalCodeForm(PortalForm):
+    code = forms.CharField(max_length=40, required=False, label=_("Current code"))
 
 
-class InvitationForm(forms.Form):
-    code = forms.CharField(max_length=200, label="Invitation code")
-    full_name = forms.CharField(max_length=200, required=False, label="Your name")
+class InvitationForm(PortalForm):
+    code = forms.CharField(max_length=200, label=_("Invitation code"))
+    full_name = forms.CharField(max_length=200, required=False, label=_("Your name"))
     password = forms.CharField(
         max_length=4096,
         strip=False,
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
 
-class PasswordChangeForm(forms.Form):
-    current_password = forms.CharField(
-        max_length=4096,
-        strip=False,
-        label="Current password",
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordForm(PortalForm):
+    """A new password, typed twice (a password change, a reset link)."""
+
     new_password = forms.CharField(
         max_length=4096,
         strip=False,
-        label="New password",
+        label=_("New password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password_confirm = forms.CharField(
         max_length=4096,
         strip=False,
-        label="New password again",
+        label=_("New password again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -61,5 +65,16 @@ class PasswordChangeForm(forms.Form):
         data = super().clean() or {}
         new, confirm = data.get("new_password"), data.get("new_password_confirm")
         if new and confirm and new != confirm:
-            self.add_error("new_password_confirm", "The two new passwords are not the same.")
+            self.add_error("new_password_confirm", _("The two new passwords are not the same."))
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    field_order = ["current_password", "new_password", "new_password_confirm"]
+
+    current_password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

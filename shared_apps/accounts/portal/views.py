@@ -1,5 +1,5 @@
-"""Sign in, the OTP step, authenticator set-up, backup codes, password change, sign out, and a
-landing page.
+"""Sign in, the OTP step, authenticator set-up, backup codes, password change, sign out, and the
+person's account page, in the back office's frame (``pos_platform.portal``).
 
 Every page runs on the same services as the API. A session signed in with the password only is
 not verified (django-otp); such a session reaches only the OTP step (a user with a device) or the
@@ -8,8 +8,6 @@ set-up page (an owner or admin without one), never the rest of the portal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import django_otp
@@ -20,15 +18,18 @@ from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError, Throttled
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.pages import ENROLLING, OTP_STEP, portal_page
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership, User
-from shared_apps.accounts.permissions import membership_for, mfa_enrollment_due, mfa_required_for
+from shared_apps.accounts.permissions import mfa_enrollment_due, mfa_required_for
 from shared_apps.accounts.portal.forms import (
     CodeForm,
     InvitationForm,
@@ -37,9 +38,7 @@ from shared_apps.accounts.portal.forms import (
     PasswordChangeForm,
 )
 from shared_apps.accounts.services import auth, password
-
-View = Callable[..., HttpResponse]
-SIGNED_IN, OTP_STEP, ENROLLING = "signed_in", "otp_step", "enrolling"
+from tenant_apps.storefronts.models import Storefront
 
 
 def _error_response(
@@ -50,44 +49,15 @@ def _error_response(
         if isinstance(exc, Throttled) and isinstance(exc.details, dict)
         else None
     )
-    context["error"] = f"{exc.message} Try again in {retry} seconds." if retry else exc.message
+    context["error"] = (
+        _("%(message)s Try again in %(seconds)s seconds.") % {"message": exc.message, "seconds": retry}
+        if retry
+        else exc.message
+    )
     response = render(request, template, context, status=exc.status)
     if retry:
         response["Retry-After"] = str(retry)
     return response
-
-
-def _next_step(user: User, membership: Membership) -> str | None:
-    """Where a signed-in session must go before the rest of the portal, or None."""
-    if mfa.user_has_otp_device(user) and not user.is_verified():  # type: ignore[attr-defined]
-        return OTP_STEP
-    if mfa_enrollment_due(membership):
-        return ENROLLING
-    return None
-
-
-def portal_page(*, allow: frozenset[str] = frozenset()) -> Callable[[View], View]:
-    """Require a member's session; send it to the OTP step or set-up when that comes first."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        @never_cache
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            membership = membership_for(user=user, tenant=getattr(request, "tenant", None))
-            if membership is None:
-                if user.is_authenticated:
-                    session_logout(request)  # no longer staff here
-                return redirect("portal-login")
-            step = _next_step(user, membership)  # type: ignore[arg-type]
-            if step is not None and step not in allow:
-                return redirect("portal-otp" if step == OTP_STEP else "portal-mfa-setup")
-            request.membership = membership  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -111,7 +81,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 ip=client_ip(request),
             )
         except ApplicationError as exc:
-            return _error_response(request, "portal/login.html", context, exc)
+            return _error_response(request, "accounts/portal/login.html", context, exc)
         session_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if mfa.user_has_otp_device(user):
             return redirect(f"/portal/otp?next={context['next']}")
@@ -124,7 +94,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if mfa_enrollment_due(membership):
             return redirect("portal-mfa-setup")
         return redirect(context["next"])
-    return render(request, "portal/login.html", context)
+    return render(request, "accounts/portal/login.html", context)
 
 
 @portal_page(allow=frozenset({OTP_STEP}))
@@ -139,7 +109,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         try:
             verified = mfa.mfa_code_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
         except ApplicationError as exc:
-            return _error_response(request, "portal/otp.html", context, exc)
+            return _error_response(request, "accounts/portal/otp.html", context, exc)
         request.session.cycle_key()
         django_otp.login(request, verified.device)
         account_audit(
@@ -151,11 +121,11 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if verified.kind == "backup":
             messages.warning(
                 request,
-                f"You used a backup code; {mfa.backup_codes_remaining(user)} remain. "
-                "Make new ones if few are left.",
+                _("You used a backup code; %(n)s remain. Make new ones if few are left.")
+                % {"n": mfa.backup_codes_remaining(user)},
             )
         return redirect(context["next"])
-    return render(request, "portal/otp.html", context)
+    return render(request, "accounts/portal/otp.html", context)
 
 
 @portal_page(allow=frozenset({ENROLLING}))
@@ -182,9 +152,11 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
                     )
                     request.session.cycle_key()
                     django_otp.login(request, done.device)
-                    messages.success(request, "Your authenticator app is set up.")
+                    messages.success(request, _("Your authenticator app is set up."))
                     if done.backup_codes:
-                        return render(request, "portal/backup_codes_new.html", {"codes": done.backup_codes})
+                        return render(
+                            request, "accounts/portal/backup_codes_new.html", {"codes": done.backup_codes}
+                        )
                     return redirect("portal-home")
             else:
                 start = OptionalCodeForm(request.POST)
@@ -194,8 +166,8 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
                     )
                     context["setup"] = setup
         except ApplicationError as exc:
-            return _error_response(request, "portal/mfa_setup.html", context, exc)
-    return render(request, "portal/mfa_setup.html", context)
+            return _error_response(request, "accounts/portal/mfa_setup.html", context, exc)
+    return render(request, "accounts/portal/mfa_setup.html", context)
 
 
 @portal_page()
@@ -214,9 +186,9 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
                 user=user, code=form.cleaned_data["code"], ip=client_ip(request)
             )
         except ApplicationError as exc:
-            return _error_response(request, "portal/backup_codes.html", context, exc)
-        return render(request, "portal/backup_codes_new.html", {"codes": codes})
-    return render(request, "portal/backup_codes.html", context)
+            return _error_response(request, "accounts/portal/backup_codes.html", context, exc)
+        return render(request, "accounts/portal/backup_codes_new.html", {"codes": codes})
+    return render(request, "accounts/portal/backup_codes.html", context)
 
 
 @portal_page()
@@ -227,7 +199,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
         if not form.is_valid():
-            return render(request, "portal/password.html", context, status=400)
+            return render(request, "accounts/portal/password.html", context, status=400)
         try:
             changed = password.password_change(
                 user=user,
@@ -240,32 +212,41 @@ def password_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             if isinstance(exc.details, dict) and "password" in exc.details:
                 context["password_errors"] = exc.details["password"]
-            return _error_response(request, "portal/password.html", context, exc)
+            return _error_response(request, "accounts/portal/password.html", context, exc)
         # This session stays signed in (with a new key); every other one is signed out.
         update_session_auth_hash(request, changed.user)
         messages.success(
             request,
-            "Your password is changed. Your other sessions and API tokens are signed out"
-            f" ({changed.revoked_tokens} token{'' if changed.revoked_tokens == 1 else 's'}).",
+            ngettext(
+                "Your password is changed. Your other sessions and API tokens are signed out (%(n)s token).",
+                "Your password is changed. Your other sessions and API tokens are signed out (%(n)s tokens).",
+                changed.revoked_tokens,
+            )
+            % {"n": changed.revoked_tokens},
         )
         return redirect("portal-home")
-    return render(request, "portal/password.html", context)
+    return render(request, "accounts/portal/password.html", context)
+
+
+def account_context(request: HttpRequest) -> dict[str, Any]:
+    """What the account card shows (the account page, and the start page of members without a
+    dashboard)."""
+    user: User = request.user  # type: ignore[assignment]
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    storefront = (
+        Storefront.objects.filter(pk=membership.storefront_id).first() if membership.storefront_id else None
+    )
+    return {
+        "membership": membership,
+        "membership_storefront": storefront,
+        "mfa_enrolled": mfa.mfa_enrolled(user),
+        "backup_codes_remaining": mfa.backup_codes_remaining(user),
+    }
 
 
 @portal_page()
-def home_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "membership": membership,
-            "tenant": request.tenant,  # type: ignore[attr-defined]
-            "mfa_enrolled": mfa.mfa_enrolled(user),
-            "backup_codes_remaining": mfa.backup_codes_remaining(user),
-        },
-    )
+def account_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/portal/account.html", account_context(request))
 
 
 @never_cache
@@ -275,9 +256,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             account_audit("auth.logout", actor=request.user, ip=client_ip(request))
         session_logout(request)
-        messages.info(request, "You are signed out.")
+        messages.info(request, _("You are signed out."))
         return redirect("portal-login")
-    return render(request, "portal/logout.html")
+    return render(request, "accounts/portal/logout.html")
 
 
 @never_cache
@@ -297,15 +278,16 @@ def invitation_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             if isinstance(exc.details, dict) and "password" in exc.details:
                 context["password_errors"] = exc.details["password"]
-            return _error_response(request, "portal/invitation.html", context, exc)
-        messages.success(request, "Invitation accepted. Sign in with your password.")
+            return _error_response(request, "accounts/portal/invitation.html", context, exc)
+        messages.success(request, _("Invitation accepted. Sign in with your password."))
         return redirect("portal-login")
-    return render(request, "portal/invitation.html", context)
+    return render(request, "accounts/portal/invitation.html", context)
 
 
 __all__ = [
+    "account_context",
+    "account_view",
     "backup_codes_view",
-    "home_view",
     "invitation_view",
     "login_view",
     "logout_view",

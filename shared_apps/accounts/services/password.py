@@ -112,30 +112,44 @@ def _password_replace(
     locked.set_password(new_password)
     locked.save(update_fields=["password"])
 
-    now = timezone.now()
-    live = ApiToken.objects.filter(user_id=locked.pk, revoked_at__isnull=True, expires_at__gt=now)
-    if keep_token is not None:
-        live = live.exclude(pk=keep_token.pk)
-    rows = list(live.select_for_update().order_by("pk").values_list("pk", "tenant_id"))
-    ApiToken.objects.filter(pk__in=[pk for pk, _ in rows]).update(revoked_at=now)
-    by_tenant = Counter(tenant_id for _, tenant_id in rows)
-
+    revoked = credentials_revoke(user=locked, tenant=tenant, keep_token=keep_token, reason="password_changed")
     account_audit(
         "auth.password_changed",
         actor=locked,
         ip=ip,
         object_type="user",
         object_id=locked.pk,
-        details={"channel": channel, "tokens_revoked": by_tenant.pop(tenant.pk, 0)},
+        details={"channel": channel, "tokens_revoked": revoked.here},
     )
-    # The other shops' logs say why the person's tokens there died, and nothing about this shop.
+    return PasswordChanged(user=locked, revoked_tokens=revoked.total)
+
+
+@dataclass(frozen=True)
+class Revoked:
+    total: int
+    # Of which at the shop being served.
+    here: int
+
+
+def credentials_revoke(*, user: User, tenant: Tenant, keep_token: ApiToken | None, reason: str) -> Revoked:
+    """Revoke the person's live API tokens at every shop (but ``keep_token``), in the caller's
+    transaction; the other shops' logs say why, and nothing about this shop. Portal sessions and
+    pending MFA challenges die with the password hash they carry."""
+    now = timezone.now()
+    live = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True, expires_at__gt=now)
+    if keep_token is not None:
+        live = live.exclude(pk=keep_token.pk)
+    rows = list(live.select_for_update().order_by("pk").values_list("pk", "tenant_id"))
+    ApiToken.objects.filter(pk__in=[pk for pk, _ in rows]).update(revoked_at=now)
+    by_tenant = Counter(tenant_id for _, tenant_id in rows)
+    here = by_tenant.pop(tenant.pk, 0)
     for other in Tenant.objects.filter(pk__in=list(by_tenant)).order_by("pk"):
         with tenant_context(other):
             account_audit(
                 "token.revoked",
-                actor=locked,
+                actor=user,
                 object_type="user",
-                object_id=locked.pk,
-                details={"count": by_tenant[other.pk], "reason": "password_changed"},
+                object_id=user.pk,
+                details={"count": by_tenant[other.pk], "reason": reason},
             )
-    return PasswordChanged(user=locked, revoked_tokens=len(rows))
+    return Revoked(total=len(rows), here=here)

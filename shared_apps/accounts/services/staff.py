@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from pos_platform.db import connection
 from pos_platform.kernel.errors import ValidationFailed
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.errors import (
@@ -48,6 +49,7 @@ from shared_apps.accounts.models import Invitation, Membership, User
 from shared_apps.accounts.permissions import OWNER, mfa_enrolled_flag, role_at_most
 from shared_apps.accounts.services.auth import email_normalise, invitation_digest
 from shared_apps.accounts.tokens import token_revoke_all
+from shared_apps.tenants.models import Tenant
 from tenant_apps.storefronts.models import Storefront
 
 UNSET: Any = object()
@@ -134,6 +136,47 @@ def _invitation_issue(*, membership: Membership, created_by: User | None) -> tup
     return code, invitation
 
 
+def _invitee_phone(phone: str) -> str:
+    if not phone or not phone.strip():
+        return ""
+    from shared_apps.messaging.addresses import phone_normalise
+
+    country = getattr(getattr(connection, "tenant", None), "country", None)
+    return phone_normalise(phone, region=country)
+
+
+def _invitation_send(
+    *, actor: Membership, membership: Membership, code: str, invitation: Invitation, phone: str
+) -> None:
+    """The invitation as a link, by e-mail (and SMS when a phone was given), in this transaction."""
+    from shared_apps.messaging.links import shop_url
+    from shared_apps.messaging.services import message_queue, user_language
+
+    tenant = Tenant.objects.get(pk=actor.tenant_id)
+    language = user_language(user_id=membership.user_id, tenant_id=tenant.pk)
+    context = {
+        "shop_name": tenant.name,
+        "inviter": actor.user.full_name or actor.user.email,
+        "role": membership.get_role_display(),
+        "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        "code": code,
+        "url": shop_url(tenant_id=tenant.pk, path=f"/portal/invitation?code={code}"),
+    }
+    channels = [("email", membership.user.email)] + ([("sms", phone)] if phone else [])
+    for channel, to in channels:
+        message_queue(
+            key=f"invitation:{invitation.pk}:{channel}",
+            kind="invitation",
+            category="security",
+            channel=channel,
+            to=to,
+            language=language,
+            tenant_id=tenant.pk,
+            user_id=membership.user_id,
+            context=context,
+        )
+
+
 def _snapshot(member: Membership) -> dict[str, Any]:
     return {
         "role": member.role,
@@ -173,10 +216,12 @@ def staff_invite(
     storefront_id: uuid.UUID | None = None,
     expires_at: datetime | None = None,
     full_name: str = "",
+    phone: str = "",
     ip: str | None = None,
 ) -> StaffInvited:
     email = email_normalise(email)
     _check_shape(role=role, storefront_id=storefront_id, expires_at=expires_at)
+    phone = _invitee_phone(phone)
     _check_reach(actor, role=role, storefront_id=storefront_id)
     # A person new to the platform gets an account without a password: they choose it on accepting.
     user, _ = User.objects.get_or_create(
@@ -199,6 +244,7 @@ def staff_invite(
     except IntegrityError as exc:  # a member already (the user-and-tenant constraint decides)
         raise AlreadyMember(details={"email": email}) from exc
     code, invitation = _invitation_issue(membership=membership, created_by=actor.user)
+    _invitation_send(actor=actor, membership=membership, code=code, invitation=invitation, phone=phone)
     _audit("staff.invited", actor=actor, member=membership, ip=ip, **_snapshot(membership))
     return StaffInvited(
         membership=membership, invitation_code=code, invitation_expires_at=invitation.expires_at
@@ -282,5 +328,114 @@ def staff_invitation_renew(*, actor: Membership, membership_id: Any, ip: str | N
     if target.accepted_at is not None:
         raise InvitationNotNeeded()
     code, invitation = _invitation_issue(membership=target, created_by=actor.user)
+    _invitation_send(actor=actor, membership=target, code=code, invitation=invitation, phone="")
     _audit("staff.invitation_renewed", actor=actor, member=target, ip=ip)
     return StaffInvited(membership=target, invitation_code=code, invitation_expires_at=invitation.expires_at)
+
+
+@transaction.atomic
+def staff_mfa_reset(*, actor: Membership, membership_id: Any, ip: str | None = None) -> Membership:
+    """An owner removes a staff member's authenticator and backup codes (a lost phone): the member
+    must enrol again at their next sign-in, their tokens at this shop are revoked, they are told
+    by e-mail, and the shop's log records it.
+
+    An authenticator belongs to the person, not the shop: someone who also works at another shop
+    is refused here (``mfa_reset_elsewhere``), and platform staff reset it after checking their
+    identity (``manage.py tenant mfa-reset``)."""
+    from shared_apps.accounts.errors import MfaResetElsewhere, MfaResetSelf
+    from shared_apps.accounts.mfa import mfa_devices_remove
+
+    target, _ = _lock_target(actor, membership_id)
+    if target.user_id == actor.user_id:
+        raise MfaResetSelf()
+    if Membership.objects.filter(user_id=target.user_id).exclude(tenant_id=actor.tenant_id).exists():
+        raise MfaResetElsewhere()
+    removed = mfa_devices_remove(user=target.user)
+    revoked = token_revoke_all(
+        user_id=target.user_id, tenant_id=target.tenant_id, actor=actor.user, ip=ip, reason="mfa_reset"
+    )
+    _audit("mfa.reset", actor=actor, member=target, ip=ip, had_device=removed, tokens_revoked=revoked)
+    mfa_reset_notify(
+        user=target.user, tenant_id=target.tenant_id, by=actor.user.full_name or actor.user.email
+    )
+    return target
+
+
+def mfa_reset_notify(*, user: User, tenant_id: int, by: str) -> None:
+    from shared_apps.messaging.links import shop_url
+    from shared_apps.messaging.services import message_queue, user_language
+
+    tenant = Tenant.objects.get(pk=tenant_id)
+    message_queue(
+        key=f"mfa_reset:{user.pk}:{tenant_id}:{timezone.now().timestamp()}",
+        kind="mfa_reset",
+        category="security",
+        channel="email",
+        to=user.email,
+        language=user_language(user_id=user.pk, tenant_id=tenant_id),
+        tenant_id=tenant_id,
+        user_id=user.pk,
+        context={
+            "shop_name": tenant.name,
+            "by": by,
+            "url": shop_url(tenant_id=tenant_id, path="/portal/login"),
+        },
+    )
+
+
+@transaction.atomic
+def platform_mfa_reset(*, tenant: Tenant, email: str, identity_check: str, actor: str) -> Membership:
+    """Platform staff remove a member's authenticator (usually an owner who lost their phone and
+    their backup codes), after checking who they are; ``identity_check`` says how, for the
+    platform log. Their tokens at every shop are revoked (the authenticator guarded them all),
+    they are told by e-mail, and both the platform log and the shop's log record it."""
+    from django_tenants.utils import tenant_context
+
+    from shared_apps.accounts.mfa import mfa_devices_remove
+    from shared_apps.accounts.services.password import credentials_revoke
+    from shared_apps.audit.services import platform_audit_record
+
+    check = " ".join((identity_check or "").split())
+    if len(check) < 10:
+        raise ValidationFailed(
+            "Say how the person's identity was checked (at least 10 characters), for the audit log.",
+            code="identity_check_required",
+        )
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(tenant_id=tenant.pk, user__email=email_normalise(email))
+        .first()
+    )
+    if membership is None:
+        raise MemberNotFound(details={"email": email})
+    user = membership.user
+    removed = mfa_devices_remove(user=user)
+    with tenant_context(tenant):
+        revoked = credentials_revoke(user=user, tenant=tenant, keep_token=None, reason="mfa_reset")
+        account_audit(
+            "mfa.reset",
+            actor_label=f"platform:{actor}",
+            object_type="membership",
+            object_id=membership.pk,
+            details={
+                "email": user.email,
+                "by": "platform",
+                "had_device": removed,
+                "tokens_revoked": revoked.here,
+            },
+        )
+    platform_audit_record(
+        actor=actor,
+        action="tenant.mfa_reset",
+        tenant_slug=tenant.slug,
+        details={
+            "email": user.email,
+            "role": membership.role,
+            "identity_check": check[:500],
+            "had_device": removed,
+            "tokens_revoked": revoked.total,
+        },
+    )
+    mfa_reset_notify(user=user, tenant_id=tenant.pk, by="platform support")
+    return membership

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.models import Invoice, Subscription
+from shared_apps.billing.notices import billing_notice
 from shared_apps.billing.services.subscriptions import SYSTEM_ACTOR, billing_today
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import tenant_suspend
@@ -54,7 +55,25 @@ def dunning_run(*, today: date | None = None, actor: str = SYSTEM_ACTOR) -> Dunn
     )
     for tenant_id in list(candidates):
         _escalate(tenant_id=tenant_id, today=today, grace=grace, actor=actor, report=report)
+    _warn_suspension_coming(today=today, grace=grace)
     return report
+
+
+def _warn_suspension_coming(*, today: date, grace: timedelta) -> None:
+    """Owners of a past-due shop hear, ``POS_BILLING_NOTICE_DAYS`` before it, on which day it
+    will be suspended (once per invoice: the outbox key). Suspension comes on the first day more
+    than the grace period after the due date: ``due_on + grace + 1``."""
+    warn = timedelta(days=max(settings.POS_BILLING_NOTICE_DAYS, 0))
+    last_grace_day = today - grace - timedelta(days=1)
+    invoices = Invoice.objects.filter(
+        status=Invoice.Status.OPEN,
+        tenant__subscription__status=Subscription.Status.PAST_DUE,
+        due_on__gt=last_grace_day,
+        due_on__lte=last_grace_day + warn,
+    ).order_by("tenant_id", "due_on")
+    for invoice in invoices:
+        with transaction.atomic():
+            billing_notice(event="suspension_coming", invoice=invoice)
 
 
 @transaction.atomic
@@ -92,6 +111,7 @@ def _escalate(*, tenant_id: int, today: date, grace: timedelta, actor: str, repo
             "days_overdue": (today - invoice.due_on).days,
         },
     )
+    billing_notice(event=str(target), invoice=invoice)
     if target == Subscription.Status.PAST_DUE:
         report.past_due.append(slug)
         return

@@ -21,6 +21,7 @@ from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.counting import active_storefront_counts
 from shared_apps.billing.errors import NoPricingTier
 from shared_apps.billing.models import Invoice, PricingTier, Subscription
+from shared_apps.billing.notices import billing_notice
 from shared_apps.billing.pricing import (
     ROUNDING,
     Breakdown,
@@ -172,6 +173,7 @@ def _issue_locked(*, tenant_id: int, today: date, actor: str) -> Invoice | None:
             "due_on": invoice.due_on.isoformat(),
         },
     )
+    billing_notice(event="invoice_issued", invoice=invoice)
     return invoice
 
 

@@ -20,6 +20,7 @@ from pos_platform.kernel.errors import ApplicationError
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.errors import InvoiceNotFound, PaymentAmountMismatch, PaymentCurrencyMismatch
 from shared_apps.billing.models import Invoice, PaymentEvent, Subscription
+from shared_apps.billing.notices import billing_notice
 from shared_apps.billing.pricing import to_minor
 from shared_apps.billing.services.dunning import NON_PAYMENT
 from shared_apps.tenants.models import Tenant
@@ -171,6 +172,9 @@ def _record(invoice: Invoice, charge: Charge, actor: str) -> PaymentResult:
             "tenant_resumed": resumed,
         },
     )
+    billing_notice(event="payment_received", invoice=invoice)
+    if resumed:
+        billing_notice(event="resumed", invoice=invoice)
     return PaymentResult(outcome=outcome, invoice=invoice)
 
 

@@ -1,4 +1,5 @@
-"""Platform CLI: ``manage.py tenant create|list|show|suspend|resume|delete|migrate|reconcile|export|import``.
+"""Platform CLI: ``manage.py tenant create|update|list|show|suspend|resume|delete|migrate|reconcile``,
+``export|import`` and ``mfa-reset``.
 
 Bad input exits with status 2 and a message; ``migrate`` and ``reconcile`` exit with 1 when a
 tenant failed or the books do not balance.
@@ -36,6 +37,7 @@ def tenant_as_dict(tenant: Tenant) -> dict[str, Any]:
         "domains": [d.domain for d in tenant.domains.all()],
         "currency": tenant.currency,
         "timezone": tenant.timezone,
+        "country": tenant.country,
         "created_at": tenant.created_at.isoformat(),
         "suspended_at": tenant.suspended_at.isoformat() if tenant.suspended_at else None,
         "suspension_reason": tenant.suspension_reason or None,
@@ -62,6 +64,26 @@ class Command(PlatformCommand):
         create.add_argument(
             "--domain", default=None, help="Host to serve it at (default: <slug>.$POS_BASE_DOMAIN)."
         )
+        create.add_argument("--country", default=None, help="ISO 3166 code (default GH); sets the next two.")
+        create.add_argument("--currency", default=None, help="ISO 4217 code (default: the country's).")
+        create.add_argument("--timezone", default=None, help="IANA zone (default: the country's).")
+        create.add_argument(
+            "--print-password",
+            action="store_true",
+            help="Give a new owner a one-time password printed here instead of the e-mailed link.",
+        )
+
+        update = sub.add_parser(
+            "update", help="Change a tenant's name, currency, time zone, country or hosts."
+        )
+        update.add_argument("slug")
+        update.add_argument("--name", default=None)
+        update.add_argument("--currency", default=None, help="Only while the shop has no sales nor invoices.")
+        update.add_argument("--timezone", default=None)
+        update.add_argument("--country", default=None)
+        update.add_argument("--add-domain", action="append", default=[], metavar="HOST")
+        update.add_argument("--remove-domain", action="append", default=[], metavar="HOST")
+        update.add_argument("--primary-domain", default=None, metavar="HOST")
 
         listing = sub.add_parser("list", help="List tenants.")
         listing.add_argument("--json", action="store_true")
@@ -105,11 +127,38 @@ class Command(PlatformCommand):
             "--parallel", type=int, default=1, metavar="N", help="Schemas migrated at once (default 1)."
         )
 
+        mfa_reset = sub.add_parser(
+            "mfa-reset", help="Remove a member's authenticator after checking their identity (audited)."
+        )
+        mfa_reset.add_argument("slug")
+        mfa_reset.add_argument("--email", required=True)
+        mfa_reset.add_argument(
+            "--identity-check",
+            required=True,
+            metavar="TEXT",
+            help="How the person's identity was checked (kept in the platform audit log).",
+        )
+
         reconcile = sub.add_parser("reconcile", help="Check a tenant's books; exit 1 if they do not balance.")
         reconcile.add_argument("slug")
 
     def handler(self, options: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-        return getattr(self, f"do_{options['action']}")
+        return getattr(self, f"do_{options['action'].replace('-', '_')}")
+
+    def do_mfa_reset(self, options: dict[str, Any]) -> None:
+        from shared_apps.accounts.services.staff import platform_mfa_reset
+
+        tenant = services.tenant_get(slug=options["slug"])
+        membership = platform_mfa_reset(
+            tenant=tenant, email=options["email"], identity_check=options["identity_check"], actor=self.actor
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Removed the authenticator of {membership.user.email} ({membership.role} of {tenant.slug}); "
+                "their tokens are revoked and they set up a new one at their next sign-in. "
+                "They are told by e-mail."
+            )
+        )
 
     # ----------------------------------------------------------------------------------------
 
@@ -121,6 +170,10 @@ class Command(PlatformCommand):
             owner_email=options["owner_email"],
             domain=options["domain"],
             actor=self.actor,
+            country=options["country"],
+            currency=options["currency"],
+            time_zone=options["timezone"],
+            owner_password=options["print_password"],
         )
         ms = (time.perf_counter() - started) * 1000
         tenant = created.tenant
@@ -130,13 +183,43 @@ class Command(PlatformCommand):
                 f"in {ms:.0f} ms."
             )
         )
+        self.stdout.write(
+            f"Currency {tenant.currency}, time zone {tenant.timezone}, country {tenant.country}."
+        )
         if created.owner_password:
             self.stdout.write(f"Owner: {created.owner.email} (new user)")
             self.stdout.write(
                 f"One-time password (shown once, change it at first sign-in): {created.owner_password}"
             )
+        elif created.owner_created:
+            self.stdout.write(
+                f"Owner: {created.owner.email} (new user): a link to choose their password "
+                "is e-mailed to them."
+            )
         else:
             self.stdout.write(f"Owner: {created.owner.email} (existing user, password unchanged)")
+
+    def do_update(self, options: dict[str, Any]) -> None:
+        tenant = services.tenant_update(
+            slug=options["slug"],
+            actor=self.actor,
+            name=options["name"],
+            currency=options["currency"],
+            time_zone=options["timezone"],
+            country=options["country"],
+            add_domains=options["add_domain"],
+            remove_domains=options["remove_domain"],
+            primary_domain=options["primary_domain"],
+        )
+        domains = ", ".join(
+            f"{d.domain}{' (primary)' if d.is_primary else ''}" for d in tenant.domains.order_by("domain")
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Updated {tenant.slug}: {tenant.name}, {tenant.currency}, {tenant.timezone}, "
+                f"{tenant.country}; served at {domains}."
+            )
+        )
 
     def do_list(self, options: dict[str, Any]) -> None:
         self.write_listing(
@@ -167,6 +250,7 @@ class Command(PlatformCommand):
             "schema",
             "currency",
             "timezone",
+            "country",
             "created_at",
             "suspended_at",
             "suspension_reason",

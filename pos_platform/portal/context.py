@@ -1,0 +1,28 @@
+"""Template context of the back office's pages: the layout to extend (the whole page, or the
+fragment an htmx navigation swaps into ``<main>``), the menu and the shop's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pos_platform.portal.navigation import nav_for
+
+FULL, FRAGMENT = "portal/base.html", "portal/fragment.html"
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == "main" and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    if not request.path.startswith("/portal/"):
+        return {}
+    tenant = getattr(request, "tenant", None)
+    return {
+        "portal_base": FRAGMENT if wants_fragment(request) else FULL,
+        "portal_nav": nav_for(request),
+        "shop_name": getattr(tenant, "name", "") or "POS",
+    }

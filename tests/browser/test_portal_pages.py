@@ -1,0 +1,147 @@
+"""Every page of the back office at phone size in Chromium: no serious or critical axe-core
+violation, nothing wider than the screen, touch targets of at least 44 px, and a screenshot of
+the main pages for the README."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, screenshot
+
+# Interactive elements smaller than this (CSS pixels) are too small for a thumb.
+TOUCH = 44
+
+
+def record_sales(shop: BrowserShop) -> Any:
+    """A few sales, one of them partly refunded, through the services (committed)."""
+    from django.db import connection
+
+    from pos_platform.kernel.actors import Actor
+    from tenant_apps.sales.services import (
+        PaymentInput,
+        RefundLineInput,
+        SaleLineInput,
+        sale_record,
+        sale_refund,
+    )
+
+    s = shop.shop
+    connection.set_tenant(shop.tenant)
+    sales = []
+    for quantity in (2, 1, 3):
+        recorded = sale_record(
+            storefront_id=s.storefront.pk,
+            cashier_id=s.owner.user.pk,
+            lines=[
+                SaleLineInput(s.products["rice"].pk, Decimal(quantity)),
+                SaleLineInput(s.products["soap"].pk, Decimal(1)),
+            ],
+            payments=[PaymentInput("cash", Decimal("200.00"))],
+        )
+        sales.append(recorded.sale)
+    sale_refund(
+        sale_id=sales[0].pk,
+        lines=[RefundLineInput(sales[0].lines.order_by("position").first().pk, Decimal(1))],
+        actor=Actor.of_user(s.owner.user),
+        reason="Torn bag",
+        restock=True,
+    )
+    connection.set_schema_to_public()
+    return sales
+
+
+@pytest.fixture(scope="module")
+def busy_shop(browser_tenant: Callable[..., BrowserShop], django_db_blocker: Any) -> tuple[BrowserShop, Any]:
+    shop = browser_tenant(stock=True)
+    with django_db_blocker.unblock():
+        return shop, record_sales(shop)
+
+
+def too_small(page: Any) -> list[str]:
+    """Visible links, buttons and inputs smaller than a thumb, outside running text. A checkbox is
+    as large as it and its label together: a tap on the label ticks it."""
+    return page.evaluate(
+        """(min) => {
+          const box = (e) => {
+            const r = e.getBoundingClientRect();
+            const label = (e.type === 'checkbox' || e.type === 'radio') && e.id
+              ? document.querySelector(`label[for="${e.id}"]`) : null;
+            if (!label) return r;
+            const l = label.getBoundingClientRect();
+            return {width: Math.max(r.right, l.right) - Math.min(r.left, l.left),
+                    height: Math.max(r.bottom, l.bottom) - Math.min(r.top, l.top)};
+          };
+          return [...document.querySelectorAll('a, button, input:not([type=hidden]), select, summary')]
+            .filter(e => e.offsetParent !== null && !e.closest('p, .muted, dd, figcaption, .help'))
+            .filter(e => { const r = box(e); return r.height < min || r.width < min; })
+            .map(e => e.outerHTML.slice(0, 90));
+        }""",
+        TOUCH,
+    )
+
+
+def pages(sales: list[Any], products: dict[str, Any]) -> list[tuple[str, str]]:
+    sale = sales[0].pk
+    return [
+        ("dashboard", "/portal/"),
+        ("dashboard-7-days", "/portal/?period=7d"),
+        ("sales", "/portal/sales"),
+        ("sale", f"/portal/sales/{sale}"),
+        ("receipt", f"/portal/sales/{sale}/receipt"),
+        ("refund", f"/portal/sales/{sale}/refund"),
+        ("void", f"/portal/sales/{sales[1].pk}/void"),
+        ("sale-new", "/portal/sales/new"),
+        ("products", "/portal/products"),
+        ("product", f"/portal/products/{products['rice'].pk}"),
+        ("product-new", "/portal/products/new"),
+        ("product-edit", f"/portal/products/{products['rice'].pk}/edit"),
+        ("product-price", f"/portal/products/{products['rice'].pk}/price"),
+        ("product-import", "/portal/products/import"),
+        ("stock", "/portal/stock"),
+        ("stock-movements", "/portal/stock/movements"),
+        ("stock-receive", "/portal/stock/receive"),
+        ("stock-adjust", "/portal/stock/adjust"),
+        ("stock-count", "/portal/stock/count"),
+        ("stock-transfer", "/portal/stock/transfer"),
+        ("reports", "/portal/reports"),
+        ("day-report", "/portal/reports/day"),
+        ("account", "/portal/account"),
+        ("password", "/portal/password"),
+        ("backup-codes", "/portal/mfa/backup-codes"),
+    ]
+
+
+@pytest.mark.parametrize("size", ["phone", "small_phone"])
+def test_every_page_is_accessible_and_fits_a_phone(
+    size: str,
+    request: pytest.FixtureRequest,
+    busy_shop: tuple[BrowserShop, Any],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    shop, sales = busy_shop
+    page = request.getfixturevalue(size)
+    width = (PHONE if size == "phone" else SMALL_PHONE)["width"]
+    sign_in_session(page, shop.shop.owner.user, shop.tenant)
+    base = live_url(shop.tenant.slug)
+    problems: dict[str, Any] = {}
+
+    for name, path in pages(sales, shop.shop.products):
+        response = page.goto(base + path)
+        assert response is not None
+        assert response.status == 200, path
+        if size == "phone":  # the same page at 360 px has the same markup
+            axe_check(page)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        small = too_small(page)
+        if wide > width or small:
+            problems[path] = {"width": wide, "small": small[:5]}
+        if size == "phone":
+            screenshot(page, f"portal-{name}", full_page=True)
+
+    assert problems == {}, json.dumps(problems, indent=1)
