@@ -10,7 +10,7 @@ one keep-alive connection to gunicorn (``deploy/gunicorn.conf.py``), round after
 * ``dashboard``: ``/portal/`` (today against yesterday, the 30-day trend, by hour, top products,
   low stock, terminals and conflicts);
 * ``sales``: ``/portal/sales?period=30d`` (a month of sales, no filter, with its totals);
-* ``sales_filtered``: this month at one storefront, one cashier, paid cash;
+* ``sales_filtered``: the same month at one storefront, one cashier, paid cash;
 * ``sale``: one sale's detail (lines, taxes, payments, events);
 * ``day_report``: today's X report per storefront.
 
@@ -40,7 +40,8 @@ from typing import Any
 from common import bench_database, gunicorn_server, log, p50, p95
 from sync_ingest import checkpoint, push_checked
 
-HOST = "bigshop.localhost"
+# The shops' hosts: <slug>.localhost.
+HOSTS = ".localhost"
 DAYS = 365
 STOREFRONTS = ("ACC", "KSI", "TML")
 TERMINALS_PER_STOREFRONT = 2
@@ -49,13 +50,13 @@ RATIO_TARGET = 3.0
 
 # Offline sales up to a year old are accepted as they are (not clamped): the history is real.
 os.environ["POS_SYNC_MAX_AGE_DAYS"] = str(DAYS + 30)
-os.environ.setdefault("ALLOWED_HOSTS", f"{HOST},127.0.0.1,localhost,testserver")
+os.environ.setdefault("ALLOWED_HOSTS", f"{HOSTS},127.0.0.1,localhost")
 
 
 class Shop:
     """The shop, its terminals and cashiers, and a generator of a year of batches."""
 
-    def __init__(self, products: int) -> None:
+    def __init__(self, slug: str, products: int) -> None:
         from django.utils import timezone
 
         from pos_platform.db import connection
@@ -76,9 +77,10 @@ class Shop:
 
         provisioning.snapshot_current()
         created = tenant_create(
-            slug="bigshop", name="Big shop", owner_email="owner@bigshop.test", actor="bench"
+            slug=slug, name=f"Shop {slug}", owner_email=f"owner@{slug}.test", actor="bench"
         )
         self.tenant, self.owner = created.tenant, created.owner
+        self.host = f"{slug}.localhost"
         mfa_enroll_confirmed(user=self.owner)
         since = timezone.now() - dt.timedelta(days=DAYS + 5)
         self.now = timezone.now()
@@ -128,7 +130,7 @@ class Shop:
         for s_index, storefront in enumerate(self.storefronts):
             for t_index in range(TERMINALS_PER_STOREFRONT):
                 connection.set_schema_to_public()
-                user, _ = user_get_or_create(email=f"cashier-{storefront.code}-{t_index}@bigshop.test")
+                user, _ = user_get_or_create(email=f"cashier-{storefront.code}-{t_index}@{slug}.test")
                 membership = membership_grant(user=user, tenant_id=self.tenant.pk, role="cashier")
                 MembershipHistory.objects.filter(membership_id=membership.pk).update(valid_from=since)
                 connection.set_tenant(self.tenant)
@@ -300,20 +302,20 @@ def pages(shop: Shop) -> dict[str, str]:
         "dashboard": "/portal/",
         "sales": "/portal/sales?period=30d",
         "sales_filtered": (
-            f"/portal/sales?period=month&storefront={storefront.pk}&cashier={cashier}&method=cash"
+            f"/portal/sales?period=30d&storefront={storefront.pk}&cashier={cashier}&method=cash"
         ),
         "sale": f"/portal/sales/{middle}",
         "day_report": f"/portal/reports/day?date={timezone.localdate()}",
     }
 
 
-def query_counts(paths: dict[str, str], session: str) -> dict[str, int]:
+def query_counts(host: str, paths: dict[str, str], session: str) -> dict[str, int]:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST=HOST)
+    client = Client(HTTP_HOST=host)
     client.cookies[settings.SESSION_COOKIE_NAME] = session
     counts = {}
     for name, path in paths.items():
@@ -326,16 +328,21 @@ def query_counts(paths: dict[str, str], session: str) -> dict[str, int]:
     return counts
 
 
-def ttfb(port: int, paths: dict[str, str], session: str, rounds: int) -> dict[str, list[float]]:
-    """Milliseconds to the head of each page's answer, the pages taken in turn each round (one
-    keep-alive connection, as a browser keeps)."""
+def ttfb(port: int, targets: dict[str, tuple[str, str, str]], rounds: int) -> dict[str, list[float]]:
+    """Milliseconds to the head of each answer; ``targets``: name -> (host, path, session). The
+    pages are taken in turn each round, so that a busy moment of the machine weighs on all
+    alike (one keep-alive connection, as a browser keeps)."""
     from django.conf import settings
 
-    headers = {"Host": HOST, "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Encoding": "gzip"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    times: dict[str, list[float]] = {name: [] for name in paths}
+    times: dict[str, list[float]] = {name: [] for name in targets}
     for round_ in range(rounds + 3):
-        for name, path in paths.items():
+        for name, (host, path, session) in targets.items():
+            headers = {
+                "Host": host,
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}",
+                "Accept-Encoding": "gzip",
+            }
             started = time.perf_counter()
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
@@ -348,19 +355,34 @@ def ttfb(port: int, paths: dict[str, str], session: str, rounds: int) -> dict[st
     return times
 
 
-def measure(shop: Shop, port: int, session: str, rounds: int, label: str) -> dict[str, Any]:
-    paths = pages(shop)
-    counts = query_counts(paths, session)
-    times = ttfb(port, paths, session, rounds)
-    p95s = {name: round(p95(values), 1) for name, values in times.items()}
-    trivial = p95s["trivial"]
-    ratios = {name: round(v / trivial, 2) for name, v in p95s.items() if name != "trivial"}
-    for name in paths:
-        log(
-            f"{label}: {name:15s} p50 {p50(times[name]):6.1f} ms  p95 {p95s[name]:6.1f} ms  "
-            f"x{p95s[name] / trivial:4.2f}  {counts[name]} queries"
-        )
-    return {"p95_ms": p95s, "ratio": ratios, "queries": counts}
+def measure(shops: dict[str, Shop], sessions: dict[str, str], port: int, rounds: int) -> dict[str, Any]:
+    """Per shop: p95 and ratio to the trivial page of each page, and its queries."""
+    paths = {label: pages(shop) for label, shop in shops.items()}
+    counts = {label: query_counts(shop.host, paths[label], sessions[label]) for label, shop in shops.items()}
+    times = ttfb(
+        port,
+        {
+            f"{label}/{name}": (shop.host, path, sessions[label])
+            for label, shop in shops.items()
+            for name, path in paths[label].items()
+        },
+        rounds,
+    )
+    results = {}
+    for label in shops:
+        p95s = {name: round(p95(times[f"{label}/{name}"]), 1) for name in paths[label]}
+        trivial = p95s["trivial"]
+        for name in paths[label]:
+            log(
+                f"{label}: {name:15s} p50 {p50(times[f'{label}/{name}']):6.1f} ms  p95 {p95s[name]:6.1f} ms  "
+                f"x{p95s[name] / trivial:4.2f}  {counts[label][name]} queries"
+            )
+        results[label] = {
+            "p95_ms": p95s,
+            "ratio": {name: round(v / trivial, 2) for name, v in p95s.items() if name != "trivial"},
+            "queries": counts[label],
+        }
+    return results
 
 
 def main() -> None:
@@ -380,24 +402,25 @@ def main() -> None:
 
         # The production server serves the versioned static files (as `manage.py serve` does).
         call_command("collectstatic", interactive=False, verbosity=0)
-        shop = Shop(args.products)
-        terminals = len(shop.terminals)
-        per_terminal = args.sales // terminals
-        session = owner_session(shop)
-        results = {}
-        sizes = {"small": per_terminal // 10, "large": per_terminal}
+        # Two shops alike but for their size: a tenth of the history, and all of it.
+        sizes = {"small": args.sales // 10, "large": args.sales}
+        shops = {label: Shop(f"{label}shop", args.products) for label in sizes}
         seeded = {}
-        for label, upto in sizes.items():
-            rate = seed(shop, upto=upto, per_terminal=per_terminal, batch=args.batch, workers=args.workers)
+        for label, shop in shops.items():
+            per_terminal = sizes[label] // len(shop.terminals)
+            rate = seed(
+                shop, upto=per_terminal, per_terminal=per_terminal, batch=args.batch, workers=args.workers
+            )
             connection.set_tenant(shop.tenant)
             seeded[label] = Sale.objects.count()
             connection.set_schema_to_public()
-            log(f"{label}: {seeded[label]} sales in the shop (seeded at {rate:.0f} sales/s)")
-            checkpoint()
-            connection.close()
-            with gunicorn_server(url=url, host=HOST, ready_seconds=180) as port:
-                results[label] = measure(shop, port, session, args.rounds, label)
-            connection.close()
+            log(f"{label}: {seeded[label]} sales over {DAYS} days (seeded at {rate:.0f} sales/s)")
+        sessions = {label: owner_session(shop) for label, shop in shops.items()}
+        checkpoint()
+        connection.close()
+        with gunicorn_server(url=url, host=HOSTS, ready_seconds=180) as port:
+            results = measure(shops, sessions, port, args.rounds)
+        connection.close()
 
     large, small = results["large"], results["small"]
     queries = {name: [small["queries"][name], large["queries"][name]] for name in large["queries"]}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tests.browser.conftest import BrowserShop, axe_check, totp_now
+from tests.browser.conftest import BrowserShop, axe_check, screenshot, totp_now
 
 
 def amount(text: str) -> Decimal:
@@ -36,11 +36,13 @@ def sign_in_with_mfa(page: Any, shop: BrowserShop, base: str) -> None:
 
     page.goto(f"{base}/portal/")
     page.wait_for_url("**/portal/login**")
+    screenshot(page, "portal-sign-in")
     page.get_by_label("Email").fill(shop.owner.email)
     page.get_by_label("Password").fill(shop.owner_password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/portal/otp**")
     axe_check(page)
+    screenshot(page, "portal-otp")
     page.get_by_label("Code").fill(totp_now(TOTPDevice.objects.get(user=shop.owner, confirmed=True)))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{base}/portal/")
