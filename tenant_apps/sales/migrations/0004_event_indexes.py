@@ -7,9 +7,12 @@ with it (the migration state still lists them). Without them nothing in the data
 second void of a sale, and every "not voided" test of the reports read all events. Recreated under
 their constraint names, so the state and the schema agree again; ``IF NOT EXISTS`` leaves a schema
 that kept them alone.
+
+And a partial index of refund events by time, with their sale and amount: the reports' refund
+sums and a sales list's refunded total read the (few) refunds alone.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 INDEXES = {
     "sale_event_one_created": "created",
@@ -27,4 +30,14 @@ class Migration(migrations.Migration):
             migrations.RunSQL.noop,
         )
         for name, kind in INDEXES.items()
+    ] + [
+        migrations.AddIndex(
+            model_name="saleevent",
+            index=models.Index(
+                condition=models.Q(("kind", "refunded")),
+                fields=["occurred_at"],
+                include=("sale", "amount"),
+                name="sale_event_refunded",
+            ),
+        ),
     ]
