@@ -376,7 +376,7 @@ def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uu
                             "seq": op.seq,
                             "kind": op.kind,
                             "digest": op.digest,
-                            "occurred_at": op.raw["occurred_at"],
+                            "occurred_at": op.occurred_at.isoformat(),  # type: ignore[union-attr]
                         }
                         for op in ops
                     ]

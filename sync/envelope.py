@@ -17,7 +17,7 @@ import json
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -114,10 +114,13 @@ def read_body(request: HttpRequest) -> bytes:
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
-    parsed = parse_datetime(value)
-    if parsed is None or parsed.tzinfo is None:
+    try:
+        parsed = parse_datetime(value)
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that Python takes; out of range either way
+        # (year 1 east of UTC) is not a time.
+        return None if parsed is None or parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed
 
 
 def _int64(text: str) -> int:

@@ -355,3 +355,42 @@ def test_a_revoked_terminals_queue_reaches_the_books_through_a_new_terminal(
             "ACC-T1-000002",
         ]
     assert level(shop_a, "rice") == D("98")
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "status"),
+    [
+        ("2026-13-01T00:00:00+00:00", "rejected"),  # well formed, not a date
+        ("0001-01-01T00:00:00+05:00", "rejected"),  # before year 1 in UTC
+        ("9999-12-31T23:00:00-05:00", "rejected"),  # after year 9999 in UTC
+        (None, "applied"),  # an offset past ±15:59, which PostgreSQL refuses: read in UTC
+    ],
+)
+def test_times_python_and_postgresql_read_differently_never_fail_the_batch(
+    shop_a: Shop, till: PairedTerminal, occurred_at: str | None, status: str
+) -> None:
+    odd = sale(2, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "1")])
+    far_east = (timezone.now() - dt.timedelta(minutes=5)).astimezone(dt.timezone(dt.timedelta(hours=20)))
+    odd["occurred_at"] = occurred_at or far_east.isoformat()
+    good = sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["water"], "1")])
+    body = batch(good, odd)
+    body["terminal_time"] = far_east.isoformat()
+
+    answers = results(push(till.client, body))
+
+    assert [a["status"] for a in answers] == ["applied", status]
+    if status == "rejected":
+        assert answers[1]["code"] == "occurred_at_invalid"
+    with tenant_context(shop_a.tenant):
+        assert Sale.objects.count() == (2 if status == "applied" else 1)
+
+
+def test_a_terminal_time_that_is_not_a_date_is_refused_whole(shop_a: Shop, till: PairedTerminal) -> None:
+    body = batch(sale(1, cashier=shop_a.cashier, lines=[(shop_a.products["rice"], "1")]))
+    body["terminal_time"] = "2026-02-30T10:00:00Z"
+
+    response = push(till.client, body)
+
+    assert (response.status_code, response.json()["code"]) == (400, "batch_malformed")
+    with tenant_context(shop_a.tenant):
+        assert not Sale.objects.exists()
