@@ -67,6 +67,11 @@ def p50(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -90,11 +95,12 @@ def gunicorn_server(
     workers: int | None = None,
     threads: int | None = None,
     env: dict[str, str] | None = None,
+    ready_seconds: float = 20.0,
 ) -> Iterator[int]:
     """The production server (gunicorn with ``deploy/gunicorn.conf.py``) on a free loopback
     port, on the database ``url`` and answering ``host`` (and ``env`` added to its environment);
-    yields the port once ``/healthz`` answers, and stops the server's whole process group on
-    exit."""
+    yields the port once ``/healthz`` answers (within ``ready_seconds``), and stops the server's
+    whole process group on exit."""
     port = free_port()
     env = {
         **os.environ,
@@ -122,7 +128,7 @@ def gunicorn_server(
         command += ["--threads", str(threads)]
     server = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
     try:
-        _wait_until_serving(server, port)
+        _wait_until_serving(server, port, ready_seconds)
         yield port
     finally:
         with contextlib.suppress(ProcessLookupError):  # the whole group has exited already

@@ -344,6 +344,36 @@ def stock_shop(tenant: Tenant, make_member: Callable[..., Member], *, stock: int
     )
 
 
+def sell_a_few(shop: Shop) -> list[Any]:
+    """Three sales of rice and soap at the shop's first storefront, the first one partly
+    refunded (a bag of rice back to stock), through the services, in the active schema."""
+    from decimal import Decimal
+
+    from pos_platform.kernel.actors import Actor
+    from tenant_apps.sales import services
+
+    sales = [
+        services.sale_record(
+            storefront_id=shop.storefront.pk,
+            cashier_id=shop.owner.user.pk,
+            lines=[
+                services.SaleLineInput(shop.products["rice"].pk, Decimal(quantity)),
+                services.SaleLineInput(shop.products["soap"].pk, Decimal(1)),
+            ],
+            payments=[services.PaymentInput("cash", Decimal("200.00"))],
+        ).sale
+        for quantity in (2, 1, 3)
+    ]
+    services.sale_refund(
+        sale_id=sales[0].pk,
+        lines=[services.RefundLineInput(sales[0].lines.order_by("position").first().pk, Decimal(1))],
+        actor=Actor.of_user(shop.owner.user),
+        reason="Torn bag",
+        restock=True,
+    )
+    return sales
+
+
 @pytest.fixture
 def shop_a(tenant_a: Tenant, make_member: Callable[..., Member]) -> Shop:
     return stock_shop(tenant_a, make_member)

@@ -95,15 +95,21 @@ def sale_list(
 
 def sale_totals(qs: QuerySet[Sale]) -> dict[str, Any]:
     """For a :func:`sale_list`: how many sales, their total and tax (voided ones left out, as in
-    the reports), what refunds returned, and the total after refunds; one query."""
+    the reports), what refunds returned, and the total after refunds; two queries.
+
+    The refunds are summed from the refund events of the kept sales (a semi-join that reads the
+    few refund events through their partial index) rather than from each sale's own
+    ``refunded_amount``, which would probe the events once per sale of the filter."""
     kept = Q(is_voided=False)
     figures = qs.order_by().aggregate(
         count=Count("id"),
         voided=Count("id", filter=Q(is_voided=True)),
         total=Sum("total", filter=kept, default=NO_REFUNDS),
         tax=Sum("tax_total", filter=kept, default=NO_REFUNDS),
-        refunded=Sum("refunded_amount", filter=kept, default=NO_REFUNDS),
     )
+    figures["refunded"] = SaleEvent.objects.filter(
+        kind=SaleEvent.Kind.REFUNDED, sale_id__in=qs.filter(kept).order_by().values("pk")
+    ).aggregate(s=Sum("amount", default=NO_REFUNDS))["s"]
     figures["net"] = figures["total"] - figures["refunded"]
     return figures
 

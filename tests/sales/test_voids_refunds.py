@@ -184,6 +184,32 @@ def test_sale_rows_and_events_are_append_only_in_the_database(shop_a: Shop) -> N
     assert Sale.objects.get(pk=sale.pk).total == sale.total
 
 
+@pytest.mark.parametrize("kind", ["created", "voided"])
+def test_a_sale_has_one_created_and_at_most_one_voided_event_in_the_database(shop_a: Shop, kind: str) -> None:
+    from django.db import transaction
+    from django.db.utils import IntegrityError
+
+    sale = sell(shop_a, ("rice", 1)).sale
+    sale_void(sale_id=sale.pk, actor=actor(shop_a), reason="Wrong item")
+    before = SaleEvent.objects.filter(sale=sale).count()
+
+    with (
+        pytest.raises(IntegrityError, match=f"sale_event_one_{'void' if kind == 'voided' else kind}"),
+        transaction.atomic(),
+    ):
+        SaleEvent.objects.create(
+            sale=sale,
+            kind=kind,
+            occurred_at=timezone.now(),
+            received_at=timezone.now(),
+            amount=0,
+            net=0,
+            tax=0,
+        )
+
+    assert SaleEvent.objects.filter(sale=sale).count() == before
+
+
 # --------------------------------------------------------------------------------------------
 # API
 # --------------------------------------------------------------------------------------------

@@ -41,8 +41,12 @@ def visible_storefronts(request: HttpRequest) -> list[Any]:
     return [s for s in storefront_list(active_only=True) if scope is None or s.pk == scope]
 
 
-def _chosen(request: HttpRequest, value: str | None) -> uuid.UUID | None:
+def _chosen(request: HttpRequest) -> uuid.UUID | None:
+    """The storefront asked for (``?storefront=``), refused when the member may not see it: read
+    from the query itself, since the filter form offers only the member's storefronts and would
+    otherwise drop another one without a word."""
     scope = scope_of(request)
+    value = request.GET.get("storefront")
     if not value:
         return scope
     try:
@@ -59,9 +63,7 @@ def levels_view(request: HttpRequest) -> HttpResponse:
     storefronts = visible_storefronts(request)
     form = LevelFilterForm(request.GET or None, storefronts=storefronts)
     data = form.cleaned_data if form.is_valid() else {}
-    levels = stock_levels(
-        storefront_id=_chosen(request, data.get("storefront")), low_only=bool(data.get("low"))
-    )
+    levels = stock_levels(storefront_id=_chosen(request), low_only=bool(data.get("low")))
     return render(
         request,
         "inventory/portal/levels.html",
@@ -81,7 +83,7 @@ def movements_view(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     product = data.get("product")
     movements = stock_movements(
-        storefront_id=_chosen(request, data.get("storefront")),
+        storefront_id=_chosen(request),
         product_id=product.pk if product else None,
         kind=data.get("kind") or None,
         start=day_bounds(data["date_from"])[0] if data.get("date_from") else None,

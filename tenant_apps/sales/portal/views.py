@@ -94,7 +94,9 @@ def sales_list_view(request: HttpRequest) -> HttpResponse:
     else:
         period = period_of(request, presets=("today", "yesterday", "7d", "30d", "month"))
         start_day, end_day, period_key = period.start, period.end, period.key
-    storefront_id = _uuid(data.get("storefront")) or scope
+    # From the query itself: the form offers only the member's storefronts, and would drop
+    # another one without a word instead of refusing it.
+    storefront_id = _uuid(request.GET.get("storefront")) or scope
     if storefront_id is not None:
         require(request, "sale.view", storefront_id)
     terminal = data.get("terminal") or ""
