@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -37,6 +38,38 @@ def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
         "open_conflicts": sum(conflicts.values()),
         "open_conflicts_by_kind": conflicts,
     }
+
+
+def conflict_list(
+    *,
+    scope: uuid.UUID | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    terminal_id: uuid.UUID | None = None,
+    storefront_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    sale_id: uuid.UUID | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[Conflict]:
+    """Conflicts newest first, limited to the storefront ``scope`` of a scoped member (the API's
+    list and the back office's), each filter applied when given."""
+    filters: dict[str, Any] = {
+        "storefront_id": scope,
+        "status": status,
+        "kind": kind,
+        "terminal_id": terminal_id,
+        "product_id": product_id,
+        "sale_id": sale_id,
+        "created_at__gte": since,
+        "created_at__lt": until,
+    }
+    qs = Conflict.objects.select_related("terminal__storefront").filter(
+        **{column: value for column, value in filters.items() if value is not None}
+    )
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    return qs.order_by("-created_at", "-id")
 
 
 def conflict_counts(*, storefront_id: uuid.UUID | None = None) -> dict[str, int]:

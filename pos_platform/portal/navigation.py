@@ -36,6 +36,13 @@ NAV: list[NavItem] = [
     NavItem("products", _("Products"), "portal-products", "catalog.view"),
     NavItem("stock", _("Stock"), "portal-stock", "stock.view"),
     NavItem("reports", _("Reports"), "portal-reports", "report.view"),
+    NavItem(
+        "conflicts",
+        _("Sync conflicts"),
+        "portal-conflicts",
+        "conflict.view",
+        badge="sync.portal.views.open_conflicts_badge",
+    ),
     NavItem("welcome", _("Getting started"), "portal-welcome", "settings.manage"),
     NavItem("staff-mfa", _("Staff sign-in"), "portal-staff-mfa", "staff.mfa_reset"),
     NavItem("account", _("Your account"), "portal-account", None),

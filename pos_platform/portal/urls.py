@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("tenant_apps.inventory.portal.urls")),
     path("", include("tenant_apps.sales.portal.urls")),
     path("receipts/", include("tenant_apps.receipts.portal.urls")),
+    path("", include("sync.portal.urls")),
 ]

@@ -37,6 +37,9 @@ PAGES = [
     "/portal/reports/day?date=2025-01-01",
     "/portal/password",
     "/portal/mfa/backup-codes",
+    "/portal/conflicts",
+    "/portal/conflicts?status=all&kind=oversold&date_from=2025-01-01",
+    "/portal/conflicts/accept-day",
 ]
 
 
