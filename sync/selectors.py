@@ -80,8 +80,8 @@ def conflict_counts(*, storefront_id: uuid.UUID | None = None) -> dict[str, int]
     return dict(qs.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
 
 
-def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Terminal]:
-    """Paired terminals (not revoked) with ``open_conflicts`` and ``pending_ops`` (operations held
+def terminal_rows(*, storefront_id: uuid.UUID | None = None) -> QuerySet[Terminal]:
+    """Terminals (revoked ones too) with ``open_conflicts`` and ``pending_ops`` (operations held
     until the sale they concern arrives; a held op always names that sale in ``waits_for``, whose
     partial index keeps this count cheap however many ops a terminal has uploaded)."""
     pending = (
@@ -91,12 +91,12 @@ def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Termina
         .annotate(n=Count("op_id"))
         .values("n")
     )
-    qs = (
-        terminal_list(storefront_id=storefront_id)
-        .exclude(status=Terminal.Status.REVOKED)
-        .annotate(pending_ops=Coalesce(Subquery(pending), 0))
-    )
-    return list(qs)
+    return terminal_list(storefront_id=storefront_id).annotate(pending_ops=Coalesce(Subquery(pending), 0))
+
+
+def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Terminal]:
+    """Paired terminals (not revoked) with ``open_conflicts`` and ``pending_ops``."""
+    return list(terminal_rows(storefront_id=storefront_id).exclude(status=Terminal.Status.REVOKED))
 
 
 def open_conflicts_figures(day: object) -> dict[str, int]:

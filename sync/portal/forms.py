@@ -97,3 +97,24 @@ class AcceptDayForm(OnceForm):
         super().__init__(*args, **kwargs)
         everything: list[tuple[str, Any]] = [("", _("All storefronts"))] if len(storefronts) > 1 else []
         self.fields["storefront"].choices = [*everything, *storefronts]  # type: ignore[attr-defined]
+
+
+class TerminalCreateForm(PortalForm):
+    storefront = forms.ChoiceField(label=_("Storefront"))
+    code = forms.CharField(
+        max_length=8,
+        label=_("Code"),
+        help_text=_("1 to 8 capital letters or digits, such as T2; receipt numbers carry it."),
+    )
+    name = forms.CharField(max_length=120, label=_("Name"), help_text=_("Such as: Till by the door."))
+
+    def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["storefront"].choices = storefronts  # type: ignore[attr-defined]
+        self.fields["code"].widget.attrs["autocapitalize"] = "characters"
+
+
+class TerminalRevokeForm(PortalForm):
+    reason = forms.CharField(
+        max_length=500, required=False, label=_("Reason"), help_text=_("Lost, stolen, replaced ...")
+    )

@@ -58,6 +58,10 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("conflicts", "/portal/conflicts"),
         ("conflict", f"/portal/conflicts/{facts['conflict'].pk}"),
         ("conflicts-accept-day", "/portal/conflicts/accept-day"),
+        ("terminals", "/portal/terminals"),
+        ("terminal-new", "/portal/terminals/new"),
+        ("terminal", f"/portal/terminals/{facts['terminal'].pk}"),
+        ("terminal-revoke", f"/portal/terminals/{facts['terminal'].pk}/revoke"),
     ]
 
 
@@ -127,3 +131,47 @@ def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
     level = StockLevel.objects.get(product=shop.shop.products["rice"], storefront=shop.shop.storefront)
     connection.set_schema_to_public()
     assert level.quantity == Decimal(2)
+
+
+def test_an_owner_adds_a_terminal_pairs_a_device_and_revokes_it(
+    phone: Any,
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    from tests.conftest import api_client
+
+    shop = browser_tenant(stock=True)
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    phone.goto(live_url(shop.tenant.slug) + "/portal/")
+
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("link", name="Terminals").click()
+    phone.get_by_role("link", name="Add a terminal").click()
+    phone.get_by_label("Code").fill("T7")
+    phone.get_by_label("Name").fill("Market stall")
+    phone.get_by_role("button", name="Create the terminal").click()
+    phone.get_by_role("heading", name="Pairing code").wait_for()
+    assert phone.locator("svg.qr").is_visible()
+    axe_check(phone)
+    screenshot(phone, "portal-terminal-pairing", full_page=True)
+    code = phone.locator("[data-pairing-code]").inner_text().strip()
+
+    paired = api_client(shop.tenant.slug).post(
+        "/api/v1/sync/pair", {"code": code, "app_version": "2.0.1"}, format="json"
+    )
+    assert paired.status_code == 201, paired.content
+    phone.reload()
+    assert phone.get_by_text("2.0.1").is_visible()
+    assert phone.locator("[data-pairing-code]").count() == 0
+
+    phone.get_by_role("link", name="Revoke").click()
+    phone.get_by_text("Sales the device still holds are not lost.").wait_for()
+    phone.get_by_label("Reason").fill("Phone stolen")
+    phone.get_by_role("button", name="Revoke the terminal").click()
+    phone.get_by_text("The terminal is revoked.").wait_for()
+    device = api_client(shop.tenant.slug)
+    device.credentials(HTTP_AUTHORIZATION=f"Bearer {paired.json()['credential']}")
+    refused = device.get("/api/v1/sync/status")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "terminal_revoked"

@@ -40,6 +40,8 @@ PAGES = [
     "/portal/conflicts",
     "/portal/conflicts?status=all&kind=oversold&date_from=2025-01-01",
     "/portal/conflicts/accept-day",
+    "/portal/terminals",
+    "/portal/terminals/new",
 ]
 
 
