@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem("sales", _("Sales"), "portal-sales", "sale.view"),
     NavItem("products", _("Products"), "portal-products", "catalog.view"),
     NavItem("stock", _("Stock"), "portal-stock", "stock.view"),
+    NavItem("shifts", _("Shifts"), "portal-shifts", "shift.operate"),
     NavItem("reports", _("Reports"), "portal-reports", "report.view"),
     NavItem(
         "conflicts",

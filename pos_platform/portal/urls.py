@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("tenant_apps.sales.portal.urls")),
     path("receipts/", include("tenant_apps.receipts.portal.urls")),
     path("", include("sync.portal.urls")),
+    path("", include("tenant_apps.shifts.portal.urls")),
 ]

@@ -30,6 +30,27 @@ def oversell(shop: BrowserShop, code: str = "T1") -> dict[str, Any]:
     return {"terminal": till.terminal, "sale_id": answer["id"]}
 
 
+def open_shift(shop: BrowserShop) -> Any:
+    from django.db import connection
+
+    from pos_platform.kernel.actors import Actor
+    from tenant_apps.shifts.services import cash_movement_record, shift_open
+
+    s = shop.shop
+    connection.set_tenant(shop.tenant)
+    try:
+        actor = Actor.of_user(s.owner.user)
+        shift = shift_open(
+            storefront_id=s.storefront.pk, cashier_id=s.owner.user.pk, opening_float=Decimal(100), actor=actor
+        )
+        cash_movement_record(
+            shift_id=shift.pk, kind="out", amount=Decimal(30), reason="Bank deposit", actor=actor
+        )
+        return shift
+    finally:
+        connection.set_schema_to_public()
+
+
 def conflict_of(shop: BrowserShop, kind: str) -> Any:
     from django.db import connection
 
@@ -50,6 +71,7 @@ def office(
     with django_db_blocker.unblock():
         facts = oversell(shop)
         facts["conflict"] = conflict_of(shop, "oversold")
+        facts["shift"] = open_shift(shop)
     return shop, facts
 
 
@@ -62,6 +84,11 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("terminal-new", "/portal/terminals/new"),
         ("terminal", f"/portal/terminals/{facts['terminal'].pk}"),
         ("terminal-revoke", f"/portal/terminals/{facts['terminal'].pk}/revoke"),
+        ("shifts", "/portal/shifts"),
+        ("shift-open", "/portal/shifts/open"),
+        ("shift", f"/portal/shifts/{facts['shift'].pk}"),
+        ("shift-close", f"/portal/shifts/{facts['shift'].pk}/close"),
+        ("shift-report", f"/portal/shifts/{facts['shift'].pk}/report"),
     ]
 
 
@@ -175,3 +202,52 @@ def test_an_owner_adds_a_terminal_pairs_a_device_and_revokes_it(
     refused = device.get("/api/v1/sync/status")
     assert refused.status_code == 401
     assert refused.json()["code"] == "terminal_revoked"
+
+
+def test_an_owner_closes_a_shift_with_a_cash_shortfall_and_sees_it_in_the_list(
+    phone: Any,
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    from django.db import connection
+
+    from tenant_apps.shifts.models import ShiftCount
+
+    shop = browser_tenant(stock=True)
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    phone.goto(live_url(shop.tenant.slug) + "/portal/")
+
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("link", name="Shifts").click()
+    phone.get_by_role("link", name="Open a shift").click()
+    phone.get_by_label("Opening float").fill("150")
+    phone.get_by_role("button", name="Open the shift").click()
+    phone.get_by_text("Your shift is open.").wait_for()
+    phone.get_by_label("Out of the drawer").check()
+    phone.get_by_label("Amount").fill("40")
+    phone.get_by_label("Reason").fill("Bank deposit")
+    phone.get_by_role("button", name="Record").click()
+    phone.get_by_text("Cash movement recorded.").wait_for()
+    phone.get_by_role("link", name="Close the shift").click()
+    phone.get_by_label("Cash", exact=True).fill("105")
+    axe_check(phone)
+    phone.get_by_role("button", name="Close the shift").click()
+    phone.get_by_text("The shift is closed.").wait_for()
+    assert "-GH₵5.00" in phone.locator("[data-difference]").inner_text()
+
+    phone.get_by_role("link", name="All shifts").click()
+    phone.wait_for_url("**/portal/shifts")
+    row = phone.locator("tr.low")
+    row.wait_for()
+    assert "short" in row.inner_text()
+    assert "-GH₵5.00" in row.inner_text()
+    screenshot(phone, "portal-shifts-shortfall", full_page=True)
+    connection.set_tenant(shop.tenant)
+    [count] = ShiftCount.objects.all()
+    connection.set_schema_to_public()
+    assert (count.expected, count.counted, count.difference) == (
+        Decimal("110.00"),
+        Decimal("105.00"),
+        Decimal("-5.00"),
+    )

@@ -42,6 +42,9 @@ PAGES = [
     "/portal/conflicts/accept-day",
     "/portal/terminals",
     "/portal/terminals/new",
+    "/portal/shifts",
+    "/portal/shifts?open=on&variances=on",
+    "/portal/shifts/open",
 ]
 
 
