@@ -45,6 +45,8 @@ PAGES = [
     "/portal/shifts",
     "/portal/shifts?open=on&variances=on",
     "/portal/shifts/open",
+    "/portal/staff",
+    "/portal/staff/invite",
 ]
 
 
