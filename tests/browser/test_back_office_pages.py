@@ -72,6 +72,7 @@ def office(
         facts = oversell(shop)
         facts["conflict"] = conflict_of(shop, "oversold")
         facts["shift"] = open_shift(shop)
+        facts["cashier_membership"] = shop.shop.cashier.membership
     return shop, facts
 
 
@@ -89,6 +90,9 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("shift", f"/portal/shifts/{facts['shift'].pk}"),
         ("shift-close", f"/portal/shifts/{facts['shift'].pk}/close"),
         ("shift-report", f"/portal/shifts/{facts['shift'].pk}/report"),
+        ("staff", "/portal/staff"),
+        ("staff-invite", "/portal/staff/invite"),
+        ("staff-member", f"/portal/staff/{facts['cashier_membership'].pk}"),
     ]
 
 
@@ -251,3 +255,47 @@ def test_an_owner_closes_a_shift_with_a_cash_shortfall_and_sees_it_in_the_list(
         Decimal("105.00"),
         Decimal("-5.00"),
     )
+
+
+def test_an_owner_invites_a_cashier_who_can_sell_but_not_open_the_staff_page(
+    phone: Any,
+    new_phone: Callable[..., Any],
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    shop = browser_tenant(stock=True)
+    base = live_url(shop.tenant.slug)
+    email = f"kofi@{shop.tenant.slug}.test"
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    phone.goto(base + "/portal/staff")
+    phone.get_by_role("link", name="Invite someone").click()
+    phone.get_by_label("Email").fill(email)
+    phone.get_by_label("Role").select_option("cashier")
+    phone.get_by_label("Storefront").select_option(str(shop.shop.storefront.pk))
+    phone.get_by_role("button", name="Send the invitation").click()
+    phone.get_by_role("heading", name="Invitation code").wait_for()
+    axe_check(phone)
+    screenshot(phone, "portal-staff-invited", full_page=True)
+    code = phone.locator("[data-invitation-code]").inner_text().strip()
+
+    kofi = new_phone()
+    kofi.goto(f"{base}/portal/invitation?code={code}")
+    kofi.get_by_label("Your name").fill("Kofi Boateng")
+    kofi.get_by_label("Password").first.fill("plantain market day 77")
+    kofi.get_by_role("button", name="Accept invitation").click()
+    kofi.wait_for_url("**/portal/login**")
+    kofi.get_by_label("Email").fill(email)
+    kofi.get_by_label("Password").fill("plantain market day 77")
+    kofi.get_by_role("button", name="Sign in").click()
+    kofi.wait_for_url(lambda url: "/portal/login" not in url)
+    sale = kofi.goto(base + "/portal/sales/new")
+    staff = kofi.goto(base + "/portal/staff")
+
+    assert sale is not None
+    assert sale.status == 200
+    assert staff is not None
+    assert staff.status == 403
+    assert kofi.get_by_text("does not allow you to see staff").is_visible()
+    phone.goto(base + "/portal/staff")
+    assert phone.get_by_role("link", name="Kofi Boateng").is_visible()
