@@ -46,6 +46,7 @@ NAV: list[NavItem] = [
     ),
     NavItem("terminals", _("Terminals"), "portal-terminals", "terminal.manage"),
     NavItem("staff", _("Staff"), "portal-staff", "staff.view"),
+    NavItem("taxes", _("Taxes"), "portal-taxes", "tax.manage"),
     NavItem("welcome", _("Getting started"), "portal-welcome", "settings.manage"),
     NavItem("staff-mfa", _("Staff sign-in"), "portal-staff-mfa", "staff.mfa_reset"),
     NavItem("account", _("Your account"), "portal-account", None),

@@ -11,4 +11,5 @@ urlpatterns = [
     path("receipts/", include("tenant_apps.receipts.portal.urls")),
     path("", include("sync.portal.urls")),
     path("", include("tenant_apps.shifts.portal.urls")),
+    path("", include("tenant_apps.taxes.portal.urls")),
 ]

@@ -47,6 +47,10 @@ PAGES = [
     "/portal/shifts/open",
     "/portal/staff",
     "/portal/staff/invite",
+    "/portal/taxes",
+    "/portal/taxes?product=NOPE&quantity=x",
+    "/portal/taxes/rates/new",
+    "/portal/taxes/categories/new",
 ]
 
 
