@@ -93,6 +93,9 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("staff", "/portal/staff"),
         ("staff-invite", "/portal/staff/invite"),
         ("staff-member", f"/portal/staff/{facts['cashier_membership'].pk}"),
+        ("taxes", "/portal/taxes"),
+        ("tax-rate-new", "/portal/taxes/rates/new"),
+        ("tax-category-new", "/portal/taxes/categories/new"),
     ]
 
 
@@ -299,3 +302,35 @@ def test_an_owner_invites_a_cashier_who_can_sell_but_not_open_the_staff_page(
     assert kofi.get_by_text("does not allow you to see staff").is_visible()
     phone.goto(base + "/portal/staff")
     assert phone.get_by_role("link", name="Kofi Boateng").is_visible()
+
+
+def test_an_owner_ends_a_tax_rate_and_sees_the_preview_change(
+    phone: Any,
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    shop = browser_tenant(stock=True)
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    phone.goto(live_url(shop.tenant.slug) + "/portal/taxes")
+
+    phone.get_by_label("Product (SKU or barcode)").fill("RICE")
+    phone.get_by_role("button", name="Preview").click()
+    phone.locator("[data-preview]").wait_for()
+    before = phone.locator("[data-preview]").inner_text()
+    assert "Value Added Tax (15%)" in before
+    axe_check(phone)
+    screenshot(phone, "portal-taxes-preview", full_page=True)
+
+    phone.locator("tr", has_text="VAT · Value Added Tax").get_by_role("link", name="End").click()
+    phone.get_by_role("button", name="End the rate").click()
+    phone.get_by_text("The rate is ended.").wait_for()
+    phone.get_by_label("Product (SKU or barcode)").fill("RICE")
+    phone.get_by_role("button", name="Preview").click()
+    phone.wait_for_url("**/portal/taxes?**")
+    phone.locator("[data-preview]").wait_for()
+    after = phone.locator("[data-preview]").inner_text()
+
+    assert "Value Added Tax" not in after
+    assert phone.locator("[data-tax-total]").inner_text() != ""
+    assert after != before
