@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem("terminals", _("Terminals"), "portal-terminals", "terminal.manage"),
     NavItem("staff", _("Staff"), "portal-staff", "staff.view"),
     NavItem("taxes", _("Taxes"), "portal-taxes", "tax.manage"),
+    NavItem("audit", _("Audit log"), "portal-audit", "audit.view"),
     NavItem("welcome", _("Getting started"), "portal-welcome", "settings.manage"),
     NavItem("staff-mfa", _("Staff sign-in"), "portal-staff-mfa", "staff.mfa_reset"),
     NavItem("account", _("Your account"), "portal-account", None),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("sync.portal.urls")),
     path("", include("tenant_apps.shifts.portal.urls")),
     path("", include("tenant_apps.taxes.portal.urls")),
+    path("", include("tenant_apps.audit.portal.urls")),
 ]

@@ -96,6 +96,7 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("taxes", "/portal/taxes"),
         ("tax-rate-new", "/portal/taxes/rates/new"),
         ("tax-category-new", "/portal/taxes/categories/new"),
+        ("audit", "/portal/audit"),
     ]
 
 
@@ -334,3 +335,13 @@ def test_an_owner_ends_a_tax_rate_and_sees_the_preview_change(
     assert "Value Added Tax" not in after
     assert phone.locator("[data-tax-total]").inner_text() != ""
     assert after != before
+
+    phone.goto(live_url(shop.tenant.slug) + "/portal/audit")
+    phone.get_by_label("Action").fill("tax_rate.")
+    phone.get_by_label("Person").select_option(str(shop.shop.owner.user.pk))
+    phone.get_by_role("button", name="Filter").click()
+    phone.wait_for_url("**/portal/audit?**")
+    rows = phone.locator("table.cards tbody tr")
+    assert rows.count() == 1
+    assert "tax_rate.end" in rows.first.inner_text()
+    axe_check(phone)

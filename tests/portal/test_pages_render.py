@@ -51,6 +51,8 @@ PAGES = [
     "/portal/taxes?product=NOPE&quantity=x",
     "/portal/taxes/rates/new",
     "/portal/taxes/categories/new",
+    "/portal/audit",
+    "/portal/audit?action=auth.&date_from=2025-01-01&actor=nope",
 ]
 
 
