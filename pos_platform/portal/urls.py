@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("tenant_apps.shifts.portal.urls")),
     path("", include("tenant_apps.taxes.portal.urls")),
     path("", include("tenant_apps.audit.portal.urls")),
+    path("", include("tenant_apps.shop.portal.urls")),
 ]

@@ -97,6 +97,7 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("tax-rate-new", "/portal/taxes/rates/new"),
         ("tax-category-new", "/portal/taxes/categories/new"),
         ("audit", "/portal/audit"),
+        ("settings", "/portal/settings"),
     ]
 
 

@@ -53,6 +53,7 @@ PAGES = [
     "/portal/taxes/categories/new",
     "/portal/audit",
     "/portal/audit?action=auth.&date_from=2025-01-01&actor=nope",
+    "/portal/settings",
 ]
 
 
