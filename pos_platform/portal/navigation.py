@@ -49,6 +49,7 @@ NAV: list[NavItem] = [
     NavItem("taxes", _("Taxes"), "portal-taxes", "tax.manage"),
     NavItem("audit", _("Audit log"), "portal-audit", "audit.view"),
     NavItem("settings", _("Settings"), "portal-settings", "settings.manage"),
+    NavItem("billing", _("Billing"), "portal-billing", "billing.view"),
     NavItem("welcome", _("Getting started"), "portal-welcome", "settings.manage"),
     NavItem("staff-mfa", _("Staff sign-in"), "portal-staff-mfa", "staff.mfa_reset"),
     NavItem("account", _("Your account"), "portal-account", None),

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("tenant_apps.taxes.portal.urls")),
     path("", include("tenant_apps.audit.portal.urls")),
     path("", include("tenant_apps.shop.portal.urls")),
+    path("", include("shared_apps.billing.portal.urls")),
 ]

@@ -98,6 +98,7 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("tax-category-new", "/portal/taxes/categories/new"),
         ("audit", "/portal/audit"),
         ("settings", "/portal/settings"),
+        ("billing", "/portal/billing"),
     ]
 
 

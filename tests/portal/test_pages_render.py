@@ -54,6 +54,7 @@ PAGES = [
     "/portal/audit",
     "/portal/audit?action=auth.&date_from=2025-01-01&actor=nope",
     "/portal/settings",
+    "/portal/billing",
 ]
 
 
