@@ -28,7 +28,7 @@ from shared_apps.accounts.permissions import Allows, can, request_membership
 from sync import engine, envelope, feed, services, terminals
 from sync.errors import ConflictNotFound, TerminalNotFound
 from sync.models import Conflict, Terminal
-from sync.selectors import terminal_list, terminal_status
+from sync.selectors import conflict_list, terminal_list, terminal_status
 
 # --------------------------------------------------------------------------------------------
 # Terminal side
@@ -417,8 +417,8 @@ _CONFLICT_FILTERS = {
     "storefront": "storefront_id",
     "product": "product_id",
     "sale": "sale_id",
-    "since": "created_at__gte",
-    "until": "created_at__lt",
+    "since": "since",
+    "until": "until",
 }
 
 
@@ -432,14 +432,10 @@ class ConflictListApi(ApiView):
         summary="Conflicts raised by offline operations, newest first (filter by status, kind, ...)",
     )
     def get(self, request: TenantRequest) -> Response:
-        qs = Conflict.objects.all().order_by("-created_at", "-id")
-        scope = scope_of(request)
-        if scope is not None:
-            qs = qs.filter(storefront_id=scope)
         filters = {
             column: request.query[name] for name, column in _CONFLICT_FILTERS.items() if name in request.query
         }
-        return paginate(request, self, qs.filter(**filters), ConflictOutput)
+        return paginate(request, self, conflict_list(scope=scope_of(request), **filters), ConflictOutput)
 
 
 class ConflictResolveInput(InputSerializer):
