@@ -51,12 +51,18 @@ def test_french_pages_money_and_dates(shop: Shop, owner_portal: Client) -> None:
 
     products = html(owner_portal.get("/portal/products"))
     account = html(owner_portal.get("/portal/account"))
+    dashboard = html(owner_portal.get("/portal/"))
+    reports = html(owner_portal.get("/portal/reports/day"))
 
     assert "Votre compte" in account
     assert "Connecté en tant que" in account
     assert "Propriétaire" in account  # the role
     assert "Aller au contenu" in products
     assert "Se déconnecter" in products
+    assert "Nouveau produit" in products
+    assert "Ventes nettes" in dashboard
+    assert "Meilleurs produits" in dashboard
+    assert "Rapport X : la journée jusqu'ici" in reports or "Rapport Z : journée clôturée" in reports
     # French money: a decimal comma, the currency after the amount.
     assert "25,00" in products
     assert "25.00" not in products
