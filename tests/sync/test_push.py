@@ -662,12 +662,12 @@ def test_a_run_the_database_refuses_is_applied_op_by_op(
 ) -> None:
     from django.db import DatabaseError
 
-    from sync.ops import sale as sale_ops
+    from tenant_apps.sales.services import write as sales_write_module
 
     def broken(model: object, rows: object, **kwargs: object) -> None:
         raise DatabaseError("simulated failure of the set-based write")
 
-    monkeypatch.setattr(sale_ops, "copy_rows", broken)
+    monkeypatch.setattr(sales_write_module, "copy_rows", broken)
 
     answers = results(
         push(
@@ -692,14 +692,14 @@ def test_both_paths_answer_and_keep_the_same_conflicts(
 ) -> None:
     from django.db import DatabaseError
 
-    from sync.ops import sale as sale_ops
+    from tenant_apps.sales.services import write as sales_write_module
 
     if path == "one by one":
 
         def broken(model: object, rows: object, **kwargs: object) -> None:
             raise DatabaseError("simulated failure of the set-based write")
 
-        monkeypatch.setattr(sale_ops, "copy_rows", broken)
+        monkeypatch.setattr(sales_write_module, "copy_rows", broken)
     rice = shop_a.products["rice"]
     first = sale(1, cashier=shop_a.cashier, lines=[(rice, "1")], receipt="ACC-T1-000009")
     clash = sale(
