@@ -35,10 +35,10 @@ from tenant_apps.inventory.errors import (
     OperationExists,
     ProductNotStocked,
     StockInvalid,
-    StorefrontNotFound,
 )
 from tenant_apps.inventory.models import ADJUST_REASONS, StockCountLine, StockMovement, StockOperation
 from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
 MAX_LINES = 500

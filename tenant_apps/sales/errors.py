@@ -18,11 +18,6 @@ class ProductInactive(Conflict):
     default_message = "A line names a product that is no longer sold."
 
 
-class StorefrontNotFound(ValidationFailed):
-    code = "storefront_not_found"
-    default_message = "No such storefront in this shop."
-
-
 class StorefrontInactive(Conflict):
     code = "storefront_inactive"
     default_message = "This storefront is closed; it cannot sell."

@@ -611,10 +611,10 @@ def test_stock_receipts_and_counts_from_a_terminal(
 
 def test_every_kind_the_envelope_accepts_has_a_handler_and_a_permission() -> None:
     from sync.engine import HANDLERS
-    from sync.envelope import OP_KINDS
-    from sync.ops.base import ACTIONS
+    from sync.envelope import OP_ACTIONS, OP_KINDS
 
-    assert set(OP_KINDS) == set(HANDLERS) == set(ACTIONS)
+    assert set(OP_KINDS) == set(HANDLERS) == set(OP_ACTIONS)
+    assert all(isinstance(action, str) and "." in action for action in OP_ACTIONS.values())
 
 
 def test_conflicts_show_in_status_and_on_the_terminal_list(shop_a: Shop, till: PairedTerminal) -> None:

@@ -46,7 +46,6 @@ from tenant_apps.sales.errors import (
     SaleInvalid,
     ShiftNotFoundForSale,
     StorefrontInactive,
-    StorefrontNotFound,
     TotalMismatch,
     Underpaid,
 )
@@ -56,6 +55,7 @@ from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, sale
 from tenant_apps.shifts.models import Shift
 from tenant_apps.shop.models import ShopSettings
 from tenant_apps.shop.services import business_date, occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 
 MAX_LINES = 500
 MAX_PAYMENTS = 10
