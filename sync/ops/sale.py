@@ -30,7 +30,7 @@ from sync.ops.base import (
     uuid_of,
 )
 from tenant_apps.sales.context import pricing_context_load
-from tenant_apps.sales.models import PaymentMethod
+from tenant_apps.sales.models import Payment, PaymentMethod, Sale
 from tenant_apps.sales.services.sale import (
     RECEIPT_PATTERN,
     ClientTotals,
