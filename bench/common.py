@@ -136,7 +136,7 @@ def gunicorn_server(
         server.wait(timeout=30)
 
 
-def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: float = 20.0) -> None:
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
