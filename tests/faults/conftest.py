@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from django.db import connection
 
@@ -91,3 +92,39 @@ def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
     """A redis-server of the test's own, for the servers it starts."""
     with redis_server(tmp_path / f"redis-{uuid.uuid4().hex[:6]}") as server:
         yield server
+
+
+# The application_name of the servers' database connections (libpq reads PGAPPNAME), so that a
+# test terminates their backends and never its own.
+WEB_APP_NAME = "pos-faults-web"
+
+
+def conninfo(**overrides: Any) -> dict[str, Any]:
+    db = connection.settings_dict
+    info = {"host": db["HOST"], "user": db["USER"] or "postgres", "dbname": db["NAME"]}
+    if db.get("PORT"):
+        info["port"] = db["PORT"]
+    if db.get("PASSWORD"):
+        info["password"] = db["PASSWORD"]
+    info.update(overrides)
+    return info
+
+
+@pytest.fixture
+def admin_db(live_db: None) -> Iterator[psycopg.Connection[Any]]:
+    """A connection of the test's own to the test database (autocommit), for injecting faults."""
+    with psycopg.connect(**conninfo(), autocommit=True) as conn:
+        yield conn
+
+
+def terminate_backends(admin: psycopg.Connection[Any], *, waiting_only: bool = False) -> int:
+    """``pg_terminate_backend`` every backend of the servers (those waiting on a lock only, with
+    ``waiting_only``); answers how many were terminated."""
+    sql = (
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = %s AND pid <> pg_backend_pid()"
+    )
+    if waiting_only:
+        sql += " AND wait_event_type = 'Lock'"
+    row = admin.execute(sql, [WEB_APP_NAME]).fetchone()
+    return int(row[0]) if row else 0
