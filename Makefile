@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/sync_ingest.py
 	$(PY) bench/db_binding.py
 	$(PY) bench/pooling.py
+	$(PY) bench/faults.py
 
 clean-data:
 	rm -rf .data
