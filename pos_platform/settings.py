@@ -280,7 +280,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A task is acknowledged once it has run; one whose pool process died under it (SIGKILL, out of
+# memory) goes back to the queue for the next process instead of being dropped as failed. Every
+# task is safe to run twice (docs/operations.md, "When a worker dies"). A task of a whole worker
+# killed comes back after the broker's visibility timeout (Redis: one hour).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task sent while Redis is down fails at once (one quick retry) instead of holding the request
