@@ -62,6 +62,9 @@ class Tally:
         self.transport_errors = 0
         self.retried_batches = 0
         self.max_stall = 0.0
+        # When the longest stall began (seconds into the run) and what its tries met.
+        self.max_stall_at = 0.0
+        self.max_stall_tries: list[str] = []
         self.unanswered = 0
 
 
@@ -69,6 +72,7 @@ def terminal_loop(
     world: World,
     t: dict[str, Any],
     port: int,
+    started: float,
     deadline: float,
     size: int,
     gen_lock: threading.Lock,
@@ -87,16 +91,17 @@ def terminal_loop(
             body = gzip.compress(raw)
             op_ids = [op["op_id"] for op in json.loads(raw)["ops"]]
             first = time.monotonic()
-            attempts = 0
+            tries: list[str] = []
             while True:
-                attempts += 1
                 try:
                     response = client.post("/api/v1/sync/push", content=body)
-                except httpx.TransportError:
+                except httpx.TransportError as exc:
+                    tries.append(type(exc).__name__)
                     with tally.lock:
                         tally.transport_errors += 1
                     time.sleep(0.5)
                     continue
+                tries.append(str(response.status_code))
                 with tally.lock:
                     tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
                 if response.status_code == 200:
@@ -110,8 +115,11 @@ def terminal_loop(
             stall = time.monotonic() - first
             with tally.lock:
                 tally.pushed.extend(op_ids)
-                tally.max_stall = max(tally.max_stall, stall)
-                if attempts > 1:
+                if stall > tally.max_stall:
+                    tally.max_stall = stall
+                    tally.max_stall_at = first - started
+                    tally.max_stall_tries = tries
+                if len(tries) > 1:
                     tally.retried_batches += 1
 
 
@@ -166,7 +174,8 @@ def main() -> None:
                 gen_lock = threading.Lock()
                 threads = [
                     threading.Thread(
-                        target=terminal_loop, args=(world, t, port, deadline, args.batch, gen_lock, tally)
+                        target=terminal_loop,
+                        args=(world, t, port, started, deadline, args.batch, gen_lock, tally),
                     )
                     for t in world.terminals
                 ]
@@ -209,6 +218,8 @@ def main() -> None:
             "retried_batches": tally.retried_batches,
             "unanswered_batches": tally.unanswered,
             "max_stall_s": round(tally.max_stall, 1),
+            "max_stall_at_s": round(tally.max_stall_at, 1),
+            "max_stall_tries": tally.max_stall_tries,
             "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
             "reconcile_ok": all(check.ok for check in checks),
         }
