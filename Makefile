@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(PY) bench/db_binding.py
 	$(PY) bench/pooling.py
 	$(PY) bench/portal.py
+	$(PY) bench/faults.py
 
 clean-data:
 	rm -rf .data

@@ -390,7 +390,7 @@ def pool_fill_later() -> None:
     from shared_apps.tenants.tasks import schema_pool_fill
 
     try:
-        schema_pool_fill.apply_async(retry=False)
+        schema_pool_fill.apply_async(retry=False, ignore_result=True)
     except Exception as exc:  # the tenant exists; the pool is an optimisation
         logger.warning("schema pool fill not queued: %s", exc)
 
