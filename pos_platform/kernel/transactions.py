@@ -55,6 +55,8 @@ def is_transient(exc: BaseException) -> bool:
 _UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})  # shutdowns; too many clients
 _READ_ONLY_SQLSTATES = frozenset({"25006"})  # read_only_sql_transaction
 _FULL_SQLSTATES = frozenset({"53100"})  # disk_full
+# lock_not_available (a role's lock_timeout), query_canceled (its statement_timeout)
+_BUSY_SQLSTATES = frozenset({"55P03", "57014"})
 _CONNECTION_ERRORS = (InterfaceError, OperationalError, psycopg.InterfaceError, psycopg.OperationalError)
 
 
@@ -76,6 +78,11 @@ DATABASE_READ_ONLY = DatabaseFault(
     "database_read_only",
     "The database accepts no changes for the moment (maintenance); nothing was saved. Try again later.",
     30,
+)
+DATABASE_BUSY = DatabaseFault(
+    "database_busy",
+    "The database was too busy to finish in time; nothing was saved. Send the same request again.",
+    5,
 )
 DATABASE_FULL = DatabaseFault(
     "database_full",
@@ -99,8 +106,9 @@ def database_fault(exc: BaseException) -> DatabaseFault | None:
     A lost connection (class 08, a terminated backend, a server shutting down) or one that could
     not be made is :data:`DATABASE_UNAVAILABLE`; a read-only transaction (a standby, or
     ``default_transaction_read_only``) :data:`DATABASE_READ_ONLY`; a full disk
-    :data:`DATABASE_FULL`. Django closes a connection that failed so at the end of the request, and
-    the next request opens a new one."""
+    :data:`DATABASE_FULL`; a lock or statement timeout (the per-role ``lock_timeout`` and
+    ``statement_timeout`` of deploy/) :data:`DATABASE_BUSY`. Django closes a connection that
+    failed so at the end of the request, and the next request opens a new one."""
     chain = _chain(exc)
     for error in chain:
         sqlstate = getattr(error, "sqlstate", None)
@@ -112,7 +120,9 @@ def database_fault(exc: BaseException) -> DatabaseFault | None:
             return DATABASE_READ_ONLY
         if sqlstate in _FULL_SQLSTATES:
             return DATABASE_FULL
-        return None  # an error of the statement (a constraint, a timeout, a bug)
+        if sqlstate in _BUSY_SQLSTATES:
+            return DATABASE_BUSY
+        return None  # an error of the statement (a constraint, a bug)
     # No SQLSTATE: psycopg lost or could not open the connection ("server closed the connection
     # unexpectedly", "connection is closed", "connection refused").
     if any(isinstance(error, _CONNECTION_ERRORS) for error in chain):

@@ -21,7 +21,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django_tenants.utils import tenant_context
 
-from pos_platform.kernel.transactions import DATABASE_FULL, database_fault
+from pos_platform.kernel.transactions import DATABASE_BUSY, DATABASE_FULL, database_fault
 from shared_apps.tenants.reconciliation import tenant_reconcile
 from sync.models import Batch, Op
 from tenant_apps.inventory.models import StockLevel
@@ -233,3 +233,18 @@ def test_a_full_disk_is_told_from_other_errors(live_db: None) -> None:
     with pytest.raises(DatabaseError, match="division by zero") as other, connection.cursor() as cursor:
         cursor.execute("SELECT 1 / 0")
     assert database_fault(other.value) is None
+
+
+def test_a_lock_or_statement_timeout_is_a_busy_database(live_db: None) -> None:
+    # The production roles' lock_timeout and statement_timeout (deploy/) end a statement with
+    # SQLSTATE 55P03 or 57014: answered 503 with Retry-After, never 500.
+    for errcode in ("lock_not_available", "query_canceled"):
+        with pytest.raises(DatabaseError, match="too slow") as raised, connection.cursor() as cursor:
+            cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'too slow' USING ERRCODE = '{errcode}'; END $$")
+        assert database_fault(raised.value) == DATABASE_BUSY
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '10ms'")
+        with pytest.raises(DatabaseError) as real:
+            cursor.execute("SELECT pg_sleep(1)")
+        cursor.execute("RESET statement_timeout")
+    assert database_fault(real.value) == DATABASE_BUSY

@@ -72,6 +72,9 @@ def test_with_redis_down_the_shop_sells_uploads_and_serves_pages_and_recovers_af
         ready = check("ready", plain.get("/healthz/ready"), 503).json()
         assert ready["redis"]["ok"] is False
         assert ready["database"]["ok"] is True
+        # The web tier's readiness probe keeps this process in service: it can still sell.
+        serving = check("serving", plain.get("/healthz/serving"), 200).json()
+        assert serving["redis"]["ok"] is False
 
         # The tenant API, an online sale, an upload, a pull and a portal page all work.
         check("settings", api.get("/api/v1/settings"), 200)
