@@ -93,7 +93,13 @@ def device_sales(page: Any) -> list[dict[str, Any]]:
 def wait_until(page: Any, expression: str, timeout: float = 30) -> None:
     """Poll ``expression`` in the page (CDP evaluation: the app's CSP forbids eval in the page)."""
     deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception as exc:  # the page navigated meanwhile: ask the new one
+            if "context was destroyed" not in str(exc):
+                raise
         assert time.monotonic() < deadline, f"timed out waiting for {expression}"
         page.wait_for_timeout(200)
 

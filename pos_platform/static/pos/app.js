@@ -249,6 +249,7 @@ function pairScreen() {
       state.revoked = false;
       await sync.pull();
       await loadCatalog();
+      await countPending();
       state.message = ''; state.screen = 'signin';
       history.replaceState(null, '', location.pathname);
     } catch (err) {
@@ -266,11 +267,13 @@ function signinScreen() {
   const sf = state.terminal?.storefront_id;
   const cashiers = state.catalog.cashiers.filter((/** @type {any} */ c) => c.active && (c.storefront_id === null || c.storefront_id === sf));
   if (!cashiers.length) return [header(t('signin_title')), statusBar(), h('main', null, h('p', { class: 'card' }, t('no_cashiers')), revokedPanel())];
-  const select = h('select', { id: 'cashier', name: 'cashier' }, cashiers.map((/** @type {any} */ c) => h('option', { value: c.id }, c.name)));
+  const select = h('select', { id: 'cashier', name: 'cashier', onchange: (/** @type {Event} */ e) => { state.chosen = /** @type {HTMLSelectElement} */ (e.target).value; } },
+    cashiers.map((/** @type {any} */ c) => h('option', { value: c.id, selected: c.id === state.chosen }, c.name)));
   const pin = h('input', { id: 'pin', name: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9]*' });
   const form = h('form', { class: 'card', onsubmit: async (/** @type {Event} */ e) => {
     e.preventDefault();
-    const cashier = cashiers.find((/** @type {any} */ c) => c.id === /** @type {HTMLSelectElement} */ (select).value);
+    state.chosen = /** @type {HTMLSelectElement} */ (select).value;
+    const cashier = cashiers.find((/** @type {any} */ c) => c.id === state.chosen);
     state.message = await signIn(cashier, /** @type {HTMLInputElement} */ (pin).value);
     render();
   } },
