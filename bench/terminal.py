@@ -181,6 +181,7 @@ def run() -> dict[str, Any]:
             context.set_default_timeout(120_000)
             context.add_init_script(script=f"({READY_JS})()")
             page = context.new_page()
+            page.on("pageerror", lambda e: log(f"page error: {e}"))
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
             cdp.send("Network.enable")
@@ -202,9 +203,14 @@ def run() -> dict[str, Any]:
             page.get_by_role("button", name="Pair").click()
             page.get_by_label("PIN").wait_for()
             snapshot = sum(n for r, n in sizes.items() if "/api/v1/sync/pull" in urls.get(r, ""))
+            page.get_by_label("Cashier").select_option(label="cashier@till.test")
             page.get_by_label("PIN").fill(PIN)
             page.get_by_role("button", name="Sign in").click()
-            page.locator("#search").wait_for()
+            try:
+                page.locator("#search").wait_for(timeout=30_000)
+            except Exception:
+                log(page.locator("#app").inner_text())
+                raise
             deadline = time.monotonic() + 60
             while not page.evaluate("navigator.serviceWorker.controller !== null"):
                 assert time.monotonic() < deadline

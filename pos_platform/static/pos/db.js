@@ -2,7 +2,7 @@
 // Stores: kv (settings of the device: credential, cursor, counters), catalog (objects of the
 // pull, key "<kind>:<id>"), ops (the queue, key op_id, index seq), sales (what was sold here).
 const NAME = 'pos-terminal';
-const VERSION = 1;
+const VERSION = 2;
 
 /** @type {Promise<IDBDatabase>|null} */
 let opening = null;
@@ -12,12 +12,17 @@ export function db() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const req = indexedDB.open(NAME, VERSION);
+      // Upgrades only add stores and indexes: the queue of an older version is kept as it is.
       req.onupgradeneeded = () => {
         const d = req.result;
+        const upgrade = /** @type {IDBTransaction} */ (req.transaction);
         if (!d.objectStoreNames.contains('kv')) d.createObjectStore('kv');
         if (!d.objectStoreNames.contains('catalog')) d.createObjectStore('catalog');
         if (!d.objectStoreNames.contains('ops')) d.createObjectStore('ops', { keyPath: 'op_id' }).createIndex('seq', 'seq');
         if (!d.objectStoreNames.contains('sales')) d.createObjectStore('sales', { keyPath: 'op_id' }).createIndex('seq', 'seq');
+        // v2: count what waits without reading the whole queue.
+        const ops = upgrade.objectStore('ops');
+        if (!ops.indexNames.contains('state_seq')) ops.createIndex('state_seq', ['state', 'seq']);
       };
       req.onsuccess = () => {
         // A newer version of the app in another tab upgrades the database: let it.
@@ -53,6 +58,9 @@ export async function tx(stores, mode, fn) {
 export function req(req) {
   return new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
 }
+
+/** Keys of the ops in `state`, in seq order, for the `state_seq` index. @param {string} state */
+export const inState = (state) => IDBKeyRange.bound([state, -Infinity], [state, Infinity]);
 
 /** @param {string} key */
 export async function get(key) { return tx(['kv'], 'readonly', (t) => req(t.objectStore('kv').get(key))); }

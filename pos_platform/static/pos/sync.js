@@ -1,7 +1,7 @@
 // The terminal protocol (docs/sync-protocol.md): pair, pull by cursor, push the queue in gzip
 // batches with retries, backoff and jitter. One tab at a time uploads (Web Locks): two tabs never
 // send the same operation at once.
-import { tx, req, get, put } from './db.js';
+import { tx, req, get, put, inState } from './db.js';
 
 export const APP_VERSION = document.documentElement.dataset.version || 'dev';
 const BATCH_OPS = 200;
@@ -59,6 +59,7 @@ export async function pull() {
       for (const [kind, objects] of Object.entries(body.changes)) for (const o of objects) store.put(o, `${kind}:${o.id}`);
       for (const [kind, ids] of Object.entries(body.deleted)) for (const id of ids) store.delete(`${kind}:${id}`);
       t.objectStore('kv').put(body.cursor, 'cursor');
+      if (Object.keys(body.changes).length || Object.keys(body.deleted).length) t.objectStore('kv').delete('catalog_image');
       t.objectStore('kv').put(new Date().toISOString(), 'last_pull');
     });
     if (!body.has_more) return;
@@ -76,20 +77,7 @@ async function gzip(text) {
 async function currentBatch() {
   const stored = await get('batch');
   if (stored) return stored;
-  const ops = await tx(['ops'], 'readonly', async (t) => {
-    /** @type {any[]} */
-    const found = [];
-    await new Promise((resolve) => {
-      const c = t.objectStore('ops').index('seq').openCursor();
-      c.onsuccess = () => {
-        const cur = c.result;
-        if (!cur || found.length >= BATCH_OPS) return resolve(null);
-        if (cur.value.state === 'queued') found.push(cur.value);
-        cur.continue();
-      };
-    });
-    return found;
-  });
+  const ops = await tx(['ops'], 'readonly', (t) => req(t.objectStore('ops').index('state_seq').getAll(inState('queued'), BATCH_OPS)));
   if (!ops.length) return null;
   const batch = { batch_id: crypto.randomUUID(), terminal_time: new Date().toISOString(), ops: ops.map((o) => o.op) };
   await put('batch', batch);
@@ -121,6 +109,8 @@ async function settle(/** @type {any} */ batch, /** @type {any} */ answer) {
     const kv = t.objectStore('kv');
     kv.delete('batch');
     kv.put(new Date().toISOString(), 'last_push');
+    // The number of this device's sales that came back with conflicts, for the status bar.
+    kv.put(((await req(kv.get('conflicts'))) || 0) + conflicts, 'conflicts');
   });
   return conflicts;
 }
