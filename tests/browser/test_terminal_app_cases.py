@@ -185,3 +185,36 @@ def test_a_new_version_waits_for_the_sale_and_keeps_the_queue(
         assert Sale.objects.count() == 2
         assert sum(s.total for s in Sale.objects.all()) > Decimal(0)
     context.close()
+
+
+def test_a_price_change_pulled_while_selling_prices_the_next_sale(
+    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+) -> None:
+    from tenant_apps.catalog.services import price_set
+
+    shop = browser_tenant(stock=True)
+    url = live_url(shop.tenant.slug)
+    context = new_context(browser)
+    page = context.new_page()
+    pair_and_sign_in(page, url, set_up_till(shop), shop.shop.cashier.user.email)
+    page.locator("#search").fill("RICE")
+    page.locator('button.add[data-sku="RICE"]').click()  # a sale in progress at the old price
+    with tenant_context(shop.tenant):
+        price_set(
+            product_id=shop.shop.products["rice"].pk, price=Decimal("27.00"), actor=Actor.system("tests")
+        )
+
+    page.get_by_role("button", name="Menu").click()
+    page.locator("#sync-now").click()
+    page.get_by_role("button", name="Back").click()
+    page.locator('button.add[data-sku="RICE"] .price').filter(has_text="27.00").wait_for(timeout=30_000)
+    page.locator("#cart-total").filter(has_text="27.00").wait_for()  # the sale in progress follows
+    page.get_by_role("button", name="Remove Rice").click()
+    number = sell(page, "RICE")
+    page.locator('[data-pending="0"]').wait_for(timeout=30_000)
+
+    with tenant_context(shop.tenant):
+        sale = Sale.objects.get(receipt_number=number)
+        assert sale.total == Decimal("27.00")  # prices include tax
+        assert not Conflict.objects.filter(sale_id=sale.pk).exists()
+    context.close()

@@ -112,6 +112,14 @@ function stockBadge(product) {
   return null;
 }
 
+/** The sale in progress at the prices in force now (the server prices it at its time). */
+function repriceCart() {
+  for (const line of state.cart) {
+    const price = priceOf(line.product_id, new Date());
+    if (price !== null) line.unit_price = price;
+  }
+}
+
 function cartTotals() {
   const at = new Date();
   return priceSale({
@@ -202,11 +210,12 @@ async function countPending() {
 async function syncNow() {
   if (state.syncing || state.revoked || !state.terminal) return;
   state.syncing = true;
+  let changed = false;
   try {
     await sync.push({ attempts: 4, onProgress: () => { countPending().then(renderStatus); } });
-    await sync.pull();
+    changed = await sync.pull();
     state.online = true;
-    await loadCatalog();
+    if (changed) await loadCatalog();
     if (state.receipt) state.receipt = await tx(['sales'], 'readonly', (tr) => req(tr.objectStore('sales').get(state.receipt.op_id)));
   } catch (e) {
     if (e instanceof sync.Revoked) { state.revoked = true; }
@@ -214,7 +223,9 @@ async function syncNow() {
   } finally {
     state.syncing = false;
     await countPending();
-    if (state.screen === 'receipt' || state.screen === 'menu' || state.revoked) render(); else renderStatus();
+    if (state.screen === 'receipt' || state.screen === 'menu' || state.revoked) render();
+    else if (state.screen === 'sell' && changed) { repriceCart(); render(); } // e.g. a price change
+    else renderStatus();
     clearTimeout(syncTimer);
     syncTimer = window.setTimeout(syncNow, state.pending ? 5000 : 30000);
   }
@@ -506,7 +517,7 @@ function menuScreen() {
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'sync-now', onclick: () => syncNow() }, t('sync_now')),
       h('button', { type: 'button', onclick: () => { state.cashier = null; sessionStorage.removeItem('pos-cashier'); state.screen = 'signin'; render(); } }, t('sign_out')),
-      h('button', { type: 'button', class: 'primary', onclick: () => { state.screen = 'sell'; render(); } }, t('back'))),
+      h('button', { type: 'button', class: 'primary', onclick: () => { state.screen = 'sell'; repriceCart(); render(); } }, t('back'))),
     revokedPanel())];
 }
 

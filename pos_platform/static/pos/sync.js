@@ -43,8 +43,10 @@ export async function pair(code) {
   return body;
 }
 
-/** Pull until there is no more; each page applied with its cursor in one transaction. */
+/** Pull until there is no more; each page applied with its cursor in one transaction.
+ * Resolves true when something changed. */
 export async function pull() {
+  let changed = false;
   for (;;) {
     const cursor = await get('cursor');
     const params = new URLSearchParams({ limit: '2000' });
@@ -62,7 +64,8 @@ export async function pull() {
       if (Object.keys(body.changes).length || Object.keys(body.deleted).length) t.objectStore('kv').delete('catalog_image');
       t.objectStore('kv').put(new Date().toISOString(), 'last_pull');
     });
-    if (!body.has_more) return;
+    changed ||= Object.keys(body.changes).length > 0 || Object.keys(body.deleted).length > 0;
+    if (!body.has_more) return changed;
   }
 }
 
