@@ -121,6 +121,10 @@ POS_SYNC_MAX_OPS = int(os.environ.get("POS_SYNC_MAX_OPS", "500"))
 POS_SYNC_MAX_REQUEST_BYTES = int(os.environ.get("POS_SYNC_MAX_REQUEST_BYTES", str(1024 * 1024)))
 POS_SYNC_MAX_INFLATED_BYTES = int(os.environ.get("POS_SYNC_MAX_INFLATED_BYTES", str(8 * 1024 * 1024)))
 POS_SYNC_PULL_LIMIT = 500
+# PBKDF2-SHA256 rounds of the cashiers' PIN verifiers sent to terminals (docs/sync-protocol.md).
+POS_PIN_ITERATIONS = int(os.environ.get("POS_PIN_ITERATIONS", "200000"))
+# Stock levels changed this long before a pull's last one are sent again (slow commits).
+POS_SYNC_STOCK_OVERLAP_SECONDS = 60
 POS_SYNC_PULL_MAX_LIMIT = 2000
 POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
 POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))

@@ -37,7 +37,9 @@ def test_a_sale_is_applied_with_server_totals_and_moves_stock(shop_a: Shop, till
 
     [result] = results(push(till.client, body))
 
+    receipt_url = result.pop("receipt_url")
     assert result == {"op_id": body["ops"][0]["op_id"], "status": "applied", "id": body["ops"][0]["op_id"]}
+    assert receipt_url.startswith("http://alpha.localhost/r/")
     with tenant_context(shop_a.tenant):
         recorded = Sale.objects.get(pk=body["ops"][0]["op_id"])
         assert (recorded.origin, recorded.terminal_id, recorded.receipt_number) == (
