@@ -90,6 +90,7 @@ def gunicorn_server(
     workers: int | None = None,
     threads: int | None = None,
     env: dict[str, str] | None = None,
+    ready_seconds: float = 20.0,
 ) -> Iterator[int]:
     """The production server (gunicorn with ``deploy/gunicorn.conf.py``) on a free loopback
     port, on the database ``url`` and answering ``host`` (and ``env`` added to its environment);
@@ -122,7 +123,7 @@ def gunicorn_server(
         command += ["--threads", str(threads)]
     server = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
     try:
-        _wait_until_serving(server, port)
+        _wait_until_serving(server, port, ready_seconds)
         yield port
     finally:
         with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
