@@ -266,7 +266,7 @@ DATABASES = {"default": _database}
 # Celery task): a PostgreSQL backend never gives back the catalog cache entries of the relations
 # it touched, so one worker serving thousands of shops would grow without bound
 # (pos_platform.db.base; measured by bench/scale.py). 0 turns it off.
-POS_DB_RECYCLE_AFTER_SCHEMAS = int(os.environ.get("POS_DB_RECYCLE_AFTER_SCHEMAS", "200"))
+POS_DB_RECYCLE_AFTER_SCHEMAS = int(os.environ.get("POS_DB_RECYCLE_AFTER_SCHEMAS", "100"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
