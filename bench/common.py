@@ -6,6 +6,7 @@ neither reads nor pollutes the development data.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -144,3 +145,74 @@ def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: flo
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds:.0f} s")
+
+
+async def http_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one HTTP/1.1 response; its status and head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12]), head
+
+
+async def _paced_client(
+    port: int,
+    make_request: Callable[[], bytes],
+    first: float,
+    interval: float,
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    """One till at a steady pace: a request every ``interval`` seconds from ``first``. Latency
+    counts from the scheduled time, so a late answer also delays (and charges) the next one."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        due = first
+        while due < deadline:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            writer.write(make_request())
+            status, _ = await http_answer(reader)
+            latencies.append((time.perf_counter() - due) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            due += interval
+    finally:
+        writer.close()
+
+
+def drive_paced(
+    port: int,
+    clients: int,
+    seconds: float,
+    rate: float,
+    make_request: Callable[[], bytes],
+) -> tuple[list[float], dict[int, int]]:
+    """``clients`` tills sending ``rate`` requests per second in all, evenly staggered."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    interval = clients / rate
+
+    async def main() -> None:
+        start = time.perf_counter() + 0.05
+        deadline = start + seconds
+        await asyncio.gather(
+            *(
+                _paced_client(
+                    port,
+                    make_request,
+                    start + i * interval / clients,
+                    interval,
+                    deadline,
+                    latencies,
+                    statuses,
+                )
+                for i in range(clients)
+            )
+        )
+
+    asyncio.run(main())
+    return latencies, statuses

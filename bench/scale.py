@@ -26,7 +26,6 @@ Prints one JSON line last: {"bench": "scale", "shops": N, ...}.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import multiprocessing
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from common import BASE_DIR, gunicorn_server, log, p50
+from common import BASE_DIR, drive_paced, gunicorn_server, log, p50
 
 OWNER = "owner@scale.bench"
 CASHIER = "cashier@scale.bench"
@@ -391,50 +390,6 @@ def _pull_request(shop: tuple[str, str, str, str, str]) -> bytes:
     ).encode()
 
 
-async def _answer(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    if length:
-        await reader.readexactly(length)
-    return int(head[9:12])
-
-
-def _paced(
-    port: int, clients: int, rate: float, seconds: float, make: Any
-) -> tuple[list[float], dict[int, int]]:
-    """``clients`` keep-alive clients sending ``rate`` requests/s in all, latency counted from
-    each request's scheduled time."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    interval = clients / rate
-
-    async def client(first: float, deadline: float) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            due = first
-            while due < deadline:
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                writer.write(make())
-                status = await _answer(reader)
-                latencies.append((time.perf_counter() - due) * 1000)
-                statuses[status] = statuses.get(status, 0) + 1
-                due += interval
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        start = time.perf_counter() + 0.05
-        await asyncio.gather(
-            *(client(start + i * interval / clients, start + seconds) for i in range(clients))
-        )
-
-    asyncio.run(main())
-    return latencies, statuses
-
-
 def http_figures(url: str, *, rounds: int, seconds: float, rate: float, clients: int) -> dict[str, Any]:
     from django.conf import settings
 
@@ -449,13 +404,13 @@ def http_figures(url: str, *, rounds: int, seconds: float, rate: float, clients:
         # Warm-up on the small mix only: the large mix is what a platform of N shops meets.
         for kind in ("sale", "pull"):
             make = _sale_request if kind == "sale" else _pull_request
-            _paced(port, clients, rate, 3, lambda make=make: make(rng.choice(small)))
+            drive_paced(port, clients, 3, rate, lambda make=make: make(rng.choice(small)))
         for _ in range(rounds):
             for kind in ("sale", "pull"):
                 make = _sale_request if kind == "sale" else _pull_request
                 for mix, group in (("small", small), ("large", large)):
-                    values, statuses = _paced(
-                        port, clients, rate, seconds, lambda make=make, group=group: make(rng.choice(group))
+                    values, statuses = drive_paced(
+                        port, clients, seconds, rate, lambda make=make, group=group: make(rng.choice(group))
                     )
                     lat[f"{kind}_{mix}"] += values
                     errors += sum(v for k, v in statuses.items() if k not in (200, 201))
@@ -541,7 +496,7 @@ def memory_figures(count: int, recycle: int) -> dict[str, Any]:
 
 def catalog_figures() -> dict[str, Any]:
     from pos_platform.db import connection
-    from shared_apps.tenants.provisioning import pg_program
+    from shared_apps.tenants.provisioning import pg_dump_command
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -552,21 +507,7 @@ def catalog_figures() -> dict[str, Any]:
         classes, class_bytes, attributes, attribute_bytes, db_bytes = cursor.fetchone()
         cursor.execute(f"SELECT schema_name FROM {_STATE} ORDER BY n DESC LIMIT 1")
         (schema,) = cursor.fetchone()
-    db = connection.settings_dict
-    args = [
-        pg_program("pg_dump"),
-        "--schema",
-        schema,
-        "--dbname",
-        str(db["NAME"]),
-        "--username",
-        str(db.get("USER") or "postgres"),
-    ]
-    if db.get("HOST"):
-        args += ["--host", str(db["HOST"])]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    env = {**os.environ, **({"PGPASSWORD": str(db["PASSWORD"])} if db.get("PASSWORD") else {})}
+    args, env = pg_dump_command(schema_name=schema, options=[])
     t0 = time.perf_counter()
     dump = subprocess.run(args, env=env, capture_output=True, check=True)
     dump_s = time.perf_counter() - t0
