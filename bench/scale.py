@@ -83,6 +83,8 @@ def _setup(url: str) -> None:
     # The bench fills the pool itself where it measures the pool; nothing is queued for a worker.
     os.environ["POS_SCHEMA_POOL_SIZE"] = "0"
     os.environ["POS_HTTPS"] = "0"  # plain HTTP on the loopback, as the bench's gunicorn serves
+    # Cached routes (host -> tenant) of another bench database must not answer for this one's hosts.
+    os.environ["CACHE_KEY_PREFIX"] = f"pos-bench-{name}"
     import django
 
     django.setup()
@@ -536,8 +538,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="tenant migrate --parallel")
     parser.add_argument("--rate", type=float, default=8.0, help="requests/s in all over HTTP")
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per phase and round")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=6.0, help="seconds per phase and round")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--memory-shops", type=int, default=2000)
     parser.add_argument("--skip", default="", help="comma-separated: migrate,http,memory,catalog")
     args = parser.parse_args()
