@@ -316,7 +316,7 @@ def _undo_bench_migration(before: str) -> float:
     return time.perf_counter() - t0
 
 
-def migrate_figures(parallel: int) -> dict[str, Any]:
+def migrate_figures(parallel: int, sample: int) -> dict[str, Any]:
     import io
 
     from django.core.management import call_command
@@ -342,11 +342,44 @@ def migrate_figures(parallel: int) -> dict[str, Any]:
         )
         undo = _undo_bench_migration(before)
     log(f"bench migration undone in {undo:.1f} s")
+    per_schema = _script_against_executor(sample, before)
     return {
         "migrate_noop_s": round(min(noop, again), 2),
         "migrate_noop_verify_s": round(verify, 2),
         "migrate_column_s": round(column, 1),
         "migrate_parallel": parallel,
+        **per_schema,
+    }
+
+
+def _script_against_executor(count: int, before: str) -> dict[str, Any]:
+    """The same migration into the same ``count`` schemas, one process, by the plan's SQL script
+    and by Django's executor (the path every schema took before): seconds per schema."""
+    from shared_apps.tenants import migrating, migration_sql
+    from shared_apps.tenants.models import Tenant
+
+    sample = list(Tenant.objects.order_by("slug").values_list("schema_name", flat=True)[:count])
+    seconds: dict[str, float] = {}
+    for path in ("script", "executor"):
+        _install_bench_migration()
+        t0 = time.perf_counter()
+        if path == "script":
+            scripts, rest = migration_sql.scripts_plan(sample)
+            assert not rest
+            migrating._scripts = scripts
+            jobs = [(schema, 0) for schema in sample]
+        else:
+            jobs = [(schema, -1) for schema in sample]
+        failed = [schema for schema, error in migrating._run(jobs, 1) if error]
+        seconds[path] = (time.perf_counter() - t0) / len(sample)
+        assert not failed, failed
+        _undo_bench_migration(before)
+    log(f"per schema: script {seconds['script'] * 1000:.0f} ms, executor {seconds['executor'] * 1000:.0f} ms")
+    return {
+        "migrate_sample": len(sample),
+        "migrate_script_ms_per_schema": round(seconds["script"] * 1000, 1),
+        "migrate_executor_ms_per_schema": round(seconds["executor"] * 1000, 1),
+        "migrate_executor_ratio": round(seconds["executor"] / seconds["script"], 1),
     }
 
 
@@ -536,6 +569,9 @@ def main() -> None:
         "--pool-sample", type=int, default=20, help="shops created one by one (half from the pool)"
     )
     parser.add_argument("--parallel", type=int, default=2, help="tenant migrate --parallel")
+    parser.add_argument(
+        "--migrate-sample", type=int, default=10, help="schemas migrated by script and by executor, compared"
+    )
     parser.add_argument("--rate", type=float, default=8.0, help="requests/s in all over HTTP")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds per phase and round")
@@ -561,7 +597,7 @@ def main() -> None:
     if "catalog" not in skip:
         part(catalog_figures())
     if "migrate" not in skip:
-        part(migrate_figures(args.parallel))
+        part(migrate_figures(args.parallel, args.migrate_sample))
     if "http" not in skip:
         part(
             http_figures(url, rounds=args.rounds, seconds=args.seconds, rate=args.rate, clients=args.clients)
