@@ -21,9 +21,10 @@ Tested through a real PgBouncer in ``tests/platform/pooling/``; its cost is meas
 A PostgreSQL backend keeps every relation it has touched in its catalog caches for as long as it
 lives, so a long-lived connection of a worker that serves thousands of shops grows with each shop
 (``bench/scale.py`` measures it). In session mode the connection counts the tenant schemas it has
-used; at the end of a request (or a Celery task), once they reach ``POS_DB_RECYCLE_AFTER_SCHEMAS``,
-it is closed like one past ``CONN_MAX_AGE``, and the next request opens a fresh backend. Behind
-PgBouncer in transaction mode the backends are PgBouncer's: its ``server_lifetime`` bounds them.
+used; at the end of a request, once they reach ``POS_DB_RECYCLE_AFTER_SCHEMAS``, it is closed like
+one past ``CONN_MAX_AGE``, and the next request opens a fresh backend. (Celery's Django fixup
+already closes the connection after every task.) Behind PgBouncer in transaction mode the
+backends are PgBouncer's: its ``server_lifetime`` bounds them.
 """
 
 from __future__ import annotations
@@ -224,8 +225,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         return bool(limit) and not self.transaction_pooling and len(self.schemas_touched) >= limit
 
     def close_if_unusable_or_obsolete(self) -> None:
-        # Called by Django at the start and end of each request and by Celery after each task,
-        # never inside a transaction of the code it serves.
+        # Called by Django at the start and end of each request, never inside a transaction of
+        # the code it serves.
         super().close_if_unusable_or_obsolete()
         if self.connection is not None and not self.in_atomic_block and self.recycle_due():
             self.close()
