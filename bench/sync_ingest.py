@@ -196,7 +196,7 @@ def checkpoint() -> None:
 
 
 def push_checked(engine: Any, parse_batch: Any, t: dict[str, Any], body: bytes) -> None:
-    response = engine.push_batch(terminal=t["terminal"], batch=parse_batch(body))
+    response = json.loads(engine.push_batch(terminal=t["terminal"], batch=parse_batch(body)))
     bad = [r for r in response["results"] if r["status"] != "applied"]
     assert not bad, bad[:3]
 

@@ -91,6 +91,9 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 POS_SUSPENDED_ALLOWED_PATHS = ["/healthz", "/api/schema/", "/api/docs/", "/api/v1/sync/push"]  # /healthz/*
 # Called as hook(tenant_id=...) after any change to a tenant's set of active storefronts.
 POS_STOREFRONT_HOOKS: list[str] = []
+# Called as hook(tenant=...) by `tenant resume`, in its transaction, once the tenant is active:
+# the push engine applies the operations its terminals uploaded while it was suspended.
+POS_TENANT_RESUME_HOOKS: list[str] = ["sync.engine.held_ops_apply"]
 # Checks behind `manage.py tenant reconcile`: callables returning reconciliation.Check results.
 POS_RECONCILERS: list[str] = [
     "tenant_apps.inventory.reconciliation.reconcile_stock",

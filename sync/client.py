@@ -244,7 +244,13 @@ class TerminalClient:
             if reply is not None and reply.status == 200:
                 return self._record(reply.body["results"])
             if reply is not None and reply.status == 413 and len(ops) > 1:
-                self._split(batch_id, ops)
+                half = len(ops) // 2
+                self._rebatch([ops[:half], ops[half:]])
+                return 0
+            if reply is not None and reply.status == 422 and reply.body.get("code") == "batch_id_reused":
+                # The server knows this batch_id for other ops (a device restored from a backup,
+                # say): the same ops under a new batch_id; those applied come back as duplicates.
+                self._rebatch([ops])
                 return 0
             if reply is not None and reply.status == 401:
                 if reply.body.get("code") == "terminal_revoked":
@@ -263,9 +269,9 @@ class TerminalClient:
                 return float(retry_after)
         return self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
 
-    def _split(self, batch_id: str, ops: list[dict[str, Any]]) -> None:
-        half = len(ops) // 2
-        for part in (ops[:half], ops[half:]):
+    def _rebatch(self, parts: list[list[dict[str, Any]]]) -> None:
+        """Give each part of a batch's ops a new batch_id (sent next, as they are)."""
+        for part in parts:
             new_id = str(uuid.uuid4())
             seqs = [op["seq"] for op in part]
             self.db.execute(

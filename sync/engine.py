@@ -1,7 +1,8 @@
 """The push engine: one batch in one transaction, each op atomic on its own.
 
 1. The batch id is claimed (``INSERT ... ON CONFLICT DO NOTHING``): a second copy of a batch that
-   is being applied waits for the first and then gets its stored answer.
+   is being applied waits for the first and then gets its stored answer. A batch is identified
+   by its ops: a retry with a refreshed ``terminal_time`` is the same batch.
 2. The ops of the batch are looked up by ``op_id`` in one query: an op seen before is a
    ``duplicate`` (same content) or ``op_id_reused`` (different content; the original is kept).
 3. New ops are claimed with one ``INSERT ... ON CONFLICT DO NOTHING`` on the op table (unique on
@@ -9,8 +10,10 @@
    once, even when two copies of it arrive at the same moment.
 4. Claimed ops are applied in ``seq`` order, each in a savepoint: one bad op is rejected with a
    reason and the others go on. A void or refund whose sale has not arrived is held ``pending``
-   and applied when the sale comes.
-5. The results are written back to the op rows and the batch response is stored.
+   and applied when the sale comes; an op made while the shop is suspended is held ``pending``
+   (``tenant_suspended``) and applied when the shop resumes (:func:`held_ops_apply`).
+5. The results are written back to the op rows and the answer is stored as the bytes sent: the
+   same batch sent again gets the same bytes.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from typing import Any
 import orjson
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from pos_platform.db import connection
 from pos_platform.db.bulk import copy_rows
 from shared_apps.accounts.history import member_states_at
+from shared_apps.tenants.models import Tenant
 from sync.clock import clock_offset, effective_time
 from sync.envelope import BatchIn, OpIn, parse_op
 from sync.errors import BatchIdReused
@@ -38,9 +43,12 @@ from sync.receipts import receipts_of_applied_sales
 
 logger = logging.getLogger(__name__)
 
+# The code of an op held while the shop is suspended (status pending, applied on resume).
+HELD = "tenant_suspended"
 
-def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> dict[str, Any]:
-    """Apply a batch (or return the stored answer to a batch already applied)."""
+
+def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> bytes:
+    """Apply a batch (or answer a batch applied before); the JSON answer, as bytes."""
     stored = Batch.objects.filter(terminal=terminal, batch_id=batch.batch_id).first()
     if stored is not None:
         return _replay(stored, batch)
@@ -51,28 +59,45 @@ def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> 
             # A concurrent copy of this batch blocks here until it commits, then loses the claim.
             cursor.execute(
                 "INSERT INTO sync_batch (terminal_id, batch_id, digest, received_at, terminal_time, "
-                "ops, response) VALUES (%s, %s, %s, %s, %s, %s, '{}') "
+                "ops, response) VALUES (%s, %s, %s, %s, %s, %s, ''::bytea) "
                 "ON CONFLICT DO NOTHING RETURNING id",
                 [terminal.pk, batch.batch_id, batch.digest, received_at, batch.terminal_time, len(batch.ops)],
             )
             claimed = cursor.fetchone()
         if claimed is None:
             return _replay(Batch.objects.get(terminal=terminal, batch_id=batch.batch_id), batch)
+        _suspension_settled()
         results = _apply_ops(terminal=terminal, ops=batch.ops, received_at=received_at, offset=offset)
-        response = {
-            "batch_id": str(batch.batch_id),
-            "server_time": received_at.isoformat(),
-            "results": results,
-        }
-        Batch.objects.filter(pk=claimed[0]).update(response=response)
+        reply = orjson.dumps(
+            {"batch_id": str(batch.batch_id), "server_time": received_at.isoformat(), "results": results}
+        )
+        Batch.objects.filter(pk=claimed[0]).update(response=reply)
         _touch_terminal(terminal, received_at=received_at, offset=offset, app_version=app_version)
-    return response
+    return reply
 
 
-def _replay(stored: Batch, batch: BatchIn) -> dict[str, Any]:
-    if stored.digest != batch.digest:
+def _suspension_settled() -> None:
+    """Re-read a suspended shop's state under a share lock on its row: ``tenant resume`` (which
+    locks the row for update) then waits for this batch and applies what it held, or has already
+    committed and this batch holds nothing. Without it, ops held by a batch that read the shop
+    as suspended just before the resume would stay held."""
+    tenant = connection.tenant
+    if getattr(tenant, "suspended_at", None) is None:
+        return
+    quote = connection.ops.quote_name
+    table = f"{quote(get_public_schema_name())}.{quote(Tenant._meta.db_table)}"
+    with connection.cursor() as cursor:
+        # Names from the model, not from input; Django has no FOR SHARE of its own.
+        cursor.execute(f"SELECT suspended_at FROM {table} WHERE id = %s FOR SHARE", [tenant.pk])  # noqa: S608
+        row = cursor.fetchone()
+    tenant.suspended_at = row[0] if row else None
+
+
+def _replay(stored: Batch, batch: BatchIn) -> bytes:
+    # Batches stored before a batch was identified by its ops carry the digest of the document.
+    if stored.digest not in (batch.digest, batch.document_digest):
         raise BatchIdReused(details={"batch_id": str(batch.batch_id)})
-    return stored.response
+    return bytes(stored.response)
 
 
 def _touch_terminal(
@@ -174,36 +199,74 @@ def _apply_ops(
         contexts[op.op_id] = OpContext(batch=batch, op=op, effective_at=timing.effective_at)
         if timing.conflict is not None:
             clock[op.op_id] = timing.conflict
-    waiting = _waiting_on([op for _, op in to_apply if op.kind == "sale"], batch)
-    _load_members(batch, [*contexts.values(), *waiting])
-
-    outcomes = _run(list(contexts.values()))
-    # Voids and refunds of this batch held for a sale that came later in the same batch.
-    _settle_waiting(
-        [contexts[op_id] for op_id, o in outcomes.items() if o.status == "pending"], outcomes, outcomes
-    )
-    for op_id, conflict in clock.items():
-        if outcomes[op_id].status == "applied":
-            outcomes[op_id].conflicts.insert(0, conflict)
-    notes = receipts_of_applied_sales(list(contexts.values()), outcomes)
+    outcomes, notes = _apply(batch, list(contexts.values()), clock)
     for index, op in to_apply:
         results[index] = _result(op, outcomes[op.op_id])
         if op.op_id in notes:
             results[index]["notes"] = notes[op.op_id]
-    _store(terminal, {op_id: (outcome, contexts[op_id]) for op_id, outcome in outcomes.items()})
+    return [results[i] for i in range(len(ops))]
+
+
+def _apply(
+    batch: BatchState, contexts: list[OpContext], clock: dict[uuid.UUID, dict[str, Any]]
+) -> tuple[dict[uuid.UUID, Outcome], dict[uuid.UUID, Any]]:
+    """Apply claimed ops (in seq order), store their outcomes, and settle the ops of earlier
+    batches that waited for one of their sales; the outcomes and the receipts' notes."""
+    waiting = _waiting_on([ctx.op for ctx in contexts if ctx.op.kind == "sale"], batch)
+    _load_members(batch, [*contexts, *waiting])
+    by_id = {ctx.op.op_id: ctx for ctx in contexts}
+
+    outcomes = _run(contexts)
+    # Voids and refunds of this batch held for a sale that came later in the same batch.
+    _settle_waiting(
+        [by_id[op_id] for op_id, o in outcomes.items() if o.waits_for is not None], outcomes, outcomes
+    )
+    for op_id, conflict in clock.items():
+        # An op held while the shop is suspended keeps its clock conflict for when it is applied.
+        if outcomes[op_id].status == "applied" or outcomes[op_id].code == HELD:
+            outcomes[op_id].conflicts.insert(0, conflict)
+    notes = receipts_of_applied_sales(contexts, outcomes)
+    _store(batch.terminal, {op_id: (outcome, by_id[op_id]) for op_id, outcome in outcomes.items()})
     # Ops of earlier batches that waited for a sale of this one.
     if waiting:
         earlier: dict[uuid.UUID, Outcome] = {}
         _settle_waiting(waiting, outcomes, earlier)
         _store(
-            terminal,
+            batch.terminal,
             {
                 c.op.op_id: (o, c)
                 for c in waiting
                 if (o := earlier.get(c.op.op_id)) is not None and o.status != "pending"
             },
         )
-    return [results[i] for i in range(len(ops))]
+    return outcomes, notes
+
+
+def held_ops_apply(*, tenant: Any) -> int:
+    """Apply the ops a shop's terminals uploaded while it was suspended (held ``pending`` with
+    ``tenant_suspended``), terminal by terminal in seq order, as a push would have applied them.
+    Called by ``tenant resume`` in its transaction, once the shop is active again: the shop
+    resumes with its offline sales in the books, or not at all. Returns how many ops it took."""
+    with tenant_context(tenant):
+        rows = list(
+            Op.objects.select_for_update()
+            .filter(status=Op.Status.PENDING, code=HELD)
+            .order_by("terminal_id", "seq")
+        )
+        now = timezone.now()
+        terminals = Terminal.objects.in_bulk({row.terminal_id for row in rows})
+        for terminal_id, terminal in sorted(terminals.items()):
+            batch = BatchState(terminal=terminal, received_at=now, tenant=tenant)
+            mine = [row for row in rows if row.terminal_id == terminal_id]
+            contexts = [
+                OpContext(
+                    batch=batch, op=parse_op(0, row.payload), effective_at=row.effective_at or row.received_at
+                )
+                for row in mine
+            ]
+            clock = {row.op_id: row.conflicts[0] for row in mine if row.conflicts}
+            _apply(batch, contexts, clock)
+    return len(rows)
 
 
 def _run(contexts: list[OpContext]) -> dict[uuid.UUID, Outcome]:
@@ -273,12 +336,14 @@ def _load_members(batch: BatchState, contexts: list[OpContext]) -> None:
 
 
 def _suspended(ctx: OpContext) -> Outcome | None:
+    """An op made while the shop is suspended already happened (a sale is money that changed
+    hands): it is held, with its data, and applied when the shop resumes."""
     suspended_at = getattr(ctx.batch.tenant, "suspended_at", None)
     if suspended_at is not None and ctx.effective_at >= suspended_at:
-        return Outcome.rejected(
-            "tenant_suspended",
-            "The shop was suspended before this operation "
-            "happened; only earlier offline operations are accepted.",
+        return Outcome(
+            status="pending",
+            code=HELD,
+            message="The shop is suspended: this operation is held and applied when the shop resumes.",
         )
     return None
 
@@ -311,7 +376,7 @@ def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uu
                             "seq": op.seq,
                             "kind": op.kind,
                             "digest": op.digest,
-                            "occurred_at": op.raw["occurred_at"],
+                            "occurred_at": op.occurred_at.isoformat(),  # type: ignore[union-attr]
                         }
                         for op in ops
                     ]
@@ -380,6 +445,8 @@ def _store(terminal: Terminal, outcomes: dict[uuid.UUID, tuple[Outcome, OpContex
                 "note": "",
             }
             for conflict in outcome.conflicts
+            # A held op's conflicts are raised when it is applied.
+            if outcome.code != HELD
         ]
     with connection.cursor() as cursor:
         cursor.execute(

@@ -2,16 +2,22 @@
 
 Anything that prevents answering per operation (bad gzip, bad JSON, no batch_id, an op without a
 valid op_id, too many ops, too many bytes) fails the whole request and nothing is applied. Problems
-inside one operation are that operation's rejection, answered in its result.
+inside one operation are that operation's rejection, answered in its result: a string of the op
+holding a NUL, another control character or a lone surrogate (which PostgreSQL cannot store, or
+no client means) rejects that op with ``text_invalid`` before anything else reads it.
+
+A batch is identified by its ops: the same ``batch_id`` sent again with the same ops is the same
+batch, whatever its ``terminal_time`` (a retry refreshes the device's clock).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +25,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 
+from pos_platform.kernel.http import json_text_problem, text_printable
 from sync.errors import BatchMalformed, BatchTooLarge, RequestTooLarge
 
 OP_KINDS = (
@@ -35,7 +42,12 @@ OP_KINDS = (
 
 def canonical(value: Any) -> bytes:
     """A stable encoding of a JSON value (keys sorted), for content digests."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        # A lone surrogate cannot be encoded as UTF-8: such an op is rejected, but its digest
+        # must still be stable (the same bytes sent again get the same answer).
+        return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def digest_of(value: Any) -> str:
@@ -61,7 +73,10 @@ class BatchIn:
     batch_id: uuid.UUID
     terminal_time: datetime | None
     ops: list[OpIn]
+    # The batch's identity: the digest of its ops (not of its terminal_time).
     digest: str
+    # The digest of the whole document, as batches stored before were identified.
+    document_digest: str = ""
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -99,17 +114,44 @@ def read_body(request: HttpRequest) -> bytes:
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
-    parsed = parse_datetime(value)
-    if parsed is None or parsed.tzinfo is None:
+    try:
+        parsed = parse_datetime(value)
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that Python takes; out of range either way
+        # (year 1 east of UTC) is not a time.
+        return None if parsed is None or parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed
+
+
+def _int64(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(text)
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(text)
+
+
+def _load(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        # orjson refuses a lone surrogate (an escape such as \ud800); Python's parser takes it,
+        # so that the op holding it is rejected on its own rather than the whole batch. What
+        # orjson refuses besides (NaN, integers past 64 bits) stays refused.
+        try:
+            lenient = json.loads(body, parse_int=_int64, parse_constant=_no_constant)
+        except ValueError:
+            lenient = None
+        if lenient is None or json_text_problem(lenient) is None:
+            raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
+        return lenient
 
 
 def parse_batch(body: bytes) -> BatchIn:
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
+    document = _load(body)
     if not isinstance(document, dict):
         raise BatchMalformed("The body must be a JSON object.")
     try:
@@ -130,7 +172,13 @@ def parse_batch(body: bytes) -> BatchIn:
     if len(ops) > settings.POS_SYNC_MAX_OPS:
         raise BatchTooLarge(details={"limit_ops": settings.POS_SYNC_MAX_OPS, "ops": len(ops)})
     parsed = [parse_op(i, op) for i, op in enumerate(ops)]
-    return BatchIn(batch_id=batch_id, terminal_time=terminal_time, ops=parsed, digest=digest_of(document))
+    return BatchIn(
+        batch_id=batch_id,
+        terminal_time=terminal_time,
+        ops=parsed,
+        digest=digest_of({"ops": ops}),
+        document_digest=digest_of(document),
+    )
 
 
 def parse_op(index: int, op: Any) -> OpIn:
@@ -144,7 +192,16 @@ def parse_op(index: int, op: Any) -> OpIn:
     kind, seq, data = op.get("kind"), op.get("seq"), op.get("data")
     occurred_at = _time(op.get("occurred_at"))
     parsed.digest = digest_of({"kind": kind, "occurred_at": op.get("occurred_at"), "data": data})
-    if kind not in OP_KINDS:
+    text = json_text_problem(op)
+    if text is not None:
+        where, reason = text
+        where = text_printable(where)
+        parsed.problem = (
+            "text_invalid",
+            f"{where} {reason}; send text without control characters.",
+            {"field": where},
+        )
+    elif kind not in OP_KINDS:
         parsed.problem = ("kind_unknown", f"kind must be one of {', '.join(OP_KINDS)}.", {"kind": kind})
     elif isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq < 2**62:
         parsed.problem = ("seq_invalid", "seq must be a positive integer.", {"seq": seq})

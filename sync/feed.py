@@ -171,17 +171,18 @@ def _tenant_id() -> int:
     return int(connection.tenant.pk)
 
 
+def _members() -> QuerySet[Membership]:
+    """The shop's people who can sell: an invitation not yet accepted is nobody's till login (a
+    change to it reads as a tombstone, so a terminal that had it drops it)."""
+    return Membership.objects.filter(tenant_id=_tenant_id(), accepted_at__isnull=False).select_related("user")
+
+
 def _cashiers_load(ids: list[uuid.UUID]) -> dict[uuid.UUID, Serialized]:
-    rows = Membership.objects.filter(tenant_id=_tenant_id(), user_id__in=ids).select_related("user")
-    return {m.user_id: _cashier(m) for m in rows}
+    return {m.user_id: _cashier(m) for m in _members().filter(user_id__in=ids)}
 
 
 def _cashiers_page(after: uuid.UUID, limit: int) -> list[Serialized]:
-    rows = (
-        Membership.objects.filter(tenant_id=_tenant_id(), user_id__gt=after)
-        .select_related("user")
-        .order_by("user_id")[:limit]
-    )
+    rows = _members().filter(user_id__gt=after).order_by("user_id")[:limit]
     return [_cashier(m) for m in rows]
 
 

@@ -83,7 +83,8 @@ class Batch(models.Model):
     received_at = models.DateTimeField()
     terminal_time = models.DateTimeField(null=True, blank=True)
     ops = models.PositiveIntegerField(default=0)
-    response = models.JSONField()
+    # The answer as sent (JSON bytes): a replay gets it byte for byte.
+    response = models.BinaryField()
 
     class Meta:
         constraints = [

@@ -65,6 +65,12 @@ def text_problem(value: str) -> str | None:
     return f"contains the control character U+{ord(char):04X}"
 
 
+def text_printable(value: str) -> str:
+    """``value`` with each character :func:`text_problem` refuses replaced by U+FFFD, e.g. to
+    name a field whose name holds one."""
+    return _REFUSED_TEXT.sub("\ufffd", value)
+
+
 def json_text_problem(value: Any, path: str = "") -> tuple[str, str] | None:
     """The first string (key or value) of a parsed JSON document that :func:`text_problem`
     refuses, as ``(path, reason)`` (path like ``lines[0].note``), or None."""

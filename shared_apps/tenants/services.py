@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.services import membership_grant, user_get_or_create
@@ -376,6 +377,9 @@ def tenant_resume(*, slug: str, actor: str) -> Tenant:
     tenant.suspended_at = None
     tenant.suspension_reason = ""
     tenant.save(update_fields=["status", "suspended_at", "suspension_reason", "updated_at"])
+    # In this transaction: the shop resumes with what it sold meanwhile in its books, or not at all.
+    for path in settings.POS_TENANT_RESUME_HOOKS:
+        import_string(path)(tenant=tenant)
     platform_audit_record(
         actor=actor, action="tenant.resume", tenant_slug=slug, details={"suspension_reason": reason}
     )

@@ -53,6 +53,19 @@ from tenant_apps.shop.services import shop_settings_get
 
 _PAYMENT_TEXT = ("provider", "reference", "card_last4", "auth_code")
 _TOTALS = ("subtotal", "discount_total", "tax_total", "total")
+# The online API's limits (its serializers say the same): the columns' lengths.
+_LIMITS: dict[str, int | None] = {
+    "note": getattr(Sale._meta.get_field("note"), "max_length", None),
+    "method": getattr(PaymentMethod._meta.get_field("code"), "max_length", None),
+    **{name: getattr(Payment._meta.get_field(name), "max_length", None) for name in _PAYMENT_TEXT},
+}
+
+
+def _within(value: str, limit: int | None, name: str) -> None:
+    if limit is not None and len(value) > limit:
+        raise OpRejected(
+            "data_invalid", f"{name} is longer than {limit} characters.", {"field": name, "max_length": limit}
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ def parse_sale(data: dict[str, Any]) -> SaleData:
             raise OpRejected(
                 "data_invalid", f"payments[{i}] details are strings.", {"field": f"payments[{i}]"}
             )
+        for name, value in (("method", payment["method"]), *text.items()):
+            _within(value, _LIMITS[name], f"payments[{i}].{name}")
         payments.append(
             PaymentInput(
                 method=payment["method"],
@@ -117,6 +132,8 @@ def parse_sale(data: dict[str, Any]) -> SaleData:
             **{k: decimal(raw_totals[k], f"totals.{k}") for k in _TOTALS if k in raw_totals}
         )
     note = data.get("note", "")
+    if isinstance(note, str):
+        _within(note, _LIMITS["note"], "note")
     return SaleData(
         cashier_id=uuid_of(data.get("cashier_id"), "cashier_id"),  # type: ignore[arg-type]
         receipt_number=receipt,

@@ -246,13 +246,13 @@ def test_a_nul_inside_an_uploaded_op_is_not_refused_by_the_edge(world: World) ->
     assert response.status_code != 400
 
 
-@pytest.mark.xfail(reason="the push engine answers 500 for a NUL inside an op; its fix is the engine's")
 def test_a_nul_inside_an_uploaded_op_rejects_that_op_only(world: World) -> None:
     good, bad, response = _push_with_a_nul_in_one_op(world)
     assert response.status_code == 200, response.content[:300]
     results = {r["op_id"]: r for r in response.json()["results"]}
     assert results[good["op_id"]]["status"] == "applied"
-    assert results[bad["op_id"]]["status"] == "rejected"
+    assert (results[bad["op_id"]]["status"], results[bad["op_id"]]["code"]) == ("rejected", "text_invalid")
+    assert results[bad["op_id"]]["details"] == {"field": "data.note"}
 
 
 def test_the_resolver_tells_terminal_and_anonymous_endpoints() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
@@ -13,9 +16,10 @@ from pos_platform.kernel.actors import Actor
 from shared_apps.tenants.models import Tenant
 from sync import terminals
 from sync.models import Terminal
+from tenant_apps.inventory.models import StockLevel
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.storefronts.services import storefront_create
-from tests.conftest import Member, api_client
+from tests.conftest import Member, Shop, api_client
 
 
 @dataclass
@@ -34,6 +38,24 @@ def pair_terminal(tenant: Tenant, storefront: Storefront, code: str = "T1") -> P
     client = api_client(tenant.slug)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {paired.credential}")
     return PairedTerminal(terminal=paired.terminal, credential=paired.credential, client=client)
+
+
+@pytest.fixture
+def till(shop_a: Shop) -> PairedTerminal:
+    """Terminal T1 of the stocked shop at tenant alpha."""
+    return pair_terminal(shop_a.tenant, shop_a.storefront, code="T1")
+
+
+@pytest.fixture
+def manager(shop_a: Shop, make_member: Callable[..., Member]) -> Member:
+    """A manager of the stocked shop since yesterday (allowed to void and refund offline)."""
+    return make_member(shop_a.tenant, "manager", since=timezone.now() - dt.timedelta(days=1))
+
+
+def level(shop: Shop, key: str) -> Decimal:
+    """The stock level of one of the shop's products at its storefront."""
+    with tenant_context(shop.tenant):
+        return StockLevel.objects.get(product=shop.products[key], storefront=shop.storefront).quantity
 
 
 @pytest.fixture

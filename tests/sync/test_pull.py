@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django_tenants.utils import tenant_context
 
+from shared_apps.accounts.services.staff import staff_invite
 from shared_apps.tenants.models import Tenant
 from shared_apps.tenants.services import TenantCreated
 from tenant_apps.storefronts.models import Storefront
@@ -95,6 +96,23 @@ def test_pull_snapshot_includes_cashiers(
     }
 
 
+def test_a_pending_invitee_is_not_a_cashier_of_the_terminal(
+    tenant_a: Tenant, terminal_a: PairedTerminal, make_member: Callable
+) -> None:
+    owner = make_member(tenant_a, "owner")
+    _, cursor, _ = pull_all(terminal_a.client)
+    with tenant_context(tenant_a):
+        invited = staff_invite(actor=owner.membership, email="ama@example.com", role="cashier")
+
+    snapshot = terminal_a.client.get("/api/v1/sync/pull", {"limit": 100}).json()
+    changes = terminal_a.client.get("/api/v1/sync/pull", {"cursor": cursor, "limit": 100}).json()
+
+    invitee = str(invited.membership.user_id)
+    assert invitee not in {c["id"] for c in snapshot["changes"]["cashiers"]}
+    assert str(owner.user.pk) in {c["id"] for c in snapshot["changes"]["cashiers"]}
+    assert invitee not in {c["id"] for c in changes["changes"].get("cashiers", [])}
+
+
 def test_cursor_of_another_tenant_or_garbage_is_refused(
     terminal_a: PairedTerminal, terminal_b: PairedTerminal
 ) -> None:
@@ -135,7 +153,8 @@ def test_a_change_committed_late_is_not_skipped(committed_tenant: Callable[..., 
     other waits for it to commit, so a pull in between can never skip the slow one's change."""
     tenant, paired = committed_terminal(committed_tenant, code="ONE")
     _, cursor, _ = pull_all(paired.client)
-    slow_wrote, release, fast_done = threading.Event(), threading.Event(), threading.Event()
+    slow_wrote, release, fast_started = threading.Event(), threading.Event(), threading.Event()
+    fast_pid: list[int] = []
 
     def slow_writer() -> None:
         _in_tenant(tenant)
@@ -143,24 +162,30 @@ def test_a_change_committed_late_is_not_skipped(committed_tenant: Callable[..., 
             with transaction.atomic():
                 storefront_create(code="SLOW", name="Slow")
                 slow_wrote.set()
-                release.wait(10)
+                release.wait(30)
         finally:
             connections.close_all()
 
     def fast_writer() -> None:
         _in_tenant(tenant)
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                fast_pid.append(cursor.fetchone()[0])
+            fast_started.set()
             storefront_create(code="FAST", name="Fast")
-            fast_done.set()
         finally:
             connections.close_all()
 
     slow = threading.Thread(target=slow_writer)
     slow.start()
-    slow_wrote.wait(10)
+    assert slow_wrote.wait(30)
     fast = threading.Thread(target=fast_writer)
     fast.start()
-    fast_blocked = not fast_done.wait(0.5)
+    assert fast_started.wait(30)
+    # Explicit synchronisation, not a sleep: the server says when the second writer waits for a
+    # lock the first one holds.
+    fast_blocked = _waits_for_a_lock(fast_pid[0])
     during = paired.client.get("/api/v1/sync/pull", {"cursor": cursor}).json()
     release.set()
     slow.join()
@@ -170,6 +195,18 @@ def test_a_change_committed_late_is_not_skipped(committed_tenant: Callable[..., 
     assert fast_blocked  # the second writer waits for the first to commit
     assert during["changes"] == {}
     assert [o["code"] for o in after["changes"]["storefronts"]] == ["SLOW", "FAST"]
+
+
+def _waits_for_a_lock(pid: int, *, attempts: int = 3000) -> bool:
+    """Poll pg_stat_activity until backend ``pid`` waits for a lock (each poll is a round trip;
+    the bound only stops a broken run)."""
+    with connection.cursor() as cursor:
+        for _ in range(attempts):
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cursor.fetchone()
+            if row is not None and row[0] == "Lock":
+                return True
+    return False
 
 
 def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[..., TenantCreated]) -> None:
