@@ -99,6 +99,24 @@ def test_every_message_is_translated(po: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_a_message_means_one_thing_in_every_catalogue() -> None:
+    """Django merges the catalogues into one: a msgid (and context) translated two ways in two
+    folders would show one of them everywhere. Give such a message a context (pgettext)."""
+    seen: dict[tuple[object, object], tuple[object, str]] = {}
+    clashes = []
+    for po in CATALOGUES:
+        for message in _catalog(po):
+            if not message.id:
+                continue
+            key = (message.id, message.context)
+            first = seen.setdefault(key, (message.string, str(po.relative_to(ROOT))))
+            if first[0] != message.string:
+                clashes.append(
+                    f"{key}: {first[0]!r} in {first[1]}, {message.string!r} in {po.relative_to(ROOT)}"
+                )
+    assert not clashes, "\n".join(clashes)
+
+
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_string_of_the_folder_is_in_its_catalogue(po: Path) -> None:
     folder = po.parent.parent.parent.parent

@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - a table of translations, one message a line
-"""The French catalogues of the back office's frame (``pos_platform``), the accounts, reports and products pages,
+"""The French catalogues of the back office's frame (``pos_platform``), the accounts, reports, products and stock pages,
 as source: after ``manage.py makemessages -l fr`` in a folder of :data:`FOLDERS`, ``python -m
 pos_platform.portal.locale_fr`` fills its ``django.po`` from here and compiles ``django.mo``.
 French as read in francophone West Africa: the shop (« boutique »), the till (« caisse »)."""
@@ -378,6 +378,52 @@ FR: dict[str, str | tuple[str, str]] = {
     "Edit %(sku)s": "Modifier %(sku)s",
     "Import CSV": "Importer un CSV",
     "Export the catalog (CSV)": "Exporter le catalogue (CSV)",
+    # Stock (tenant_apps/inventory).
+    "Damaged": "Endommagé",
+    "Expired": "Périmé",
+    "Lost": "Perdu",
+    "Theft": "Vol",
+    "Correction": "Correction",
+    "Other": "Autre",
+    "Sale": "Vente",
+    "Refund": "Remboursement",
+    "Void": "Annulation",
+    "Received": "Réceptionné",
+    "Adjusted": "Ajusté",
+    "Count": "Inventaire",
+    "Transfer out": "Transfert sortant",
+    "Transfer in": "Transfert entrant",
+    "Give the quantity.": "Indiquez la quantité.",
+    "Give the product.": "Indiquez le produit.",
+    "Give at least one line.": "Indiquez au moins une ligne.",
+    "Change": "Écart",
+    "Minus for stock that went out, plus for stock found.": "Moins pour le stock sorti, plus pour le stock retrouvé.",
+    "Note": "Note",
+    "A supplier's invoice number, say.": "Le numéro de facture du fournisseur, par exemple.",
+    "Reason": "Motif",
+    "To storefront": "Vers le point de vente",
+    "From storefront": "Depuis le point de vente",
+    "Receive stock": "Réceptionner du stock",
+    "Receive": "Réceptionner",
+    "Received %(n)s lines at %(storefront)s.": "%(n)s lignes réceptionnées à %(storefront)s.",
+    "Adjust stock": "Ajuster le stock",
+    "Adjust": "Ajuster",
+    "Adjusted %(n)s lines at %(storefront)s.": "%(n)s lignes ajustées à %(storefront)s.",
+    "Count stock": "Faire l'inventaire",
+    "Record the count": "Enregistrer l'inventaire",
+    "Counted %(n)s lines at %(storefront)s; differences are booked.": "%(n)s lignes inventoriées à %(storefront)s ; les écarts sont enregistrés.",
+    "Transfer stock": "Transférer du stock",
+    "Transfer": "Transférer",
+    "Transferred %(n)s lines from %(storefront)s.": "%(n)s lignes transférées depuis %(storefront)s.",
+    "This was already recorded; nothing was booked twice.": "C'était déjà enregistré ; rien n'a été compté deux fois.",
+    "Lines": "Lignes",
+    "The movement ledger": "Le registre des mouvements",
+    "Reorder at": "Réapprovisionner à",
+    "low": "bas",
+    "No stock here yet.": "Pas encore de stock ici.",
+    "Stock movements": "Mouvements de stock",
+    "sale": "vente",
+    "No movement matches.": "Aucun mouvement ne correspond.",
 }
 
 # The folders whose catalogues come from this one.
@@ -386,6 +432,7 @@ FOLDERS = (
     "shared_apps/accounts/locale/fr/LC_MESSAGES",
     "tenant_apps/reports/locale/fr/LC_MESSAGES",
     "tenant_apps/catalog/locale/fr/LC_MESSAGES",
+    "tenant_apps/inventory/locale/fr/LC_MESSAGES",
 )
 
 

@@ -19,7 +19,7 @@ from tests.browser.test_portal_pages import record_sales
 PAGES = [
     ("/portal/", ["Tableau de bord", "Ventes nettes", "Meilleurs produits"]),
     ("/portal/products", ["Produits", "Nouveau produit", "Exporter le catalogue (CSV)"]),
-    ("/portal/stock", ["Stock", "Point de vente"]),
+    ("/portal/stock", ["Stock", "Point de vente", "Le registre des mouvements"]),
     ("/portal/sales", ["Ventes"]),
     ("/portal/reports", ["Rapports", "Exporter les ventes (CSV)"]),
     ("/portal/shifts", ["Services"]),
