@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - a table of translations, one message a line
-"""The French catalogues of the back office's frame (``pos_platform``), the accounts, reports, products and stock pages,
+"""The French catalogues of the back office's frame (``pos_platform``), the accounts, reports, products, stock and shifts pages,
 as source: after ``manage.py makemessages -l fr`` in a folder of :data:`FOLDERS`, ``python -m
 pos_platform.portal.locale_fr`` fills its ``django.po`` from here and compiles ``django.mo``.
 French as read in francophone West Africa: the shop (« boutique »), the till (« caisse »)."""
@@ -424,6 +424,48 @@ FR: dict[str, str | tuple[str, str]] = {
     "Stock movements": "Mouvements de stock",
     "sale": "vente",
     "No movement matches.": "Aucun mouvement ne correspond.",
+    # Shifts (tenant_apps/shifts): « service » is a cashier's shift at the till.
+    "Open shifts only": "Services ouverts seulement",
+    "With a difference only": "Avec un écart seulement",
+    "Opening float": "Fond de caisse",
+    "The cash in the drawer as the shift starts.": "Les espèces dans le tiroir au début du service.",
+    "Cash": "Espèces",
+    "Into the drawer": "Entrée dans le tiroir",
+    "Out of the drawer": "Sortie du tiroir",
+    "A bank deposit, change brought in ...": "Un dépôt à la banque, de la monnaie apportée ...",
+    "Counted in the drawer.": "Compté dans le tiroir.",
+    "From the statement; blank if not checked.": "D'après le relevé ; vide si non vérifié.",
+    "This was already done.": "C'était déjà fait.",
+    "Your shift is open.": "Votre service est ouvert.",
+    "No such shift.": "Ce service n'existe pas.",
+    "Cash movement recorded.": "Mouvement d'espèces enregistré.",
+    "The shift is closed.": "Le service est clôturé.",
+    "Opened": "Ouvert le",
+    "Closed": "Clôturé le",
+    "Counted against expected": "Compté par rapport à l'attendu",
+    "Expected": "Attendu",
+    "Counted": "Compté",
+    "Difference": "Écart",
+    "The drawer should hold": "Le tiroir devrait contenir",
+    "Cash in and out": "Entrées et sorties d'espèces",
+    "Close the shift": "Clôturer le service",
+    "Count what you hold for each way of paying; the difference against what the drawer should hold is kept with the shift. Cash must be counted.": "Comptez ce que vous avez pour chaque moyen de paiement ; l'écart avec ce que le tiroir devrait contenir est conservé avec le service. Les espèces doivent être comptées.",
+    "Open a shift": "Ouvrir un service",
+    "Count the cash in the drawer before the first sale: the shift starts with it, and at the close the drawer should hold it plus the cash taken.": "Comptez les espèces du tiroir avant la première vente : le service commence avec, et à la clôture le tiroir devrait les contenir en plus des espèces encaissées.",
+    "Open the shift": "Ouvrir le service",
+    "Shift report": "Rapport de service",
+    "Back to the shift": "Retour au service",
+    "the shift is still open: this is an interim read": "le service est encore ouvert : c'est une lecture provisoire",
+    "Shift": "Service",
+    "closed": "clôturé",
+    "open": "ouvert",
+    "Printable report": "Rapport imprimable",
+    "All shifts": "Tous les services",
+    "Cash in or out": "Entrée ou sortie d'espèces",
+    "Record": "Enregistrer",
+    "short": "manquant",
+    "over": "excédent",
+    "No shift matches.": "Aucun service ne correspond.",
 }
 
 # The folders whose catalogues come from this one.
@@ -433,6 +475,7 @@ FOLDERS = (
     "tenant_apps/reports/locale/fr/LC_MESSAGES",
     "tenant_apps/catalog/locale/fr/LC_MESSAGES",
     "tenant_apps/inventory/locale/fr/LC_MESSAGES",
+    "tenant_apps/shifts/locale/fr/LC_MESSAGES",
 )
 
 

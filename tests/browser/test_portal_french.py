@@ -22,7 +22,7 @@ PAGES = [
     ("/portal/stock", ["Stock", "Point de vente", "Le registre des mouvements"]),
     ("/portal/sales", ["Ventes"]),
     ("/portal/reports", ["Rapports", "Exporter les ventes (CSV)"]),
-    ("/portal/shifts", ["Services"]),
+    ("/portal/shifts", ["Services", "Services ouverts seulement"]),
     ("/portal/conflicts", ["Conflits de synchronisation"]),
 ]
 
