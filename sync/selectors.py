@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -39,6 +40,38 @@ def terminal_status(*, terminal: Terminal) -> dict[str, Any]:
     }
 
 
+def conflict_list(
+    *,
+    scope: uuid.UUID | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    terminal_id: uuid.UUID | None = None,
+    storefront_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    sale_id: uuid.UUID | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[Conflict]:
+    """Conflicts newest first, limited to the storefront ``scope`` of a scoped member (the API's
+    list and the back office's), each filter applied when given."""
+    filters: dict[str, Any] = {
+        "storefront_id": scope,
+        "status": status,
+        "kind": kind,
+        "terminal_id": terminal_id,
+        "product_id": product_id,
+        "sale_id": sale_id,
+        "created_at__gte": since,
+        "created_at__lt": until,
+    }
+    qs = Conflict.objects.select_related("terminal__storefront").filter(
+        **{column: value for column, value in filters.items() if value is not None}
+    )
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    return qs.order_by("-created_at", "-id")
+
+
 def conflict_counts(*, storefront_id: uuid.UUID | None = None) -> dict[str, int]:
     """Open conflicts per kind (all storefronts, or one)."""
     qs = Conflict.objects.filter(status=Conflict.Status.OPEN)
@@ -47,8 +80,8 @@ def conflict_counts(*, storefront_id: uuid.UUID | None = None) -> dict[str, int]
     return dict(qs.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
 
 
-def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Terminal]:
-    """Paired terminals (not revoked) with ``open_conflicts`` and ``pending_ops`` (operations held
+def terminal_rows(*, storefront_id: uuid.UUID | None = None) -> QuerySet[Terminal]:
+    """Terminals (revoked ones too) with ``open_conflicts`` and ``pending_ops`` (operations held
     until the sale they concern arrives; a held op always names that sale in ``waits_for``, whose
     partial index keeps this count cheap however many ops a terminal has uploaded)."""
     pending = (
@@ -58,12 +91,12 @@ def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Termina
         .annotate(n=Count("op_id"))
         .values("n")
     )
-    qs = (
-        terminal_list(storefront_id=storefront_id)
-        .exclude(status=Terminal.Status.REVOKED)
-        .annotate(pending_ops=Coalesce(Subquery(pending), 0))
-    )
-    return list(qs)
+    return terminal_list(storefront_id=storefront_id).annotate(pending_ops=Coalesce(Subquery(pending), 0))
+
+
+def terminal_overview(*, storefront_id: uuid.UUID | None = None) -> list[Terminal]:
+    """Paired terminals (not revoked) with ``open_conflicts`` and ``pending_ops``."""
+    return list(terminal_rows(storefront_id=storefront_id).exclude(status=Terminal.Status.REVOKED))
 
 
 def open_conflicts_figures(day: object) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,10 @@ from pos_platform.kernel.errors import ValidationFailed
 from sync.errors import ConflictAlreadyResolved, ConflictNotFound
 from sync.models import Conflict
 from tenant_apps.inventory.services import StockLine, stock_adjust
+
+# Kinds whose conflicts are alike enough to accept a day's worth at once (a price changed on the
+# server while terminals still sold at the old one).
+BULK_ACCEPT_KINDS = frozenset({Conflict.Kind.PRICE_MISMATCH})
 
 
 @transaction.atomic
@@ -74,3 +79,36 @@ def conflict_resolve(
         details=details,
     )
     return conflict
+
+
+@transaction.atomic
+def conflict_accept_all(
+    *,
+    kind: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    actor: Actor,
+    storefront_id: uuid.UUID | None = None,
+    note: str = "",
+) -> int:
+    """Accept every open conflict of ``kind`` raised in [since, until) (of one storefront, or of
+    all), each through :func:`conflict_resolve` (audited one by one); the number accepted. The
+    rows are locked in a fixed order, so that two people doing this at once do not deadlock: the
+    second finds them resolved and skips them."""
+    if kind not in BULK_ACCEPT_KINDS:
+        raise ValidationFailed(
+            "Only price differences can be accepted in bulk; look at the others one by one.",
+            code="conflict_kind_not_bulk",
+            details={"field": "kind"},
+        )
+    qs = Conflict.objects.filter(
+        kind=kind, status=Conflict.Status.OPEN, created_at__gte=since, created_at__lt=until
+    )
+    if storefront_id is not None:
+        qs = qs.filter(storefront_id=storefront_id)
+    ids = list(qs.order_by("pk").select_for_update(skip_locked=False).values_list("pk", flat=True))
+    for conflict_id in ids:
+        conflict_resolve(
+            conflict_id=conflict_id, resolution=Conflict.Resolution.ACCEPTED, note=note, actor=actor
+        )
+    return len(ids)

@@ -13,8 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.utils import timezone
 
+from tenant_apps.sales.context import pricing_context_load
+from tenant_apps.sales.errors import ProductNotFound
 from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent
+from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale
+from tenant_apps.shop.services import shop_settings_get
 
 # The refunded total of a sale without refunds, as money reads.
 NO_REFUNDS = Decimal("0.00")
@@ -149,3 +154,27 @@ def sale_storefront_id(*, sale_id: uuid.UUID) -> uuid.UUID | None:
 
 def payment_method_list() -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.all()
+
+
+def sale_quote(
+    *, storefront_id: uuid.UUID, lines: list[tuple[uuid.UUID, Decimal]], at: dt.datetime | None = None
+) -> SaleTotals:
+    """What a sale of ``lines`` [(product, quantity)] at a storefront would come to at ``at``
+    (default now), with its taxes: the prices, rates and shop settings a sale uses, through the
+    sale's own :func:`~tenant_apps.sales.pricing.price_sale`. Writes nothing."""
+    at = at or timezone.now()
+    context = pricing_context_load(keys=[(product_id, storefront_id, at) for product_id, _ in lines])
+    inputs = []
+    for index, (product_id, quantity) in enumerate(lines):
+        price = context.price(product_id, storefront_id, at)
+        facts = context.products.get(product_id)
+        if price is None or facts is None:
+            raise ProductNotFound("A line names a product without a price.", details={"line": index})
+        inputs.append(LineInput(unit_price=price, quantity=quantity, tax_category=facts.tax_category_id))
+    settings = shop_settings_get()
+    return price_sale(
+        lines=inputs,
+        rates=context.rates_at(at),
+        prices_include_tax=settings.prices_include_tax,
+        minor_unit=settings.minor_unit,
+    )

@@ -24,7 +24,7 @@ from pos_platform.kernel.errors import NotFound
 from pos_platform.kernel.fields import money_field
 from shared_apps.accounts.permissions import can
 from tenant_apps.shifts.models import Shift
-from tenant_apps.shifts.selectors import shift_list
+from tenant_apps.shifts.selectors import shift_actionable, shift_list
 from tenant_apps.shifts.services import cash_movement_record, shift_close, shift_expected, shift_open
 
 SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
@@ -95,13 +95,9 @@ def _own_or_managed(request: TenantRequest, shift_id: uuid.UUID) -> Shift:
     """The shift if the member may act on it: their own (shift.operate) or as a supervisor of its
     storefront (shift.manage); otherwise 404."""
     shift = Shift.objects.filter(pk=shift_id).first()
-    membership = request.membership
-    if shift is None:
-        raise NotFound()
-    own = shift.cashier_id == request.user.pk and can(
-        membership, "shift.operate", storefront_id=shift.storefront_id
-    )
-    if not (own or can(membership, "shift.manage", storefront_id=shift.storefront_id)):
+    if shift is None or not shift_actionable(
+        membership=request.membership, user_id=request.user.pk, shift=shift
+    ):
         raise NotFound()
     return shift
 

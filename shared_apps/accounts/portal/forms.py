@@ -78,3 +78,39 @@ class PasswordChangeForm(NewPasswordForm):
         label=_("Current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+ROLE_LABELS: dict[str, Any] = {
+    "owner": _("Owner"),
+    "admin": _("Admin"),
+    "manager": _("Manager"),
+    "cashier": _("Cashier"),
+}
+
+
+class StaffScopeForm(PortalForm):
+    """Role, storefront scope and expiry: what an invitation offers and what a change sets."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=list(ROLE_LABELS.items()))
+    storefront = forms.ChoiceField(
+        required=False, label=_("Storefront"), help_text=_("Limit them to one storefront, or leave all.")
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label=_("Access ends on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For seasonal help; blank for no end."),
+    )
+
+    def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["storefront"].choices = [("", _("All storefronts")), *storefronts]  # type: ignore[attr-defined]
+
+
+class StaffInviteForm(StaffScopeForm):
+    email = forms.EmailField(max_length=254, label=_("Email"))
+    full_name = forms.CharField(max_length=200, required=False, label=_("Name"))
+    phone = forms.CharField(
+        max_length=40, required=False, label=_("Phone"), help_text=_("Also send the invitation by SMS.")
+    )
+    field_order = ["email", "full_name", "phone", "role", "storefront", "expires_on"]

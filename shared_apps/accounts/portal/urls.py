@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shared_apps.accounts.portal import recovery, views
+from shared_apps.accounts.portal import recovery, staff, views
 
 urlpatterns = [
     path("account", views.account_view, name="portal-account"),
@@ -16,5 +16,22 @@ urlpatterns = [
         "password-reset/confirm", recovery.password_reset_confirm_view, name="portal-password-reset-confirm"
     ),
     path("staff/mfa", recovery.staff_mfa_view, name="portal-staff-mfa"),
+    path("staff", staff.staff_view, name="portal-staff"),
+    path("staff/invite", staff.staff_invite_view, name="portal-staff-invite"),
+    path("staff/<uuid:membership_id>", staff.staff_member_view, name="portal-staff-member"),
+    path(
+        "staff/<uuid:membership_id>/deactivate", staff.staff_deactivate_view, name="portal-staff-deactivate"
+    ),
+    path(
+        "staff/<uuid:membership_id>/reactivate", staff.staff_reactivate_view, name="portal-staff-reactivate"
+    ),
+    path(
+        "staff/<uuid:membership_id>/invitation", staff.staff_invitation_view, name="portal-staff-invitation"
+    ),
+    path(
+        "staff/<uuid:membership_id>/tokens/revoke",
+        staff.staff_tokens_revoke_view,
+        name="portal-staff-tokens-revoke",
+    ),
     path("welcome", recovery.welcome_view, name="portal-welcome"),
 ]

@@ -1,0 +1,107 @@
+"""Shop settings under /portal/settings: tax-inclusive prices, negative stock, the currency's
+minor unit, and the payment methods (add, switch on and off). The shop and payment-method
+services and the API's ``settings.manage``."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pos_platform.kernel.errors import ApplicationError
+from pos_platform.portal.forms import PortalForm, show_error
+from pos_platform.portal.pages import actor_of, not_found, portal_page
+from tenant_apps.sales.models import PaymentMethod
+from tenant_apps.sales.selectors import payment_method_list
+from tenant_apps.sales.services.payment_methods import payment_method_create, payment_method_update
+from tenant_apps.shop.services import shop_settings_get, shop_settings_update
+
+KIND_LABELS = {
+    "cash": gettext_lazy("Cash"),
+    "mobile_money": gettext_lazy("Mobile money"),
+    "card": gettext_lazy("Card"),
+}
+
+
+class SettingsForm(PortalForm):
+    prices_include_tax = forms.BooleanField(required=False, label=gettext_lazy("Prices include tax"))
+    allow_negative_stock = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Sell in the back office when stock runs out (stock goes negative)"),
+    )
+    minor_unit = forms.TypedChoiceField(
+        label=gettext_lazy("Decimals of the currency"),
+        coerce=int,
+        choices=[(0, "0"), (1, "1"), (2, "2")],
+        help_text=gettext_lazy("Amounts are rounded to this many decimals."),
+    )
+
+
+class PaymentMethodForm(PortalForm):
+    code = forms.CharField(
+        max_length=32, label=gettext_lazy("Code"), help_text=gettext_lazy("Such as momo_mtn.")
+    )
+    name = forms.CharField(max_length=80, label=gettext_lazy("Name"))
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=list(KIND_LABELS.items()))
+
+
+@portal_page("settings.manage")
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    current = shop_settings_get()
+    initial = {
+        "prices_include_tax": current.prices_include_tax,
+        "allow_negative_stock": current.allow_negative_stock,
+        "minor_unit": current.minor_unit,
+    }
+    posted = request.POST if request.method == "POST" and "minor_unit" in request.POST else None
+    form = SettingsForm(posted, initial=initial)
+    method_form = PaymentMethodForm(request.POST if request.method == "POST" and posted is None else None)
+    if posted is not None and form.is_valid():
+        try:
+            shop_settings_update(actor=actor_of(request), **form.cleaned_data)
+        except ApplicationError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("/portal/settings")
+    elif method_form.is_bound and method_form.is_valid():
+        try:
+            payment_method_create(actor=actor_of(request), **method_form.cleaned_data)
+        except ApplicationError as exc:
+            show_error(method_form, exc)
+        else:
+            messages.success(request, _("Payment method added."))
+            return redirect("/portal/settings")
+    return render(
+        request,
+        "shop/portal/settings.html",
+        {
+            "form": form,
+            "method_form": method_form,
+            "methods": list(payment_method_list().order_by("position", "code")),
+            "kinds": KIND_LABELS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@portal_page("settings.manage")
+@require_POST
+def payment_method_toggle_view(request: HttpRequest, method_id: uuid.UUID) -> HttpResponse:
+    method = PaymentMethod.objects.filter(pk=method_id).first()
+    if method is None:
+        return not_found(request, _("No such payment method."))
+    payment_method_update(
+        payment_method_id=method.pk, actor=actor_of(request), is_active=not method.is_active
+    )
+    messages.success(
+        request, _("Payment method switched off.") if method.is_active else _("Payment method switched on.")
+    )
+    return redirect("/portal/settings")

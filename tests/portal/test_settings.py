@@ -1,0 +1,58 @@
+"""The settings page: the shop's settings and its payment methods through their services; only
+``settings.manage``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from tenant_apps.sales.models import PaymentMethod
+from tenant_apps.shop.services import shop_settings_get
+from tests.conftest import Shop
+from tests.portal.conftest import html, portal_client
+
+
+def test_an_owner_changes_the_settings(shop: Shop, owner_portal: Client) -> None:
+    response = owner_portal.post("/portal/settings", {"minor_unit": "0", "allow_negative_stock": "on"})
+
+    assert response.status_code == 302
+    settings = shop_settings_get()
+    assert (settings.prices_include_tax, settings.allow_negative_stock, settings.minor_unit) == (
+        False,
+        True,
+        0,
+    )
+
+
+def test_an_owner_adds_and_switches_off_a_payment_method(shop: Shop, owner_portal: Client) -> None:
+    added = owner_portal.post(
+        "/portal/settings", {"code": "momo_mtn", "name": "MTN MoMo", "kind": "mobile_money"}
+    )
+    method = PaymentMethod.objects.get(code="momo_mtn")
+    owner_portal.post(f"/portal/settings/payment-methods/{method.pk}/toggle")
+    method.refresh_from_db()
+
+    assert added.status_code == 302
+    assert "MTN MoMo" in html(owner_portal.get("/portal/settings"))
+    assert method.is_active is False
+
+
+def test_a_bad_method_is_refused_with_the_services_message(shop: Shop, owner_portal: Client) -> None:
+    count = PaymentMethod.objects.count()
+
+    response = owner_portal.post("/portal/settings", {"code": "Bad Code!", "name": "x", "kind": "cash"})
+
+    assert response.status_code == 400
+    assert "lower-case letters" in html(response)
+    assert PaymentMethod.objects.count() == count
+
+
+def test_a_manager_cannot_change_settings(shop: Shop, make_member: Any) -> None:
+    manager = portal_client(make_member(shop.tenant, "manager"), shop.tenant)
+    before = shop_settings_get().minor_unit
+
+    response = manager.post("/portal/settings", {"minor_unit": "0"})
+
+    assert response.status_code == 403
+    assert shop_settings_get().minor_unit == before
