@@ -205,6 +205,8 @@ MIDDLEWARE = [
     # A session is valid only at the host (tenant or platform) that signed it in.
     "shared_apps.accounts.middleware.SessionTenantBindingMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The back office in the person's chosen language (Accept-Language as fallback).
+    "pos_platform.portal.language.PortalLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -11,6 +11,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -60,10 +61,10 @@ class Membership(models.Model):
     """A user's role at one tenant."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        MANAGER = "manager", "Manager"
-        CASHIER = "cashier", "Cashier"
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        MANAGER = "manager", _("Manager")
+        CASHIER = "cashier", _("Cashier")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")

@@ -3,7 +3,12 @@
 ``manage.py makemessages -l fr`` in an app of :data:`FOLDERS`, ``python -m
 shared_apps.messaging.locale_fr`` fills its ``django.po`` from here and compiles ``django.mo``."""
 
-FR = {
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+FR: dict[Any, Any] = {
     "Sent by %(platform_name)s.": "Envoyé par %(platform_name)s.",
     "To stop these messages:": "Pour ne plus recevoir ces messages :",
     "Hello,": "Bonjour,",
@@ -99,30 +104,49 @@ FR = {
     "Change": "Monnaie rendue",
     "QR code of this receipt": "Code QR de ce reçu",
     "Print": "Imprimer",
+    # Sending a receipt from the back office.
+    "Back to the sale": "Retour à la vente",
+    "Email": "E-mail",
+    "Language": "Langue",
+    "No such sale.": "Cette vente n'existe pas.",
+    "Phone number or email": "Numéro de téléphone ou e-mail",
+    "Send": "Envoyer",
+    "Send by": "Envoyer par",
+    "Send the receipt": "Envoyer le reçu",
+    "Sent to": "Envoyé à",
+    "The customer's receipt is online at:": "Le reçu du client est en ligne à l'adresse :",
+    "The receipt is on its way.": "Le reçu est en route.",
 }
 
 # The apps whose catalogues come from this one.
 FOLDERS = ("shared_apps/messaging/locale/fr/LC_MESSAGES", "tenant_apps/receipts/locale/fr/LC_MESSAGES")
 
 
-def write(folder: str) -> list[str]:
-    """Fill ``folder/django.po`` from :data:`FR` and compile ``django.mo``; returns the msgids
-    without a translation."""
+def write(folder: str, table: Mapping[Any, Any] = FR) -> list[str]:
+    """Fill ``folder/django.po`` from ``table`` (msgid -> msgstr; a plural's singular -> its two
+    French forms) and compile ``django.mo``; returns the msgids without a translation."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po, write_po
 
     po = f"{folder}/django.po"
     with open(po, "rb") as f:
         catalog = read_po(f, locale="fr")
+    catalog.fuzzy = False  # the header, once filled from here, is final
     missing = []
     for message in catalog:
         if not message.id:
             continue
-        if message.id in FR:
-            message.string = FR[message.id]  # type: ignore[assignment]
+        # A plural is keyed by its two English forms or by its singular.
+        key = (
+            message.id
+            if message.id in table
+            else (message.id[0] if isinstance(message.id, tuple) else message.id)
+        )
+        if key in table:
+            message.string = table[key]
             message.flags.discard("fuzzy")
         else:
-            missing.append(str(message.id))
+            missing.append(str(key))
     with open(po, "wb") as f:
         write_po(f, catalog, width=100)
     with open(f"{folder}/django.mo", "wb") as f:
@@ -130,10 +154,15 @@ def write(folder: str) -> list[str]:
     return missing
 
 
-if __name__ == "__main__":
+def write_all(folders: tuple[str, ...], table: Mapping[Any, Any]) -> None:
+    """:func:`write` each folder (relative to the checkout), printing what is left untranslated."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent.parent
-    for folder in FOLDERS:
-        left = write(str(root / folder))
+    for folder in folders:
+        left = write(str(root / folder), table)
         print(folder + ": " + ("; ".join(f"untranslated: {m}" for m in left) or "complete"))
+
+
+if __name__ == "__main__":
+    write_all(FOLDERS, FR)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from pos_platform.portal.forms import PortalForm
@@ -114,3 +115,9 @@ class StaffInviteForm(StaffScopeForm):
         max_length=40, required=False, label=_("Phone"), help_text=_("Also send the invitation by SMS.")
     )
     field_order = ["email", "full_name", "phone", "role", "storefront", "expires_on"]
+
+
+class LanguageForm(PortalForm):
+    """The language of the back office and of the messages sent to the person."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

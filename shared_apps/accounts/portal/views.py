@@ -17,6 +17,7 @@ from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,11 +34,15 @@ from shared_apps.accounts.permissions import mfa_enrollment_due, mfa_required_fo
 from shared_apps.accounts.portal.forms import (
     CodeForm,
     InvitationForm,
+    LanguageForm,
     LoginForm,
     OptionalCodeForm,
     PasswordChangeForm,
 )
 from shared_apps.accounts.services import auth, password
+from shared_apps.messaging.models import Preference
+from shared_apps.messaging.rendering import language_of
+from shared_apps.messaging.services import preference_of, preference_update
 from tenant_apps.storefronts.models import Storefront
 
 
@@ -245,8 +250,26 @@ def account_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @portal_page()
+@require_http_methods(["GET", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/portal/account.html", account_context(request))
+    """The account card, and the choice of language (the back office's and the messages')."""
+    user: User = request.user  # type: ignore[assignment]
+    tenant_id = request.tenant.pk  # type: ignore[attr-defined]
+    current = preference_of(user_id=user.pk, tenant_id=tenant_id).language
+    form = LanguageForm(request.POST or None, initial={"language": language_of(current or None)})
+    context = {**account_context(request), "language_form": form}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "accounts/portal/account.html", context, status=400)
+        language = form.cleaned_data["language"]
+        # The person's language at every shop; a shop's own row, when there is one, follows.
+        preference_update(user_id=user.pk, tenant_id=None, language=language)
+        if Preference.objects.filter(user_id=user.pk, tenant_id=tenant_id).exists():
+            preference_update(user_id=user.pk, tenant_id=tenant_id, language=language)
+        with translation.override(language):
+            messages.success(request, _("Your language is saved."))
+        return redirect("portal-account")
+    return render(request, "accounts/portal/account.html", context)
 
 
 @never_cache

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pos_platform.portal.forms import OnceForm, PortalForm
 from tenant_apps.catalog.portal.forms import ProductCodeField
@@ -73,7 +74,7 @@ class BaseLines(forms.BaseFormSet):
 class SignedStockLineForm(StockLineForm):
     quantity = forms.DecimalField(
         required=False,
-        label=_("Change"),
+        label=pgettext_lazy("a stock adjustment", "Change"),
         max_digits=14,
         decimal_places=3,
         help_text=_("Minus for stock that went out, plus for stock found."),

@@ -1,0 +1,123 @@
+"""The back office in the person's language: the choice on the account page, the browser's
+Accept-Language as fallback, French pages, messages, refusals, money and dates."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from shared_apps.messaging.models import Preference
+from shared_apps.messaging.services import preference_update
+from tests.conftest import Shop, host_of
+from tests.portal.conftest import html, portal_client
+
+
+def _choose(shop: Shop, language: str) -> None:
+    preference_update(user_id=shop.owner.user.pk, tenant_id=None, language=language)
+
+
+def test_english_by_default(shop: Shop, owner_portal: Client) -> None:
+    response = owner_portal.get("/portal/products")
+
+    page = html(response)
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en"' in page
+    assert "Products" in page
+    assert "Produits" not in page
+    assert "25.00" in page  # the price of rice
+
+
+def test_accept_language_is_the_fallback(shop: Shop, owner_portal: Client) -> None:
+    response = owner_portal.get("/portal/products", HTTP_ACCEPT_LANGUAGE="fr-CI,fr;q=0.9,en;q=0.5")
+
+    page = html(response)
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr"' in page
+    assert "Tableau de bord" in page  # the menu
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_chosen_language_beats_the_browser(shop: Shop, owner_portal: Client) -> None:
+    _choose(shop, "en")
+
+    response = owner_portal.get("/portal/account", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response["Content-Language"] == "en"
+    assert "Your account" in html(response)
+
+
+def test_french_pages_money_and_dates(shop: Shop, owner_portal: Client) -> None:
+    _choose(shop, "fr")
+
+    products = html(owner_portal.get("/portal/products"))
+    account = html(owner_portal.get("/portal/account"))
+    dashboard = html(owner_portal.get("/portal/"))
+    reports = html(owner_portal.get("/portal/reports/day"))
+
+    assert "Votre compte" in account
+    assert "Connecté en tant que" in account
+    assert "Propriétaire" in account  # the role
+    assert "Aller au contenu" in products
+    assert "Se déconnecter" in products
+    assert "Nouveau produit" in products
+    assert "Ventes nettes" in dashboard
+    assert "Meilleurs produits" in dashboard
+    assert "Rapport X : la journée jusqu'ici" in reports or "Rapport Z : journée clôturée" in reports
+    # French money: a decimal comma, the currency after the amount.
+    assert "25,00" in products
+    assert "25.00" not in products
+
+
+def test_choosing_french_on_the_account_page(shop: Shop, owner_portal: Client) -> None:
+    response = owner_portal.post("/portal/account", {"language": "fr"}, follow=True)
+
+    page = html(response)
+    assert response.status_code == 200
+    assert "Votre langue est enregistrée." in page
+    assert '<option value="fr" selected>' in page
+    assert Preference.objects.get(user_id=shop.owner.user.pk, tenant__isnull=True).language == "fr"
+    # The next page, without any Accept-Language, is French too.
+    assert "Tableau de bord" in html(owner_portal.get("/portal/products"))
+
+
+def test_a_shop_row_follows_the_choice(shop: Shop, owner_portal: Client) -> None:
+    preference_update(user_id=shop.owner.user.pk, tenant_id=shop.tenant.pk, language="en")
+
+    owner_portal.post("/portal/account", {"language": "fr"})
+
+    assert Preference.objects.get(user_id=shop.owner.user.pk, tenant_id=shop.tenant.pk).language == "fr"
+    assert html(owner_portal.get("/portal/account")).count("Votre compte") >= 1
+
+
+@pytest.mark.parametrize("value", ["de", "", "fr-CI' OR 1=1", "x" * 300])
+def test_an_unknown_language_is_refused_and_nothing_changes(
+    shop: Shop, owner_portal: Client, value: str
+) -> None:
+    _choose(shop, "en")
+
+    response = owner_portal.post("/portal/account", {"language": value})
+
+    assert response.status_code == 400
+    assert Preference.objects.get(user_id=shop.owner.user.pk, tenant__isnull=True).language == "en"
+
+
+def test_a_refusal_is_in_french(shop: Shop) -> None:
+    preference_update(user_id=shop.cashier.user.pk, tenant_id=None, language="fr")
+    cashier = portal_client(shop.cashier, shop.tenant)
+
+    response = cashier.get("/portal/staff")
+
+    page = html(response)
+    assert response.status_code == 403
+    assert "Non autorisé" in page
+    assert "ne vous permet pas de" in page
+
+
+def test_the_sign_in_page_follows_the_browser(shop: Shop) -> None:
+    client = Client(HTTP_HOST=host_of(shop.tenant.slug))
+
+    response = client.get("/portal/login", HTTP_ACCEPT_LANGUAGE="fr")
+
+    page = html(response)
+    assert "Mot de passe" in page
+    assert "Se connecter" in page
