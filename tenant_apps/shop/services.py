@@ -12,10 +12,11 @@ from django.utils import timezone
 from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.http import text_problem
 from pos_platform.kernel.money import MINOR_UNITS
 from pos_platform.kernel.transactions import retrying
 from tenant_apps.shop.errors import SettingsInvalid
-from tenant_apps.shop.models import ShopSettings
+from tenant_apps.shop.models import RECEIPT_TEXT_LINES, RECEIPT_TEXT_MAX, ShopSettings
 
 
 def shop_settings_get() -> ShopSettings:
@@ -33,15 +34,23 @@ def shop_settings_update(
     prices_include_tax: bool | None = None,
     allow_negative_stock: bool | None = None,
     minor_unit: int | None = None,
+    receipt_header: str | None = None,
+    receipt_footer: str | None = None,
 ) -> ShopSettings:
     settings = ShopSettings.objects.select_for_update(no_key=True).get(pk=shop_settings_get().pk)
     changes: dict[str, object] = {}
     if minor_unit is not None and minor_unit not in MINOR_UNITS:
         raise SettingsInvalid("The minor unit is 0, 1 or 2 decimals.", details={"minor_unit": minor_unit})
+    texts = {
+        name: _receipt_text(name, value)
+        for name, value in (("receipt_header", receipt_header), ("receipt_footer", receipt_footer))
+        if value is not None
+    }
     for name, value in (
         ("prices_include_tax", prices_include_tax),
         ("allow_negative_stock", allow_negative_stock),
         ("minor_unit", minor_unit),
+        *texts.items(),
     ):
         if value is not None and getattr(settings, name) != value:
             changes[name] = {"from": getattr(settings, name), "to": value}
@@ -59,6 +68,22 @@ def shop_settings_update(
 
 
 @lru_cache(maxsize=256)
+def _receipt_text(name: str, value: str) -> str:
+    """A receipt header or footer as stored: line ends as line feeds, no trailing blanks; refused
+    when too long, on too many lines, or holding another control character (a tab included)."""
+    text = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n")).strip()
+    problem = text_problem(text) or ("contains a tab" if "\t" in text else None)
+    if problem:
+        raise SettingsInvalid(f"The {name.replace('_', ' ')} {problem}.", details={"field": name})
+    if len(text) > RECEIPT_TEXT_MAX or text.count("\n") >= RECEIPT_TEXT_LINES:
+        raise SettingsInvalid(
+            f"The {name.replace('_', ' ')} holds at most {RECEIPT_TEXT_MAX} characters"
+            f" on {RECEIPT_TEXT_LINES} lines.",
+            details={"field": name, "max_length": RECEIPT_TEXT_MAX, "max_lines": RECEIPT_TEXT_LINES},
+        )
+    return text
+
+
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 

@@ -20,6 +20,7 @@ from pos_platform.portal.pages import actor_of, not_found, portal_page
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.sales.selectors import payment_method_list
 from tenant_apps.sales.services.payment_methods import payment_method_create, payment_method_update
+from tenant_apps.shop.models import RECEIPT_TEXT_LINES, RECEIPT_TEXT_MAX
 from tenant_apps.shop.services import shop_settings_get, shop_settings_update
 
 KIND_LABELS = {
@@ -41,6 +42,22 @@ class SettingsForm(PortalForm):
         choices=[(0, "0"), (1, "1"), (2, "2")],
         help_text=gettext_lazy("Amounts are rounded to this many decimals."),
     )
+    receipt_header = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=RECEIPT_TEXT_MAX * 2,
+        widget=forms.Textarea(attrs={"rows": RECEIPT_TEXT_LINES}),
+        label=gettext_lazy("Receipt header"),
+        help_text=gettext_lazy("Printed above the items, such as the address and phone number."),
+    )
+    receipt_footer = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=RECEIPT_TEXT_MAX * 2,
+        widget=forms.Textarea(attrs={"rows": RECEIPT_TEXT_LINES}),
+        label=gettext_lazy("Receipt footer"),
+        help_text=gettext_lazy("Printed below the totals, such as the returns policy."),
+    )
 
 
 class PaymentMethodForm(PortalForm):
@@ -59,6 +76,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "prices_include_tax": current.prices_include_tax,
         "allow_negative_stock": current.allow_negative_stock,
         "minor_unit": current.minor_unit,
+        "receipt_header": current.receipt_header,
+        "receipt_footer": current.receipt_footer,
     }
     posted = request.POST if request.method == "POST" and "minor_unit" in request.POST else None
     form = SettingsForm(posted, initial=initial)
