@@ -15,6 +15,7 @@ from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.http import text_problem
 from pos_platform.kernel.money import MINOR_UNITS
 from pos_platform.kernel.transactions import retrying
+from shared_apps.tenants.services import tenant_update
 from tenant_apps.shop.errors import SettingsInvalid
 from tenant_apps.shop.models import RECEIPT_TEXT_LINES, RECEIPT_TEXT_MAX, ShopSettings
 
@@ -68,6 +69,28 @@ def shop_settings_update(
 
 
 @lru_cache(maxsize=256)
+def shop_time_zone_set(*, actor: Actor, time_zone: str) -> str:
+    """Change the active shop's time zone (its owner, in the back office) through the platform's
+    ``tenant_update``, as ``manage.py tenant update --timezone`` does: checked against zoneinfo,
+    in the platform's audit log, the tenant's cached routes invalidated. Recorded in the shop's
+    own audit log too. Business days, reports and receipts follow at once."""
+    tenant = connection.tenant
+    before = tenant.timezone
+    updated = tenant_update(
+        slug=tenant.slug, actor=f"portal:{actor.label or actor.user_id}", time_zone=time_zone
+    )
+    if updated.timezone != before:
+        tenant.timezone = updated.timezone  # the rest of this request
+        audit_record(
+            action="settings.update",
+            actor=actor,
+            object_type="settings",
+            object_id=shop_settings_get().pk,
+            details={"timezone": {"from": before, "to": updated.timezone}},
+        )
+    return str(updated.timezone)
+
+
 def _receipt_text(name: str, value: str) -> str:
     """A receipt header or footer as stored: line ends as line feeds, no trailing blanks; refused
     when too long, on too many lines, or holding another control character (a tab included)."""

@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from pos_platform.kernel.audit.models import AuditEvent
+from shared_apps.audit.models import PlatformAuditEntry
+from shared_apps.tenants.models import Tenant
+from shared_apps.tenants.routing import route_resolve
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.shop.services import shop_settings_get
-from tests.conftest import Shop
+from tests.conftest import Shop, host_of
 from tests.portal.conftest import html, portal_client
 from tests.sales.helpers import sell
 
@@ -110,3 +114,45 @@ def test_a_bad_receipt_text_is_refused_and_changes_nothing(
         before.receipt_header,
         before.receipt_footer,
     )
+
+
+def test_the_owner_changes_the_time_zone_as_tenant_update_does(shop: Shop, owner_portal: Client) -> None:
+    host = host_of(shop.tenant.slug)
+    assert route_resolve(host) is not None  # cached now
+
+    response = owner_portal.post("/portal/settings", {"timezone": " Africa/Lagos "})
+
+    assert response.status_code == 302
+    assert Tenant.objects.get(pk=shop.tenant.pk).timezone == "Africa/Lagos"
+    route = route_resolve(host)
+    assert route is not None
+    assert route.timezone == "Africa/Lagos"
+    entry = PlatformAuditEntry.objects.get(action="tenant.update", tenant_slug=shop.tenant.slug)
+    assert entry.actor == f"portal:{shop.owner.user.email}"
+    assert entry.details["timezone"] == {"from": "Africa/Accra", "to": "Africa/Lagos"}
+    event = AuditEvent.objects.get(action="settings.update")
+    assert event.details == {"timezone": {"from": "Africa/Accra", "to": "Africa/Lagos"}}
+    assert 'value="Africa/Lagos"' in html(owner_portal.get("/portal/settings"))
+
+
+def test_an_unknown_time_zone_is_refused_and_changes_nothing(shop: Shop, owner_portal: Client) -> None:
+    response = owner_portal.post("/portal/settings", {"timezone": "Mars/Olympus"})
+
+    assert response.status_code == 400
+    assert "IANA name" in html(response)
+    assert Tenant.objects.get(pk=shop.tenant.pk).timezone == "Africa/Accra"
+    assert not PlatformAuditEntry.objects.filter(action="tenant.update").exists()
+    assert not AuditEvent.objects.filter(action="settings.update").exists()
+
+
+def test_an_admin_sees_the_time_zone_but_cannot_change_it(shop: Shop, make_member: Any) -> None:
+    admin = portal_client(make_member(shop.tenant, "admin"), shop.tenant)
+
+    page = html(admin.get("/portal/settings"))
+    response = admin.post("/portal/settings", {"timezone": "Africa/Lagos"})
+
+    assert "Africa/Accra" in page
+    assert 'name="timezone"' not in page
+    assert response.status_code == 403
+    assert Tenant.objects.get(pk=shop.tenant.pk).timezone == "Africa/Accra"
+    assert not PlatformAuditEntry.objects.filter(action="tenant.update").exists()
