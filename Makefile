@@ -48,9 +48,11 @@ bench: $(STAMP)
 	$(PY) bench/billing_validate.py
 	$(PY) bench/online_sale.py
 	$(PY) bench/sync_ingest.py
+	$(PY) bench/copy_format.py
 	$(PY) bench/db_binding.py
 	$(PY) bench/pooling.py
 	$(PY) bench/portal.py
+	$(PY) bench/faults.py
 
 clean-data:
 	rm -rf .data

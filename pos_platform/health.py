@@ -4,6 +4,9 @@
 * ``/healthz/ready``: the database and Redis answer and a Celery worker and Celery beat have sent
   a heartbeat lately (pos_platform.heartbeat): route traffic to it only when this is 200.
   Pending migrations are reported, never a failure (a release migrates while serving).
+* ``/healthz/serving``: the database answers, so this process can sell (Redis down, or a missing
+  worker or beat, degrade it without stopping sales): the web tier's readiness probe, so that an
+  outage of Redis or of the background processes does not take every web process out of service.
 * ``/healthz``: the same report; 503 only when this process cannot reach the database or Redis.
 """
 
@@ -92,6 +95,11 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
     return _answer(_report(), ("database", "redis", "worker", "beat"))
+
+
+@never_cache
+def serving(request: HttpRequest) -> JsonResponse:
+    return _answer(_report(), ("database",))
 
 
 @never_cache

@@ -121,6 +121,10 @@ POS_SYNC_MAX_OPS = int(os.environ.get("POS_SYNC_MAX_OPS", "500"))
 POS_SYNC_MAX_REQUEST_BYTES = int(os.environ.get("POS_SYNC_MAX_REQUEST_BYTES", str(1024 * 1024)))
 POS_SYNC_MAX_INFLATED_BYTES = int(os.environ.get("POS_SYNC_MAX_INFLATED_BYTES", str(8 * 1024 * 1024)))
 POS_SYNC_PULL_LIMIT = 500
+# PBKDF2-SHA256 rounds of the cashiers' PIN verifiers sent to terminals (docs/sync-protocol.md).
+POS_PIN_ITERATIONS = int(os.environ.get("POS_PIN_ITERATIONS", "200000"))
+# Stock levels changed this long before a pull's last one are sent again (slow commits).
+POS_SYNC_STOCK_OVERLAP_SECONDS = 60
 POS_SYNC_PULL_MAX_LIMIT = 2000
 POS_SYNC_CLOCK_TOLERANCE_SECONDS = int(os.environ.get("POS_SYNC_CLOCK_TOLERANCE_SECONDS", "300"))
 POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
@@ -269,7 +273,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Misses instead of errors while Redis is down (pos_platform.kernel.cache).
+        "BACKEND": "pos_platform.kernel.cache.ResilientRedisCache",
         "LOCATION": os.environ.get("REDIS_CACHE_URL", REDIS_URL),
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pos"),
         "TIMEOUT": 300,
@@ -282,9 +287,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A task is acknowledged once it has run; one whose pool process died under it (SIGKILL, out of
+# memory) goes back to the queue for the next process instead of being dropped as failed. Every
+# task is safe to run twice (docs/operations.md, "When a worker dies"). A task of a whole worker
+# killed comes back after the broker's visibility timeout (Redis: one hour).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task sent while Redis is down fails at once (one quick retry) instead of holding the request
+# for the connection timeout: every sender keeps its work in the database and a periodic job picks
+# it up (docs/operations.md, "When Redis is down"). The worker's own connection retries forever.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 1,
+}
 # The worker and beat record a heartbeat this often; /healthz/ready wants one younger than the
 # maximum age (pos_platform.heartbeat). Beat's loop wakes at least as often.
 POS_HEARTBEAT_SECONDS = int(os.environ.get("POS_HEARTBEAT_SECONDS", "10"))

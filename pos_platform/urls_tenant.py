@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("tenant_apps.receipts.api_urls")),
     path("api/v1/", include("shared_apps.signup.urls")),
     path("", include("tenant_apps.receipts.urls")),
+    path("", include("pos_platform.terminal.urls")),
     path("", include("shared_apps.messaging.urls_pages")),
 ]
 

@@ -20,12 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pos_platform.api.inputs import DateTimeParam, InputSerializer, PageQuery, QuerySerializer, page_of
-from pos_platform.api.tenant import actor_of, paginate, scope_of
+from pos_platform.api.tenant import TenantApiView, actor_of, paginate, scope_of
 from pos_platform.api.views import ApiView, TenantRequest
 from pos_platform.kernel.errors import PermissionDenied
 from pos_platform.kernel.http import client_ip
 from shared_apps.accounts.permissions import Allows, can, request_membership
-from sync import engine, envelope, feed, services, terminals
+from sync import engine, envelope, feed, pins, services, terminals
 from sync.errors import ConflictNotFound, TerminalNotFound
 from sync.models import Conflict, Terminal
 from sync.selectors import conflict_list, terminal_list, terminal_status
@@ -132,7 +132,11 @@ class PullApi(TerminalApiView):
         summary="Changes since the cursor",
     )
     def get(self, request: TenantRequest) -> Response:
-        page = feed.pull(cursor=request.query.get("cursor") or None, limit=request.query["limit"])
+        page = feed.pull(
+            cursor=request.query.get("cursor") or None,
+            limit=request.query["limit"],
+            storefront_id=self.terminal.storefront_id,
+        )
         return Response(page.as_dict())
 
 
@@ -155,6 +159,88 @@ class StatusApi(TerminalApiView):
     )
     def get(self, request: Request) -> Response:
         return Response({**terminal_status(terminal=self.terminal), "server_time": timezone.now()})
+
+
+# --------------------------------------------------------------------------------------------
+# Cashiers' PINs (signed in as a person, not as a terminal)
+# --------------------------------------------------------------------------------------------
+
+
+class PinInput(InputSerializer):
+    pin = serializers.CharField(max_length=8, min_length=4, help_text="4 to 8 digits.")
+
+
+class PinResetInput(InputSerializer):
+    pin = serializers.CharField(
+        max_length=8, min_length=4, required=False, help_text="4 to 8 digits; omit to clear the PIN."
+    )
+
+
+class PinOutput(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    pin_set = serializers.BooleanField()
+    set_at = serializers.DateTimeField()
+
+
+def _pin_output(row: Any) -> Response:
+    return Response(
+        PinOutput({"user_id": row.user_id, "pin_set": bool(row.verifier), "set_at": row.set_at}).data
+    )
+
+
+def _member(request: Request) -> Any:
+    membership = request_membership(request)
+    assert membership is not None  # Allows() found it
+    return membership
+
+
+class PinApi(TenantApiView):
+    actions = {"POST": "sale.create"}
+
+    @extend_schema(
+        request=PinInput,
+        responses={200: PinOutput},
+        examples=[OpenApiExample("pin", request_only=True, value={"pin": "4821"})],
+        tags=["sync"],
+        summary="Set your own PIN for signing in at this shop's terminals",
+        description=(
+            "The terminals get a salted PBKDF2-SHA256 verifier of it with the cashiers in the pull, "
+            "never the PIN. `400 pin_invalid`; `429 pin_throttled` after 10 changes in 10 minutes."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = PinInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = pins.cashier_pin_set(
+            membership=_member(request), pin=data.validated_data["pin"], actor=actor_of(request)
+        )
+        return _pin_output(row)
+
+
+class PinResetApi(TenantApiView):
+    actions = {"POST": "staff.manage"}
+
+    @extend_schema(
+        request=PinResetInput,
+        responses={200: PinOutput},
+        examples=[
+            OpenApiExample("new PIN", request_only=True, value={"pin": "7310"}),
+            OpenApiExample("clear", request_only=True, value={}),
+        ],
+        tags=["sync admin"],
+        summary="Give a staff member a new PIN, or clear it",
+        description="Nobody resets the PIN of a role above their own (`403 role_above_own`).",
+    )
+    def post(self, request: Request, membership_id: uuid.UUID) -> Response:
+        data = PinResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = pins.cashier_pin_reset(
+            actor_membership=_member(request),
+            membership_id=membership_id,
+            pin=data.validated_data.get("pin"),
+            actor=actor_of(request),
+        )
+        return _pin_output(row)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 
+from tenant_apps.shop.services import clock_tolerance
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -30,7 +32,7 @@ def clock_offset(*, received_at: datetime, terminal_time: datetime | None) -> ti
 
 
 def effective_time(*, occurred_at: datetime, received_at: datetime, offset: timedelta) -> Timing:
-    tolerance = timedelta(seconds=settings.POS_SYNC_CLOCK_TOLERANCE_SECONDS)
+    tolerance = clock_tolerance()
     max_age = timedelta(days=settings.POS_SYNC_MAX_AGE_DAYS)
     corrected = occurred_at + offset if abs(offset) > tolerance else occurred_at
     reason = None

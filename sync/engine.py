@@ -40,6 +40,7 @@ from sync.ops import others  # noqa: F401 - registers the handlers
 from sync.ops.base import HANDLERS, BatchState, OpContext, OpRejected, Outcome, cashier_id_of
 from sync.ops.sale import apply_sales
 from sync.receipts import receipts_of_applied_sales
+from tenant_apps.receipts.services import receipt_urls
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +205,7 @@ def _apply_ops(
         results[index] = _result(op, outcomes[op.op_id])
         if op.op_id in notes:
             results[index]["notes"] = notes[op.op_id]
+    _receipt_urls(ops, results)
     return [results[i] for i in range(len(ops))]
 
 
@@ -267,6 +269,21 @@ def held_ops_apply(*, tenant: Any) -> int:
             clock = {row.op_id: row.conflicts[0] for row in mine if row.conflicts}
             _apply(batch, contexts, clock)
     return len(rows)
+
+
+def _receipt_urls(ops: list[OpIn], results: dict[int, dict[str, Any]]) -> None:
+    """Each sale the server holds gets its customer's receipt address in its result (protocol
+    1.2), applied now or before (a duplicate), for the terminal to show as a link and QR code."""
+    sales = {
+        index: uuid.UUID(results[index]["id"])
+        for index, op in enumerate(ops)
+        if op.kind == "sale"
+        and "id" in results[index]
+        and (results[index]["status"] == "applied" or results[index].get("original_status") == "applied")
+    }
+    urls = receipt_urls(sale_ids=list(sales.values()))
+    for index, sale_id in sales.items():
+        results[index]["receipt_url"] = urls[sale_id]
 
 
 def _run(contexts: list[OpContext]) -> dict[uuid.UUID, Outcome]:

@@ -77,3 +77,13 @@ class ConflictNotFound(NotFound):
 class ConflictAlreadyResolved(Conflict):
     code = "conflict_already_resolved"
     default_message = "This conflict is already resolved."
+
+
+class PinInvalid(ValidationFailed):
+    code = "pin_invalid"
+    default_message = "A PIN is 4 to 8 digits."
+
+
+class PinThrottled(Throttled):
+    code = "pin_throttled"
+    default_message = "Too many PIN changes; wait before trying again."

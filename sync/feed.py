@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -26,7 +28,10 @@ from django.utils import timezone
 from pos_platform.db import connection
 from shared_apps.accounts.models import Membership
 from sync.errors import CursorInvalid
+from sync.models import CashierPin
+from sync.pins import pin_as_json, pins_of
 from tenant_apps.catalog.models import Product, ProductPrice
+from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.shop.models import ShopSettings
 from tenant_apps.storefronts.models import Storefront
@@ -121,6 +126,7 @@ def _product(p: Product) -> Serialized:
         "unit": p.unit,
         "tax_category_id": _str(p.tax_category_id),
         "track_stock": p.track_stock,
+        "reorder_level": str(p.reorder_level),
         "active": p.is_active,
     }
 
@@ -158,7 +164,7 @@ def _rates_in_force(qs: QuerySet[TaxRate]) -> QuerySet[TaxRate]:
     return qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=timezone.now()))
 
 
-def _cashier(m: Membership) -> Serialized:
+def _cashier(m: Membership, pin: CashierPin | None) -> Serialized:
     return {
         "id": str(m.user_id),
         "name": m.user.full_name or m.user.email,
@@ -166,6 +172,7 @@ def _cashier(m: Membership) -> Serialized:
         "active": m.is_usable() and m.user.is_active,
         "storefront_id": _str(m.storefront_id),
         "expires_at": _iso(m.expires_at),
+        "pin": pin_as_json(pin),
     }
 
 
@@ -180,12 +187,15 @@ def _members() -> QuerySet[Membership]:
 
 
 def _cashiers_load(ids: list[uuid.UUID]) -> dict[uuid.UUID, Serialized]:
-    return {m.user_id: _cashier(m) for m in _members().filter(user_id__in=ids)}
+    rows = list(_members().filter(user_id__in=ids))
+    pins = pins_of([m.user_id for m in rows])
+    return {m.user_id: _cashier(m, pins.get(m.user_id)) for m in rows}
 
 
 def _cashiers_page(after: uuid.UUID, limit: int) -> list[Serialized]:
-    rows = _members().filter(user_id__gt=after).order_by("user_id")[:limit]
-    return [_cashier(m) for m in rows]
+    members = list(_members().filter(user_id__gt=after).order_by("user_id")[:limit])
+    pins = pins_of([m.user_id for m in members])
+    return [_cashier(m, pins.get(m.user_id)) for m in members]
 
 
 # In snapshot order: what a sale refers to comes before the sale's own references.
@@ -218,6 +228,8 @@ class Cursor:
     snapshot: bool = False
     kind: int = 0
     after: uuid.UUID = UUID_MIN
+    # When the stock levels were last sent (epoch milliseconds); None: never, send them all.
+    stock_ms: int | None = None
 
 
 def _signer() -> signing.Signer:
@@ -229,16 +241,27 @@ def cursor_encode(cursor: Cursor) -> str:
     parts = [str(cursor.id)]
     if cursor.snapshot:
         parts += [str(cursor.kind), cursor.after.hex]
-    return _signer().sign(".".join(parts))
+    text = ".".join(parts)
+    if cursor.stock_ms is not None:
+        text += f"~{cursor.stock_ms}"
+    return _signer().sign(text)
 
 
 def cursor_decode(token: str) -> Cursor:
     try:
-        parts = _signer().unsign(token).split(".")
+        text, _, stock = _signer().unsign(token).partition("~")
+        stock_ms = int(stock) if stock else None
+        parts = text.split(".")
         if len(parts) == 1:
-            return Cursor(id=int(parts[0]))
+            return Cursor(id=int(parts[0]), stock_ms=stock_ms)
         if len(parts) == 3:
-            return Cursor(id=int(parts[0]), snapshot=True, kind=int(parts[1]), after=uuid.UUID(hex=parts[2]))
+            return Cursor(
+                id=int(parts[0]),
+                snapshot=True,
+                kind=int(parts[1]),
+                after=uuid.UUID(hex=parts[2]),
+                stock_ms=stock_ms,
+            )
     except (signing.BadSignature, ValueError):
         pass
     raise CursorInvalid()
@@ -274,13 +297,40 @@ class Page:
         }
 
 
-def pull(*, cursor: str | None, limit: int) -> Page:
+def pull(*, cursor: str | None, limit: int, storefront_id: uuid.UUID | None = None) -> Page:
+    """A page of changes. With ``storefront_id`` (a terminal's), the last page of a pull (no
+    more to come) also carries that storefront's stock levels changed since the cursor's."""
     if cursor is None:
         return _snapshot_page(Cursor(id=_last_change_id(), snapshot=True), limit)
     position = cursor_decode(cursor)
     if position.snapshot:
         return _snapshot_page(position, limit)
-    return _feed_page(position, limit)
+    page, next_position = _feed_page(position, limit)
+    if storefront_id is not None and not page.has_more:
+        levels, stock_ms = _stock_levels(storefront_id, since_ms=position.stock_ms)
+        if levels:
+            page.changes["stock_levels"] = levels
+        next_position = replace(next_position, stock_ms=stock_ms)
+    page.cursor = cursor_encode(next_position)
+    return page
+
+
+def _stock_levels(storefront_id: uuid.UUID, *, since_ms: int | None) -> tuple[list[Serialized], int]:
+    """The storefront's stock levels updated since ``since_ms`` (all of them without it), and
+    the mark for the next pull. Levels are advisory (a terminal never blocks a sale on them) and
+    are not in the change log, which stays off the sales path: a level is sent again when it was
+    updated within ``POS_SYNC_STOCK_OVERLAP_SECONDS`` before the last mark, which covers a sale
+    whose transaction committed after the last pull read the levels."""
+    now = timezone.now()
+    levels = StockLevel.objects.filter(storefront_id=storefront_id)
+    if since_ms is not None:
+        since = datetime.fromtimestamp(since_ms / 1000, tz=UTC) - timedelta(
+            seconds=settings.POS_SYNC_STOCK_OVERLAP_SECONDS
+        )
+        levels = levels.filter(updated_at__gt=since)
+    rows = levels.order_by("product_id").values_list("product_id", "quantity")
+    serialized = [{"id": str(pid), "quantity": str(quantity)} for pid, quantity in rows]
+    return serialized, int(now.timestamp() * 1000)
 
 
 def _snapshot_page(position: Cursor, limit: int) -> Page:
@@ -297,14 +347,14 @@ def _snapshot_page(position: Cursor, limit: int) -> Page:
             kind, after = kind + 1, UUID_MIN
     if kind >= len(names):
         # Snapshot done: continue with the feed from before the snapshot began.
-        next_cursor = Cursor(id=position.id)
+        next_cursor = Cursor(id=position.id, stock_ms=position.stock_ms)
     else:
         next_cursor = Cursor(id=position.id, snapshot=True, kind=kind, after=after)
     # has_more stays true at the end of a snapshot: the feed since it began comes next.
     return Page(changes=changes, deleted={}, cursor=cursor_encode(next_cursor), has_more=True, snapshot=True)
 
 
-def _feed_page(position: Cursor, limit: int) -> Page:
+def _feed_page(position: Cursor, limit: int) -> tuple[Page, Cursor]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, kind, object_id, deleted FROM sync_change WHERE id > %s ORDER BY id LIMIT %s",
@@ -329,11 +379,12 @@ def _feed_page(position: Cursor, limit: int) -> Page:
                 changes.setdefault(kind, []).append(loaded[oid])
             else:
                 deleted_ids.setdefault(kind, []).append(str(oid))
-    next_cursor = Cursor(id=rows[-1][0]) if rows else position
-    return Page(
+    next_cursor = Cursor(id=rows[-1][0], stock_ms=position.stock_ms) if rows else position
+    page = Page(
         changes=changes,
         deleted=deleted_ids,
         cursor=cursor_encode(next_cursor),
         has_more=has_more,
         snapshot=False,
     )
+    return page, next_cursor

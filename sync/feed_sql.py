@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def feed_triggers(table: str, kind: str, id_column: str = "id") -> tuple[str, str]:
-    """SQL to make ``table`` write ``kind`` changes to the feed, and to undo it."""
+def feed_triggers(table: str, kind: str, id_column: str = "id", *, deletes: bool = True) -> tuple[str, str]:
+    """SQL to make ``table`` write ``kind`` changes to the feed, and to undo it. Without
+    ``deletes``, deleting a row writes no tombstone (rows that only add to an object of ``kind``)."""
     forward = f"""
 CREATE TRIGGER sync_feed_ins AFTER INSERT ON {table}
     REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
@@ -12,7 +13,9 @@ CREATE TRIGGER sync_feed_ins AFTER INSERT ON {table}
 CREATE TRIGGER sync_feed_upd AFTER UPDATE ON {table}
     REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
     EXECUTE FUNCTION sync_feed_upserted('{kind}', '{id_column}');
-CREATE TRIGGER sync_feed_del AFTER DELETE ON {table}
+"""
+    if deletes:
+        forward += f"""CREATE TRIGGER sync_feed_del AFTER DELETE ON {table}
     REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
     EXECUTE FUNCTION sync_feed_deleted('{kind}', '{id_column}');
 """

@@ -184,3 +184,25 @@ class Conflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+
+class CashierPin(models.Model):
+    """The verifier of a cashier's PIN at this shop, sent to its terminals so that a cashier signs
+    in offline: PBKDF2-HMAC-SHA256 of the PIN with a salt of the person's own, never the PIN.
+
+    One row per person, never deleted (the feed would read a deletion as the cashier's): a reset
+    empties ``verifier`` until a new PIN is set."""
+
+    user_id = models.UUIDField(primary_key=True)
+    salt = models.CharField(max_length=44, blank=True, default="")
+    iterations = models.PositiveIntegerField(default=0)
+    # base64 of the 32-byte derived key; empty: no PIN (reset, or never set).
+    verifier = models.CharField(max_length=44, blank=True, default="")
+    set_at = models.DateTimeField()
+    set_by = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sync_cashier_pin"
+
+    def __str__(self) -> str:
+        return f"PIN of {self.user_id}"

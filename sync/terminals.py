@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
-from pos_platform.kernel.errors import NotFound, ValidationFailed
+from pos_platform.kernel.errors import ValidationFailed
 from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
 from sync.errors import (
     PairingCodeInvalid,
@@ -36,6 +36,7 @@ from sync.errors import (
     TerminalStateInvalid,
 )
 from sync.models import Terminal
+from tenant_apps.storefronts.errors import StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
 CREDENTIAL_PREFIX = "ptk_"
@@ -93,7 +94,7 @@ def terminal_create(*, storefront_id: uuid.UUID, code: str, name: str, actor: Ac
         )
     storefront = Storefront.objects.filter(pk=storefront_id).first()
     if storefront is None:
-        raise NotFound("No such storefront.", code="storefront_not_found")
+        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
     try:
         with transaction.atomic():
             terminal = Terminal.objects.create(

@@ -7,6 +7,8 @@ urlpatterns = [
     path("sync/pull", apis.PullApi.as_view(), name="sync-pull"),
     path("sync/push", apis.PushApi.as_view(), name="sync-push"),
     path("sync/status", apis.StatusApi.as_view(), name="sync-status"),
+    path("sync/pin", apis.PinApi.as_view(), name="sync-pin"),
+    path("sync/staff/<uuid:membership_id>/pin", apis.PinResetApi.as_view(), name="sync-pin-reset"),
     path("sync/terminals", apis.TerminalListApi.as_view(), name="sync-terminals"),
     path(
         "sync/terminals/<uuid:terminal_id>/pairing-code",

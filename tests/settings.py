@@ -22,3 +22,6 @@ POS_MESSAGE_KICK = False
 
 # Static files from the app folders, unversioned: the suite needs no `collectstatic`.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# PIN verifiers at test-sized cost: the suite sets many PINs.
+POS_PIN_ITERATIONS = 2000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,7 +13,9 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from pos_platform.kernel.errors import ApplicationError
-from pos_platform.kernel.transactions import is_transient
+from pos_platform.kernel.transactions import DatabaseFault, database_fault, is_transient
+
+logger = logging.getLogger(__name__)
 
 # DRF's own exceptions, mapped to the project's stable codes.
 _DRF_CODES: dict[type[drf.APIException], str] = {
@@ -26,6 +30,10 @@ _DRF_CODES: dict[type[drf.APIException], str] = {
     drf.UnsupportedMediaType: "unsupported_media_type",
     drf.Throttled: "throttled",
 }
+
+
+def _fault_body(fault: DatabaseFault) -> dict[str, Any]:
+    return {"code": fault.code, "message": fault.message, "details": {"retry_after": fault.retry_after}}
 
 
 def error_response(
@@ -43,7 +51,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         headers = {}
         if exc.status == 429 and isinstance(exc.details, dict) and "retry_after" in exc.details:
             headers["Retry-After"] = str(int(exc.details["retry_after"]))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(int(retry_after))
         return Response(exc.as_dict(), status=exc.status, headers=headers)
+    fault = database_fault(exc) if isinstance(exc, DatabaseError) else None
+    if fault is not None:
+        logger.warning("database fault (%s): %s", fault.code, exc)
+        return Response(_fault_body(fault), status=503, headers={"Retry-After": str(fault.retry_after)})
     if isinstance(exc, DatabaseError) and is_transient(exc):
         # Services retry these (kernel.transactions.retrying); one that still escapes means the
         # database is very busy: nothing was written, and the client may simply try again.
@@ -88,4 +103,16 @@ def not_found_view(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:
+    # Django calls this while handling the exception that escaped a view or a middleware: a fault
+    # of the database (outside the API's handler: pages, routing) is a 503 with its code too.
+    exc = sys.exc_info()[1]
+    fault = database_fault(exc) if exc is not None else None
+    if fault is not None:
+        return error_response(
+            fault.code,
+            fault.message,
+            503,
+            {"retry_after": fault.retry_after},
+            {"Retry-After": str(fault.retry_after)},
+        )
     return error_response("server_error", "An unexpected error occurred; it has been logged.", 500)

@@ -72,3 +72,13 @@ class Throttled(ApplicationError):
     code = "throttled"
     status = 429
     default_message = "Too many requests; retry later."
+
+
+class ServiceUnavailable(ApplicationError):
+    """Something the request needs is down for a while; nothing was saved. Answered with a
+    ``Retry-After`` header of ``retry_after`` seconds."""
+
+    code = "unavailable"
+    status = 503
+    default_message = "The service is briefly unavailable; nothing was saved. Try again shortly."
+    retry_after = 5

@@ -10,19 +10,31 @@ The one throttle of the project (sign-in, MFA codes, terminal pairing), on the `
 A limit counts attempts within ``window_seconds`` of the first one. Reaching it blocks the key
 until that window ends, or, with ``lockout_seconds``, for that long from the attempt that reached
 it (the count starts afresh after the lock). Keys live under the cache's prefix.
+
+While Redis cannot be reached (:data:`pos_platform.kernel.cache.redis_breaker`), attempts are
+counted in the process instead, with the same limits: throttles stay on, each gunicorn process
+counting its own (an attacker gets at most the limit times the processes), and nobody gets an
+error for Redis being down. Counts made during an outage are not carried over to Redis.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from django.conf import settings
 from limits import RateLimitItemPerSecond
-from limits.storage import RedisStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
+
+from pos_platform.kernel.cache import redis_breaker
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,32 @@ class Limit:
 def _limiter() -> FixedWindowRateLimiter:
     cache = settings.CACHES["default"]
     prefix = f"{cache.get('KEY_PREFIX', '')}:throttle"
-    return FixedWindowRateLimiter(RedisStorage(str(cache["LOCATION"]), key_prefix=prefix))
+    storage = RedisStorage(
+        str(cache["LOCATION"]),
+        key_prefix=prefix,
+        wrap_exceptions=True,
+        socket_connect_timeout=0.5,
+        socket_timeout=0.5,
+    )
+    return FixedWindowRateLimiter(storage)
+
+
+@lru_cache(maxsize=1)
+def _local_limiter() -> FixedWindowRateLimiter:
+    return FixedWindowRateLimiter(MemoryStorage())
+
+
+def _counted(work: Callable[[FixedWindowRateLimiter], T]) -> T:
+    """``work`` on the shared limiter in Redis, or on this process's while Redis is down."""
+    if redis_breaker.allows():
+        try:
+            result = work(_limiter())
+        except StorageError as exc:
+            redis_breaker.trip(exc)
+        else:
+            redis_breaker.succeeded()
+            return result
+    return work(_local_limiter())
 
 
 def _seconds_until(reset_time: float) -> int:
@@ -54,29 +91,36 @@ def _seconds_until(reset_time: float) -> int:
 
 def throttle_wait(limit: Limit, key: str) -> int | None:
     """Seconds ``key`` must wait under ``limit``, or None when it may try now."""
-    limiter = _limiter()
     lock = limit._lock()
     item = lock if lock is not None else limit._window()
-    if limiter.test(item, limit.name, key):
-        return None
-    return _seconds_until(limiter.get_window_stats(item, limit.name, key).reset_time)
+
+    def wait(limiter: FixedWindowRateLimiter) -> int | None:
+        if limiter.test(item, limit.name, key):
+            return None
+        return _seconds_until(limiter.get_window_stats(item, limit.name, key).reset_time)
+
+    return _counted(wait)
 
 
 def throttle_fail(limit: Limit, key: str) -> bool:
     """Count one failed attempt of ``key``; True when it reached the limit (the key is blocked
     from now on: for the rest of the window, or locked for ``lockout_seconds``)."""
-    limiter = _limiter()
     window = limit._window()
-    limiter.hit(window, limit.name, key)
-    if limiter.get_window_stats(window, limit.name, key).remaining > 0:
-        return False
     lock = limit._lock()
-    if lock is not None:
-        limiter.hit(lock, limit.name, key)
-        limiter.clear(window, limit.name, key)
-    return True
+
+    def fail(limiter: FixedWindowRateLimiter) -> bool:
+        limiter.hit(window, limit.name, key)
+        if limiter.get_window_stats(window, limit.name, key).remaining > 0:
+            return False
+        if lock is not None:
+            limiter.hit(lock, limit.name, key)
+            limiter.clear(window, limit.name, key)
+        return True
+
+    return _counted(fail)
 
 
 def throttle_clear(limit: Limit, key: str) -> None:
     """Forget the attempts ``key`` made within the window (a lock in force stays)."""
-    _limiter().clear(limit._window(), limit.name, key)
+    window = limit._window()
+    _counted(lambda limiter: limiter.clear(window, limit.name, key))

@@ -8,6 +8,10 @@ was written; the same work run again will most likely succeed", so a person must
 Only the outermost transaction can be run again (inside a caller's transaction the failed
 statement has aborted the caller's too), so inside an atomic block the wrapped function runs once
 and the error travels up to the caller that opened the transaction.
+
+:func:`database_fault` tells the faults of the database itself (its connection lost, the server
+shutting down or refusing connections, a read-only or full database) from errors of the request,
+so that they are answered ``503`` with ``Retry-After`` and a stable code, never a bare 500.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from django.db import DatabaseError, connection, transaction
+import psycopg
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,85 @@ def is_transient(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+# What the database (not the request) can be at fault for; SQLSTATE classes and codes.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})  # shutdowns; too many clients
+_READ_ONLY_SQLSTATES = frozenset({"25006"})  # read_only_sql_transaction
+_FULL_SQLSTATES = frozenset({"53100"})  # disk_full
+# lock_not_available (a role's lock_timeout), query_canceled (its statement_timeout)
+_BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+_CONNECTION_ERRORS = (InterfaceError, OperationalError, psycopg.InterfaceError, psycopg.OperationalError)
+
+
+@dataclass(frozen=True)
+class DatabaseFault:
+    """How to answer a request that met a fault of the database: nothing was saved."""
+
+    code: str
+    message: str
+    retry_after: int
+
+
+DATABASE_UNAVAILABLE = DatabaseFault(
+    "database_unavailable",
+    "The database connection was lost; nothing was saved. Send the same request again.",
+    2,
+)
+DATABASE_READ_ONLY = DatabaseFault(
+    "database_read_only",
+    "The database accepts no changes for the moment (maintenance); nothing was saved. Try again later.",
+    30,
+)
+DATABASE_BUSY = DatabaseFault(
+    "database_busy",
+    "The database was too busy to finish in time; nothing was saved. Send the same request again.",
+    5,
+)
+DATABASE_FULL = DatabaseFault(
+    "database_full",
+    "The database has no space left; nothing was saved. Try again later.",
+    60,
+)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def database_fault(exc: BaseException) -> DatabaseFault | None:
+    """The fault of the database behind ``exc`` (or what caused it), or None for any other error.
+
+    A lost connection (class 08, a terminated backend, a server shutting down) or one that could
+    not be made is :data:`DATABASE_UNAVAILABLE`; a read-only transaction (a standby, or
+    ``default_transaction_read_only``) :data:`DATABASE_READ_ONLY`; a full disk
+    :data:`DATABASE_FULL`; a lock or statement timeout (the per-role ``lock_timeout`` and
+    ``statement_timeout`` of deploy/) :data:`DATABASE_BUSY`. Django closes a connection that
+    failed so at the end of the request, and the next request opens a new one."""
+    chain = _chain(exc)
+    for error in chain:
+        sqlstate = getattr(error, "sqlstate", None)
+        if not sqlstate:
+            continue
+        if sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES:
+            return DATABASE_UNAVAILABLE
+        if sqlstate in _READ_ONLY_SQLSTATES:
+            return DATABASE_READ_ONLY
+        if sqlstate in _FULL_SQLSTATES:
+            return DATABASE_FULL
+        if sqlstate in _BUSY_SQLSTATES:
+            return DATABASE_BUSY
+        return None  # an error of the statement (a constraint, a bug)
+    # No SQLSTATE: psycopg lost or could not open the connection ("server closed the connection
+    # unexpectedly", "connection is closed", "connection refused").
+    if any(isinstance(error, _CONNECTION_ERRORS) for error in chain):
+        return DATABASE_UNAVAILABLE
+    return None
 
 
 def retrying(func: Callable[P, R]) -> Callable[P, R]:

@@ -6,6 +6,7 @@ from pos_platform.kernel.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     ValidationFailed,
 )
 
@@ -19,6 +20,16 @@ class InvalidCredentials(NotAuthenticated):
 class MfaChallengeInvalid(NotAuthenticated):
     code = "mfa_challenge_invalid"
     default_message = "This sign-in has expired or was already completed; sign in again."
+
+
+class SignInUnavailable(ServiceUnavailable):
+    code = "sign_in_unavailable"
+    # The API's MFA step keeps its challenge in Redis; without it the code could not be checked.
+    default_message = (
+        "Signing in with a code is briefly unavailable; nothing was changed. Try again in a few "
+        "seconds, or sign in on the portal."
+    )
+    retry_after = 10
 
 
 class MfaCodeInvalid(ApplicationError):

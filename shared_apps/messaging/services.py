@@ -121,7 +121,11 @@ def _kick(message_id: uuid.UUID) -> None:
     from shared_apps.messaging.tasks import deliver
 
     try:
-        deliver.apply_async(args=[str(message_id)], headers={"_schema_name": "public"}, retry=False)
+        # No result is awaited: with the result backend down, subscribing to one would hold the
+        # request for as long as Celery retries it.
+        deliver.apply_async(
+            args=[str(message_id)], headers={"_schema_name": "public"}, retry=False, ignore_result=True
+        )
     except Exception:  # the broker is unreachable: the row waits for the sweep
         logger.warning("message %s: could not reach the broker; the sweep will deliver it", message_id)
 

@@ -14,24 +14,28 @@ renames it, which takes a millisecond, and falls back to the script when the poo
 pooled schema belongs to the migration state it was built for; one of an older state is never
 claimed and is dropped by the next fill.
 
-The migration state is a fingerprint of every migration on disk (names and file contents) and of
-the tenant app list; when it moves, the next provisioning builds a new snapshot. The snapshot is
-proved equivalent to a migrated schema by ``tests/tenants/test_provisioning.py``.
+The migration state is a fingerprint of every migration on disk (names, the contents of each
+migration's module file and of the project modules it imports, such as ``sync/feed_sql.py``) and
+of the tenant app list; when it moves, the next provisioning builds a new snapshot. The snapshot
+is proved equivalent to a migrated schema by ``tests/tenants/test_provisioning.py``.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import inspect
+import importlib.util
 import logging
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
@@ -66,6 +70,50 @@ _state: MigrationState | None = None
 _snapshots: dict[str, SchemaSnapshot] = {}
 
 
+def migration_files(migration: Any) -> list[Path]:
+    """The files a migration's effect depends on: its module, and the project modules it imports
+    (SQL held in module-level constants or built by helpers, e.g. ``sync/feed_sql.py``). Hashing
+    only the ``Migration`` class body would miss an edit to those, and new tenants would get a
+    stale schema from an old snapshot."""
+    module = sys.modules.get(type(migration).__module__)
+    origin = getattr(module, "__file__", None)
+    if origin is None:
+        return []
+    path = Path(origin).resolve()
+    files = [path]
+    root = Path(settings.BASE_DIR).resolve()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            if spec is None or not spec.origin or not spec.has_location:
+                continue
+            imported = Path(spec.origin).resolve()
+            if imported.is_relative_to(root) and "site-packages" not in imported.parts:
+                files.append(imported)
+    return sorted(set(files), key=lambda f: (f != path, str(f)))
+
+
+def migration_digest(migration: Any) -> bytes:
+    """The hash of :func:`migration_files` (their contents), or of the operations when the
+    migration has no file."""
+    files = migration_files(migration)
+    digest = hashlib.sha256()
+    if not files:
+        digest.update(repr(migration.operations).encode())
+    for path in files:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.digest()
+
+
 def migration_state(*, refresh: bool = False) -> MigrationState:
     """The fingerprint of the migrations on disk; computed once per process."""
     global _state
@@ -75,12 +123,7 @@ def migration_state(*, refresh: bool = False) -> MigrationState:
         digest.update(repr(sorted(settings.TENANT_APPS)).encode())
         for key in sorted(loader.graph.nodes):
             digest.update(f"{key[0]}.{key[1]}\n".encode())
-            migration = loader.graph.nodes[key]
-            try:
-                source = inspect.getsource(type(migration))
-            except (OSError, TypeError):
-                source = repr(migration.operations)
-            digest.update(hashlib.sha256(source.encode()).digest())
+            digest.update(migration_digest(loader.graph.nodes[key]))
         _state = MigrationState(
             fingerprint=digest.hexdigest(),
             leaves=tuple(sorted(loader.graph.leaf_nodes())),
@@ -347,7 +390,7 @@ def pool_fill_later() -> None:
     from shared_apps.tenants.tasks import schema_pool_fill
 
     try:
-        schema_pool_fill.apply_async(retry=False)
+        schema_pool_fill.apply_async(retry=False, ignore_result=True)
     except Exception as exc:  # the tenant exists; the pool is an optimisation
         logger.warning("schema pool fill not queued: %s", exc)
 

@@ -16,7 +16,7 @@ from rest_framework import serializers
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import ApplicationError
 from shared_apps.accounts.history import MemberState
-from sync.envelope import OpIn
+from sync.envelope import OP_ACTIONS, OpIn
 from sync.models import Terminal
 
 
@@ -82,19 +82,6 @@ def rejecting() -> Iterator[None]:
         raise OpRejected(exc.code, exc.message, exc.details) from exc
 
 
-# The permission each kind needs, judged by the cashier's membership at the op's time.
-ACTIONS = {
-    "sale": "sale.create",
-    "void": "sale.void",
-    "refund": "sale.refund",
-    "stock_count": "stock.count",
-    "stock_receive": "stock.receive",
-    "cash_movement": "shift.operate",
-    "shift_open": "shift.operate",
-    "shift_close": "shift.operate",
-}
-
-
 def cashier_id_of(data: dict[str, Any]) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(data.get("cashier_id")))
@@ -107,7 +94,7 @@ def check_cashier(ctx: OpContext, cashier_id: uuid.UUID) -> None:
 
     Unknown, inactive (then), or of another tenant: all the same rejection."""
     state = ctx.batch.members.get((cashier_id, ctx.effective_at))
-    action = ACTIONS[ctx.op.kind]
+    action = OP_ACTIONS[ctx.op.kind]
     if state is None or not state.allows(
         action, at=ctx.effective_at, storefront_id=ctx.terminal.storefront_id
     ):

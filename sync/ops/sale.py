@@ -1,25 +1,24 @@
-"""Sales from terminals: one by one through ``sale_record``, or a run of them set-based.
+"""Sales from terminals: a run of consecutive sale ops, through the one sale writer.
 
-The set-based path applies the same rules (``sale_build`` prices, taxes and checks each sale;
-the cashier is judged by the membership history) with a constant number of statements per run:
-one pricing-context query, one receipt-number lock and clash check, one stock-level statement for
-every product of the run, and one ``COPY`` per table. A run that fails in the database is rolled
-back to its savepoint and applied again op by op, so one op's trouble never costs the others.
+Each op is parsed (``parse_sale``), its cashier judged by the membership history at its time
+(``check_cashier``, once), and the sale validated and priced by the POS core's own rules
+(``sale_build``); the run is then written by ``sales_write``, the writer of online sales too,
+with a constant number of statements per run: one pricing-context query, one receipt-number lock
+and clash check, one ledger call for every product of the run, and one ``COPY`` per table. A run
+that fails in the database is rolled back to its savepoint and written again sale by sale, so one
+op's trouble never costs the others.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import DatabaseError, transaction
 
-from pos_platform.db.bulk import copy_rows
 from pos_platform.kernel.errors import ApplicationError
-from pos_platform.kernel.money import ZERO
 from sync.ops.base import (
     Handler,
     OpContext,
@@ -28,26 +27,19 @@ from sync.ops.base import (
     check_cashier,
     decimal,
     register,
-    rejecting,
     uuid_of,
 )
-from tenant_apps.inventory.models import StockMovement
-from tenant_apps.inventory.services import levels_move, movement_values
 from tenant_apps.sales.context import pricing_context_load
-from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
+from tenant_apps.sales.models import Payment, PaymentMethod, Sale
 from tenant_apps.sales.services.sale import (
     RECEIPT_PATTERN,
-    BuiltSale,
     ClientTotals,
-    ConflictDescriptor,
     Origin,
     PaymentInput,
     SaleLineInput,
-    _check_shape,
-    receipt_lock,
     sale_build,
-    sale_record,
 )
+from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, WrittenSale, sales_write
 from tenant_apps.shifts.models import Shift
 from tenant_apps.shop.services import shop_settings_get
 
@@ -171,55 +163,20 @@ class SaleHandler(Handler):
         return {"sale": parse_sale(op.data)}
 
     def apply(self, ctx: OpContext, data: dict[str, Any]) -> Outcome:
-        """One sale through ``sale_record`` (the fallback of the set-based path)."""
-        sale: SaleData = data["sale"]
-        check_cashier(ctx, sale.cashier_id)
-        terminal = ctx.terminal
-        extra: list[dict[str, Any]] = []
-        shift_id = sale.shift_id
-        if (
-            shift_id is not None
-            and not Shift.objects.filter(pk=shift_id, storefront_id=terminal.storefront_id).exists()
-        ):
-            extra.append(_shift_missing(shift_id))
-            shift_id = None
-        with rejecting():
-            recorded = sale_record(
-                storefront_id=terminal.storefront_id,
-                cashier_id=sale.cashier_id,
-                lines=sale.lines,
-                payments=sale.payments,
-                sale_discount=sale.discount,
-                origin=Origin.terminal(terminal_id=terminal.pk, receipt_number=sale.receipt_number),
-                sale_id=ctx.op.op_id,
-                occurred_at=ctx.effective_at,
-                client_totals=sale.totals,
-                shift_id=shift_id,
-                note=sale.note,
-            )
-        conflicts = extra + [
-            conflict_of(c, recorded.sale.pk, terminal.storefront_id) for c in recorded.conflicts
-        ]
-        return Outcome(status="applied", result_id=recorded.sale.pk, conflicts=conflicts)
-
-
-# --------------------------------------------------------------------------------------------
-# The set-based path
-# --------------------------------------------------------------------------------------------
+        """One sale: a run of one."""
+        return apply_sales([ctx])[ctx.op.op_id]
 
 
 @dataclass
 class _Prepared:
     ctx: OpContext
-    data: SaleData
-    # Its conflicts (built.conflicts) grow with the receipt clash and oversold found in _write.
     built: BuiltSale
-    # The engine's own (shift_missing): answered, not kept on the sale, as on the one-by-one path.
+    # The engine's own (shift_missing): answered, not kept on the sale.
     extra: list[dict[str, Any]]
 
 
 def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
-    """Apply a run of sale ops (consecutive in seq order) set-based; see the module docstring."""
+    """Apply a run of sale ops (consecutive in seq order); see the module docstring."""
     outcomes: dict[uuid.UUID, Outcome] = {}
     parsed: list[tuple[OpContext, SaleData]] = []
     for ctx in ctxs:
@@ -251,12 +208,12 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
     prepared: list[_Prepared] = []
     for ctx, sale in parsed:
         extra: list[dict[str, Any]] = []
+        # A shift this storefront does not know: the sale is kept without one, and flagged.
         shift_id = sale.shift_id
         if shift_id is not None and shift_id not in known_shifts:
             extra.append(_shift_missing(shift_id))
             shift_id = None
         try:
-            _check_shape(sale.lines, sale.payments, sale.discount, settings.minor_unit)
             built = sale_build(
                 storefront_id=storefront_id,
                 cashier_id=sale.cashier_id,
@@ -277,72 +234,38 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
         except ApplicationError as exc:
             outcomes[ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)
             continue
-        prepared.append(_Prepared(ctx=ctx, data=sale, built=built, extra=extra))
+        prepared.append(_Prepared(ctx=ctx, built=built, extra=extra))
     if not prepared:
         return outcomes
     try:
         with transaction.atomic():
-            _write(prepared, storefront_id=storefront_id, now=now)
+            written = sales_write(built=[p.built for p in prepared], now=now)
     except DatabaseError:
-        # Something only the database could see (a constraint, a lock timeout): apply these
-        # ops one by one, each in its own savepoint, so that only the guilty one is rejected.
-        handler = SaleHandler()
+        if len(prepared) == 1:
+            raise
+        # Something only the database could see (a constraint, a lock timeout): write these
+        # sales one by one, each in its own savepoint, so that only the guilty one is rejected.
         for item in prepared:
             try:
                 with transaction.atomic():
-                    outcomes[item.ctx.op.op_id] = handler.apply(item.ctx, {"sale": item.data})
-            except OpRejected as exc:
+                    (one,) = sales_write(built=[item.built], now=now)
+            except ApplicationError as exc:
                 outcomes[item.ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)
+            else:
+                outcomes[item.ctx.op.op_id] = _applied(item, one, storefront_id)
         return outcomes
-    for item in prepared:
-        sale_id = item.built.sale["id"]
-        outcomes[item.ctx.op.op_id] = Outcome(
-            status="applied",
-            result_id=sale_id,
-            conflicts=item.extra + [conflict_of(c, sale_id, storefront_id) for c in item.built.conflicts],
-        )
+    except ApplicationError as exc:  # one sale, refused by the database (its id is taken)
+        outcomes[prepared[0].ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)
+        return outcomes
+    for item, one in zip(prepared, written, strict=True):
+        outcomes[item.ctx.op.op_id] = _applied(item, one, storefront_id)
     return outcomes
 
 
-def _write(prepared: list[_Prepared], *, storefront_id: uuid.UUID, now: Any) -> None:
-    # Receipt numbers first (a lock per number, then one lookup), then the stock levels: the lock
-    # order of sale_record.
-    numbers = [p.data.receipt_number for p in prepared]
-    receipt_lock(numbers)
-    used = set(Sale.objects.filter(receipt_number__any=set(numbers)).values_list("receipt_number", flat=True))
-    for item in prepared:
-        number = item.data.receipt_number
-        if number in used:
-            item.built.conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": number}))
-        used.add(number)
-
-    # One statement moves every level the run touches; each sale's own effect is then replayed
-    # in seq order from the level before the run, to flag exactly the sales that oversold.
-    deltas: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = defaultdict(lambda: ZERO)
-    for item in prepared:
-        for m in item.built.stock:
-            deltas[(m.product_id, m.storefront_id)] += m.quantity
-    levels = levels_move(deltas={k: v for k, v in deltas.items() if v != ZERO}, now=now)
-    running = {key: levels.get(key, ZERO) - delta for key, delta in deltas.items()}
-    for item in prepared:
-        touched = set()
-        for m in item.built.stock:
-            key = (m.product_id, m.storefront_id)
-            running[key] += m.quantity
-            touched.add(key)
-        item.built.conflicts.extend(
-            ConflictDescriptor(
-                "oversold",
-                {"product_id": str(pid), "storefront_id": str(sid), "level": str(running[(pid, sid)])},
-            )
-            for pid, sid in sorted(touched)
-            if running[(pid, sid)] < ZERO
-        )
-        # Kept on the sale as sale_record keeps them.
-        item.built.sale["conflicts"] = [c.as_json() for c in item.built.conflicts]
-
-    copy_rows(Sale, [p.built.sale for p in prepared], now=now)
-    copy_rows(SaleLine, [line for p in prepared for line in p.built.lines], now=now)
-    copy_rows(Payment, [payment for p in prepared for payment in p.built.payments], now=now)
-    copy_rows(SaleEvent, [p.built.event for p in prepared], now=now)
-    copy_rows(StockMovement, [movement_values(m, now=now) for p in prepared for m in p.built.stock], now=now)
+def _applied(item: _Prepared, written: WrittenSale, storefront_id: uuid.UUID) -> Outcome:
+    sale_id = item.built.sale["id"]
+    return Outcome(
+        status="applied",
+        result_id=sale_id,
+        conflicts=item.extra + [conflict_of(c, sale_id, storefront_id) for c in written.conflicts],
+    )

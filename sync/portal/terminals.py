@@ -64,7 +64,7 @@ def _remembered(request: HttpRequest, terminal: Terminal) -> dict[str, Any] | No
 def pairing_url(request: HttpRequest, code: str) -> str:
     """What the QR code opens: the terminal app on this shop's host with the code after ``#``
     (a fragment never reaches a server or its logs)."""
-    return request.build_absolute_uri("/pos/") + f"#pair={code}"
+    return request.build_absolute_uri("/pos/") + f"#code={code}"
 
 
 def pairing_qr(url: str) -> str:

@@ -21,11 +21,6 @@ class TaxCategoryNotFound(ValidationFailed):
     default_message = "No such tax category."
 
 
-class StorefrontNotFound(ValidationFailed):
-    code = "storefront_not_found"
-    default_message = "No such storefront in this shop."
-
-
 class PriceInvalid(ValidationFailed):
     code = "price_invalid"
     default_message = "A price is zero or more, in the shop's minor unit."

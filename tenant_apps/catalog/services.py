@@ -30,11 +30,11 @@ from tenant_apps.catalog.errors import (
     PriceInvalid,
     ProductNotFound,
     SkuTaken,
-    StorefrontNotFound,
     TaxCategoryNotFound,
 )
 from tenant_apps.catalog.models import Product, ProductPrice
 from tenant_apps.shop.services import shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 from tenant_apps.taxes.models import TaxCategory
 

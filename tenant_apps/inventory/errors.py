@@ -11,11 +11,6 @@ class ProductNotStocked(ValidationFailed):
     default_message = "A line names a product that is unknown or does not track stock."
 
 
-class StorefrontNotFound(ValidationFailed):
-    code = "storefront_not_found"
-    default_message = "No such storefront in this shop."
-
-
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
     default_message = "Not enough stock."

@@ -1,12 +1,14 @@
 """Stock writes. Every change is a movement; levels move with them in the same transaction.
 
 :func:`movements_apply` is the one write path of the ledger (sales, refunds, voids, receipts,
-adjustments, counts, transfers; online and from terminals): one INSERT for the movements and one
-INSERT ... ON CONFLICT DO UPDATE for the levels, whose rows are taken in (product, storefront)
-order so that concurrent writers queue instead of deadlocking, and never lose an update.
+adjustments, counts, transfers; online and from terminals): the movements and the levels'
+``INSERT ... ON CONFLICT DO UPDATE`` in one statement (``COPY`` first for a large run), level rows
+taken in (product, storefront) order so that concurrent writers queue instead of deadlocking, and
+never lose an update.
 
-Lock order across the code base: a sale row (voids, refunds), then stock levels in
-(product, storefront) order, then the receipt counter.
+Lock order across the code base (docs/architecture.md): a sale row (voids, refunds), then the
+receipt locks (a terminal number's advisory lock, or the storefront day's receipt counter), then
+the stock levels in (product, storefront) order.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pos_platform.db import bound_cursor
+from pos_platform.db.bulk import copy_rows, insert_sql, with_ctes
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
 from pos_platform.kernel.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
@@ -32,10 +35,10 @@ from tenant_apps.inventory.errors import (
     OperationExists,
     ProductNotStocked,
     StockInvalid,
-    StorefrontNotFound,
 )
 from tenant_apps.inventory.models import ADJUST_REASONS, StockCountLine, StockMovement, StockOperation
 from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
 MAX_LINES = 500
@@ -91,22 +94,27 @@ DO UPDATE SET quantity = inventory_level.quantity + EXCLUDED.quantity, updated_a
 RETURNING product_id, storefront_id, quantity
 """
 
+# Up to this many movements are inserted in the statement that moves the levels (one round trip);
+# more are loaded with COPY first (no parameter limit, cheaper per row).
+_INLINE_MOVEMENTS = 200
 
-def levels_move(*, deltas: dict[LevelKey, Decimal], now: dt.datetime) -> dict[LevelKey, Decimal]:
-    """Add ``deltas`` to the levels (creating missing ones) in one statement; the new levels.
 
-    Rows are locked in (product, storefront) order and stay locked until the transaction ends.
-    """
-    if not deltas:
-        return {}
+def _levels_statement(deltas: dict[LevelKey, Decimal], now: dt.datetime) -> tuple[str, list[Any]]:
     keys = sorted(deltas)
     values = ", ".join(["(%s::uuid, %s::uuid, %s::numeric)"] * len(keys))
     params: list[Any] = [now]
     for product_id, storefront_id in keys:
         params += [product_id, storefront_id, deltas[(product_id, storefront_id)]]
-    with bound_cursor() as cursor:
-        cursor.execute(_LEVELS_SQL.format(values=values), params)
-        return {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
+    return _LEVELS_SQL.format(values=values), params
+
+
+def levels_lock(*, keys: Iterable[LevelKey], now: dt.datetime) -> None:
+    """Lock the level rows of ``keys`` (creating missing ones at zero) without moving them, in
+    (product, storefront) order, until the transaction ends: a count reads the ledger under it."""
+    deltas = dict.fromkeys(keys, ZERO)
+    if deltas:
+        with bound_cursor() as cursor:
+            cursor.execute(*_levels_statement(deltas, now))
 
 
 def movement_values(m: MovementInput, *, now: dt.datetime) -> dict[str, Any]:
@@ -126,26 +134,48 @@ def movement_values(m: MovementInput, *, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def movement_rows(movements: Sequence[MovementInput], *, now: dt.datetime) -> list[StockMovement]:
-    """Unsaved movement rows, for callers that insert them together with other rows."""
-    return [StockMovement(**movement_values(m, now=now)) for m in movements]
-
-
-def levels_apply(
-    *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
-) -> dict[LevelKey, Decimal]:
-    """Move the levels by ``movements`` (one statement; the caller inserts the movement rows in
-    the same transaction). Returns the new levels.
-
-    With ``refuse_below_zero``, a level that a negative movement takes below zero raises
-    :class:`InsufficientStock` (the caller's transaction rolls back) with the available quantity.
-    """
+def level_deltas(movements: Iterable[MovementInput]) -> dict[LevelKey, Decimal]:
+    """What ``movements`` add to each level (levels they leave unchanged omitted)."""
     deltas: dict[LevelKey, Decimal] = defaultdict(lambda: ZERO)
     for m in movements:
         deltas[(m.product_id, m.storefront_id)] += m.quantity
-    deltas = {k: v for k, v in deltas.items() if v != ZERO}
-    levels = levels_move(deltas=deltas, now=now)
-    if refuse_below_zero:
+    return {k: v for k, v in deltas.items() if v != ZERO}
+
+
+def on_short_of_shop() -> Literal["refuse", "flag"]:
+    """What the shop does about a write that takes stock below zero (its ``allow_negative_stock``)."""
+    return "flag" if shop_settings_get().allow_negative_stock else "refuse"
+
+
+def movements_apply(
+    *, movements: Sequence[MovementInput], now: dt.datetime, on_short: Literal["refuse", "flag"]
+) -> dict[LevelKey, Decimal]:
+    """The one write path of the ledger: insert ``movements`` and move the levels by them.
+    Returns the new levels of the (product, storefront) pairs they change.
+
+    Level rows are taken in (product, storefront) order and stay locked until the transaction
+    ends. ``on_short="refuse"``: a level that a negative movement takes below zero raises
+    :class:`InsufficientStock` (the caller's transaction rolls back) with the available quantity;
+    ``"flag"``: it is written, and the caller reads the negative level from the result.
+    """
+    if not movements:
+        return {}
+    deltas = level_deltas(movements)
+    rows = [movement_values(m, now=now) for m in movements]
+    if len(rows) > _INLINE_MOVEMENTS:
+        copy_rows(StockMovement, rows, now=now)
+        statement = _levels_statement(deltas, now) if deltas else None
+    else:
+        insert = ("m", *insert_sql([StockMovement(**row) for row in rows]))
+        # A level-less statement still inserts the movements (e.g. +1 and -1 of one product).
+        statement = with_ctes([insert], _levels_statement(deltas, now) if deltas else ("SELECT 1", []))
+    levels: dict[LevelKey, Decimal] = {}
+    if statement is not None:
+        with bound_cursor() as cursor:
+            cursor.execute(*statement)
+            if deltas:
+                levels = {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
+    if on_short == "refuse":
         shortages = [
             Shortage(
                 product_id=key[0],
@@ -164,17 +194,6 @@ def levels_apply(
                 + ".",
                 details={"shortages": [s.as_json() for s in shortages]},
             )
-    return levels
-
-
-def movements_apply(
-    *, movements: Sequence[MovementInput], now: dt.datetime, refuse_below_zero: bool = False
-) -> dict[LevelKey, Decimal]:
-    """Insert ``movements`` and move the levels: two statements. Returns the new levels."""
-    if not movements:
-        return {}
-    levels = levels_apply(movements=movements, now=now, refuse_below_zero=refuse_below_zero)
-    StockMovement.objects.bulk_create(movement_rows(movements, now=now))
     return levels
 
 
@@ -329,6 +348,7 @@ def stock_receive(
             for line in lines
         ],
         now=operation.received_at,
+        on_short="flag",  # only adds stock
     )
     _audit(operation, actor, _line_details(lines))
     return operation
@@ -369,7 +389,7 @@ def stock_adjust(
             for line in lines
         ],
         now=operation.received_at,
-        refuse_below_zero=not shop_settings_get().allow_negative_stock,
+        on_short=on_short_of_shop(),
     )
     _audit(operation, actor, _line_details(lines))
     return operation
@@ -408,7 +428,7 @@ def stock_count(
     storefront_id, now = operation.storefront_id, operation.received_at
     # Lock the levels (product order) before reading the ledger, so that no sale moves them while
     # the count is booked.
-    levels_move(deltas={(line.product_id, storefront_id): ZERO for line in lines}, now=now)
+    levels_lock(keys=[(line.product_id, storefront_id) for line in lines], now=now)
     with connection.cursor() as cursor:
         cursor.execute(
             _LEVEL_AT_SQL, [storefront_id, [line.product_id for line in lines], operation.occurred_at]
@@ -432,6 +452,7 @@ def stock_count(
             if c.difference != ZERO
         ],
         now=now,
+        on_short="flag",  # a count records what is there, even below zero
     )
     _audit(
         operation,
@@ -482,7 +503,7 @@ def stock_transfer(
             )
         ],
         now=operation.received_at,
-        refuse_below_zero=not shop_settings_get().allow_negative_stock,
+        on_short=on_short_of_shop(),
     )
     _audit(operation, actor, _line_details(lines))
     return operation

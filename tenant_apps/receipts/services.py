@@ -132,6 +132,20 @@ def receipt_url(*, sale_id: uuid.UUID) -> str:
     return shop_url(tenant_id=_tenant().pk, path=receipt_path(sale_id=sale_id))
 
 
+def receipt_urls(*, sale_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The receipt addresses of many sales at once, made public now if they were not yet (one
+    insert whatever their number, for the sync engine's batches)."""
+    if not sale_ids:
+        return {}
+    tokens = {sale_id: receipt_token(sale_id) for sale_id in sale_ids}
+    ReceiptLink.objects.bulk_create(
+        [ReceiptLink(sale_id=sale_id, digest=token_digest(token)) for sale_id, token in tokens.items()],
+        ignore_conflicts=True,
+    )
+    base = shop_url(tenant_id=_tenant().pk, path="")
+    return {sale_id: f"{base}/r/{token}" for sale_id, token in tokens.items()}
+
+
 def sale_of_token(token: str) -> Sale | None:
     """The sale whose receipt is at ``/r/<token>`` at this shop, or None (at any other shop too)."""
     if not token or len(token) > 64:

@@ -1,6 +1,6 @@
 """Stable error codes of sales, payments, voids and refunds (docs/errors.md)."""
 
-from pos_platform.kernel.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from pos_platform.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 class SaleInvalid(ValidationFailed):
@@ -16,11 +16,6 @@ class ProductNotFound(ValidationFailed):
 class ProductInactive(Conflict):
     code = "product_inactive"
     default_message = "A line names a product that is no longer sold."
-
-
-class StorefrontNotFound(ValidationFailed):
-    code = "storefront_not_found"
-    default_message = "No such storefront in this shop."
 
 
 class StorefrontInactive(Conflict):
@@ -56,11 +51,6 @@ class Underpaid(Conflict):
 class Overpaid(Conflict):
     code = "overpaid"
     default_message = "Card and mobile money payments cannot exceed the amount due; only cash gives change."
-
-
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-    default_message = "Not enough stock for this sale."
 
 
 class TotalMismatch(Conflict):
@@ -126,8 +116,3 @@ class PaymentMethodCodeTaken(Conflict):
 class ReasonRequired(ValidationFailed):
     code = "reason_required"
     default_message = "Give a reason."
-
-
-class OccurredAtInvalid(Unprocessable):
-    code = "occurred_at_invalid"
-    default_message = "The time given is too far in the future."

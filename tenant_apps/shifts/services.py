@@ -24,6 +24,7 @@ from tenant_apps.sales.models import Payment, PaymentMethod, SaleEvent
 from tenant_apps.shifts.errors import ShiftAlreadyOpen, ShiftClosed, ShiftExists, ShiftInvalid, ShiftNotFound
 from tenant_apps.shifts.models import CashMovement, Shift, ShiftCount
 from tenant_apps.shop.services import occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 from tenant_apps.storefronts.models import Storefront
 
 
@@ -56,7 +57,7 @@ def shift_open(
     occurred_at = occurred_at_resolve(occurred_at, now=now)
     _amount(opening_float, "opening_float", minor_unit=shop_settings_get().minor_unit)
     if not Storefront.objects.filter(pk=storefront_id).exists():
-        raise ShiftInvalid("No such storefront in this shop.", code="storefront_not_found")
+        raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
     shift = Shift(
         id=shift_id or uuid.uuid4(),
         storefront_id=storefront_id,

@@ -6,6 +6,7 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,8 +134,10 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-# A device clock may run a little ahead; more than this is refused.
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+def clock_tolerance() -> dt.timedelta:
+    """How far a device clock may run ahead (``POS_SYNC_CLOCK_TOLERANCE_SECONDS``): a time given
+    further in the future is refused here, and clamped by the sync push (``sync/clock.py``)."""
+    return dt.timedelta(seconds=django_settings.POS_SYNC_CLOCK_TOLERANCE_SECONDS)
 
 
 def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datetime:
@@ -145,7 +148,7 @@ def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datet
         return now
     if timezone.is_naive(at):
         raise Unprocessable("Times must carry a time zone offset.", code="occurred_at_invalid")
-    if at > now + FUTURE_TOLERANCE:
+    if at > now + clock_tolerance():
         raise Unprocessable(
             "The time given is in the future.",
             code="occurred_at_invalid",

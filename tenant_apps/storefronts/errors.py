@@ -1,4 +1,4 @@
-from pos_platform.kernel.errors import Conflict, NotFound, ValidationFailed
+from pos_platform.kernel.errors import Conflict, ValidationFailed
 
 
 class StorefrontCodeInvalid(ValidationFailed):
@@ -11,6 +11,9 @@ class StorefrontCodeTaken(Conflict):
     default_message = "Another storefront already uses this code."
 
 
-class StorefrontNotFound(NotFound):
+class StorefrontNotFound(ValidationFailed):
+    """The storefront a request names (in its body or query) is not one of this shop's. A
+    storefront missing from a URL's path is a plain ``404 not_found``."""
+
     code = "storefront_not_found"
-    default_message = "No such storefront."
+    default_message = "No such storefront in this shop."

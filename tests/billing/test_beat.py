@@ -81,9 +81,11 @@ def state(tenants: list[Tenant]) -> tuple[Any, ...]:
     )
 
 
-def test_the_nightly_jobs_through_beat_a_worker_and_redis_then_again(
-    committed_tenant: Callable[..., TenantCreated], committed_billing: None, settings: Any
-) -> None:
+def nightly_world(
+    committed_tenant: Callable[..., TenantCreated], settings: Any
+) -> tuple[Tenant, Tenant, Tenant]:
+    """Three shops for the nightly jobs: one whose storefronts grew behind the hook's back, one
+    beyond its grace period, one past due within it (``committed_billing`` must be in force)."""
     settings.POS_BILLING_TRIAL_DAYS = 14
     settings.POS_BILLING_DUE_DAYS = 7
     settings.POS_BILLING_GRACE_DAYS = 7
@@ -105,6 +107,14 @@ def test_the_nightly_jobs_through_beat_a_worker_and_redis_then_again(
     add_storefronts(owes_a_bit, 2)
     invoice_issue(tenant_id=owes_a_bit.pk, today=today - timedelta(days=10))
     assert Subscription.objects.get(tenant=grows).storefront_count == 3
+    return grows, owes_long, owes_a_bit
+
+
+def test_the_nightly_jobs_through_beat_a_worker_and_redis_then_again(
+    committed_tenant: Callable[..., TenantCreated], committed_billing: None, settings: Any
+) -> None:
+    grows, owes_long, owes_a_bit = nightly_world(committed_tenant, settings)
+    today = billing_today()
 
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
         validated, issued, dunned = run_nightly_jobs()

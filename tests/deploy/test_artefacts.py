@@ -34,7 +34,7 @@ COMPOSE_ENV = {
     "POS_DB_APP_PASSWORD": "a",
     "POS_DB_WORKER_PASSWORD": "w",
 }
-PROBED = ("/healthz/live", "/healthz/ready")
+PROBED = ("/healthz/live", "/healthz/ready", "/healthz/serving")
 
 
 def _run(*command: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -145,7 +145,7 @@ def test_kubernetes_resources_are_the_ones_described() -> None:
     resources = _resources()
     web = resources[("Deployment", "pos-web")]
     probes = {name: _container(web)[name]["httpGet"]["path"] for name in ("livenessProbe", "readinessProbe")}
-    assert probes == {"livenessProbe": "/healthz/live", "readinessProbe": "/healthz/ready"}
+    assert probes == {"livenessProbe": "/healthz/live", "readinessProbe": "/healthz/serving"}
     hpa = resources[("HorizontalPodAutoscaler", "pos-web")]
     assert hpa["spec"]["scaleTargetRef"]["name"] == "pos-web"
     beat = resources[("Deployment", "pos-beat")]

@@ -84,6 +84,10 @@ def test_readiness_follows_real_worker_and_beat_heartbeats(
     assert body["worker"] == {"ok": False, "error": "no heartbeat"}
     assert body["beat"] == {"ok": False, "error": "no heartbeat"}
     assert client.get("/healthz/live").json() == {"status": "ok"}
+    # Without background processes the web tier still sells: its serving probe stays 200.
+    serving = client.get("/healthz/serving")
+    assert serving.status_code == 200
+    assert serving.json()["worker"] == {"ok": False, "error": "no heartbeat"}
 
     queue = f"health-{os.getpid()}"  # a queue of its own: the worker takes no other test's task
     schedule = f"{tmp_path}/beat-schedule"

@@ -332,6 +332,6 @@ def test_sale_record_for_a_known_sale_is_used_by_sync_with_a_preloaded_context(s
         )
 
     # savepoint, context (storefront, shift, settings, methods), the cashier's membership at the
-    # sale's time, receipt number lock, receipt clash check, levels, one insert, release. (A sync
-    # batch records its sales set-based instead: sync/ingest.py.)
+    # sale's time, receipt number lock, receipt clash check, movements and levels, one insert,
+    # release. (A sync batch writes a whole run with one sales_write call: sync/ops/sale.py.)
     assert len(queries) == 8, [q["sql"][:80] for q in queries.captured_queries]

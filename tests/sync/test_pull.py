@@ -93,6 +93,7 @@ def test_pull_snapshot_includes_cashiers(
         "active": True,
         "storefront_id": None,
         "expires_at": None,
+        "pin": None,
     }
 
 

@@ -37,7 +37,9 @@ def test_a_sale_is_applied_with_server_totals_and_moves_stock(shop_a: Shop, till
 
     [result] = results(push(till.client, body))
 
+    receipt_url = result.pop("receipt_url")
     assert result == {"op_id": body["ops"][0]["op_id"], "status": "applied", "id": body["ops"][0]["op_id"]}
+    assert receipt_url.startswith("http://alpha.localhost/r/")
     with tenant_context(shop_a.tenant):
         recorded = Sale.objects.get(pk=body["ops"][0]["op_id"])
         assert (recorded.origin, recorded.terminal_id, recorded.receipt_number) == (
@@ -595,10 +597,10 @@ def test_stock_receipts_and_counts_from_a_terminal(
 
 def test_every_kind_the_envelope_accepts_has_a_handler_and_a_permission() -> None:
     from sync.engine import HANDLERS
-    from sync.envelope import OP_KINDS
-    from sync.ops.base import ACTIONS
+    from sync.envelope import OP_ACTIONS, OP_KINDS
 
-    assert set(OP_KINDS) == set(HANDLERS) == set(ACTIONS)
+    assert set(OP_KINDS) == set(HANDLERS) == set(OP_ACTIONS)
+    assert all(isinstance(action, str) and "." in action for action in OP_ACTIONS.values())
 
 
 def test_conflicts_show_in_status_and_on_the_terminal_list(shop_a: Shop, till: PairedTerminal) -> None:
@@ -646,12 +648,12 @@ def test_a_run_the_database_refuses_is_applied_op_by_op(
 ) -> None:
     from django.db import DatabaseError
 
-    from sync.ops import sale as sale_ops
+    from tenant_apps.sales.services import write as sales_write_module
 
     def broken(model: object, rows: object, **kwargs: object) -> None:
         raise DatabaseError("simulated failure of the set-based write")
 
-    monkeypatch.setattr(sale_ops, "copy_rows", broken)
+    monkeypatch.setattr(sales_write_module, "copy_rows", broken)
 
     answers = results(
         push(
@@ -676,14 +678,14 @@ def test_both_paths_answer_and_keep_the_same_conflicts(
 ) -> None:
     from django.db import DatabaseError
 
-    from sync.ops import sale as sale_ops
+    from tenant_apps.sales.services import write as sales_write_module
 
     if path == "one by one":
 
         def broken(model: object, rows: object, **kwargs: object) -> None:
             raise DatabaseError("simulated failure of the set-based write")
 
-        monkeypatch.setattr(sale_ops, "copy_rows", broken)
+        monkeypatch.setattr(sales_write_module, "copy_rows", broken)
     rice = shop_a.products["rice"]
     first = sale(1, cashier=shop_a.cashier, lines=[(rice, "1")], receipt="ACC-T1-000009")
     clash = sale(

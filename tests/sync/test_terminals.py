@@ -231,7 +231,7 @@ def test_bad_terminal_input_is_refused_and_nothing_is_written(
     cases = [
         ({"storefront_id": str(storefront_a.pk), "code": "b d!", "name": "x"}, 400, "terminal_code_invalid"),
         ({"storefront_id": "not-a-uuid", "code": "T1", "name": "x"}, 400, "invalid"),
-        ({"storefront_id": str(storefront_b.pk), "code": "T1", "name": "x"}, 404, "storefront_not_found"),
+        ({"storefront_id": str(storefront_b.pk), "code": "T1", "name": "x"}, 400, "storefront_not_found"),
         ({"code": "T1", "name": "x"}, 400, "invalid"),
     ]
     for payload, status, code in cases:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -289,7 +290,7 @@ def test_a_tenant_create_queues_a_pool_fill_and_a_broker_outage_does_not_fail_it
     with django_capture_on_commit_callbacks(execute=True):
         created = services.tenant_create(slug="queued", name="Queued", owner_email="o@q.test", actor="tests")
 
-    assert queued == [{"retry": False}]
+    assert queued == [{"retry": False, "ignore_result": True}]
     assert provisioning.schema_exists(created.tenant.schema_name)
 
 
@@ -330,3 +331,48 @@ def test_concurrent_creates_claim_different_pooled_schemas(live_db: None, settin
         for i in range(4):
             provisioning.schema_drop(schema_name=f"t_conc_pool_{i}")
         provisioning.pool_fill(size=0)
+
+
+def test_the_fingerprint_covers_the_modules_a_migration_imports(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
+) -> None:
+    import importlib
+    import inspect
+
+    # A migration whose SQL lives in a module-level constant of another module, as the sync
+    # feed's triggers live in sync/feed_sql.py.
+    package = tmp_path / "probe_fingerprint"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "sql.py").write_text('TRIGGER = "CREATE TABLE probe_a (id int)"\n')
+    (package / "m0001_probe.py").write_text(
+        "from django.db import migrations\n"
+        "from probe_fingerprint.sql import TRIGGER\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunSQL(TRIGGER)]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.BASE_DIR = tmp_path
+    module = importlib.import_module("probe_fingerprint.m0001_probe")
+    migration = module.Migration("m0001_probe", "probe_fingerprint")
+    before = provisioning.migration_digest(migration)
+    class_body = inspect.getsource(module.Migration)
+
+    (package / "sql.py").write_text('TRIGGER = "CREATE TABLE probe_b (id int)"\n')
+
+    # The class body did not change, the migration's effect did: the fingerprint moves.
+    assert inspect.getsource(module.Migration) == class_body
+    assert provisioning.migration_digest(migration) != before
+    assert [f.name for f in provisioning.migration_files(migration)] == ["m0001_probe.py", "sql.py"]
+
+
+def test_the_sync_feed_migrations_are_fingerprinted_with_their_trigger_sql(db: None) -> None:
+    from django.db.migrations.loader import MigrationLoader
+
+    from sync import feed_sql
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    files = provisioning.migration_files(loader.graph.nodes[("sync", "0002_change_feed_triggers")])
+
+    assert files[0].name == "0002_change_feed_triggers.py"
+    assert Path(feed_sql.__file__).resolve() in files

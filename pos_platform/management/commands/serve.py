@@ -111,6 +111,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  API docs (demo shop): http://demo.{base}:{port}/api/docs/")
         self.stdout.write(f"  Demo shop API:        http://demo.{base}:{port}/api/v1/")
         self.stdout.write(f"  Demo shop portal:     http://demo.{base}:{port}/portal/login")
+        self.stdout.write(f"  Terminal app (phone): http://demo.{base}:{port}/pos/")
         self.stdout.write(f"  Platform host:        http://{base}:{port}/healthz")
         for line in lines:
             self.stdout.write(f"  {line}")

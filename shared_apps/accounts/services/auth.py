@@ -33,6 +33,7 @@ from shared_apps.accounts.errors import (
     MfaChallengeInvalid,
     MfaCodeInvalid,
     PasswordInvalid,
+    SignInUnavailable,
 )
 from shared_apps.accounts.mfa import VerifiedCode, mfa_code_verify, user_has_otp_device
 from shared_apps.accounts.models import ApiToken, Invitation, Membership, User
@@ -142,6 +143,10 @@ def auth_login(
             },
             timeout=ttl,
         )
+        # The cache answers a miss rather than an error while Redis is down (kernel.cache): a
+        # challenge it did not keep could never be verified, so say so now (fail closed).
+        if cache.get(_challenge_key(raw)) is None:
+            raise SignInUnavailable()
         return LoginResult(
             user=user,
             membership=membership,

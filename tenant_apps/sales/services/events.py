@@ -146,6 +146,7 @@ def sale_void(
             for product_id, quantity in lines
         ],
         now=now,
+        on_short="flag",  # returns stock
     )
     return event
 
@@ -281,5 +282,6 @@ def sale_refund(
                 if r.sale_line.product.track_stock
             ],
             now=now,
+            on_short="flag",  # returns stock
         )
     return event

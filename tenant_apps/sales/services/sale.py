@@ -1,19 +1,18 @@
-"""Recording a sale: the one path for online sales and for sales uploaded by terminals.
+"""Recording a sale: validation and pricing, the same for online sales and sales from terminals.
 
 Online (``origin=ONLINE``): anything wrong is refused with a stable code and nothing is written,
 including a tracked product going below zero (``insufficient_stock``) unless the shop allows
-negative stock.
+negative stock. The sale is attached to the cashier's open shift.
 
 Terminal (``origin=Origin.terminal(...)``): the sale already happened. Only malformed, unknown or
 unauthorised input is refused; short stock, a changed price, different client totals, a receipt
 number already used and payments that do not match the server's total are recorded as they are
 and returned as :class:`ConflictDescriptor` values for the sync engine to store. The server's
-figures always win.
+figures always win. The sale keeps the shift the terminal named, or none (docs/sync-protocol.md).
 
-Write path, in this order to keep row locks short: lines, payments, the ``created`` event and the
-stock movements are inserted (their foreign keys to the sale are checked at commit), then the
-stock levels are moved (locks in product order), then the receipt counter is taken (online), then
-the sale row is inserted.
+:func:`sale_build` holds the sale's rules (shape, prices, taxes, payments, conflicts of its own
+data); :func:`sale_record` is validate, build, then ``sales_write([one])``
+(``services/write.py``), the writer that the sync push uses for whole runs.
 """
 
 from __future__ import annotations
@@ -26,17 +25,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import IntegrityError
-from django.db.models import Model
 from django.utils import timezone
 
 from pos_platform.db import bound_cursor, connection, service_atomic
-from pos_platform.db.bulk import insert_select_sql, insert_sql, with_ctes
 from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import can
-from tenant_apps.inventory.services import MovementInput, levels_apply, movement_rows
+from tenant_apps.inventory.services import MovementInput
 from tenant_apps.sales.context import PricingContext, pricing_context_load
 from tenant_apps.sales.errors import (
     CashierNotMember,
@@ -50,15 +46,16 @@ from tenant_apps.sales.errors import (
     SaleInvalid,
     ShiftNotFoundForSale,
     StorefrontInactive,
-    StorefrontNotFound,
     TotalMismatch,
     Underpaid,
 )
 from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
 from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale
+from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, sales_write
 from tenant_apps.shifts.models import Shift
 from tenant_apps.shop.models import ShopSettings
 from tenant_apps.shop.services import business_date, occurred_at_resolve, shop_settings_get
+from tenant_apps.storefronts.errors import StorefrontNotFound
 
 MAX_LINES = 500
 MAX_PAYMENTS = 10
@@ -117,21 +114,6 @@ class Origin:
 ONLINE = Origin()
 
 
-@dataclass(frozen=True)
-class ConflictDescriptor:
-    """Something an admin should look at; the sale was recorded anyway (terminal sales).
-
-    ``code``: ``oversold``, ``price_mismatch``, ``total_mismatch``, ``receipt_clash`` or
-    ``payment_mismatch``.
-    """
-
-    code: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "details": self.details}
-
-
 @dataclass
 class RecordedSale:
     sale: Sale
@@ -152,14 +134,6 @@ SELECT s.code, s.is_active,
 FROM storefronts_storefront s LEFT JOIN shop_settings st ON st.singleton
 WHERE s.id = %s
 """
-
-# The next gap-free number of the storefront's day, taken in the statement that inserts the sale.
-_COUNTER_SQL = """
-INSERT INTO sales_receipt_counter (storefront_id, day, last_value) VALUES (%s, %s, 1)
-ON CONFLICT (storefront_id, day) DO UPDATE SET last_value = sales_receipt_counter.last_value + 1
-RETURNING last_value
-"""
-_RECEIPT_EXPRESSION = "%s::text || lpad(c.last_value::text, greatest(4, length(c.last_value::text)), '0')"
 
 
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
@@ -249,6 +223,7 @@ def _plan_payments(
             applied = p.amount
         rows.append(
             {
+                "id": uuid.uuid4(),
                 "sale_id": sale_id,
                 "position": position,
                 "method_id": method.pk,
@@ -345,12 +320,6 @@ def sale_record(
     now = timezone.now()
     terminal = origin.is_terminal
     occurred_at = occurred_at_resolve(occurred_at, now=now) if terminal else now
-    if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
-        raise SaleInvalid(
-            "A terminal sale carries its terminal id and receipt number "
-            "(letters, digits, - _ / ., at most 48).",
-            details={"field": "receipt_number"},
-        )
     codes = sorted({p.method for p in payments})
     with bound_cursor() as cursor:
         cursor.execute(_CONTEXT_SQL, [cashier_id, codes, storefront_id])
@@ -368,8 +337,6 @@ def sale_record(
                 allow_negative_stock=flags[1],
                 minor_unit=flags[2],
             )
-    minor_unit = settings.minor_unit
-    _check_shape(lines, payments, sale_discount, minor_unit)
     if sale_id is not None and Sale.objects.filter(pk=sale_id).exists():
         raise SaleExists(details={"sale_id": str(sale_id)})
     sale_id = sale_id or uuid.uuid4()
@@ -378,7 +345,7 @@ def sale_record(
     if shift_id is not None:
         if not Shift.objects.filter(pk=shift_id, storefront_id=storefront_id).exists():
             raise ShiftNotFoundForSale(details={"shift_id": str(shift_id)})
-    else:
+    elif not terminal:
         shift_id = open_shift_id
     _check_cashier(
         cashier_id=cashier_id,
@@ -411,70 +378,20 @@ def sale_record(
         settings=settings,
         methods=methods,
     )
-    sale = Sale(**built.sale)
-    sale_lines = [SaleLine(**row) for row in built.lines]
+    if not terminal:
+        built.receipt_prefix = f"{storefront_code}-{built.sale['business_date']:%y%m%d}-"
+    (written,) = sales_write(built=[built], now=now)
+    sale = Sale(**{**built.sale, "receipt_number": written.receipt_number})
+    sale.conflicts = [c.as_json() for c in written.conflicts]
     payment_rows = [Payment(**row) for row in built.payments]
     for payment in payment_rows:  # cached for the response, as the methods are loaded already
         payment.method = next(m for m in methods.values() if m.pk == payment.method_id)
-    event = SaleEvent(**built.event)
-    stock, conflicts = built.stock, built.conflicts
-    day = sale.business_date
-    if terminal:
-        receipt_number = str(origin.receipt_number)
-        receipt_lock([receipt_number])
-        if Sale.objects.filter(receipt_number=receipt_number).exists():
-            conflicts.append(ConflictDescriptor("receipt_clash", {"receipt_number": receipt_number}))
-    # One statement inserts the lines, payments, the created event, the stock movements and (online)
-    # takes the receipt number and inserts the sale; a second moves the stock levels. The receipt
-    # counter is locked first, then the levels (in product order): the same order everywhere.
-    groups: list[Sequence[Model]] = [sale_lines, payment_rows, [event], movement_rows(stock, now=now)]
-    ctes = [(f"i{index}", *insert_sql(rows)) for index, rows in enumerate(groups) if rows]
-    try:
-        if terminal:
-            levels = levels_apply(movements=stock, now=now)
-            conflicts.extend(
-                ConflictDescriptor(
-                    "oversold", {"product_id": str(pid), "storefront_id": str(sid), "level": str(level)}
-                )
-                for (pid, sid), level in sorted(levels.items())
-                if level < ZERO
-            )
-            sale.conflicts = [c.as_json() for c in conflicts]
-            statement = with_ctes(ctes, insert_sql([sale]))
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-        else:
-            insert = insert_select_sql(
-                sale,
-                source="c",
-                expressions={"receipt_number": (_RECEIPT_EXPRESSION, [f"{storefront_code}-{day:%y%m%d}-"])},
-            )
-            statement = with_ctes(
-                [("c", _COUNTER_SQL, [storefront_id, day]), *ctes],
-                (f"{insert[0]} RETURNING receipt_number", insert[1]),
-            )
-            with bound_cursor() as cursor:
-                cursor.execute(*statement)
-                (sale.receipt_number,) = cursor.fetchone()
-            levels_apply(movements=stock, now=now, refuse_below_zero=not settings.allow_negative_stock)
-    except IntegrityError as exc:
-        raise SaleExists(details={"sale_id": str(sale_id)}) from exc
-    return RecordedSale(sale=sale, lines=sale_lines, payments=payment_rows, conflicts=conflicts)
-
-
-@dataclass
-class BuiltSale:
-    """A sale's rows (column values by attribute name), priced and checked, not yet written.
-
-    Plain values rather than model instances: a sync batch builds thousands of rows and writes
-    them with ``COPY``; ``sale_record`` makes instances of its one sale's rows."""
-
-    sale: dict[str, Any]
-    lines: list[dict[str, Any]]
-    payments: list[dict[str, Any]]
-    event: dict[str, Any]
-    stock: list[MovementInput]
-    conflicts: list[ConflictDescriptor]
+    return RecordedSale(
+        sale=sale,
+        lines=[SaleLine(**row) for row in built.lines],
+        payments=payment_rows,
+        conflicts=written.conflicts,
+    )
 
 
 def sale_build(
@@ -497,12 +414,19 @@ def sale_build(
 ) -> BuiltSale:
     """The money rules of a sale, without the database: prices at ``occurred_at`` (from the
     preloaded ``context``), taxes, discounts, payments and change, client figures compared, and
-    the rows to write. The shape must have been checked (``_check_shape``). Raises the
-    same errors as :func:`sale_record` for what is refused; returns the conflicts of a terminal
-    sale that depend only on its own data (price, totals, payments)."""
-    # Catalog facts and prices at the sale's time.
+    the rows to write, ready for ``sales_write``. Raises the same errors as :func:`sale_record`
+    for what is refused; returns the conflicts of a terminal sale that depend only on its own
+    data (price, totals, payments)."""
     terminal = origin.is_terminal
     minor_unit = settings.minor_unit
+    if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
+        raise SaleInvalid(
+            "A terminal sale carries its terminal id and receipt number "
+            "(letters, digits, - _ / ., at most 48).",
+            details={"field": "receipt_number"},
+        )
+    _check_shape(lines, payments, sale_discount, minor_unit)
+    # Catalog facts and prices at the sale's time.
     codes = sorted({p.method for p in payments})
     unknown = sorted({str(line.product_id) for line in lines if line.product_id not in context.products})
     if unknown:
@@ -572,6 +496,7 @@ def sale_build(
     # The rows to write.
     sale_lines = [
         {
+            "id": uuid.uuid4(),
             "sale_id": sale_id,
             "position": index,
             "product_id": line.product_id,
@@ -643,18 +568,11 @@ def sale_build(
         "note": note.strip()[:500],
     }
     return BuiltSale(
-        sale=sale, lines=sale_lines, payments=plan.rows, event=event, stock=stock, conflicts=conflicts
+        sale=sale,
+        lines=sale_lines,
+        payments=plan.rows,
+        event=event,
+        stock=stock,
+        conflicts=conflicts,
+        refuse_short=not terminal and not settings.allow_negative_stock,
     )
-
-
-def receipt_lock(numbers: Sequence[str]) -> None:
-    """Serialise checks of terminal receipt numbers: two uploads of the same number at the same
-    moment must not both find it unused. Taken in a fixed order, before any stock level lock."""
-    if not numbers:
-        return
-    with bound_cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(1919116100, k) FROM "
-            "(SELECT DISTINCT hashtext(n) AS k FROM unnest(%s::text[]) AS n ORDER BY 1) AS keys",
-            [sorted(set(numbers))],
-        )
