@@ -73,6 +73,7 @@ def office(
         facts["conflict"] = conflict_of(shop, "oversold")
         facts["shift"] = open_shift(shop)
         facts["cashier_membership"] = shop.shop.cashier.membership
+        facts["owner_membership"] = shop.shop.owner.membership
     return shop, facts
 
 
@@ -93,6 +94,8 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("staff", "/portal/staff"),
         ("staff-invite", "/portal/staff/invite"),
         ("staff-member", f"/portal/staff/{facts['cashier_membership'].pk}"),
+        # The owner's own page lists this very session, with its sign-out button.
+        ("staff-member-sessions", f"/portal/staff/{facts['owner_membership'].pk}"),
         ("taxes", "/portal/taxes"),
         ("tax-rate-new", "/portal/taxes/rates/new"),
         ("tax-category-new", "/portal/taxes/categories/new"),
