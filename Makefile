@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench install clean-data demo-terminal screenshots
+.PHONY: run test lint bench bench-scale install clean-data demo-terminal screenshots
 
 install: $(STAMP)
 
@@ -53,6 +53,13 @@ bench: $(STAMP)
 	$(PY) bench/pooling.py
 	$(PY) bench/portal.py
 	$(PY) bench/faults.py
+
+# Many shops on one PostgreSQL (docs/performance.md): provisions up to SHOPS shops into a database
+# kept between runs (pos_scale on POS_SCALE_DATABASE_URL's server, else the configured or embedded
+# one), then measures migrate, requests, backend memory and the catalog at that size.
+SHOPS ?= 1000
+bench-scale: $(STAMP)
+	nice -n 10 $(PY) bench/scale.py --shops $(SHOPS)
 
 clean-data:
 	rm -rf .data

@@ -6,6 +6,7 @@ neither reads nor pollutes the development data.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ def _admin_url(url: str) -> str:
 
 @contextmanager
 def bench_database(name: str) -> Iterator[str]:
-    """Create database ``name`` (dropping a leftover one), point Django at it, drop it after."""
+    """Create database ``name`` (dropping a leftover one), point Django at it, drop it after
+    (kept with ``BENCH_KEEP_DB=1``, to read the seeded data's query plans afterwards)."""
     import psycopg
 
     from pos_platform import embedded
@@ -60,7 +62,8 @@ def bench_database(name: str) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if os.environ.get("BENCH_KEEP_DB") != "1":
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
@@ -244,3 +247,74 @@ def gunicorn_workers(port: int) -> list[int]:
         if b"gunicorn" in b" ".join(command) and f"127.0.0.1:{port}".encode() in command:
             return children_of(pid)
     raise LookupError(f"no gunicorn of this process serves port {port}")
+
+
+async def http_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one HTTP/1.1 response; its status and head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12]), head
+
+
+async def _paced_client(
+    port: int,
+    make_request: Callable[[], bytes],
+    first: float,
+    interval: float,
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    """One till at a steady pace: a request every ``interval`` seconds from ``first``. Latency
+    counts from the scheduled time, so a late answer also delays (and charges) the next one."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        due = first
+        while due < deadline:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            writer.write(make_request())
+            status, _ = await http_answer(reader)
+            latencies.append((time.perf_counter() - due) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            due += interval
+    finally:
+        writer.close()
+
+
+def drive_paced(
+    port: int,
+    clients: int,
+    seconds: float,
+    rate: float,
+    make_request: Callable[[], bytes],
+) -> tuple[list[float], dict[int, int]]:
+    """``clients`` tills sending ``rate`` requests per second in all, evenly staggered."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    interval = clients / rate
+
+    async def main() -> None:
+        start = time.perf_counter() + 0.05
+        deadline = start + seconds
+        await asyncio.gather(
+            *(
+                _paced_client(
+                    port,
+                    make_request,
+                    start + i * interval / clients,
+                    interval,
+                    deadline,
+                    latencies,
+                    statuses,
+                )
+                for i in range(clients)
+            )
+        )
+
+    asyncio.run(main())
+    return latencies, statuses

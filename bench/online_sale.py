@@ -33,21 +33,9 @@ import time
 import uuid
 from decimal import Decimal
 
-from common import bench_database, gunicorn_server, log, p50, p99
+from common import bench_database, drive_paced, gunicorn_server, http_answer, log, p50, p99
 
 HOST = "bench.localhost"
-
-
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    """Read one HTTP/1.1 response; its status and head."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    if length:
-        await reader.readexactly(length)
-    return int(head[9:12]), head
 
 
 async def _client(
@@ -63,7 +51,7 @@ async def _client(
             request = make_request()
             t0 = time.perf_counter()
             writer.write(request)
-            status, head = await _answer(reader)
+            status, head = await http_answer(reader)
             latencies.append((time.perf_counter() - t0) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
             if b"connection: close" in head.lower():
@@ -71,65 +59,6 @@ async def _client(
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
     finally:
         writer.close()
-
-
-async def _paced_client(
-    port: int,
-    make_request: callable,  # type: ignore[valid-type]
-    first: float,
-    interval: float,
-    deadline: float,
-    latencies: list[float],
-    statuses: dict[int, int],
-) -> None:
-    """One till at a steady pace: a request every ``interval`` seconds from ``first``. Latency
-    counts from the scheduled time, so a late answer also delays (and charges) the next one."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        due = first
-        while due < deadline:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            writer.write(make_request())
-            status, _ = await _answer(reader)
-            latencies.append((time.perf_counter() - due) * 1000)
-            statuses[status] = statuses.get(status, 0) + 1
-            due += interval
-    finally:
-        writer.close()
-
-
-def drive_paced(
-    port: int,
-    clients: int,
-    seconds: float,
-    rate: float,
-    make_request: callable,  # type: ignore[valid-type]
-) -> tuple[list[float], dict[int, int]]:
-    """``clients`` tills sending ``rate`` requests per second in all, evenly staggered."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    interval = clients / rate
-
-    async def main() -> None:
-        start = time.perf_counter() + 0.05
-        deadline = start + seconds
-        await asyncio.gather(
-            *(
-                _paced_client(
-                    port,
-                    make_request,
-                    start + i * interval / clients,
-                    interval,
-                    deadline,
-                    latencies,
-                    statuses,
-                )
-                for i in range(clients)
-            )
-        )
-
-    asyncio.run(main())
-    return latencies, statuses
 
 
 def drive(

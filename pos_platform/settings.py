@@ -269,6 +269,11 @@ if POS_DB_POOLING == "transaction":
     # A named cursor lives in its session, which the next transaction may not have.
     _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES = {"default": _database}
+# A connection that has served this many tenant schemas is closed at the end of its request
+# (Celery closes its own after every task): a PostgreSQL backend never gives back the catalog
+# cache entries of the relations it touched, so one worker serving thousands of shops would grow
+# without bound (pos_platform.db.base; measured by bench/scale.py). 0 turns it off.
+POS_DB_RECYCLE_AFTER_SCHEMAS = int(os.environ.get("POS_DB_RECYCLE_AFTER_SCHEMAS", "100"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -180,10 +181,19 @@ def _tenant_id() -> int:
     return int(connection.tenant.pk)
 
 
+# The storefront of the terminal pulling, if any: its cashiers are the people who can sell there.
+_pulling_for: ContextVar[uuid.UUID | None] = ContextVar("pulling_for", default=None)
+
+
 def _members() -> QuerySet[Membership]:
-    """The shop's people who can sell: an invitation not yet accepted is nobody's till login (a
-    change to it reads as a tombstone, so a terminal that had it drops it)."""
-    return Membership.objects.filter(tenant_id=_tenant_id(), accepted_at__isnull=False).select_related("user")
+    """The shop's people who can sell at the pulling terminal's storefront: an invitation not yet
+    accepted is nobody's till login, and a member limited to another storefront is not this
+    till's (a change to either reads as a tombstone, so a terminal that had them drops them)."""
+    members = Membership.objects.filter(tenant_id=_tenant_id(), accepted_at__isnull=False)
+    storefront_id = _pulling_for.get()
+    if storefront_id is not None:
+        members = members.filter(Q(storefront_id__isnull=True) | Q(storefront_id=storefront_id))
+    return members.select_related("user")
 
 
 def _cashiers_load(ids: list[uuid.UUID]) -> dict[uuid.UUID, Serialized]:
@@ -299,7 +309,16 @@ class Page:
 
 def pull(*, cursor: str | None, limit: int, storefront_id: uuid.UUID | None = None) -> Page:
     """A page of changes. With ``storefront_id`` (a terminal's), the last page of a pull (no
-    more to come) also carries that storefront's stock levels changed since the cursor's."""
+    more to come) also carries that storefront's stock levels changed since the cursor's, and its
+    cashiers are only the people who can sell at that storefront."""
+    token = _pulling_for.set(storefront_id)
+    try:
+        return _pull(cursor=cursor, limit=limit, storefront_id=storefront_id)
+    finally:
+        _pulling_for.reset(token)
+
+
+def _pull(*, cursor: str | None, limit: int, storefront_id: uuid.UUID | None) -> Page:
     if cursor is None:
         return _snapshot_page(Cursor(id=_last_change_id(), snapshot=True), limit)
     position = cursor_decode(cursor)

@@ -17,6 +17,14 @@ their services keep the transactions, savepoints and deadlock retries they have 
 and a server connection is held only while a transaction runs, never while a view renders.
 Tested through a real PgBouncer in ``tests/platform/pooling/``; its cost is measured by
 ``bench/pooling.py``.
+
+A PostgreSQL backend keeps every relation it has touched in its catalog caches for as long as it
+lives, so a long-lived connection of a worker that serves thousands of shops grows with each shop
+(``bench/scale.py`` measures it). In session mode the connection counts the tenant schemas it has
+used; at the end of a request, once they reach ``POS_DB_RECYCLE_AFTER_SCHEMAS``, it is closed like
+one past ``CONN_MAX_AGE``, and the next request opens a fresh backend. (Celery's Django fixup
+already closes the connection after every task.) Behind PgBouncer in transaction mode the
+backends are PgBouncer's: its ``server_lifetime`` bounds them.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 from django_tenants.utils import get_public_schema_name, quote_schema_name
@@ -71,6 +80,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         # The path SET LOCAL in the current transaction (transaction pooling); None: the role's
         # default, public.
         self.local_search_path: list[str] | None = None
+        # The tenant schemas this connection's backend has used since it was opened.
+        self.schemas_touched: set[str] = set()
         super().__init__(*args, **kwargs)
         self.pooling = str(self.settings_dict.get("POOLING") or SESSION)
         if self.pooling not in (SESSION, TRANSACTION):
@@ -88,6 +99,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         self.search_path_set_schemas = already_set
 
     def _handle_search_path(self, cursor: Any = None) -> None:
+        if self.schema_name != get_public_schema_name():
+            self.schemas_touched.add(self.schema_name)
         if self.transaction_pooling:
             # Never a session SET; a cursor opened inside a transaction (a COPY on the raw
             # cursor bypasses the wrapper's execute) gets the transaction's path now.
@@ -200,3 +213,20 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def close(self) -> None:
         self.local_search_path = None
         super().close()
+        if self.connection is None:
+            self.schemas_touched = set()
+
+    # -- recycling -------------------------------------------------------------------------
+
+    def recycle_due(self) -> bool:
+        """True when this connection has used ``POS_DB_RECYCLE_AFTER_SCHEMAS`` tenant schemas
+        (session mode only; 0 or unset: never)."""
+        limit = getattr(settings, "POS_DB_RECYCLE_AFTER_SCHEMAS", 0)
+        return bool(limit) and not self.transaction_pooling and len(self.schemas_touched) >= limit
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        # Called by Django at the start and end of each request, never inside a transaction of
+        # the code it serves.
+        super().close_if_unusable_or_obsolete()
+        if self.connection is not None and not self.in_atomic_block and self.recycle_due():
+            self.close()

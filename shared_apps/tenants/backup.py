@@ -547,6 +547,7 @@ def tenant_import(
                 report.notes.append(f"custom domains not copied: {', '.join(exported_domains[1:])}")
             provisioning.schema_create(schema_name=schema, snapshot=snapshot)
             _check_migrations(export, schema)
+            Tenant.objects.filter(pk=tenant.pk).update(migration_fingerprint=snapshot.fingerprint)
             users = _import_users(export, report)
             memberships: dict[str, str] = {}
             for membership in _deserialize(export.public["memberships"]):

@@ -23,6 +23,10 @@ class Tenant(TenantMixin):
     suspended_at = models.DateTimeField(null=True, blank=True)
     # Why the tenant is suspended ("platform" by staff, "non_payment" by billing).
     suspension_reason = models.CharField(max_length=32, blank=True, default="")
+    # The migration state (provisioning.migration_state's fingerprint) the schema was last built
+    # or migrated to: ``tenant migrate`` skips a schema whose stamp is the current state without
+    # opening it, and checks the rest in its catalog. Empty: not known, checked.
+    migration_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     # Schemas are built by shared_apps.tenants.provisioning, never by django-tenants on save.
     auto_create_schema = False

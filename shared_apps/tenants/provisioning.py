@@ -236,30 +236,25 @@ def pg_program(name: str) -> str:
     return found
 
 
-def _dump_schema(schema_name: str) -> str:
+def pg_dump_command(*, schema_name: str, options: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``pg_dump`` of one schema of the configured database, with ``options``: the arguments and
+    the environment to run it with."""
     db = connection.settings_dict
     env = dict(os.environ)
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
-    args = [
-        pg_program("pg_dump"),
-        "--schema",
-        schema_name,
-        "--no-owner",
-        "--no-privileges",
-        "--no-tablespaces",
-        "--inserts",
-        "--rows-per-insert",
-        "500",
-        "--dbname",
-        str(db["NAME"]),
-        "--username",
-        str(db.get("USER") or "postgres"),
-    ]
+    args = [pg_program("pg_dump"), "--schema", schema_name, *options]
+    args += ["--dbname", str(db["NAME"]), "--username", str(db.get("USER") or "postgres")]
     if db.get("HOST"):
         args += ["--host", str(db["HOST"])]
     if db.get("PORT"):
         args += ["--port", str(db["PORT"])]
+    return args, env
+
+
+def _dump_schema(schema_name: str) -> str:
+    options = ["--no-owner", "--no-privileges", "--no-tablespaces", "--inserts", "--rows-per-insert", "500"]
+    args, env = pg_dump_command(schema_name=schema_name, options=options)
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")

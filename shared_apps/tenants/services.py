@@ -168,6 +168,7 @@ def tenant_create(
                 currency=locality.currency,
                 timezone=locality.time_zone,
                 country=locality.country,
+                migration_fingerprint=snapshot.fingerprint,
             )
             tenant_domain = Domain.objects.create(domain=host, tenant=tenant, is_primary=True)
             provisioning.schema_create(schema_name=schema_name, snapshot=snapshot)

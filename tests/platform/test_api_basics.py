@@ -48,6 +48,8 @@ def test_healthz_reports_a_tenant_with_pending_migrations_without_failing(tenant
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM t_alpha.django_migrations WHERE app = 'storefronts'")
+    # As after a release: the schema's stamp is not the current migration state, so it is checked.
+    Tenant.objects.filter(pk=tenant_a.pk).update(migration_fingerprint="")
 
     response = APIClient(HTTP_HOST="localhost").get("/healthz")
 

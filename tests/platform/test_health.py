@@ -113,6 +113,8 @@ def test_pending_migrations_are_reported_without_failing(tenant_a: Tenant) -> No
     heartbeat_record("beat", "beat@test")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM t_alpha.django_migrations WHERE app = 'storefronts'")
+    # As after a release: the schema's stamp is not the current migration state, so it is checked.
+    Tenant.objects.filter(pk=tenant_a.pk).update(migration_fingerprint="")
 
     for path in ("/healthz/ready", "/healthz"):
         response = api_client(None).get(path)

@@ -310,6 +310,35 @@ def test_catalog_kinds_and_cashier_changes_come_through_the_feed(
     assert gone["deleted"] == {"cashiers": [str(cashier.user.pk)]}
 
 
+def test_a_terminal_gets_only_the_people_who_can_sell_at_its_storefront(
+    committed_tenant: Callable[..., TenantCreated],
+) -> None:
+    from shared_apps.accounts.models import Membership
+    from tests.conftest import member_make
+
+    tenant, paired = committed_terminal(committed_tenant, code="HERE")
+    with tenant_context(tenant):
+        there = storefront_create(code="THERE", name="Kumasi")
+    here_id = paired.terminal.storefront_id
+    everywhere = member_make(tenant, "cashier")
+    mine = member_make(tenant, "cashier", storefront_id=here_id)
+    elsewhere = member_make(tenant, "cashier", storefront_id=there.pk)
+    _, cursor, _ = pull_all(paired.client, limit=50)
+
+    snapshot = paired.client.get("/api/v1/sync/pull", {"limit": 100}).json()
+    ids = {c["id"] for c in snapshot["changes"]["cashiers"]}
+    assert {str(everywhere.user.pk), str(mine.user.pk)} <= ids
+    assert str(elsewhere.user.pk) not in ids
+
+    # Moved to the other storefront: this terminal drops that cashier; moved here: it gets them.
+    Membership.objects.filter(pk=mine.membership.pk).update(storefront_id=there.pk)
+    Membership.objects.filter(pk=elsewhere.membership.pk).update(storefront_id=here_id)
+    moved = paired.client.get("/api/v1/sync/pull", {"cursor": cursor, "limit": 100}).json()
+
+    assert moved["deleted"].get("cashiers") == [str(mine.user.pk)]
+    assert [c["id"] for c in moved["changes"]["cashiers"]] == [str(elsewhere.user.pk)]
+
+
 def test_a_snapshot_sends_only_prices_in_force_or_to_come(
     committed_tenant: Callable[..., TenantCreated],
 ) -> None:

@@ -53,6 +53,8 @@ def probe_migration(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]
 
 def drop_probe_everywhere(fingerprint: str) -> None:
     SchemaSnapshot.objects.filter(pk=fingerprint).delete()
+    # The schemas lose the probe by hand: their stamp must no longer say they have it.
+    Tenant.objects.filter(migration_fingerprint=fingerprint).update(migration_fingerprint="")
     with connection.cursor() as cursor:
         for schema in Tenant.objects.values_list("schema_name", flat=True):
             cursor.execute(f'DROP TABLE IF EXISTS "{schema}".storefronts_probe')

@@ -126,6 +126,11 @@ class Command(PlatformCommand):
         migrate.add_argument(
             "--parallel", type=int, default=1, metavar="N", help="Schemas migrated at once (default 1)."
         )
+        migrate.add_argument(
+            "--verify",
+            action="store_true",
+            help="Check every schema's migrations, also those stamped as up to date.",
+        )
 
         mfa_reset = sub.add_parser(
             "mfa-reset", help="Remove a member's authenticator after checking their identity (audited)."
@@ -371,7 +376,9 @@ class Command(PlatformCommand):
                 if error:
                     bar.write(f"FAILED {schema}")
 
-        report = migrating.migrate_all(parallel=parallel, on_plan=on_plan, on_progress=on_progress)
+        report = migrating.migrate_all(
+            parallel=parallel, verify=options["verify"], on_plan=on_plan, on_progress=on_progress
+        )
         if bar is not None:
             bar.close()
         if report.public_migrated:
@@ -397,6 +404,8 @@ class Command(PlatformCommand):
             self.stderr.write(self.style.ERROR(summary + " Rerun to retry the failed schemas."))
             raise CommandError("Some tenant schemas failed to migrate.", returncode=1)
         self.stdout.write(self.style.SUCCESS(summary))
+        if report.by_script:
+            self.stdout.write(f"{report.by_script} of them by their plan's SQL script.")
         if settings.POS_SCHEMA_POOL_SIZE > 0:
             # Schemas built ahead for the migration state just reached; older ones are dropped.
             pool = provisioning.pool_fill()
