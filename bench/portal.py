@@ -266,11 +266,11 @@ def owner_session(shop: Shop) -> str:
     """A session of the owner at the shop's host, past the authenticator step (as the sign-in
     pages leave it)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from shared_apps.accounts.mfa import totp_device
     from shared_apps.accounts.middleware import SESSION_TENANT_KEY
+    from shared_apps.accounts.sessions import SessionStore
 
     store = SessionStore()
     store[SESSION_KEY] = str(shop.owner.pk)

@@ -375,6 +375,8 @@ OTP_TOTP_ISSUER = os.environ.get("POS_OTP_ISSUER", "POS platform")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "/portal/login"
+# Database sessions that also record their user and shop (listed and ended on the staff page).
+SESSION_ENGINE = "shared_apps.accounts.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 # Production (debug off, a configured database) is served over HTTPS only, behind a proxy that

@@ -92,6 +92,8 @@ def _settings(s: ShopSettings) -> Serialized:
         "prices_include_tax": s.prices_include_tax,
         "allow_negative_stock": s.allow_negative_stock,
         "minor_unit": s.minor_unit,
+        "receipt_header": s.receipt_header,
+        "receipt_footer": s.receipt_footer,
         "currency": getattr(tenant, "currency", ""),
         "timezone": getattr(tenant, "timezone", ""),
     }

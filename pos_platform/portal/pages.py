@@ -43,6 +43,7 @@ ACTION_WORDS: dict[str, Any] = {
     "storefront.view": gettext_lazy("see storefronts"),
     "storefront.manage": gettext_lazy("add and change storefronts"),
     "settings.manage": gettext_lazy("change the shop's settings and payment methods"),
+    "settings.timezone": gettext_lazy("change the shop's time zone"),
     "catalog.view": gettext_lazy("see products and prices"),
     "catalog.manage": gettext_lazy("add and change products and prices"),
     "tax.manage": gettext_lazy("change taxes"),

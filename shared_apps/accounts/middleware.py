@@ -16,7 +16,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-SESSION_TENANT_KEY = "pos_tenant"
+from shared_apps.accounts.sessions import SESSION_TENANT_KEY
+
 PUBLIC = "public"
 
 

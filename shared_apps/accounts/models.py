@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -211,3 +212,16 @@ class PasswordReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class PortalSession(AbstractBaseSession):
+    """A back-office session (Django's database session) with whose it is and at which shop, so
+    that an owner can list a member's sessions and end them (``shared_apps.accounts.sessions``)."""
+
+    user_id = models.UUIDField(null=True, blank=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "accounts_portal_session"
+        indexes = [models.Index(fields=["user_id", "tenant_id"], name="accounts_session_user_tenant")]

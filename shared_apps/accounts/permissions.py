@@ -47,6 +47,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "storefront.view": ALL_ROLES,
     "storefront.manage": STAFF_MANAGERS,
     "settings.manage": STAFF_MANAGERS,
+    "settings.timezone": frozenset({OWNER}),
     "catalog.view": ALL_ROLES,
     "catalog.manage": STAFF_MANAGERS,
     "tax.manage": STAFF_MANAGERS,

@@ -25,7 +25,7 @@ from shared_apps.messaging.rendering import language_of, money
 from shared_apps.messaging.services import shop_messaging_of
 from tenant_apps.receipts.services import receipt_url, sale_of_token
 from tenant_apps.sales.selectors import sale_get, sale_status_of
-from tenant_apps.shop.services import shop_timezone
+from tenant_apps.shop.services import shop_settings_get, shop_timezone
 
 
 def _views() -> Limit:
@@ -92,6 +92,7 @@ def receipt_page(request: HttpRequest, token: str) -> HttpResponse:
 
     context = {
         "shop_name": tenant.name,
+        "shop_settings": shop_settings_get(),
         "storefront": found.storefront,
         "sale": sale,
         "status": status,

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from pos_platform.api.inputs import InputSerializer
 from pos_platform.api.tenant import TenantApiView, actor_of
+from tenant_apps.shop.models import RECEIPT_TEXT_MAX
 from tenant_apps.shop.services import shop_settings_get, shop_settings_update
 
 
@@ -15,6 +16,8 @@ class SettingsOutput(serializers.Serializer):
     prices_include_tax = serializers.BooleanField()
     allow_negative_stock = serializers.BooleanField()
     minor_unit = serializers.IntegerField()
+    receipt_header = serializers.CharField()
+    receipt_footer = serializers.CharField()
     updated_at = serializers.DateTimeField()
 
 
@@ -22,6 +25,13 @@ class SettingsInput(InputSerializer):
     prices_include_tax = serializers.BooleanField(required=False)
     allow_negative_stock = serializers.BooleanField(required=False)
     minor_unit = serializers.ChoiceField(choices=[0, 1, 2], required=False)
+    # Checked by the service (length, lines, control characters): the same rules as the portal.
+    receipt_header = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=RECEIPT_TEXT_MAX * 2
+    )
+    receipt_footer = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=RECEIPT_TEXT_MAX * 2
+    )
 
 
 class SettingsApi(TenantApiView):

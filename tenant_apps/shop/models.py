@@ -8,6 +8,10 @@ from django.db import models
 
 from pos_platform.db.fields import one_of
 
+# A receipt header or footer: a few short lines on 58 mm paper.
+RECEIPT_TEXT_MAX = 200
+RECEIPT_TEXT_LINES = 4
+
 
 class ShopSettings(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -19,6 +23,9 @@ class ShopSettings(models.Model):
     allow_negative_stock = models.BooleanField(default=False)
     # Decimals of the currency's minor unit: totals, taxes and change are rounded to it.
     minor_unit = models.PositiveSmallIntegerField(default=2)
+    # Printed above and below the lines of every receipt (address, phone, returns policy).
+    receipt_header = models.CharField(max_length=RECEIPT_TEXT_MAX, blank=True, default="")
+    receipt_footer = models.CharField(max_length=RECEIPT_TEXT_MAX, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

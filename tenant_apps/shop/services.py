@@ -13,10 +13,12 @@ from django.utils import timezone
 from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
+from pos_platform.kernel.http import text_problem
 from pos_platform.kernel.money import MINOR_UNITS
 from pos_platform.kernel.transactions import retrying
+from shared_apps.tenants.services import tenant_update
 from tenant_apps.shop.errors import SettingsInvalid
-from tenant_apps.shop.models import ShopSettings
+from tenant_apps.shop.models import RECEIPT_TEXT_LINES, RECEIPT_TEXT_MAX, ShopSettings
 
 
 def shop_settings_get() -> ShopSettings:
@@ -34,15 +36,23 @@ def shop_settings_update(
     prices_include_tax: bool | None = None,
     allow_negative_stock: bool | None = None,
     minor_unit: int | None = None,
+    receipt_header: str | None = None,
+    receipt_footer: str | None = None,
 ) -> ShopSettings:
     settings = ShopSettings.objects.select_for_update(no_key=True).get(pk=shop_settings_get().pk)
     changes: dict[str, object] = {}
     if minor_unit is not None and minor_unit not in MINOR_UNITS:
         raise SettingsInvalid("The minor unit is 0, 1 or 2 decimals.", details={"minor_unit": minor_unit})
+    texts = {
+        name: _receipt_text(name, value)
+        for name, value in (("receipt_header", receipt_header), ("receipt_footer", receipt_footer))
+        if value is not None
+    }
     for name, value in (
         ("prices_include_tax", prices_include_tax),
         ("allow_negative_stock", allow_negative_stock),
         ("minor_unit", minor_unit),
+        *texts.items(),
     ):
         if value is not None and getattr(settings, name) != value:
             changes[name] = {"from": getattr(settings, name), "to": value}
@@ -60,6 +70,44 @@ def shop_settings_update(
 
 
 @lru_cache(maxsize=256)
+def shop_time_zone_set(*, actor: Actor, time_zone: str) -> str:
+    """Change the active shop's time zone (its owner, in the back office) through the platform's
+    ``tenant_update``, as ``manage.py tenant update --timezone`` does: checked against zoneinfo,
+    in the platform's audit log, the tenant's cached routes invalidated. Recorded in the shop's
+    own audit log too. Business days, reports and receipts follow at once."""
+    tenant = connection.tenant
+    before = tenant.timezone
+    updated = tenant_update(
+        slug=tenant.slug, actor=f"portal:{actor.label or actor.user_id}", time_zone=time_zone
+    )
+    if updated.timezone != before:
+        tenant.timezone = updated.timezone  # the rest of this request
+        audit_record(
+            action="settings.update",
+            actor=actor,
+            object_type="settings",
+            object_id=shop_settings_get().pk,
+            details={"timezone": {"from": before, "to": updated.timezone}},
+        )
+    return str(updated.timezone)
+
+
+def _receipt_text(name: str, value: str) -> str:
+    """A receipt header or footer as stored: line ends as line feeds, no trailing blanks; refused
+    when too long, on too many lines, or holding another control character (a tab included)."""
+    text = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n")).strip()
+    problem = text_problem(text) or ("contains a tab" if "\t" in text else None)
+    if problem:
+        raise SettingsInvalid(f"The {name.replace('_', ' ')} {problem}.", details={"field": name})
+    if len(text) > RECEIPT_TEXT_MAX or text.count("\n") >= RECEIPT_TEXT_LINES:
+        raise SettingsInvalid(
+            f"The {name.replace('_', ' ')} holds at most {RECEIPT_TEXT_MAX} characters"
+            f" on {RECEIPT_TEXT_LINES} lines.",
+            details={"field": name, "max_length": RECEIPT_TEXT_MAX, "max_lines": RECEIPT_TEXT_LINES},
+        )
+    return text
+
+
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 

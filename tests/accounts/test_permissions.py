@@ -22,6 +22,7 @@ EXPECTED = """
 storefront.view      OAMC  scoped
 storefront.manage    OA    -
 settings.manage      OA    -
+settings.timezone    O     -
 catalog.view         OAMC  -
 catalog.manage       OA    -
 tax.manage           OA    -

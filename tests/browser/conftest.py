@@ -314,11 +314,11 @@ def sign_in_session(live_url: Callable[[str], str]) -> Callable[..., None]:
     def sign_in(page: Any, user: Any, tenant: Any) -> None:
         from django.conf import settings
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.sessions.backends.db import SessionStore
         from django_otp import DEVICE_ID_SESSION_KEY
 
         from shared_apps.accounts.mfa import totp_device
         from shared_apps.accounts.middleware import SESSION_TENANT_KEY
+        from shared_apps.accounts.sessions import SessionStore
 
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)

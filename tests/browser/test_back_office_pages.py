@@ -73,6 +73,7 @@ def office(
         facts["conflict"] = conflict_of(shop, "oversold")
         facts["shift"] = open_shift(shop)
         facts["cashier_membership"] = shop.shop.cashier.membership
+        facts["owner_membership"] = shop.shop.owner.membership
     return shop, facts
 
 
@@ -93,6 +94,8 @@ def pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("staff", "/portal/staff"),
         ("staff-invite", "/portal/staff/invite"),
         ("staff-member", f"/portal/staff/{facts['cashier_membership'].pk}"),
+        # The owner's own page lists this very session, with its sign-out button.
+        ("staff-member-sessions", f"/portal/staff/{facts['owner_membership'].pk}"),
         ("taxes", "/portal/taxes"),
         ("tax-rate-new", "/portal/taxes/rates/new"),
         ("tax-category-new", "/portal/taxes/categories/new"),
@@ -348,3 +351,45 @@ def test_an_owner_ends_a_tax_rate_and_sees_the_preview_change(
     assert actions[0] == "tax_rate.end"  # newest first
     assert set(actions) == {"tax_rate.end", "tax_rate.add"}  # the shop's set-up added the rates
     axe_check(phone)
+
+
+def test_an_owner_sets_the_receipt_texts_and_the_time_zone_and_prints_a_receipt(
+    phone: Any,
+    browser_tenant: Callable[..., BrowserShop],
+    live_url: Callable[[str], str],
+    sign_in_session: Callable[..., None],
+) -> None:
+    from django.db import connection
+
+    from shared_apps.tenants.models import Tenant
+    from tenant_apps.receipts.services import receipt_path
+
+    shop = browser_tenant(stock=True)
+    sale_id = oversell(shop)["sale_id"]
+    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
+    base = live_url(shop.tenant.slug)
+    phone.goto(base + "/portal/settings")
+
+    phone.get_by_label("Receipt header").fill("12 Ring Road, Osu\nTel 024 000 0000")
+    phone.get_by_label("Receipt footer").fill("Goods sold are returned within 7 days")
+    phone.get_by_role("button", name="Save", exact=True).click()
+    phone.get_by_text("Settings saved.").wait_for()
+    phone.get_by_role("textbox", name="Time zone").fill("Africa/Lagos")
+    phone.get_by_role("button", name="Save the time zone").click()
+    phone.get_by_text("Time zone saved.").wait_for()
+    axe_check(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    phone.goto(base + f"/portal/sales/{sale_id}/receipt?paper=58")
+    receipt = phone.locator("article.receipt")
+    assert "12 Ring Road, Osu\nTel 024 000 0000" in receipt.inner_text()
+    assert "Goods sold are returned within 7 days" in receipt.inner_text()
+    axe_check(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "portal-receipt-texts", full_page=True)
+    connection.set_tenant(shop.tenant)
+    path = receipt_path(sale_id=sale_id)
+    connection.set_schema_to_public()
+    phone.goto(base + path)
+    assert phone.get_by_text("Goods sold are returned within 7 days").is_visible()
+    assert Tenant.objects.get(pk=shop.tenant.pk).timezone == "Africa/Lagos"

@@ -218,3 +218,31 @@ def test_a_price_change_pulled_while_selling_prices_the_next_sale(
         assert sale.total == Decimal("27.00")  # prices include tax
         assert not Conflict.objects.filter(sale_id=sale.pk).exists()
     context.close()
+
+
+def test_the_receipt_shows_the_shops_header_and_footer_from_the_pull(
+    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+) -> None:
+    from tenant_apps.shop.services import shop_settings_update
+
+    shop = browser_tenant(stock=True)
+    with tenant_context(shop.tenant):
+        shop_settings_update(
+            actor=Actor.system("tests"),
+            receipt_header="12 Ring Road, Osu\nTel 024 000 0000",
+            receipt_footer="Goods are returned within 7 days",
+        )
+    context = new_context(browser)
+    page = context.new_page()
+    pair_and_sign_in(page, live_url(shop.tenant.slug), set_up_till(shop), shop.shop.cashier.user.email)
+
+    page.locator("#search").fill("SOAP")
+    page.locator('button.add[data-sku="SOAP"]').click()
+    page.locator("#pay").click()
+    page.locator("#complete").click()
+    page.locator("#receipt-number").wait_for()
+
+    assert page.locator("#receipt-header").inner_text() == "12 Ring Road, Osu\nTel 024 000 0000"
+    assert page.locator("#receipt-footer").inner_text() == "Goods are returned within 7 days"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()

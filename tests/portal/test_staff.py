@@ -152,3 +152,68 @@ def test_another_shops_member_is_not_found(
     other.membership.refresh_from_db()
     assert response.status_code == 404
     assert other.membership.is_active is True
+
+
+def test_an_owner_ends_a_members_back_office_session(shop: Shop, owner_portal: Client) -> None:
+    from pos_platform.kernel.audit.models import AuditEvent
+    from shared_apps.accounts.models import PortalSession
+    from tests.accounts.conftest import PASSWORD, with_password
+
+    with_password(shop.cashier.user)
+    laptop = Client(HTTP_HOST=host_of(shop.tenant.slug))
+    signed_in = laptop.post(
+        "/portal/login", {"email": shop.cashier.user.email, "password": PASSWORD, "next": "/portal/"}
+    )
+    phone = portal_client(shop.cashier, shop.tenant)
+    phone.get("/portal/")
+    url = f"/portal/staff/{shop.cashier.membership.pk}"
+    rows = PortalSession.objects.filter(user_id=shop.cashier.user.pk, tenant_id=shop.tenant.pk)
+    laptop_key = laptop.session.session_key
+    page = html(owner_portal.get(url))
+    handles = re.findall(rf"{url}/sessions/(\w+)/revoke", page)
+
+    assert signed_in.status_code == 302
+    assert rows.count() == 2
+    assert len(handles) == 2
+    assert laptop_key not in page  # the page names sessions by a digest, never their key
+    from shared_apps.accounts.sessions import session_handle
+
+    ended = owner_portal.post(f"{url}/sessions/{session_handle(laptop_key)}/revoke")
+
+    assert ended.status_code == 302
+    assert laptop.get("/portal/")["Location"].startswith("/portal/login")
+    assert phone.get("/portal/").status_code == 200  # the other session goes on
+    assert list(rows.values_list("session_key", flat=True)) == [phone.session.session_key]
+    assert (
+        AuditEvent.objects.filter(action="auth.session_revoked", object_id=str(shop.cashier.user.pk)).count()
+        == 1
+    )
+    laptop.post("/portal/logout")
+    phone.post("/portal/logout")
+    assert not rows.exists()  # signing out removes the row
+
+
+def test_only_the_owner_ends_sessions_and_a_wrong_handle_ends_nothing(
+    shop: Shop, owner_portal: Client, make_member: Any
+) -> None:
+    from pos_platform.kernel.audit.models import AuditEvent
+    from shared_apps.accounts.models import PortalSession
+    from shared_apps.accounts.sessions import session_handle
+
+    phone = portal_client(shop.cashier, shop.tenant)
+    key = phone.session.session_key
+    admin = portal_client(make_member(shop.tenant, "admin"), shop.tenant)
+    url = f"/portal/staff/{shop.cashier.membership.pk}"
+
+    denied = admin.post(f"{url}/sessions/{session_handle(key)}/revoke")
+    wrong = owner_portal.post(f"{url}/sessions/{'0' * 24}/revoke")
+    other_member = owner_portal.post(
+        f"/portal/staff/{shop.owner.membership.pk}/sessions/{session_handle(key)}/revoke"
+    )
+
+    assert denied.status_code == 403
+    assert "sessions-title" not in html(admin.get(url))
+    assert (wrong.status_code, other_member.status_code) == (302, 302)
+    assert PortalSession.objects.filter(session_key=key).exists()
+    assert phone.get("/portal/").status_code == 200
+    assert not AuditEvent.objects.filter(action="auth.session_revoked").exists()

@@ -431,6 +431,7 @@ function payScreen() {
 function receiptView(/** @type {any} */ r) {
   return h('article', { class: 'receipt', id: 'receipt', 'aria-label': t('receipt') },
     h('h2', null, state.terminal?.storefront_code || ''),
+    state.catalog.settings?.receipt_header ? h('p', { class: 'receipt-text', id: 'receipt-header' }, state.catalog.settings.receipt_header) : null,
     h('p', { class: 'number', id: 'receipt-number' }, r.receipt_number),
     h('p', null, new Date(r.occurred_at).toLocaleString(language()), ' · ', r.cashier),
     h('table', null, h('tbody', null, r.lines.map((/** @type {any} */ l) => h('tr', null,
@@ -445,7 +446,8 @@ function receiptView(/** @type {any} */ r) {
     r.receipt_url
       ? h('p', { class: 'link-qr' }, h('a', { href: r.receipt_url, id: 'receipt-link' }, t('receipt_link')),
           h('img', { src: `${new URL(r.receipt_url).pathname}/qr.svg`, alt: `${t('receipt_link')} QR`, width: 140, height: 140 }))
-      : h('p', { class: 'muted' }, t('receipt_pending')));
+      : h('p', { class: 'muted' }, t('receipt_pending')),
+    state.catalog.settings?.receipt_footer ? h('p', { class: 'receipt-text', id: 'receipt-footer' }, state.catalog.settings.receipt_footer) : null);
 }
 
 function receiptScreen() {

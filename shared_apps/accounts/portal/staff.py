@@ -25,10 +25,12 @@ from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
 from pos_platform.portal.forms import show_error
 from pos_platform.portal.pages import ACTION_WORDS, allowed, membership_of, portal_page, refused
+from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX, ROLES_IN_ORDER, SCOPED
 from shared_apps.accounts.portal.forms import ROLE_LABELS, StaffInviteForm, StaffScopeForm
 from shared_apps.accounts.services import staff
+from shared_apps.accounts.sessions import session_handle, session_list_live, session_revoke
 from shared_apps.accounts.tokens import token_list_live, token_revoke_all
 from tenant_apps.inventory.portal.forms import storefront_choices
 from tenant_apps.inventory.portal.views import visible_storefronts
@@ -152,6 +154,12 @@ def _member_context(request: HttpRequest, member: Membership, form: StaffScopeFo
         "tokens": list(token_list_live(user_id=member.user_id, tenant_id=member.tenant_id))
         if may_tokens
         else None,
+        "sessions": [
+            {"handle": session_handle(s.session_key), "row": s}
+            for s in session_list_live(user_id=member.user_id, tenant_id=member.tenant_id)
+        ]
+        if may_tokens
+        else None,
     }
 
 
@@ -237,3 +245,22 @@ staff_invitation_view = _member_action(
     "invitation", gettext_lazy("A new invitation is on its way; earlier codes no longer work.")
 )
 staff_tokens_revoke_view = _member_action("tokens", "")
+
+
+@portal_page("token.manage_others")
+@require_POST
+def staff_session_revoke_view(request: HttpRequest, membership_id: uuid.UUID, handle: str) -> HttpResponse:
+    member = staff.staff_get(actor=membership_of(request), membership_id=membership_id)
+    if session_revoke(user_id=member.user_id, tenant_id=member.tenant_id, handle=handle):
+        account_audit(
+            "auth.session_revoked",
+            actor=request.user,  # type: ignore[arg-type]
+            ip=client_ip(request),
+            object_type="user",
+            object_id=member.user_id,
+            details={"reason": "revoked_by_owner"},
+        )
+        messages.success(request, _("Session ended: that device is signed out."))
+    else:
+        messages.error(request, _("That session has already ended."))
+    return redirect(f"/portal/staff/{member.pk}")

@@ -33,5 +33,10 @@ urlpatterns = [
         staff.staff_tokens_revoke_view,
         name="portal-staff-tokens-revoke",
     ),
+    path(
+        "staff/<uuid:membership_id>/sessions/<str:handle>/revoke",
+        staff.staff_session_revoke_view,
+        name="portal-staff-session-revoke",
+    ),
     path("welcome", recovery.welcome_view, name="portal-welcome"),
 ]

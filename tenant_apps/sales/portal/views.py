@@ -214,6 +214,7 @@ def sale_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
         return not_found(request, _("No such sale."))
     context = _sale_context(request, sale)
     context["paper"] = "58" if request.GET.get("paper") == "58" else "80"
+    context["shop_settings"] = shop_settings_get()
     return render(request, "sales/portal/receipt.html", context)
 
 

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.forms import PortalForm, show_error
-from pos_platform.portal.pages import actor_of, not_found, portal_page
+from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, refused
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.sales.selectors import payment_method_list
 from tenant_apps.sales.services.payment_methods import payment_method_create, payment_method_update
-from tenant_apps.shop.services import shop_settings_get, shop_settings_update
+from tenant_apps.shop.models import RECEIPT_TEXT_LINES, RECEIPT_TEXT_MAX
+from tenant_apps.shop.services import shop_settings_get, shop_settings_update, shop_time_zone_set
 
 KIND_LABELS = {
     "cash": gettext_lazy("Cash"),
@@ -41,6 +42,32 @@ class SettingsForm(PortalForm):
         choices=[(0, "0"), (1, "1"), (2, "2")],
         help_text=gettext_lazy("Amounts are rounded to this many decimals."),
     )
+    receipt_header = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=RECEIPT_TEXT_MAX * 2,
+        widget=forms.Textarea(attrs={"rows": RECEIPT_TEXT_LINES}),
+        label=gettext_lazy("Receipt header"),
+        help_text=gettext_lazy("Printed above the items, such as the address and phone number."),
+    )
+    receipt_footer = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=RECEIPT_TEXT_MAX * 2,
+        widget=forms.Textarea(attrs={"rows": RECEIPT_TEXT_LINES}),
+        label=gettext_lazy("Receipt footer"),
+        help_text=gettext_lazy("Printed below the totals, such as the returns policy."),
+    )
+
+
+class TimeZoneForm(PortalForm):
+    timezone = forms.CharField(
+        max_length=64,
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy(
+            "An IANA name such as Africa/Accra: business days, reports and receipts follow it."
+        ),
+    )
 
 
 class PaymentMethodForm(PortalForm):
@@ -59,11 +86,27 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "prices_include_tax": current.prices_include_tax,
         "allow_negative_stock": current.allow_negative_stock,
         "minor_unit": current.minor_unit,
+        "receipt_header": current.receipt_header,
+        "receipt_footer": current.receipt_footer,
     }
-    posted = request.POST if request.method == "POST" and "minor_unit" in request.POST else None
+    posting = request.method == "POST"
+    posted = request.POST if posting and "minor_unit" in request.POST else None
+    zone_posted = request.POST if posting and "timezone" in request.POST else None
     form = SettingsForm(posted, initial=initial)
-    method_form = PaymentMethodForm(request.POST if request.method == "POST" and posted is None else None)
-    if posted is not None and form.is_valid():
+    is_owner = allowed(request, "settings.timezone")
+    zone_form = TimeZoneForm(zone_posted, initial={"timezone": request.tenant.timezone})  # type: ignore[attr-defined]
+    method_form = PaymentMethodForm(request.POST if posting and not (posted or zone_posted) else None)
+    if zone_posted is not None and not is_owner:
+        return refused(request, "settings.timezone")
+    if zone_form.is_bound and zone_form.is_valid():
+        try:
+            shop_time_zone_set(actor=actor_of(request), time_zone=zone_form.cleaned_data["timezone"])
+        except ApplicationError as exc:
+            show_error(zone_form, exc)
+        else:
+            messages.success(request, _("Time zone saved."))
+            return redirect("/portal/settings")
+    elif posted is not None and form.is_valid():
         try:
             shop_settings_update(actor=actor_of(request), **form.cleaned_data)
         except ApplicationError as exc:
@@ -85,6 +128,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "method_form": method_form,
+            "zone_form": zone_form,
+            "is_owner": is_owner,
             "methods": list(payment_method_list().order_by("position", "code")),
             "kinds": KIND_LABELS,
         },
