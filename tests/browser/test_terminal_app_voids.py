@@ -16,7 +16,7 @@ from sync import pins
 from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import Sale, SaleEvent
 from tests.browser.conftest import BrowserShop, axe_check, screenshot
-from tests.browser.test_terminal_app import pair_and_sign_in, pending, sell, set_up_till, wait_until
+from tests.browser.test_terminal_app import PIN, pair_and_sign_in, pending, sell, set_up_till, wait_until
 from tests.browser.test_terminal_app_cases import new_context
 
 MANAGER_PIN = "7390"
@@ -157,4 +157,50 @@ def test_a_cashier_voids_and_refunds_offline_with_a_managers_pin(
         assert level(shop, "RICE") == before["RICE"]  # sold one, refunded it into stock
         assert level(shop, "WATER") == before["WATER"] - 1
     call_command("tenant", "reconcile", shop.tenant.slug)  # exits 1 when the books do not balance
+    context.close()
+
+
+def test_a_manager_signed_in_refunds_without_a_second_pin_and_never_more_than_was_sold(
+    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+) -> None:
+    shop = browser_tenant(stock=True)
+    stocked = shop.shop
+    assert stocked is not None
+    url = live_url(shop.tenant.slug)
+    code = set_up_till(shop)
+    with tenant_context(shop.tenant):
+        pins.cashier_pin_set(
+            membership=stocked.owner.membership, pin=PIN, actor=Actor.of_user(stocked.owner.user)
+        )
+    context = new_context(browser)
+    page = context.new_page()
+    pair_and_sign_in(page, url, code, stocked.owner.user.email)
+    context.set_offline(True)
+    number = sell(page, "WATER", quantity="3")
+
+    for quantity in ("2", "1"):
+        open_sale(page, number)
+        page.locator("#refund").click()
+        assert page.locator("fieldset.approval").count() == 0  # the owner's role may refund
+        page.locator("#refund-0").fill(quantity)
+        page.locator("#restock").uncheck()
+        page.get_by_label("Reason").fill("Spilt")
+        page.locator("#confirm-refund").click()
+        page.locator("#actions li").filter(has_text="Refunded").first.wait_for()
+    assert page.locator("#refund").is_disabled()  # all three refunded on this device
+    assert page.locator("#void").is_disabled()
+    refunds = [
+        op["data"] for op in sorted(device_ops(page), key=lambda o: o["seq"]) if op["kind"] == "refund"
+    ]
+    assert [(r["cashier_id"], r["lines"], r["restock"]) for r in refunds] == [
+        (str(stocked.owner.user.pk), [{"line": 0, "quantity": "2"}], False),
+        (str(stocked.owner.user.pk), [{"line": 0, "quantity": "1"}], False),
+    ]
+
+    context.set_offline(False)
+    page.locator('[data-pending="0"]').wait_for(timeout=60_000)
+    with tenant_context(shop.tenant):
+        events = SaleEvent.objects.filter(kind="refunded", sale__receipt_number=number)
+        assert events.count() == 2
+        assert not any(e.restock for e in events)
     context.close()
