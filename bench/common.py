@@ -34,7 +34,8 @@ def _admin_url(url: str) -> str:
 
 @contextmanager
 def bench_database(name: str) -> Iterator[str]:
-    """Create database ``name`` (dropping a leftover one), point Django at it, drop it after."""
+    """Create database ``name`` (dropping a leftover one), point Django at it, drop it after
+    (kept with ``BENCH_KEEP_DB=1``, to read the seeded data's query plans afterwards)."""
     import psycopg
 
     from pos_platform import embedded
@@ -61,7 +62,8 @@ def bench_database(name: str) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if os.environ.get("BENCH_KEEP_DB") != "1":
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 

@@ -394,7 +394,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="seeding processes")
     args = parser.parse_args()
 
-    with bench_database("pos_bench_portal") as url:
+    with bench_database(os.environ.get("BENCH_DB_NAME", "pos_bench_portal")) as url:
         from django.core.management import call_command
 
         from pos_platform.db import connection

@@ -292,3 +292,34 @@ def test_void_requests_bad_input_and_other_tenant(shop_a: Shop, shop_b: Shop) ->
     assert (unknown.status_code, unknown.json()["code"]) == (404, "sale_not_found")
     assert foreign.status_code == 404
     assert counts() == before
+
+
+def test_list_totals_leave_voided_sales_out_and_take_refunds_off(shop_a: Shop) -> None:
+    from tenant_apps.sales.selectors import sale_list, sale_totals
+
+    kept = sell(shop_a, ("rice", 2)).sale
+    refunded = sell(shop_a, ("rice", 1), ("airtime", 1)).sale
+    voided = sell(shop_a, ("rice", 3)).sale
+    back = refund(shop_a, refunded, (0, 1))
+    sale_void(sale_id=voided.pk, actor=actor(shop_a), reason="Wrong item")
+
+    figures = sale_totals(sale_list())
+
+    assert figures == {
+        "count": 3,
+        "voided": 1,
+        "total": kept.total + refunded.total,
+        "tax": kept.tax_total + refunded.tax_total,
+        "refunded": back.amount,
+        "net": kept.total + refunded.total - back.amount,
+    }
+    assert back.amount > 0
+    assert voided.total > 0
+    # A filter that keeps the voided sale alone: its figures are out of the sums, not the count.
+    only_voided = sale_totals(sale_list(status="voided"))
+    assert (only_voided["count"], only_voided["voided"], only_voided["total"], only_voided["net"]) == (
+        1,
+        1,
+        D(0),
+        D(0),
+    )
