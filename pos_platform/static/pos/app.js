@@ -9,6 +9,10 @@ import * as sync from './sync.js';
 
 const PIN_TRIES = 5;
 const PIN_LOCK_MS = 5 * 60 * 1000;
+// The roles that may void or refund (docs/permissions.md, sync.envelope.OP_ACTIONS: `sale.void`,
+// `sale.refund`); the server judges the op's `cashier_id` at `occurred_at` by the same table.
+const MAY = { void: ['owner', 'admin', 'manager'], refund: ['owner', 'admin', 'manager'] };
+const RECENT_SALES = 30;
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 
 /** @type {any} */
@@ -17,6 +21,7 @@ const state = {
   receipt: null, favourites: new Set(), shift: null, online: navigator.onLine, syncing: false,
   catalog: { products: [], byId: new Map(), prices: new Map(), rates: new Map(), methods: [], cashiers: [], settings: null, stock: new Map() },
   pending: 0, lastSync: null, conflicts: 0, revoked: false, update: null, message: '',
+  recent: [], detail: null, action: null,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -32,7 +37,7 @@ function h(tag, attrs, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -136,8 +141,10 @@ function cartTotals() {
 // transactions on the same store run one after the other).
 // ------------------------------------------------------------------------------------------
 
-/** @param {string} kind @param {(numbers: {seq: number, counter: number}) => any} makeData @param {any} [sale] */
-async function record(kind, makeData, sale) {
+/** `change` runs in the same transaction (e.g. marks the sale voided; throwing aborts it all).
+ * @param {string} kind @param {(numbers: {seq: number, counter: number}) => any} makeData @param {any} [sale]
+ * @param {(sales: IDBObjectStore, op: any) => Promise<void>} [change] */
+async function record(kind, makeData, sale, change) {
   return tx(['kv', 'ops', 'sales'], 'readwrite', async (tr) => {
     const kv = tr.objectStore('kv');
     const seq = ((await req(kv.get('seq'))) || 0) + 1;
@@ -149,6 +156,7 @@ async function record(kind, makeData, sale) {
     const op = { op_id: opId, kind, seq, occurred_at: new Date().toISOString(), data };
     tr.objectStore('ops').put({ op_id: opId, seq, state: 'queued', op });
     if (sale) tr.objectStore('sales').put({ ...sale(data), op_id: opId, seq, occurred_at: op.occurred_at, status: 'queued' });
+    if (change) await change(tr.objectStore('sales'), op);
     return op;
   });
 }
@@ -216,14 +224,15 @@ async function syncNow() {
     changed = await sync.pull();
     state.online = true;
     if (changed) await loadCatalog();
-    if (state.receipt) state.receipt = await tx(['sales'], 'readonly', (tr) => req(tr.objectStore('sales').get(state.receipt.op_id)));
+    if (state.receipt) state.receipt = await saleOf(state.receipt.op_id);
+    if (state.detail) state.detail = await saleOf(state.detail.op_id);
   } catch (e) {
     if (e instanceof sync.Revoked) { state.revoked = true; }
     else state.online = false;
   } finally {
     state.syncing = false;
     await countPending();
-    if (state.screen === 'receipt' || state.screen === 'menu' || state.revoked) render();
+    if (state.screen === 'receipt' || state.screen === 'menu' || (state.screen === 'sale' && !state.action) || state.revoked) render();
     else if (state.screen === 'sell' && changed) { repriceCart(); render(); } // e.g. a price change
     else renderStatus();
     clearTimeout(syncTimer);
@@ -313,6 +322,17 @@ function signinScreen() {
  * wrong PINs lock that cashier on this device for a while (kept across reloads).
  * @param {any} cashier @param {string} pin @returns {Promise<string>} */
 async function signIn(cashier, pin) {
+  const problem = await checkPin(cashier, pin);
+  if (problem) return problem;
+  state.cashier = cashier;
+  sessionStorage.setItem('pos-cashier', cashier.id);
+  state.screen = 'sell';
+  return '';
+}
+
+/** The PIN against the person's pulled verifier, with the lockout; '' when right, else why not.
+ * @param {any} cashier @param {string} pin @returns {Promise<string>} */
+async function checkPin(cashier, pin) {
   if (!cashier.pin) return t('no_pin');
   const key = `pinfail:${cashier.id}`;
   const fails = (await get(key)) || { count: 0, until: 0 };
@@ -330,9 +350,6 @@ async function signIn(cashier, pin) {
     return fails.until > Date.now() ? t('locked', { minutes: Math.ceil(PIN_LOCK_MS / 60000) }) : t('wrong_pin', { left: PIN_TRIES - fails.count });
   }
   await put(key, { count: 0, until: 0 });
-  state.cashier = cashier;
-  sessionStorage.setItem('pos-cashier', cashier.id);
-  state.screen = 'sell';
   return '';
 }
 
@@ -433,15 +450,17 @@ function receiptView(/** @type {any} */ r) {
     h('h2', null, state.terminal?.storefront_code || ''),
     state.catalog.settings?.receipt_header ? h('p', { class: 'receipt-text', id: 'receipt-header' }, state.catalog.settings.receipt_header) : null,
     h('p', { class: 'number', id: 'receipt-number' }, r.receipt_number),
+    r.voided ? h('p', { class: 'stamp', id: 'voided' }, t('voided_by', { name: r.voided.by, when: new Date(r.voided.occurred_at).toLocaleString(language()) })) : null,
     h('p', null, new Date(r.occurred_at).toLocaleString(language()), ' · ', r.cashier),
     h('table', null, h('tbody', null, r.lines.map((/** @type {any} */ l) => h('tr', null,
       h('td', null, `${l.quantity} × ${l.name}`), h('td', { class: 'num' }, money(l.total)))))),
     h('dl', { class: 'totals' },
       h('dt', null, t('subtotal')), h('dd', null, money(r.subtotal)),
-      r.discount_total !== '0' && Dec.of(r.discount_total).cmp(ZERO) ? [h('dt', null, t('discount')), h('dd', null, money(r.discount_total))] : null,
+      Dec.of(r.discount_total).cmp(ZERO) !== 0 ? [h('dt', null, t('discount')), h('dd', null, money(r.discount_total))] : null,
       r.taxes.filter((/** @type {any} */ x) => Dec.of(x.amount).cmp(ZERO)).map((/** @type {any} */ x) => [h('dt', null, `${x.name} ${x.rate}%`), h('dd', null, money(x.amount))]),
       h('dt', null, t('total')), h('dd', { id: 'receipt-total' }, money(r.total)),
       r.payments.map((/** @type {any} */ p) => [h('dt', null, t(p.kind)), h('dd', null, money(p.amount))]),
+      (r.refunds || []).map((/** @type {any} */ f) => [h('dt', null, t('refunded_on', { when: new Date(f.occurred_at).toLocaleString(language()) })), h('dd', null, f.lines.map((/** @type {any} */ l) => `${l.quantity} × ${r.lines[l.line].name}`).join(', '))]),
       h('dt', null, t('change')), h('dd', { id: 'receipt-change' }, money(r.change))),
     r.receipt_url
       ? h('p', { class: 'link-qr' }, h('a', { href: r.receipt_url, id: 'receipt-link' }, t('receipt_link')),
@@ -518,6 +537,7 @@ function menuScreen() {
     shiftPanel,
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'sync-now', onclick: () => syncNow() }, t('sync_now')),
+      h('button', { type: 'button', id: 'recent-sales', onclick: () => openSales() }, t('sales_today')),
       h('button', { type: 'button', onclick: () => { state.cashier = null; sessionStorage.removeItem('pos-cashier'); state.screen = 'signin'; render(); } }, t('sign_out')),
       h('button', { type: 'button', class: 'primary', onclick: () => { state.screen = 'sell'; repriceCart(); render(); } }, t('back'))),
     revokedPanel())];
@@ -526,7 +546,7 @@ function menuScreen() {
 function render() {
   document.title = `${t('title')} · ${state.terminal?.storefront_code || ''}`;
   /** @type {Record<string, () => any>} */
-  const screens = { pair: pairScreen, signin: signinScreen, sell: sellScreen, pay: payScreen, receipt: receiptScreen, menu: menuScreen,
+  const screens = { pair: pairScreen, signin: signinScreen, sell: sellScreen, pay: payScreen, receipt: receiptScreen, menu: menuScreen, sales: salesScreen, sale: saleScreen,
     loading: () => [header(t('title')), h('main', null, h('p', null, t('loading')))] };
   const screen = state.revoked && state.screen === 'sell' ? 'menu' : state.screen;
   const focused = document.activeElement?.id;
@@ -534,6 +554,194 @@ function render() {
     state.message && screen !== 'pay' ? h('p', { class: 'error', role: 'alert', id: 'message' }, state.message) : '');
   root.dataset.screen = screen;
   if (focused) document.getElementById(focused)?.focus();
+}
+
+// ------------------------------------------------------------------------------------------
+// The device's recent sales: a sale's detail, its void and its refunds (queued like sales, in
+// the counter's transaction; the sale's row on the device records them in the same one).
+// ------------------------------------------------------------------------------------------
+
+/** @param {string} opId */
+function saleOf(opId) { return tx(['sales'], 'readonly', (tr) => req(tr.objectStore('sales').get(opId))); }
+
+async function openSales() {
+  state.recent = await tx(['sales'], 'readonly', (tr) => new Promise((resolve, reject) => {
+    /** @type {any[]} */
+    const out = [];
+    const cursor = tr.objectStore('sales').index('seq').openCursor(null, 'prev');
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (!c || out.length >= RECENT_SALES) return resolve(out);
+      out.push(c.value); c.continue();
+    };
+    cursor.onerror = () => reject(cursor.error);
+  }));
+  state.screen = 'sales'; state.message = ''; render();
+}
+
+/** @param {any} sale */
+function openSale(sale) { state.detail = sale; state.action = null; state.message = ''; state.screen = 'sale'; render(); }
+
+function salesScreen() {
+  const list = state.recent || [];
+  return [header(t('sales_today')), statusBar(), h('main', null,
+    list.length ? h('ul', { class: 'sales', id: 'sales' }, list.map((/** @type {any} */ s) => h('li', null,
+      h('button', { type: 'button', class: 'sale-row', onclick: () => openSale(s) },
+        h('span', { class: 'name' }, s.receipt_number),
+        h('span', null, new Date(s.occurred_at).toLocaleTimeString(language())),
+        h('span', { class: 'amount' }, money(s.total)),
+        s.voided ? h('span', { class: 'badge out' }, t('voided')) : (s.refunds || []).length ? h('span', { class: 'badge low' }, t('refunded')) : null))))
+      : h('p', { class: 'card' }, t('no_sales')),
+    h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => { state.screen = 'menu'; render(); } }, t('back'))))];
+}
+
+/** What is left to refund of each line: sold minus what this device already refunded. @param {any} sale */
+function refundable(sale) {
+  return sale.lines.map((/** @type {any} */ l, i) => (sale.refunds || []).reduce(
+    (/** @type {Dec} */ left, /** @type {any} */ f) => left.sub(sum(f.lines.filter((/** @type {any} */ x) => x.line === i).map((/** @type {any} */ x) => Dec.of(x.quantity)))),
+    Dec.of(l.quantity)));
+}
+
+/** The people whose role may do `kind` at this storefront, from the pull. @param {'void'|'refund'} kind */
+function authorisers(kind) {
+  const sf = state.terminal?.storefront_id;
+  const now = Date.now();
+  return state.catalog.cashiers.filter((/** @type {any} */ c) => c.active && MAY[kind].includes(c.role)
+    && (c.storefront_id === null || c.storefront_id === sf) && (!c.expires_at || Date.parse(c.expires_at) > now));
+}
+
+/** The fields asking for a manager's PIN when the signed-in cashier's role may not do `kind`.
+ * @param {'void'|'refund'} kind */
+function approvalFields(kind) {
+  if (MAY[kind].includes(state.cashier.role)) return null;
+  const people = authorisers(kind);
+  return h('fieldset', { class: 'approval' }, h('legend', null, t('approval_needed')),
+    people.length ? [
+      h('label', { for: 'approver' }, t('approver')),
+      h('select', { id: 'approver', name: 'approver' }, people.map((/** @type {any} */ c) => h('option', { value: c.id }, c.name))),
+      h('label', { for: 'approver-pin' }, t('approver_pin')),
+      h('input', { id: 'approver-pin', name: 'approver-pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9]*' }),
+    ] : h('p', null, t('no_approver')));
+}
+
+/** The person the op is made under: the cashier if their role may, else the approver whose
+ * PIN was right (the protocol has one person per op, `cashier_id`). @param {'void'|'refund'} kind */
+async function authorise(kind) {
+  if (MAY[kind].includes(state.cashier.role)) return { person: state.cashier, problem: '' };
+  const select = /** @type {HTMLSelectElement|null} */ (document.getElementById('approver'));
+  const person = authorisers(kind).find((/** @type {any} */ c) => c.id === select?.value);
+  if (!person) return { person: null, problem: t('no_approver') };
+  const problem = await checkPin(person, /** @type {HTMLInputElement} */ (document.getElementById('approver-pin')).value);
+  return { person, problem };
+}
+
+/** Say why not, keeping what was typed (but the PIN). @param {string} problem */
+function refuse(problem) {
+  state.message = problem;
+  const pin = /** @type {HTMLInputElement|null} */ (document.getElementById('approver-pin'));
+  if (pin) pin.value = '';
+  const shown = h('p', { class: 'error', role: 'alert', id: 'message' }, problem);
+  const old = document.getElementById('message');
+  if (old) old.replaceWith(shown); else root.append(shown);
+}
+
+async function voidSale() {
+  const sale = state.detail;
+  const reason = /** @type {HTMLInputElement} */ (document.getElementById('reason')).value.trim();
+  if (!reason) return refuse(t('reason_needed'));
+  const { person, problem } = await authorise('void');
+  if (problem) return refuse(problem);
+  try {
+    await record('void', () => ({ sale_op_id: sale.op_id, cashier_id: person.id, reason }), undefined, async (sales, op) => {
+      const row = await req(sales.get(sale.op_id));
+      if (!row || row.voided) throw new Error(t('already_voided'));
+      row.voided = { op_id: op.op_id, occurred_at: op.occurred_at, by: person.name };
+      sales.put(row);
+    });
+  } catch (e) { return refuse(/** @type {Error} */ (e).message); }
+  await afterAction(sale.op_id);
+}
+
+async function refundSale() {
+  const sale = state.detail;
+  const reason = /** @type {HTMLInputElement} */ (document.getElementById('reason')).value.trim();
+  const left = refundable(sale);
+  /** @type {{line: number, quantity: string}[]} */
+  const lines = [];
+  for (let i = 0; i < sale.lines.length; i++) {
+    const v = /** @type {HTMLInputElement} */ (document.getElementById(`refund-${i}`)).value.replace(',', '.').trim();
+    if (!v || Number(v) === 0) continue;
+    if (!/^\d+(\.\d{1,3})?$/.test(v) || Dec.of(v).cmp(left[i]) > 0) return refuse(t('refund_too_much', { name: sale.lines[i].name, n: left[i].toFixed() }));
+    lines.push({ line: i, quantity: v });
+  }
+  if (!lines.length) return refuse(t('refund_nothing'));
+  if (!reason) return refuse(t('reason_needed'));
+  const restock = /** @type {HTMLInputElement} */ (document.getElementById('restock')).checked;
+  const { person, problem } = await authorise('refund');
+  if (problem) return refuse(problem);
+  try {
+    await record('refund', () => ({ sale_op_id: sale.op_id, cashier_id: person.id, reason, lines, restock, ...(state.shift ? { shift_id: state.shift.id } : {}) }), undefined, async (sales, op) => {
+      const row = await req(sales.get(sale.op_id));
+      // Checked again inside the transaction: another tab may have refunded meanwhile.
+      const still = row && !row.voided ? refundable(row) : [];
+      if (lines.some((l) => !still[l.line] || Dec.of(l.quantity).cmp(still[l.line]) > 0)) throw new Error(t('refund_nothing'));
+      row.refunds = [...(row.refunds || []), { op_id: op.op_id, occurred_at: op.occurred_at, by: person.name, lines, restock }];
+      sales.put(row);
+    });
+  } catch (e) { return refuse(/** @type {Error} */ (e).message); }
+  await afterAction(sale.op_id);
+}
+
+/** @param {string} opId */
+async function afterAction(opId) {
+  state.detail = await saleOf(opId);
+  state.action = null; state.message = '';
+  await countPending();
+  render(); syncSoon();
+}
+
+/** Where the sale's void and refunds are: queued, uploaded or rejected. @param {any} sale */
+function actionStates(sale) {
+  const actions = [...(sale.voided ? [{ ...sale.voided, kind: 'voided' }] : []), ...(sale.refunds || []).map((/** @type {any} */ f) => ({ ...f, kind: 'refunded' }))];
+  if (!actions.length) return null;
+  const list = h('ul', { class: 'actions', id: 'actions' });
+  tx(['ops'], 'readonly', (tr) => Promise.all(actions.map((a) => req(tr.objectStore('ops').get(a.op_id))))).then((rows) => {
+    rows.forEach((row, i) => {
+      const a = actions[i];
+      const where = !row || row.state === 'done' ? t('uploaded') : row.state === 'rejected' ? t('rejected', { message: row.result?.message || '' }) : t('to_upload');
+      list.append(h('li', { 'data-state': row ? row.state : 'done' }, `${t(a.kind)} · ${a.by} · ${where}`));
+    });
+  });
+  return list;
+}
+
+function saleScreen() {
+  const sale = state.detail;
+  const left = refundable(sale);
+  const canAct = !sale.voided && sale.status !== 'rejected';
+  const canRefund = canAct && left.some((/** @type {Dec} */ q) => q.cmp(ZERO) > 0);
+  const reason = [h('label', { for: 'reason' }, t('reason')), h('input', { id: 'reason', name: 'reason', maxlength: 500, required: true })];
+  const back = h('button', { type: 'button', onclick: () => { state.action = null; state.message = ''; render(); } }, t('cancel'));
+  let panel = null;
+  if (state.action === 'void') {
+    panel = h('form', { class: 'card', id: 'void-form', 'aria-label': t('void'), onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); voidSale(); } },
+      h('h2', null, t('void_title')), reason, approvalFields('void'),
+      h('div', { class: 'row' }, back, h('button', { type: 'submit', class: 'primary', id: 'confirm-void' }, t('void'))));
+  } else if (state.action === 'refund') {
+    panel = h('form', { class: 'card', id: 'refund-form', 'aria-label': t('refund'), onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); refundSale(); } },
+      h('h2', null, t('refund_title')),
+      sale.lines.map((/** @type {any} */ l, i) => h('label', null, t('refund_line', { name: l.name, n: left[i].toFixed() }), ' ',
+        h('input', { id: `refund-${i}`, class: 'qty', inputmode: 'decimal', value: '0', disabled: left[i].cmp(ZERO) <= 0 }))),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'restock', checked: true }), ' ', t('restock')),
+      reason, approvalFields('refund'),
+      h('div', { class: 'row' }, back, h('button', { type: 'submit', class: 'primary', id: 'confirm-refund' }, t('refund'))));
+  }
+  return [header(t('sale_detail')), statusBar(), h('main', null,
+    receiptView(sale), actionStates(sale), panel,
+    panel ? null : h('div', { class: 'row no-print' },
+      h('button', { type: 'button', onclick: () => openSales() }, t('back')),
+      h('button', { type: 'button', id: 'void', disabled: !canAct || (sale.refunds || []).length > 0, onclick: () => { state.action = 'void'; state.message = ''; render(); } }, t('void')),
+      h('button', { type: 'button', id: 'refund', disabled: !canRefund, onclick: () => { state.action = 'refund'; state.message = ''; render(); } }, t('refund'))))];
 }
 
 // ------------------------------------------------------------------------------------------
