@@ -23,7 +23,7 @@ from tests.billing.test_beat import (  # noqa: F401 - committed_billing is a fix
     state,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 
 @pytest.mark.usefixtures("committed_billing")

@@ -30,7 +30,7 @@ from shared_apps.tenants.tasks import schema_pool_fill
 from tests.billing.test_beat import committed_billing, nightly_world  # noqa: F401 - a fixture
 from tests.faults.conftest import conninfo
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 WORKER_APP_NAME = "pos-faults-worker"
 

@@ -29,7 +29,7 @@ from tenant_apps.sales.models import Sale
 from tests.faults.conftest import WEB_APP_NAME, FaultShop, conninfo, push_over_http, terminate_backends
 from tests.live_server import gunicorn
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 WEB_ENV = {"PGAPPNAME": WEB_APP_NAME}
 

@@ -27,7 +27,7 @@ from tests.faults.conftest import FaultShop, push_over_http
 from tests.live_server import gunicorn
 from tests.messaging.servers import SmtpServer
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 
 def route_key(host: str) -> str:

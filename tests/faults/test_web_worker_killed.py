@@ -24,7 +24,7 @@ from tests.faults.conftest import WEB_APP_NAME, FaultShop, push_over_http
 from tests.faults.test_database_faults import books, wait_for_lock_waiter
 from tests.live_server import gunicorn
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 
 def killed_mid_request(
