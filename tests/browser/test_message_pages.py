@@ -38,6 +38,8 @@ def test_a_person_who_forgot_the_password_recovers_alone(
     shop = browser_tenant()
     phone.goto(f"{live_url(shop.tenant.slug)}/portal/login")
     phone.get_by_role("link", name="Forgot your password?").click()
+    # The link swaps the page in place; the sign-in form has an Email field too.
+    phone.get_by_role("button", name="Send me a link").wait_for()
     phone.get_by_label("Email").fill(shop.owner.email)
     phone.get_by_role("button", name="Send me a link").click()
     phone.wait_for_load_state()

@@ -141,7 +141,9 @@ def test_an_oversold_sale_is_applied_and_shown_as_a_conflict(
     with tenant_context(shop.tenant):
         sale = Sale.objects.get(receipt_number=number)
         assert Conflict.objects.filter(sale_id=sale.pk, kind="oversold").count() == 1
-    assert page.locator('button.add[data-sku="SOAP"] .badge.out').count() == 1  # the pulled level
+    # The level comes with the pull that follows the upload.
+    page.locator('button.add[data-sku="SOAP"] .badge.out').wait_for(timeout=30_000)
+    assert page.locator('button.add[data-sku="SOAP"] .badge.out').count() == 1
     context.close()
 
 
