@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -65,6 +66,53 @@ def bench_database(name: str) -> Iterator[str]:
         if os.environ.get("BENCH_KEEP_DB") != "1":
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@dataclass(frozen=True)
+class HotShop:
+    """One shop with a cashier's bearer token, one storefront and one product in stock: the
+    set-up of the benchmarks that time one online sale against itself in several modes."""
+
+    tenant: Any
+    token: str
+    body: str  # an online sale of one unit, paid cash
+
+
+def hot_product_shop() -> HotShop:
+    """Provision the shop ``bench`` (host ``bench.localhost``) on the bench database."""
+    import json
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from pos_platform.kernel.actors import Actor
+    from shared_apps.accounts.services import membership_grant, user_get_or_create
+    from shared_apps.accounts.tokens import token_issue
+    from shared_apps.tenants import provisioning
+    from shared_apps.tenants.services import tenant_create
+    from tenant_apps.catalog.services import product_create
+    from tenant_apps.inventory.services import StockLine, stock_receive
+    from tenant_apps.storefronts.services import storefront_create
+
+    provisioning.snapshot_current()
+    tenant = tenant_create(slug="bench", name="Bench", owner_email="o@bench.test", actor="bench").tenant
+    cashier, _ = user_get_or_create(email="cashier@bench.test")
+    membership_grant(user=cashier, tenant_id=tenant.pk, role="cashier")
+    token = token_issue(user=cashier, tenant_id=tenant.pk).raw
+    connection.set_tenant(tenant)
+    actor = Actor.system("bench")
+    storefront = storefront_create(code="BEN", name="Bench", actor=actor)
+    product = product_create(sku="HOT", name="Hot", price=Decimal("12.50"), actor=actor)
+    stock_receive(storefront_id=storefront.pk, lines=[StockLine(product.pk, Decimal(10**5))], actor=actor)
+    connection.set_schema_to_public()
+    body = json.dumps(
+        {
+            "storefront_id": str(storefront.pk),
+            "lines": [{"product_id": str(product.pk), "quantity": "1"}],
+            "payments": [{"method": "cash", "amount": "20.00"}],
+        }
+    )
+    return HotShop(tenant=tenant, token=token, body=body)
 
 
 def p50(values: list[float]) -> float:

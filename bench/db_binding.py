@@ -28,11 +28,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import bench_database, log
+from common import bench_database, hot_product_shop, log
 
 MODULES = (
     "tenant_apps.sales.services.sale",
@@ -56,33 +55,9 @@ def main() -> None:
         from django.test import Client
 
         import pos_platform.db as pos_db
-        from pos_platform.kernel.actors import Actor
-        from shared_apps.accounts.services import membership_grant, user_get_or_create
-        from shared_apps.accounts.tokens import token_issue
-        from shared_apps.tenants import provisioning
-        from shared_apps.tenants.services import tenant_create
-        from tenant_apps.catalog.services import product_create
-        from tenant_apps.inventory.services import StockLine, stock_receive
-        from tenant_apps.storefronts.services import storefront_create
 
-        provisioning.snapshot_current()
-        tenant = tenant_create(slug="bench", name="Bench", owner_email="o@bench.test", actor="bench").tenant
-        cashier, _ = user_get_or_create(email="cashier@bench.test")
-        membership_grant(user=cashier, tenant_id=tenant.pk, role="cashier")
-        token = token_issue(user=cashier, tenant_id=tenant.pk).raw
-        connection.set_tenant(tenant)
-        actor = Actor.system("bench")
-        storefront = storefront_create(code="BEN", name="Bench", actor=actor)
-        product = product_create(sku="HOT", name="Hot", price=Decimal("12.50"), actor=actor)
-        stock_receive(storefront_id=storefront.pk, lines=[StockLine(product.pk, Decimal(10**5))], actor=actor)
-        connection.set_schema_to_public()
-        body = json.dumps(
-            {
-                "storefront_id": str(storefront.pk),
-                "lines": [{"product_id": str(product.pk), "quantity": "1"}],
-                "payments": [{"method": "cash", "amount": "20.00"}],
-            }
-        )
+        shop = hot_product_shop()
+        token, body = shop.token, shop.body
         client = Client(HTTP_HOST="bench.localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
         options = connection.settings_dict["OPTIONS"]
         threshold = options.get("prepare_threshold")
