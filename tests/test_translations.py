@@ -109,6 +109,14 @@ def test_every_catalogue_is_filled_by_a_source_table() -> None:
     assert set(CATALOGUES) == listed
 
 
+def test_every_catalogue_is_loaded_before_the_installed_apps_own() -> None:
+    from django.conf import settings
+
+    loaded = {Path(path).resolve() for path in settings.LOCALE_PATHS}
+
+    assert {po.parent.parent.parent for po in CATALOGUES} <= loaded
+
+
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_message_is_translated(po: Path) -> None:
     catalog = _catalog(po)

@@ -556,7 +556,7 @@ FR: dict[str, str | tuple[str, str]] = {
     "A terminal is a phone or till that sells for one storefront, online or offline. You get a one-time pairing code to enter on the device (or a QR code to scan).": "Un terminal est un téléphone ou une caisse qui vend pour un point de vente, en ligne ou hors ligne. Vous recevez un code d'association à usage unique à saisir sur l'appareil (ou un code QR à scanner).",
     "Create the terminal": "Créer le terminal",
     "A terminal that was offline records every sale it made, even when stock ran short or a price had changed: the sale stands, and a conflict here asks you to look at it.": "Un terminal hors ligne enregistre toutes ses ventes, même quand le stock manquait ou qu'un prix avait changé : la vente est maintenue, et un conflit ici vous demande de la regarder.",
-    "Open": "Ouverts",
+    "Open": "Ouvert",
     "Accept a day's price differences": "Accepter les écarts de prix d'une journée",
     "Raised": "Signalé le",
     "Kind": "Type",

@@ -39,8 +39,8 @@ PAGES = [
 
 # The part-2 pages (named as in test_back_office_pages.pages), and French text each must show.
 PART_TWO = {
-    "conflicts": ["Conflits de synchronisation", "Accepter les écarts de prix d'une journée", "Signalé le"],
-    "conflict": ["Vendu au-delà du stock", "Envoyé par le terminal", "Que faire", "Résoudre"],
+    "conflicts": ["Conflits de synchronisation", "Filtrer", "Signalé le"],
+    "conflict": ["Vendu au-delà du stock", "Stock actuel", "Que faire", "Résoudre"],
     "conflicts-accept-day": ["Accepter les écarts de prix d'une journée", "Tout accepter"],
     "terminals": ["Terminaux", "Ajouter un terminal", "Dernier contact"],
     "terminal-new": ["Ajouter un terminal", "Créer le terminal", "code d'association"],
