@@ -18,7 +18,14 @@ from babel.messages.pofile import read_po
 from django.utils import timezone
 
 from tests.browser.conftest import SMALL_PHONE, BrowserShop, axe_check, screenshot
-from tests.browser.test_back_office_pages import office, oversell, pages
+from tests.browser.test_back_office_pages import (
+    RESOLVE_WORDS,
+    office,
+    oversell,
+    pages,
+    resolve_by_adjusting_stock,
+)
+from tests.browser.test_portal_pages import pages as part_one_pages
 from tests.browser.test_portal_pages import record_sales, too_small
 
 __all__ = ["office"]  # a fixture, shared with the English walk of these pages
@@ -104,7 +111,7 @@ def test_an_owner_walks_the_back_office_in_french(
 ) -> None:
     shop = browser_tenant(stock=True)
     with django_db_blocker.unblock():
-        record_sales(shop)
+        sales = record_sales(shop)
     page = phone
     sign_in_session(page, shop.shop.owner.user, shop.tenant)
     base = live_url(shop.tenant.slug)
@@ -124,6 +131,21 @@ def test_an_owner_walks_the_back_office_in_french(
             assert text in body, (path, text)
         assert "Dashboard" not in body, path
         axe_check(page)
+
+    # Every other page of part 1 (a sale, its receipt, refund and void, a new sale, the forms):
+    # no English sentence of the catalogues is left.
+    english = english_sentences()
+    left = {}
+    for name, path in part_one_pages(sales, shop.shop.products):
+        response = page.goto(base + path)
+        assert response is not None
+        assert response.status == 200, path
+        found = sorted(sentence for sentence in english if sentence in page.locator("body").inner_text())
+        if found:
+            left[name] = found
+        if path not in dict(PAGES):
+            axe_check(page)
+    assert left == {}
 
     # French money: rice at 25,00 GHS (the currency after the amount), not 25.00.
     page.goto(base + "/portal/products")
@@ -181,17 +203,7 @@ def test_an_owner_resolves_an_oversold_conflict_in_french(
     base = live_url(shop.tenant.slug)
     choose_french(phone, base)
 
-    phone.get_by_role("button", name="Menu").click()
-    phone.get_by_role("link", name="Conflits de synchronisation").click()
-    phone.get_by_role("combobox", name="Type").select_option("oversold")
-    phone.get_by_role("button", name="Filtrer").click()
-    phone.locator("table a[href^='/portal/conflicts/']").first.click()
-    phone.get_by_role("heading", name="Résoudre").wait_for()
-    phone.get_by_label("Ajuster le stock : enregistrer une correction du niveau").check()
-    phone.get_by_label("Variation de stock").fill("10")
-    phone.get_by_label("Note", exact=True).fill("Un sac derrière la porte")
-    phone.get_by_role("button", name="Résoudre").click()
-    phone.get_by_text("Conflit résolu.").wait_for()
+    resolve_by_adjusting_stock(phone, RESOLVE_WORDS["fr"], change="10", note="Un sac derrière la porte")
 
     assert phone.locator("[data-stock-level]").inner_text() == "0"
     axe_check(phone)
