@@ -71,6 +71,10 @@ PART_TWO = {
 }
 
 
+# The French pages kept in docs/images/ (the longest words meet the narrowest screen there).
+FRENCH_SCREENSHOTS = {"conflict", "terminal", "taxes", "billing"}
+
+
 def english_sentences() -> set[str]:
     """The English of every catalogue whose French differs: the runs of words between
     placeholders and tags, long enough to be a sentence of the interface, not a name."""
@@ -185,7 +189,8 @@ def test_an_owner_walks_the_pages_of_part_two_in_french_on_a_small_phone(
         if missing or left or wide > SMALL_PHONE["width"] or small:
             problems[path] = {"missing": missing, "english": left, "width": wide, "small": small[:5]}
         axe_check(page)
-        screenshot(page, f"portal-fr-{name}", full_page=True)
+        if name in FRENCH_SCREENSHOTS:
+            screenshot(page, f"portal-fr-{name}", full_page=True)
 
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
     assert set(PART_TWO) == {name for name, _ in pages(facts)}
