@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, screenshot
+from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, choose_french, screenshot
 from tests.browser.test_portal_pages import too_small
 
 
@@ -177,7 +177,9 @@ def resolve_by_adjusting_stock(phone: Any, words: dict[str, str], *, change: str
     phone.get_by_text(words["done"]).wait_for()
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
 def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
+    language: str,
     phone: Any,
     browser_tenant: Callable[..., BrowserShop],
     live_url: Callable[[str], str],
@@ -191,11 +193,17 @@ def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
     oversell(shop)
     sign_in_session(phone, shop.shop.owner.user, shop.tenant)
     phone.goto(live_url(shop.tenant.slug) + "/portal/")
+    if language == "fr":
+        choose_french(phone, live_url(shop.tenant.slug))
 
-    resolve_by_adjusting_stock(phone, RESOLVE_WORDS["en"], change="12", note="A sack was behind the door")
+    resolve_by_adjusting_stock(phone, RESOLVE_WORDS[language], change="12", note="A sack was behind the door")
 
     assert phone.locator("[data-stock-level]").inner_text() == "2"
-    screenshot(phone, "portal-conflict-resolved", full_page=True)
+    screenshot(
+        phone,
+        "portal-conflict-resolved" if language == "en" else "portal-fr-conflict-resolved",
+        full_page=True,
+    )
     connection.set_tenant(shop.tenant)
     level = StockLevel.objects.get(product=shop.shop.products["rice"], storefront=shop.shop.storefront)
     connection.set_schema_to_public()

@@ -2,7 +2,7 @@
 page, then walks the main pages and those of part 2 (conflicts, terminals, shifts, staff, taxes,
 settings, billing, the audit log); each is in French (the menu, headings, no English sentence of
 the catalogues left), with French money and dates, fits the screen and has no serious or critical
-axe-core violation."""
+axe-core violation. An owner resolving a conflict in French: test_back_office_pages (by language)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,8 @@ from babel.dates import format_skeleton
 from babel.messages.pofile import read_po
 from django.utils import timezone
 
-from tests.browser.conftest import SMALL_PHONE, BrowserShop, axe_check, screenshot
-from tests.browser.test_back_office_pages import (
-    RESOLVE_WORDS,
-    office,
-    oversell,
-    pages,
-    resolve_by_adjusting_stock,
-)
+from tests.browser.conftest import SMALL_PHONE, BrowserShop, axe_check, choose_french, screenshot
+from tests.browser.test_back_office_pages import office, pages
 from tests.browser.test_portal_pages import pages as part_one_pages
 from tests.browser.test_portal_pages import record_sales, too_small
 
@@ -94,16 +88,6 @@ def english_sentences() -> set[str]:
                         if len(run) >= 14 and " " in run:
                             found.add(run)
     return found
-
-
-def choose_french(page: Any, base: str) -> None:
-    page.goto(base + "/portal/account")
-    assert page.locator("html").get_attribute("lang") == "en"
-    page.select_option("select[name=language]", "fr")
-    # A whole page load (not a swap of the main part): the menu and the frame change language too.
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save").click()
-    assert page.locator("html").get_attribute("lang") == "fr"
 
 
 def test_an_owner_walks_the_back_office_in_french(
@@ -194,22 +178,3 @@ def test_an_owner_walks_the_pages_of_part_two_in_french_on_a_small_phone(
 
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
     assert set(PART_TWO) == {name for name, _ in pages(facts)}
-
-
-def test_an_owner_resolves_an_oversold_conflict_in_french(
-    browser_tenant: Callable[..., BrowserShop],
-    phone: Any,
-    live_url: Callable[[str], str],
-    sign_in_session: Callable[..., None],
-) -> None:
-    shop = browser_tenant(stock=True)
-    oversell(shop)
-    sign_in_session(phone, shop.shop.owner.user, shop.tenant)
-    base = live_url(shop.tenant.slug)
-    choose_french(phone, base)
-
-    resolve_by_adjusting_stock(phone, RESOLVE_WORDS["fr"], change="10", note="Un sac derrière la porte")
-
-    assert phone.locator("[data-stock-level]").inner_text() == "0"
-    axe_check(phone)
-    screenshot(phone, "portal-fr-conflict-resolved", full_page=True)
