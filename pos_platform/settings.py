@@ -470,6 +470,14 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "en"
 # The languages of the pages and messages (French catalogues under each app's locale/).
 LANGUAGES = [("en", "English"), ("fr", "Français")]
+# The project's own catalogues take precedence: Django lets an app listed earlier in
+# INSTALLED_APPS win, and the admin, DRF or django-filter translate some of the same words their
+# own way ("Filter"). tenant_apps/audit is not an installed app: its catalogue is found only here.
+LOCALE_PATHS = sorted(
+    path
+    for pattern in ("pos_platform/locale", "sync/locale", "shared_apps/*/locale", "tenant_apps/*/locale")
+    for path in BASE_DIR.glob(pattern)
+)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -75,9 +75,46 @@ def test_there_are_french_catalogues() -> None:
     assert {
         "pos_platform",
         "shared_apps/accounts",
+        "shared_apps/billing",
         "shared_apps/messaging",
+        "shared_apps/signup",
+        "sync",
+        "tenant_apps/audit",
         "tenant_apps/receipts",
+        "tenant_apps/sales",
+        "tenant_apps/shop",
+        "tenant_apps/taxes",
     } <= folders
+
+
+def test_every_app_that_shows_text_has_a_catalogue() -> None:
+    """The whole back office is covered: an app with a translatable string and no French
+    catalogue would show its text in English to everyone."""
+    apps = [ROOT / "pos_platform", ROOT / "sync"]
+    apps += sorted(p for p in (ROOT / "shared_apps").iterdir() if (p / "__init__.py").exists())
+    apps += sorted(p for p in (ROOT / "tenant_apps").iterdir() if (p / "__init__.py").exists())
+    covered = {po.parent.parent.parent.parent for po in CATALOGUES}
+
+    bare = [str(app.relative_to(ROOT)) for app in apps if app not in covered and _extracted(app)]
+
+    assert not bare, "run makemessages -l fr there and add the folder to a FOLDERS list: " + ", ".join(bare)
+
+
+def test_every_catalogue_is_filled_by_a_source_table() -> None:
+    from pos_platform.portal import locale_fr as portal
+    from shared_apps.messaging import locale_fr as messaging
+
+    listed = {ROOT / folder / "django.po" for folder in (*portal.FOLDERS, *messaging.FOLDERS)}
+
+    assert set(CATALOGUES) == listed
+
+
+def test_every_catalogue_is_loaded_before_the_installed_apps_own() -> None:
+    from django.conf import settings
+
+    loaded = {Path(path).resolve() for path in settings.LOCALE_PATHS}
+
+    assert {po.parent.parent.parent for po in CATALOGUES} <= loaded
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -124,7 +124,8 @@ FOLDERS = ("shared_apps/messaging/locale/fr/LC_MESSAGES", "tenant_apps/receipts/
 
 def write(folder: str, table: Mapping[Any, Any] = FR) -> list[str]:
     """Fill ``folder/django.po`` from ``table`` (msgid -> msgstr; a plural's singular -> its two
-    French forms) and compile ``django.mo``; returns the msgids without a translation."""
+    French forms; a message with a context is keyed ``"context\x04msgid"``, as gettext keys it)
+    and compile ``django.mo``; returns the msgids without a translation."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po, write_po
 
@@ -142,6 +143,8 @@ def write(folder: str, table: Mapping[Any, Any] = FR) -> list[str]:
             if message.id in table
             else (message.id[0] if isinstance(message.id, tuple) else message.id)
         )
+        if message.context and f"{message.context}\x04{key}" in table:
+            key = f"{message.context}\x04{key}"
         if key in table:
             message.string = table[key]
             message.flags.discard("fuzzy")

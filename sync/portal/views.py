@@ -15,12 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal import formatting
-from pos_platform.portal.forms import show_error
-from pos_platform.portal.once import once
 from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, require, scope_of
 from pos_platform.portal.pagination import paginate
+from pos_platform.portal.submit import submit_once
 from shared_apps.accounts.selectors import people_names
 from sync import services
 from sync.models import Conflict
@@ -182,15 +180,9 @@ def conflict_view(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
                 )
                 return f"/portal/conflicts/{conflict.pk}"
 
-            try:
-                location, replayed = once(request, run)
-            except ApplicationError as exc:
-                show_error(form, exc)
-            else:
-                messages.success(
-                    request, _("This was already done.") if replayed else _("Conflict resolved.")
-                )
-                return redirect(location)
+            response = submit_once(request, form, run, done=_("Conflict resolved."))
+            if response is not None:
+                return response
     sale = sale_get(sale_id=conflict.sale_id) if conflict.sale_id else None
     product = product_get(product_id=conflict.product_id) if conflict.product_id else None
     level = (
@@ -250,16 +242,15 @@ def conflicts_accept_day_view(request: HttpRequest) -> HttpResponse:
             )
             return "/portal/conflicts?kind=price_mismatch"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            if replayed:
-                messages.info(request, _("This was already done."))
-            else:
-                messages.success(request, _("Accepted %(n)s price differences.") % {"n": counted["n"]})
-            return redirect(location)
+        response = submit_once(
+            request,
+            form,
+            run,
+            done=lambda: _("Accepted %(n)s price differences.") % {"n": counted["n"]},
+            again_level=messages.INFO,
+        )
+        if response is not None:
+            return response
     day = _day_of(form)
     waiting = None
     if day is not None:

@@ -384,3 +384,14 @@ def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     return path
+
+
+def choose_french(page: Any, base: str) -> None:
+    """The signed-in person chooses French on the account page (from English)."""
+    page.goto(base + "/portal/account")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.select_option("select[name=language]", "fr")
+    # A whole page load (not a swap of the main part): the menu and the frame change language too.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert page.locator("html").get_attribute("lang") == "fr"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, screenshot
+from tests.browser.conftest import PHONE, SMALL_PHONE, BrowserShop, axe_check, choose_french, screenshot
 from tests.browser.test_portal_pages import too_small
 
 
@@ -137,7 +137,49 @@ def test_every_back_office_page_is_accessible_and_fits_a_phone(
     assert problems == {}, json.dumps(problems, indent=1)
 
 
+# What the person reads on the way, in each language.
+RESOLVE_WORDS = {
+    "en": {
+        "menu": "Sync conflicts",
+        "kind": "Kind",
+        "filter": "Filter",
+        "resolve": "Resolve",
+        "adjust": "Adjust stock: book a correction of the level",
+        "change": "Stock change",
+        "done": "Conflict resolved.",
+    },
+    "fr": {
+        "menu": "Conflits de synchronisation",
+        "kind": "Type",
+        "filter": "Filtrer",
+        "resolve": "Résoudre",
+        "adjust": "Ajuster le stock : enregistrer une correction du niveau",
+        "change": "Variation de stock",
+        "done": "Conflit résolu.",
+    },
+}
+
+
+def resolve_by_adjusting_stock(phone: Any, words: dict[str, str], *, change: str, note: str) -> None:
+    """From any page: the menu, the open oversold conflict (rice at -10), adjust its stock."""
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("link", name=words["menu"]).click()
+    phone.get_by_role("combobox", name=words["kind"]).select_option("oversold")
+    phone.get_by_role("button", name=words["filter"]).click()
+    phone.locator("table a[href^='/portal/conflicts/']").first.click()
+    phone.get_by_role("heading", name=words["resolve"]).wait_for()
+    assert phone.locator("[data-stock-level]").inner_text() == "-10"
+    axe_check(phone)
+    phone.get_by_label(words["adjust"]).check()
+    phone.get_by_label(words["change"]).fill(change)
+    phone.get_by_label("Note", exact=True).fill(note)
+    phone.get_by_role("button", name=words["resolve"]).click()
+    phone.get_by_text(words["done"]).wait_for()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
 def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
+    language: str,
     phone: Any,
     browser_tenant: Callable[..., BrowserShop],
     live_url: Callable[[str], str],
@@ -151,23 +193,17 @@ def test_an_owner_resolves_an_oversold_conflict_by_adjusting_stock(
     oversell(shop)
     sign_in_session(phone, shop.shop.owner.user, shop.tenant)
     phone.goto(live_url(shop.tenant.slug) + "/portal/")
+    if language == "fr":
+        choose_french(phone, live_url(shop.tenant.slug))
 
-    phone.get_by_role("button", name="Menu").click()
-    phone.get_by_role("link", name="Sync conflicts").click()
-    phone.get_by_role("combobox", name="Kind").select_option("oversold")
-    phone.get_by_role("button", name="Filter").click()
-    phone.locator("table a[href^='/portal/conflicts/']").first.click()
-    phone.get_by_role("heading", name="Resolve").wait_for()
-    assert phone.locator("[data-stock-level]").inner_text() == "-10"
-    axe_check(phone)
-    phone.get_by_label("Adjust stock: book a correction of the level").check()
-    phone.get_by_label("Stock change").fill("12")
-    phone.get_by_label("Note", exact=True).fill("A sack was behind the door")
-    phone.get_by_role("button", name="Resolve").click()
-    phone.get_by_text("Conflict resolved.").wait_for()
+    resolve_by_adjusting_stock(phone, RESOLVE_WORDS[language], change="12", note="A sack was behind the door")
 
     assert phone.locator("[data-stock-level]").inner_text() == "2"
-    screenshot(phone, "portal-conflict-resolved", full_page=True)
+    screenshot(
+        phone,
+        "portal-conflict-resolved" if language == "en" else "portal-fr-conflict-resolved",
+        full_page=True,
+    )
     connection.set_tenant(shop.tenant)
     level = StockLevel.objects.get(product=shop.shop.products["rice"], storefront=shop.shop.storefront)
     connection.set_schema_to_public()

@@ -4,6 +4,7 @@ Accept-Language as fallback, French pages, messages, refusals, money and dates."
 from __future__ import annotations
 
 import pytest
+from babel.numbers import format_currency
 from django.test import Client
 
 from shared_apps.messaging.models import Preference
@@ -121,3 +122,58 @@ def test_the_sign_in_page_follows_the_browser(shop: Shop) -> None:
     page = html(response)
     assert "Mot de passe" in page
     assert "Se connecter" in page
+
+
+def test_the_billing_page_and_an_invoice_in_french(shop: Shop, owner_portal: Client) -> None:
+    from tests.billing.conftest import billed_tenant, issue, make_rates, make_tiers
+
+    make_tiers()
+    make_rates()
+    billed_tenant(shop.tenant, storefronts=2)
+    invoice = issue(shop.tenant)
+    _choose(shop, "fr")
+
+    billing = html(owner_portal.get("/portal/billing"))
+    page = html(owner_portal.get(f"/portal/billing/invoices/{invoice.pk}"))
+
+    assert "Votre abonnement" in billing
+    assert "la boutique est suspendue" in billing
+    assert "Factures" in billing
+    assert "Retour à la facturation" in page
+    assert "Référence de paiement" in page
+    assert f"Abonnement, {invoice.storefront_count} points de vente" in page
+    assert "Échéance" in page
+    # French money: a decimal comma and the currency after the amount.
+    assert format_currency(invoice.total, "GHS", locale="fr") in page
+    assert "Subscription" not in page
+
+
+def test_a_form_refused_in_french_changes_nothing(shop: Shop, owner_portal: Client) -> None:
+    from tenant_apps.taxes.models import TaxRate
+
+    _choose(shop, "fr")
+    before = TaxRate.objects.count()
+
+    response = owner_portal.get("/portal/taxes/rates/new")
+    refused = owner_portal.post("/portal/taxes/rates/new", {"code": "VAT", "name": "TVA", "rate": ""})
+
+    page = html(refused)
+    assert "Ajouter un taux de taxe" in html(response)
+    assert refused.status_code == 400
+    assert "Ce champ est obligatoire." in page
+    assert "Taux (%)" in page
+    assert TaxRate.objects.count() == before
+
+
+def test_the_sign_up_page_follows_the_browser(db: None) -> None:
+    client = Client(HTTP_HOST="localhost")
+
+    response = client.get("/portal/signup", HTTP_ACCEPT_LANGUAGE="fr-SN,fr;q=0.9")
+
+    page = html(response)
+    assert response.status_code == 200
+    assert response["Content-Language"] == "fr"
+    assert "Ouvrez votre boutique" in page
+    assert "Nom de la boutique" in page
+    assert "Sénégal" in page
+    assert "Open your shop" not in page

@@ -10,16 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pos_platform.kernel.errors import ApplicationError
-from pos_platform.portal.forms import show_error
-from pos_platform.portal.once import once
 from pos_platform.portal.pages import actor_of, allowed, portal_page, require, scope_of
 from pos_platform.portal.pagination import paginate
+from pos_platform.portal.submit import submit_once
 from tenant_apps.inventory.portal.forms import (
     KIND_LABELS,
     AdjustForm,
@@ -203,18 +201,16 @@ def _document_view(kind: str) -> Callable[..., Any]:
                 )
                 return f"/portal/stock?storefront={storefront_id}"
 
-            try:
-                location, replayed = once(request, run)
-            except ApplicationError as exc:
-                show_error(form, exc)
-            else:
-                if replayed:
-                    messages.info(request, _("This was already recorded; nothing was booked twice."))
-                else:
-                    messages.success(
-                        request, document.done % {"n": len(chosen), "storefront": storefront.code}
-                    )
-                return redirect(location)
+            response = submit_once(
+                request,
+                form,
+                run,
+                done=document.done % {"n": len(chosen), "storefront": storefront.code},
+                again=_("This was already recorded; nothing was booked twice."),
+                again_level=messages.INFO,
+            )
+            if response is not None:
+                return response
         return render(
             request,
             "inventory/portal/document.html",

@@ -10,17 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal import formatting
-from pos_platform.portal.forms import show_error
-from pos_platform.portal.once import once
 from pos_platform.portal.pages import (
     actor_of,
     allowed,
@@ -32,6 +28,7 @@ from pos_platform.portal.pages import (
 )
 from pos_platform.portal.pagination import paginate
 from pos_platform.portal.periods import period_of
+from pos_platform.portal.submit import submit_once
 from shared_apps.accounts.selectors import member_choices, people_names
 from tenant_apps.inventory.portal.views import visible_storefronts
 from tenant_apps.sales.models import Sale
@@ -231,18 +228,9 @@ def sale_void_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
             sale_void(sale_id=sale.pk, actor=actor_of(request), reason=form.cleaned_data["reason"])
             return f"/portal/sales/{sale.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("This was already done.")
-                if replayed
-                else _("The sale is voided; its items are back in stock."),
-            )
-            return redirect(location)
+        response = submit_once(request, form, run, done=_("The sale is voided; its items are back in stock."))
+        if response is not None:
+            return response
     context = _sale_context(request, sale)
     context["form"] = form
     return render(request, "sales/portal/void.html", context, status=400 if form.is_bound else 200)
@@ -276,13 +264,9 @@ def sale_refund_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
             )
             return f"/portal/sales/{sale.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("This was already done.") if replayed else _("Refund recorded."))
-            return redirect(location)
+        response = submit_once(request, form, run, done=_("Refund recorded."))
+        if response is not None:
+            return response
     context["form"] = form
     return render(request, "sales/portal/refund.html", context, status=400 if form.is_bound else 200)
 
@@ -332,18 +316,15 @@ def sale_new_view(request: HttpRequest) -> HttpResponse:
             )
             return f"/portal/sales/{recorded.sale.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("This sale was already recorded; it was not recorded twice.")
-                if replayed
-                else _("Sale recorded."),
-            )
-            return redirect(location)
+        response = submit_once(
+            request,
+            form,
+            run,
+            done=_("Sale recorded."),
+            again=_("This sale was already recorded; it was not recorded twice."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "sales/portal/sale_new.html",

@@ -10,15 +10,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pos_platform.kernel.errors import ApplicationError
-from pos_platform.portal.forms import show_error
-from pos_platform.portal.once import once
 from pos_platform.portal.pages import (
     actor_of,
     allowed,
@@ -29,6 +25,7 @@ from pos_platform.portal.pages import (
     scope_of,
 )
 from pos_platform.portal.pagination import paginate
+from pos_platform.portal.submit import submit_once
 from shared_apps.accounts.selectors import people_names
 from tenant_apps.inventory.portal.forms import storefront_choices
 from tenant_apps.inventory.portal.views import visible_storefronts
@@ -87,13 +84,9 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
             )
             return f"/portal/shifts/{shift.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("This was already done.") if replayed else _("Your shift is open."))
-            return redirect(location)
+        response = submit_once(request, form, run, done=_("Your shift is open."))
+        if response is not None:
+            return response
     return render(request, "shifts/portal/open.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
@@ -155,15 +148,9 @@ def shift_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
             )
             return f"/portal/shifts/{shift.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(
-                request, _("This was already done.") if replayed else _("Cash movement recorded.")
-            )
-            return redirect(location)
+        response = submit_once(request, form, run, done=_("Cash movement recorded."))
+        if response is not None:
+            return response
     elif request.method == "POST":
         return redirect(f"/portal/shifts/{shift.pk}")
     context = _shift_context(shift) | {"form": form}
@@ -195,13 +182,9 @@ def shift_close_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
             )
             return f"/portal/shifts/{shift.pk}"
 
-        try:
-            location, replayed = once(request, run)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("This was already done.") if replayed else _("The shift is closed."))
-            return redirect(location)
+        response = submit_once(request, form, run, done=_("The shift is closed."))
+        if response is not None:
+            return response
     context = _shift_context(shift) | {"form": form}
     return render(request, "shifts/portal/close.html", context, status=400 if form.is_bound else 200)
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pos_platform.kernel.errors import ApplicationError
-from pos_platform.portal.forms import PortalForm, show_error
+from pos_platform.portal.forms import PortalForm
 from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, refused
+from pos_platform.portal.submit import submit
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.sales.selectors import payment_method_list
 from tenant_apps.sales.services.payment_methods import payment_method_create, payment_method_update
@@ -98,30 +98,30 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     method_form = PaymentMethodForm(request.POST if posting and not (posted or zone_posted) else None)
     if zone_posted is not None and not is_owner:
         return refused(request, "settings.timezone")
+    response = None
     if zone_form.is_bound and zone_form.is_valid():
-        try:
+
+        def run_zone() -> str:
             shop_time_zone_set(actor=actor_of(request), time_zone=zone_form.cleaned_data["timezone"])
-        except ApplicationError as exc:
-            show_error(zone_form, exc)
-        else:
-            messages.success(request, _("Time zone saved."))
-            return redirect("/portal/settings")
+            return "/portal/settings"
+
+        response = submit(request, zone_form, run_zone, done=_("Time zone saved."))
     elif posted is not None and form.is_valid():
-        try:
+
+        def run_settings() -> str:
             shop_settings_update(actor=actor_of(request), **form.cleaned_data)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect("/portal/settings")
+            return "/portal/settings"
+
+        response = submit(request, form, run_settings, done=_("Settings saved."))
     elif method_form.is_bound and method_form.is_valid():
-        try:
+
+        def run_method() -> str:
             payment_method_create(actor=actor_of(request), **method_form.cleaned_data)
-        except ApplicationError as exc:
-            show_error(method_form, exc)
-        else:
-            messages.success(request, _("Payment method added."))
-            return redirect("/portal/settings")
+            return "/portal/settings"
+
+        response = submit(request, method_form, run_method, done=_("Payment method added."))
+    if response is not None:
+        return response
     return render(
         request,
         "shop/portal/settings.html",

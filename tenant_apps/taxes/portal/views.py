@@ -9,9 +9,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.forms import show_error
 from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page
+from pos_platform.portal.submit import submit
 from tenant_apps.inventory.portal.forms import storefront_choices
 from tenant_apps.inventory.portal.views import visible_storefronts
 from tenant_apps.sales.selectors import sale_quote
@@ -79,15 +79,16 @@ def taxes_view(request: HttpRequest) -> HttpResponse:
 def tax_category_new_view(request: HttpRequest) -> HttpResponse:
     form = TaxCategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def run() -> str:
             tax_category_create(
                 code=form.cleaned_data["code"], name=form.cleaned_data["name"], actor=actor_of(request)
             )
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("Tax category added."))
-            return redirect("/portal/taxes")
+            return "/portal/taxes"
+
+        response = submit(request, form, run, done=_("Tax category added."))
+        if response is not None:
+            return response
     return render(
         request,
         "taxes/portal/form.html",
@@ -110,7 +111,8 @@ def tax_rate_new_view(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def run() -> str:
             tax_rate_add(
                 category_id=uuid.UUID(data["category"]),
                 code=data["code"],
@@ -122,11 +124,11 @@ def tax_rate_new_view(request: HttpRequest) -> HttpResponse:
                 effective_from=max(_start(data["effective_from"]), timezone.now()),
                 actor=actor_of(request),
             )
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("Tax rate added."))
-            return redirect("/portal/taxes")
+            return "/portal/taxes"
+
+        response = submit(request, form, run, done=_("Tax rate added."))
+        if response is not None:
+            return response
     return render(
         request,
         "taxes/portal/form.html",
@@ -147,13 +149,14 @@ def tax_rate_end_view(request: HttpRequest, rate_id: uuid.UUID) -> HttpResponse:
         end = day_bounds(form.cleaned_data["effective_to"])[1]
         if form.cleaned_data["effective_to"] <= timezone.localdate():
             end = timezone.now()
-        try:
+
+        def run() -> str:
             tax_rate_end(rate_id=rate.pk, actor=actor_of(request), effective_to=end)
-        except ApplicationError as exc:
-            show_error(form, exc)
-        else:
-            messages.success(request, _("The rate is ended."))
-            return redirect("/portal/taxes")
+            return "/portal/taxes"
+
+        response = submit(request, form, run, done=_("The rate is ended."))
+        if response is not None:
+            return response
     return render(
         request,
         "taxes/portal/end.html",
