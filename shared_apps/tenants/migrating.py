@@ -49,6 +49,9 @@ class MigrateReport:
     by_script: int = 0
     public_migrated: bool = False
     seconds: float = 0.0
+    # Seconds per step: finding the pending schemas, writing the scripts, migrating the schemas,
+    # building the snapshot of the new state.
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -185,8 +188,12 @@ def migrate_all(
     report.up_to_date = report.total - len(missing) - len(report.pending)
     if on_plan:
         on_plan(report.total, len(report.pending))
+    report.phases["plan"] = time.perf_counter() - started
     done: list[str] = []
+    mark = time.perf_counter()
     scripts, rest = migration_sql.scripts_plan(report.pending)
+    report.phases["scripts"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     jobs: list[tuple[str, int]] = [
         (schema, i) for i, script in enumerate(scripts) for schema in script.schemas
     ]
@@ -206,8 +213,11 @@ def migrate_all(
         if on_progress:
             on_progress(schema, error)
     tenants_stamp(done)
+    report.phases["schemas"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     # If the migration state moved, build the snapshot now rather than at the next create.
     provisioning.snapshot_current()
+    report.phases["snapshot"] = time.perf_counter() - mark
     report.seconds = time.perf_counter() - started
     return report
 
