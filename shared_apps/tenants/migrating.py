@@ -33,7 +33,7 @@ from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from pos_platform.db import connection
 from shared_apps.tenants import migration_sql, provisioning
-from shared_apps.tenants.models import Tenant
+from shared_apps.tenants.models import SchemaSnapshot, Tenant
 
 _CHUNK = 250
 
@@ -182,6 +182,9 @@ def migrate_all(
     for schema in sorted(missing):
         report.failed[schema] = "schema does not exist"
     candidates = [s for s in lagging if s not in missing]
+    stamps = dict(
+        Tenant.objects.filter(schema_name__in=candidates).values_list("schema_name", "migration_fingerprint")
+    )
     report.pending = schemas_pending(candidates)
     pending = set(report.pending)
     tenants_stamp([s for s in candidates if s not in pending])
@@ -215,11 +218,39 @@ def migrate_all(
     tenants_stamp(done)
     report.phases["schemas"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    # If the migration state moved, build the snapshot now rather than at the next create.
+    # If the migration state moved, build the snapshot now rather than at the next create: from
+    # the last one and the script when the schemas built from that one took a script.
+    _snapshot_by_script(scripts, stamps, set(report.migrated))
     provisioning.snapshot_current()
     report.phases["snapshot"] = time.perf_counter() - mark
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _snapshot_by_script(
+    scripts: list[migration_sql.Script], stamps: dict[str, str], migrated: set[str]
+) -> bool:
+    """Store the new state's snapshot as the previous one plus a script, when some schemas that
+    were at the previous state (by their stamp) took that script, and the migrations it adds are
+    the only change since (every other migration's files as they were): a schema built from the
+    result is one built from the previous snapshot and migrated like the shops were. Otherwise
+    (a migration edited, a plan left to the executor) the template is migrated and dumped."""
+    state = provisioning.migration_state()
+    if SchemaSnapshot.objects.filter(pk=state.fingerprint).exists():
+        return False
+    for script in scripts:
+        bases = {stamps.get(schema, "") for schema in script.schemas}
+        if len(bases) != 1 or not migrated.intersection(script.schemas):
+            continue
+        (base_fingerprint,) = bases
+        if not base_fingerprint or base_fingerprint == state.fingerprint:
+            continue
+        base = SchemaSnapshot.objects.filter(pk=base_fingerprint).first()
+        if base is None or provisioning.fingerprint_without(frozenset(script.applied)) != base_fingerprint:
+            continue
+        provisioning.snapshot_extend(base=base, sql=script.sql, applied=list(script.applied))
+        return True
+    return False
 
 
 def _run(jobs: list[tuple[str, int]], parallel: int) -> Iterator[tuple[str, str | None]]:

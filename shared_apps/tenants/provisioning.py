@@ -117,21 +117,65 @@ def migration_digest(migration: Any) -> bytes:
     return digest.digest()
 
 
+def _fingerprint(loader: MigrationLoader, *, without: frozenset[tuple[str, str]] = frozenset()) -> str:
+    digest = hashlib.sha256()
+    digest.update(repr(sorted(settings.TENANT_APPS)).encode())
+    for key in sorted(loader.graph.nodes):
+        if key in without:
+            continue
+        digest.update(f"{key[0]}.{key[1]}\n".encode())
+        digest.update(migration_digest(loader.graph.nodes[key]))
+    return digest.hexdigest()
+
+
 def migration_state(*, refresh: bool = False) -> MigrationState:
     """The fingerprint of the migrations on disk; computed once per process."""
     global _state
     if _state is None or refresh:
         loader = MigrationLoader(None, ignore_no_migrations=True)
-        digest = hashlib.sha256()
-        digest.update(repr(sorted(settings.TENANT_APPS)).encode())
-        for key in sorted(loader.graph.nodes):
-            digest.update(f"{key[0]}.{key[1]}\n".encode())
-            digest.update(migration_digest(loader.graph.nodes[key]))
         _state = MigrationState(
-            fingerprint=digest.hexdigest(),
+            fingerprint=_fingerprint(loader),
             leaves=tuple(sorted(loader.graph.leaf_nodes())),
         )
     return _state
+
+
+def fingerprint_without(migrations: frozenset[tuple[str, str]]) -> str:
+    """The fingerprint the migration state had before ``migrations`` were added, every other
+    migration (and every file they read) as it is on disk now."""
+    return _fingerprint(MigrationLoader(None, ignore_no_migrations=True), without=migrations)
+
+
+def snapshot_extend(*, base: SchemaSnapshot, sql: str, applied: list[tuple[str, str]]) -> SchemaSnapshot:
+    """The snapshot of the current migration state as ``base`` followed by ``sql`` (run with the
+    new schema first on the search path) and the rows of ``applied`` in its ``django_migrations``:
+    what a schema built from ``base`` becomes when migrated by that script. No template is
+    migrated and nothing is dumped, so it costs the same whatever the number of shops. The
+    caller's search path is given back at the end of the script (it runs in their transaction)."""
+    state = migration_state()
+    public = get_public_schema_name()
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    rows = ", ".join(f"({literal(app)}, {literal(name)}, now())" for app, name in applied)
+    tail = (
+        "SELECT set_config('pos.snapshot_path', current_setting('search_path'), true);\n"
+        f"SELECT set_config('search_path', '{PLACEHOLDER}, {public}', true);\n"
+        f"{sql.strip()}\n"
+        f"INSERT INTO {PLACEHOLDER}.django_migrations (app, name, applied) VALUES {rows};\n"
+        "SELECT set_config('search_path', current_setting('pos.snapshot_path'), true);\n"
+    )
+    snapshot = SchemaSnapshot(
+        fingerprint=state.fingerprint,
+        sql=base.sql + tail,
+        leaf_migrations=[list(leaf) for leaf in state.leaves],
+        statements=(base.sql + tail).count(";\n"),
+        build_ms=0,
+    )
+    SchemaSnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
+    _snapshots.pop(state.fingerprint, None)
+    return SchemaSnapshot.objects.get(pk=state.fingerprint)
 
 
 def snapshot_current() -> SchemaSnapshot:
