@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -336,17 +337,23 @@ def migrate_figures(parallel: int, sample: int) -> dict[str, Any]:
         call_command("tenant", "migrate", "--parallel", str(parallel), stdout=out, stderr=io.StringIO())
     finally:
         column = time.perf_counter() - t0
-        log(
-            f"one-column migrate (--parallel {parallel}): {column:.1f} s "
-            f"({out.getvalue().strip().splitlines()[-2:]})"
-        )
+        lines = out.getvalue().strip().splitlines()
+        log(f"one-column migrate (--parallel {parallel}): {column:.1f} s ({lines[-3:]})")
         undo = _undo_bench_migration(before)
     log(f"bench migration undone in {undo:.1f} s")
-    per_schema = _script_against_executor(sample, before)
+    # "Steps: plan 1.0 s, scripts 2.0 s, schemas 30.0 s, snapshot 9.0 s."
+    steps = {
+        f"migrate_column_{name}_s": float(secs)
+        for line in lines
+        if line.startswith("Steps: ")
+        for name, secs in re.findall(r"(\w+) ([\d.]+) s", line)
+    }
+    per_schema = _script_against_executor(sample, before) if sample else {}
     return {
         "migrate_noop_s": round(min(noop, again), 2),
         "migrate_noop_verify_s": round(verify, 2),
         "migrate_column_s": round(column, 1),
+        **steps,
         "migrate_parallel": parallel,
         **per_schema,
     }
@@ -524,6 +531,83 @@ def memory_figures(count: int, recycle: int) -> dict[str, Any]:
     return result
 
 
+def cold_figures(count: int) -> dict[str, Any]:
+    """Where a request's time goes when its shop is new to the backend, in this process (Django's
+    test client, one connection): for ``count`` shops each, a sale and a pull to a shop this
+    connection has not served (its route maybe not cached either), the same request again (warm),
+    and again on a new connection (route cached, backend cold); and a bare reconnect."""
+    from django.db import close_old_connections
+    from django.test import Client, override_settings
+
+    from pos_platform.db import connection
+
+    shops = _shops()[SMALL:]
+    rng = random.Random(16)
+    picked = rng.sample(shops, min(len(shops), 2 * count))
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    times: dict[str, list[float]] = {}
+    close_old_connections()
+    connection.close()
+
+    def timed(key: str, call: Any) -> None:
+        t0 = time.perf_counter()
+        response = call()
+        times.setdefault(key, []).append((time.perf_counter() - t0) * 1000)
+        assert response.status_code in (200, 201), (response.status_code, response.content[:200])
+        close_old_connections()
+
+    with override_settings(POS_DB_RECYCLE_AFTER_SCHEMAS=0, ALLOWED_HOSTS=["*"]):
+        client = Client()
+        for i, shop in enumerate(picked):
+            host, token, credential, storefront, product = shop
+            if i % 2 == 0:
+                kind = "sale"
+
+                def call(
+                    host: str = host, token: str = token, sf: str = storefront, pr: str = product
+                ) -> Any:
+                    body = {
+                        "storefront_id": sf,
+                        "lines": [{"product_id": pr, "quantity": "1"}],
+                        "payments": [{"method": "cash", "amount": "20.00"}],
+                    }
+                    return client.post(
+                        "/api/v1/sales",
+                        body,
+                        content_type="application/json",
+                        headers={
+                            "host": host,
+                            "authorization": f"Bearer {token}",
+                            "idempotency-key": uuid.uuid4().hex,
+                        },
+                    )
+            else:
+                kind = "pull"
+
+                def call(host: str = host, credential: str = credential) -> Any:
+                    return client.get(
+                        "/api/v1/sync/pull?limit=200",
+                        headers={"host": host, "authorization": f"Bearer {credential}"},
+                    )
+
+            timed(f"{kind}_cold", call)
+            timed(f"{kind}_warm", call)
+            connection.close()
+            timed(f"{kind}_new_connection", call)
+            connection.close()
+            t0 = time.perf_counter()
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            times.setdefault("connect", []).append((time.perf_counter() - t0) * 1000)
+    result: dict[str, Any] = {"cold_shops": len(picked)}
+    for key, values in times.items():
+        result[f"{key}_p50_ms"] = round(p50(values), 1)
+        result[f"{key}_p95_ms"] = round(p95(values), 1)
+    log(f"cold/warm: {result}")
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # Catalog size and pg_dump of one shop
 # --------------------------------------------------------------------------------------------
@@ -577,7 +661,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds per phase and round")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--memory-shops", type=int, default=2000)
-    parser.add_argument("--skip", default="", help="comma-separated: migrate,http,memory,catalog")
+    parser.add_argument(
+        "--cold-shops", type=int, default=100, help="shops each for the cold/warm sale and pull"
+    )
+    parser.add_argument("--skip", default="", help="comma-separated: migrate,http,memory,catalog,cold")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -602,6 +689,8 @@ def main() -> None:
         part(
             http_figures(url, rounds=args.rounds, seconds=args.seconds, rate=args.rate, clients=args.clients)
         )
+    if "cold" not in skip:
+        part(cold_figures(args.cold_shops))
     if "memory" not in skip:
         part(memory_figures(args.memory_shops, settings.POS_DB_RECYCLE_AFTER_SCHEMAS))
     result["cpus"] = os.cpu_count()

@@ -108,6 +108,9 @@ POS_SNAPSHOT_REKEY_TABLES: list[str] = ["shop_settings", "sales_payment_method"]
 POS_DATA_DIR = _data_dir()
 # Where pg_dump is (the schema snapshot); unset: the embedded wheel's programs, else PATH.
 POS_PG_BIN_DIR = os.environ.get("POS_PG_BIN_DIR") or _PG_BIN_DIR
+# The snapshot's template schema is migrated and dumped in a scratch database of the same server
+# (CREATE DATABASE needed; without it, in place): pg_dump reads the whole catalog of its database.
+POS_SNAPSHOT_SCRATCH_DATABASE = os.environ.get("POS_SNAPSHOT_SCRATCH_DATABASE", "1") == "1"
 # Where `tenant delete` writes the export it makes first (`tenant export` takes --output).
 POS_TENANT_EXPORT_DIR = Path(os.environ.get("POS_TENANT_EXPORT_DIR", POS_DATA_DIR / "exports"))
 # Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).

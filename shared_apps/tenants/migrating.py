@@ -33,7 +33,7 @@ from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from pos_platform.db import connection
 from shared_apps.tenants import migration_sql, provisioning
-from shared_apps.tenants.models import Tenant
+from shared_apps.tenants.models import SchemaSnapshot, Tenant
 
 _CHUNK = 250
 
@@ -49,6 +49,9 @@ class MigrateReport:
     by_script: int = 0
     public_migrated: bool = False
     seconds: float = 0.0
+    # Seconds per step: finding the pending schemas, writing the scripts, migrating the schemas,
+    # building the snapshot of the new state.
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -179,14 +182,27 @@ def migrate_all(
     for schema in sorted(missing):
         report.failed[schema] = "schema does not exist"
     candidates = [s for s in lagging if s not in missing]
-    report.pending = schemas_pending(candidates)
+    stamps = dict(
+        Tenant.objects.filter(schema_name__in=candidates).values_list("schema_name", "migration_fingerprint")
+    )
+    # Each lagging schema's django_migrations, read once: what it misses, and its plan below.
+    present = _schemas_with_table(candidates)
+    applied = migration_sql.applied_sets([s for s in candidates if s in present])
+    leaves = set(provisioning.migration_state().leaves)
+    report.pending = [s for s in candidates if not leaves <= applied.get(s, frozenset())]
     pending = set(report.pending)
     tenants_stamp([s for s in candidates if s not in pending])
     report.up_to_date = report.total - len(missing) - len(report.pending)
     if on_plan:
         on_plan(report.total, len(report.pending))
+    report.phases["plan"] = time.perf_counter() - started
     done: list[str] = []
-    scripts, rest = migration_sql.scripts_plan(report.pending)
+    mark = time.perf_counter()
+    scripts, rest = migration_sql.scripts_plan(
+        report.pending, applied={s: applied.get(s, frozenset()) for s in report.pending}
+    )
+    report.phases["scripts"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     jobs: list[tuple[str, int]] = [
         (schema, i) for i, script in enumerate(scripts) for schema in script.schemas
     ]
@@ -206,10 +222,41 @@ def migrate_all(
         if on_progress:
             on_progress(schema, error)
     tenants_stamp(done)
-    # If the migration state moved, build the snapshot now rather than at the next create.
+    report.phases["schemas"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    # If the migration state moved, build the snapshot now rather than at the next create: from
+    # the last one and the script when the schemas built from that one took a script.
+    _snapshot_by_script(scripts, stamps, set(report.migrated))
     provisioning.snapshot_current()
+    report.phases["snapshot"] = time.perf_counter() - mark
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _snapshot_by_script(
+    scripts: list[migration_sql.Script], stamps: dict[str, str], migrated: set[str]
+) -> bool:
+    """Store the new state's snapshot as the previous one plus a script, when some schemas that
+    were at the previous state (by their stamp) took that script, and the migrations it adds are
+    the only change since (every other migration's files as they were): a schema built from the
+    result is one built from the previous snapshot and migrated like the shops were. Otherwise
+    (a migration edited, a plan left to the executor) the template is migrated and dumped."""
+    state = provisioning.migration_state()
+    if SchemaSnapshot.objects.filter(pk=state.fingerprint).exists():
+        return False
+    for script in scripts:
+        bases = {stamps.get(schema, "") for schema in script.schemas}
+        if len(bases) != 1 or not migrated.intersection(script.schemas):
+            continue
+        (base_fingerprint,) = bases
+        if not base_fingerprint or base_fingerprint == state.fingerprint:
+            continue
+        base = SchemaSnapshot.objects.filter(pk=base_fingerprint).first()
+        if base is None or provisioning.fingerprint_without(frozenset(script.applied)) != base_fingerprint:
+            continue
+        provisioning.snapshot_extend(base=base, sql=script.sql, applied=list(script.applied))
+        return True
+    return False
 
 
 def _run(jobs: list[tuple[str, int]], parallel: int) -> Iterator[tuple[str, str | None]]:

@@ -82,21 +82,23 @@ def _qualifies(plan: list[tuple[migrations.Migration, bool]]) -> bool:
     )
 
 
-def scripts_plan(schemas: list[str]) -> tuple[list[Script], list[str]]:
+def scripts_plan(
+    schemas: list[str], *, applied: dict[str, frozenset[tuple[str, str]]] | None = None
+) -> tuple[list[Script], list[str]]:
     """Split the schemas that lag into scripts (schemas sharing a plan that reduces to SQL) and
-    the schemas left to Django's executor."""
+    the schemas left to Django's executor; ``applied``: their applied migrations if already read."""
     groups: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
-    for schema, applied in applied_sets(schemas).items():
-        groups[applied].append(schema)
+    for schema, migrations_applied in (applied if applied is not None else applied_sets(schemas)).items():
+        groups[migrations_applied].append(schema)
     scripts: list[Script] = []
     rest: list[str] = []
     try:
-        for applied, members in groups.items():
+        for group, members in groups.items():
             # The router decides per schema whether an app's operations run: a tenant's.
             connection.set_schema(members[0])
             executor = MigrationExecutor(connection)
             graph_nodes = set(executor.loader.graph.nodes)
-            executor.loader.applied_migrations = {key: None for key in applied & graph_nodes}  # type: ignore[misc]
+            executor.loader.applied_migrations = {key: None for key in group & graph_nodes}  # type: ignore[misc]
             plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
             if not _qualifies(plan):
                 rest += members

@@ -198,3 +198,64 @@ def test_verify_finds_a_schema_unmigrated_by_hand_that_its_stamp_hides(
     assert verified.pending == [made.schema_name]
     assert verified.migrated == [made.schema_name]
     assert "probe_note" in _columns(made.schema_name)
+
+
+def test_the_new_states_snapshot_is_the_last_one_and_the_script_equal_to_a_migrated_template(
+    committed_tenant: Callable[..., TenantCreated], column_probe: Callable[[], str]
+) -> None:
+    made = committed_tenant().tenant
+    before = provisioning.snapshot_current()
+    state = column_probe()
+
+    report = migrating.migrate_all()
+
+    assert made.schema_name in report.migrated
+    snapshot = SchemaSnapshot.objects.get(pk=state)
+    # Extended from the previous state's snapshot: no template migrated, nothing dumped.
+    assert snapshot.sql.startswith(before.sql)
+    assert "probe_note" in snapshot.sql[len(before.sql) :]
+    # The same state's snapshot built the long way (a template migrated by Django's executor).
+    built = provisioning.snapshot_build(
+        state=provisioning.MigrationState(
+            fingerprint=f"x{state[1:]}", leaves=provisioning.migration_state().leaves
+        )
+    )
+    try:
+        with transaction.atomic():
+            connection.set_schema(made.schema_name)
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW search_path")
+                (path,) = cursor.fetchone()
+            provisioning.schema_apply(schema_name="t_extended", snapshot=provisioning.snapshot_current())
+            with connection.cursor() as cursor:  # the caller's path is given back
+                cursor.execute("SHOW search_path")
+                assert cursor.fetchone() == (path,)
+            provisioning.schema_apply(schema_name="t_built", snapshot=built)
+        connection.set_schema_to_public()
+        assert _structure("t_extended") == _structure("t_built")
+        assert "probe_note" in _columns("t_extended")
+    finally:
+        connection.set_schema_to_public()
+        provisioning.schema_drop(schema_name="t_extended")
+        provisioning.schema_drop(schema_name="t_built")
+        SchemaSnapshot.objects.filter(pk=built.pk).delete()
+
+
+def test_when_an_older_migration_changed_too_the_snapshot_is_built_from_a_template(
+    committed_tenant: Callable[..., TenantCreated],
+    column_probe: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = committed_tenant().tenant
+    before = provisioning.snapshot_current()
+    state = column_probe()
+    # As if another migration's file had been edited along with the new one.
+    monkeypatch.setattr(provisioning, "fingerprint_without", lambda migrations: "edited")
+
+    report = migrating.migrate_all()
+
+    assert made.schema_name in report.migrated
+    snapshot = SchemaSnapshot.objects.get(pk=state)
+    assert not snapshot.sql.startswith(before.sql)
+    assert "pos.snapshot_path" not in snapshot.sql
+    assert "probe_note" in snapshot.sql

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -376,3 +377,85 @@ def test_the_sync_feed_migrations_are_fingerprinted_with_their_trigger_sql(db: N
 
     assert files[0].name == "0002_change_feed_triggers.py"
     assert Path(feed_sql.__file__).resolve() in files
+
+
+# --------------------------------------------------------------------------------------------
+# The template is built in a scratch database, not among the shops
+# --------------------------------------------------------------------------------------------
+
+
+def _databases() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_snapshot_built_in_a_scratch_database_is_the_one_built_in_place(
+    live_db: None,
+    probe_migration: tuple[str, str],
+    settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    main = connection.settings_dict["NAME"]
+    state = provisioning.migration_state()
+    where: list[tuple[str, bool]] = []
+    build = provisioning._template_sql
+
+    def spy(template: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            (database,) = cursor.fetchone()
+        where.append((database, provisioning.schema_exists(template)))
+        return build(template)
+
+    monkeypatch.setattr(provisioning, "_template_sql", spy)
+    databases = _databases()
+    built: dict[bool, SchemaSnapshot] = {}
+    try:
+        for scratch in (True, False):
+            settings.POS_SNAPSHOT_SCRATCH_DATABASE = scratch
+            fingerprint = f"{'s' if scratch else 'p'}{state.fingerprint[1:]}"
+            built[scratch] = provisioning.snapshot_build(
+                state=provisioning.MigrationState(fingerprint=fingerprint, leaves=state.leaves)
+            )
+        # Built first in a database of its own, then (setting off) in the shops' database.
+        assert [database != main for database, _ in where] == [True, False]
+        assert connection.settings_dict["NAME"] == main
+        assert _databases() == databases  # the scratch database is gone
+        assert not any(s.startswith(provisioning.TEMPLATE_PREFIX) for s in _schemas())
+        assert "storefronts_probe" in built[True].sql
+        # The same script but for the times the migrations were applied and the seeded rows'
+        # placeholders (numbered in the order of the random ids they stand for).
+        assert _untimed(built[True].sql) == _untimed(built[False].sql)
+        # The main connection is usable and back on the shops' database.
+        assert Tenant.objects.filter(slug="no-such-shop").count() == 0
+    finally:
+        SchemaSnapshot.objects.filter(pk__in=[s.pk for s in built.values()]).delete()
+
+
+def test_without_a_scratch_database_the_snapshot_is_built_in_place(
+    live_db: None, probe_migration: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(name: str) -> Any:
+        raise PermissionError("permission denied to create database")
+
+    monkeypatch.setattr(provisioning, "_on_scratch_database", refuse)
+    state = provisioning.migration_state()
+    state = provisioning.MigrationState(fingerprint=f"n{state.fingerprint[1:]}", leaves=state.leaves)
+    try:
+        snapshot = provisioning.snapshot_build(state=state)
+        assert "storefronts_probe" in snapshot.sql
+        assert SchemaSnapshot.objects.filter(pk=state.fingerprint).exists()
+    finally:
+        SchemaSnapshot.objects.filter(pk=state.fingerprint).delete()
+
+
+def _untimed(sql: str) -> str:
+    sql = re.sub(r"__UUID_\d+__", "__UUID__", sql)
+    return re.sub(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00'", "'<time>'", sql)
+
+
+def _schemas() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace")
+        return [row[0] for row in cursor.fetchall()]

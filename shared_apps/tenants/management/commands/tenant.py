@@ -406,6 +406,10 @@ class Command(PlatformCommand):
         self.stdout.write(self.style.SUCCESS(summary))
         if report.by_script:
             self.stdout.write(f"{report.by_script} of them by their plan's SQL script.")
+        if report.migrated:
+            self.stdout.write(
+                "Steps: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in report.phases.items()) + "."
+            )
         if settings.POS_SCHEMA_POOL_SIZE > 0:
             # Schemas built ahead for the migration state just reached; older ones are dropped.
             pool = provisioning.pool_fill()
