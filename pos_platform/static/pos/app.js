@@ -302,8 +302,12 @@ function signinScreen() {
   const sf = state.terminal?.storefront_id;
   const cashiers = state.catalog.cashiers.filter((/** @type {any} */ c) => c.active && (c.storefront_id === null || c.storefront_id === sf));
   if (!cashiers.length) return [header(t('signin_title')), statusBar(), h('main', null, h('p', { class: 'card' }, t('no_cashiers')), revokedPanel())];
-  const select = h('select', { id: 'cashier', name: 'cashier', onchange: (/** @type {Event} */ e) => { state.chosen = /** @type {HTMLSelectElement} */ (e.target).value; } },
+  const chosen = () => cashiers.find((/** @type {any} */ c) => c.id === state.chosen) || cashiers[0];
+  const hint = h('div', { id: 'pin-hint', 'aria-live': 'polite' });
+  const showHint = () => hint.replaceChildren(...(chosen().pin ? [] : noPinHelp()));
+  const select = h('select', { id: 'cashier', name: 'cashier', 'aria-describedby': 'pin-hint', onchange: (/** @type {Event} */ e) => { state.chosen = /** @type {HTMLSelectElement} */ (e.target).value; showHint(); } },
     cashiers.map((/** @type {any} */ c) => h('option', { value: c.id, selected: c.id === state.chosen }, c.name)));
+  showHint();
   const pin = h('input', { id: 'pin', name: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9]*' });
   const form = h('form', { class: 'card', onsubmit: async (/** @type {Event} */ e) => {
     e.preventDefault();
@@ -312,10 +316,17 @@ function signinScreen() {
     state.message = await signIn(cashier, /** @type {HTMLInputElement} */ (pin).value);
     render();
   } },
-  h('label', { for: 'cashier' }, t('cashier')), select,
+  h('label', { for: 'cashier' }, t('cashier')), select, hint,
   h('label', { for: 'pin' }, t('pin')), pin,
   h('button', { type: 'submit', class: 'primary' }, t('sign_in')));
   return [header(t('signin_title')), statusBar(), h('main', null, form, revokedPanel())];
+}
+
+/** Where a cashier without a PIN sets one: their account page in the shop's back office (the
+ * server sends the new verifier with the next pull). */
+function noPinHelp() {
+  const address = `${location.origin}/portal/account`;
+  return [h('p', { class: 'hint', id: 'no-pin' }, t('no_pin_where'), ' ', h('a', { href: `${address}#till-pin`, rel: 'noopener' }, address))];
 }
 
 /** Offline sign-in: PBKDF2 of the PIN typed, compared with the verifier from the pull; five
