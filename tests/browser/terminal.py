@@ -95,20 +95,25 @@ def sell(page: Any, sku: str, *, quantity: str | None = None, split: bool = Fals
     if split:
         due = Decimal(page.locator("#due").inner_text().split()[-1].replace(",", ""))
         momo = (due / 2).quantize(Decimal("0.01"))
-        page.locator('select[name="kind-0"]').select_option("mobile_money")
-        page.locator('input[name="amount-0"]').fill(str(momo))
-        page.locator('input[name="amount-0"]').press("Tab")
-        page.locator('input[name="provider-0"]').fill("MTN")
-        page.locator('input[name="provider-0"]').press("Tab")
-        page.locator('input[name="reference-0"]').fill("TX123")
-        page.locator('input[name="reference-0"]').press("Tab")
-        page.locator("#add-payment").click()
-        page.locator('input[name="amount-1"]').fill(str((due - momo + 10).quantize(Decimal("1"))))
-        page.locator('input[name="amount-1"]').press("Tab")
+        pay_split(page, momo=str(momo), cash=str((due - momo + 10).quantize(Decimal("1"))))
     page.locator("#complete").click()
     number = page.locator("#receipt-number").inner_text()
     page.locator("#new-sale").click()
     return number
+
+
+def pay_split(page: Any, *, momo: str, cash: str) -> None:
+    """On the payment screen: ``momo`` by mobile money (MTN, a reference), then ``cash``."""
+    page.locator('select[name="kind-0"]').select_option("mobile_money")
+    page.locator('input[name="amount-0"]').fill(momo)
+    page.locator('input[name="amount-0"]').press("Tab")
+    page.locator('input[name="provider-0"]').fill("MTN")
+    page.locator('input[name="provider-0"]').press("Tab")
+    page.locator('input[name="reference-0"]').fill("TX123")
+    page.locator('input[name="reference-0"]').press("Tab")
+    page.locator("#add-payment").click()
+    page.locator('input[name="amount-1"]').fill(cash)
+    page.locator('input[name="amount-1"]').press("Tab")
 
 
 def pending(page: Any) -> int:

@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from sync.models import CashierPin
 from tenant_apps.sales.models import Sale
 from tests.browser.conftest import PHONE, axe_check, screenshot
-from tests.browser.terminal import Till, pending, sell, sign_in, wait_until
+from tests.browser.terminal import Till, pay_split, pending, sell, sign_in, wait_until
 
 NEW_PIN = "305917"
 
@@ -124,16 +124,7 @@ def test_the_terminal_app_screens_at_phone_size(till: Callable[..., Till]) -> No
     axe_check(page)
     screenshot(page, "terminal-sale")
     page.locator("#pay").click()
-    page.locator('select[name="kind-0"]').select_option("mobile_money")
-    page.locator('input[name="amount-0"]').fill("20")
-    page.locator('input[name="amount-0"]').press("Tab")
-    page.locator('input[name="provider-0"]').fill("MTN")
-    page.locator('input[name="provider-0"]').press("Tab")
-    page.locator('input[name="reference-0"]').fill("TX123")
-    page.locator('input[name="reference-0"]').press("Tab")
-    page.locator("#add-payment").click()
-    page.locator('input[name="amount-1"]').fill("10")
-    page.locator('input[name="amount-1"]').press("Tab")
+    pay_split(page, momo="20", cash="10")
     axe_check(page)
     screenshot(page, "terminal-pay", full_page=True)
     page.locator("#complete").click()

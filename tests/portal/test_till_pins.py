@@ -116,6 +116,7 @@ def test_wrong_pins_are_refused_beside_their_field_and_nothing_is_stored(shop: S
         assert error is not None, text
         assert text in error.group(1)
         assert 'id="till-pin"' in page
+        assert 'id="id_language_error"' not in page  # the other form is not the one sent
     assert pin_state(shop.cashier) is None
     assert audits("cashier.pin_set") == []
 

@@ -234,29 +234,19 @@ def staff_pin_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpRespon
     member = staff.staff_get(actor=membership_of(request), membership_id=membership_id)
     clearing = request.POST.get("action") == "clear"
     form = None if clearing else TillPinForm(request.POST)
+
+    def again(status: int, error: str = "") -> HttpResponse:
+        context = _member_context(request, member, _scope_form_for(request, member), form, error)
+        return render(request, "accounts/portal/staff_member.html", context, status=status)
+
     if form is not None and not form.is_valid():
-        return render(
-            request,
-            "accounts/portal/staff_member.html",
-            _member_context(request, member, _scope_form_for(request, member), pin_form=form),
-            status=400,
-        )
+        return again(400)
     refused = staff_pin_reset(request, member, None if form is None else form.cleaned_data["pin"])
     if refused is not None:
         if form is not None and refused.code == "pin_invalid":
             form.add_error("pin", error_text(refused))
-        return render(
-            request,
-            "accounts/portal/staff_member.html",
-            _member_context(
-                request,
-                member,
-                _scope_form_for(request, member),
-                pin_form=form,
-                pin_error="" if refused.code == "pin_invalid" else error_text(refused),
-            ),
-            status=refused.status,
-        )
+            return again(refused.status)
+        return again(refused.status, error_text(refused))
     messages.success(
         request,
         _("Their till PIN is cleared: the tills refuse them until they set a new one.")

@@ -251,12 +251,10 @@ def account_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _language_form(request: HttpRequest) -> LanguageForm:
+def _language_form(request: HttpRequest, data: Any = None) -> LanguageForm:
     user: User = request.user  # type: ignore[assignment]
     current = preference_of(user_id=user.pk, tenant_id=request.tenant.pk).language  # type: ignore[attr-defined]
-    return LanguageForm(
-        request.POST if request.method == "POST" else None, initial={"language": language_of(current or None)}
-    )
+    return LanguageForm(data, initial={"language": language_of(current or None)})
 
 
 def _account_page(
@@ -281,7 +279,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
     till PIN of a person who may sell (its form posts to :func:`account_pin_view`)."""
     user: User = request.user  # type: ignore[assignment]
     tenant_id = request.tenant.pk  # type: ignore[attr-defined]
-    form = _language_form(request)
+    form = _language_form(request, request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
             return _account_page(request, language_form=form, status=400)
