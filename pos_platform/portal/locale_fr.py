@@ -286,6 +286,7 @@ FR: dict[str, str | tuple[str, str]] = {
     "Clear their PIN": "Effacer son code PIN",
     "You have no till PIN yet: you need one to sign in at the shop's tills.": "Vous n'avez pas encore de code PIN de caisse : il en faut un pour vous connecter aux caisses de la boutique.",
     "Set your till PIN": "Définir votre code PIN de caisse",
+    "Not now": "Plus tard",
     # The dashboard and the reports (tenant_apps/reports).
     "Net sales": "Ventes nettes",
     "Average sale": "Vente moyenne",

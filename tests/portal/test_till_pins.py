@@ -82,6 +82,26 @@ def test_a_cashier_without_a_pin_is_asked_for_one_and_sets_it_on_the_account_pag
     assert event.ip == "127.0.0.1"
 
 
+def test_not_now_hides_the_banner_for_the_session_only(shop: Shop) -> None:
+    cashier = portal_client(shop.cashier, shop.tenant, csrf=True)
+    page = html(cashier.get("/portal/shifts"))
+
+    later = cashier.post(
+        "/portal/account/pin/later", {"next": "/portal/shifts", "csrfmiddlewaretoken": csrf_token(page)}
+    )
+    after = html(cashier.get("/portal/shifts"))
+    elsewhere = html(cashier.get("/portal/account"))
+    next_session = html(portal_client(shop.cashier, shop.tenant).get("/portal/shifts"))
+
+    assert 'action="/portal/account/pin/later"' in page
+    assert later.status_code == 302
+    assert later["Location"] == "/portal/shifts"
+    assert "data-pin-banner" not in after
+    assert 'data-till-pin="unset"' in elsewhere  # the form is still there
+    assert "data-pin-banner" in next_session
+    assert pin_state(shop.cashier) is None
+
+
 def test_a_pin_already_set_shows_when_and_no_banner(shop: Shop) -> None:
     pins.cashier_pin_set(membership=shop.cashier.membership, pin=PIN, actor=Actor.of_user(shop.cashier.user))
     cashier = portal_client(shop.cashier, shop.tenant)

@@ -25,8 +25,10 @@ from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import can, role_at_most
 from shared_apps.accounts.portal.forms import TillPinForm
 
-# A session that has seen the person's PIN set shows no banner again (a page costs no query).
+# A session that has seen the person's PIN set shows no banner again (a page costs no query);
+# one whose person chose "Not now" neither, until they sign in again.
 _KNOWN = "pos_till_pin_known"
+LATER = "pos_till_pin_later"
 
 
 def _services() -> Any:
@@ -128,6 +130,7 @@ def pin_banner(request: HttpRequest) -> dict[str, Any] | None:
     if (
         membership is None
         or request.session.get(_KNOWN)
+        or request.session.get(LATER)
         or request.path == "/portal/account"
         or not may_have_pin(membership)
     ):
@@ -135,4 +138,4 @@ def pin_banner(request: HttpRequest) -> dict[str, Any] | None:
     if pin_row(membership.user_id) is not None:
         request.session[_KNOWN] = True
         return None
-    return {"template": "accounts/portal/_pin_banner.html"}
+    return {"template": "accounts/portal/_pin_banner.html", "next": request.get_full_path()}

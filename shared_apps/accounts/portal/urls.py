@@ -5,6 +5,7 @@ from shared_apps.accounts.portal import recovery, staff, views
 urlpatterns = [
     path("account", views.account_view, name="portal-account"),
     path("account/pin", views.account_pin_view, name="portal-account-pin"),
+    path("account/pin/later", views.account_pin_later_view, name="portal-account-pin-later"),
     path("login", views.login_view, name="portal-login"),
     path("otp", views.otp_view, name="portal-otp"),
     path("mfa/setup", views.mfa_setup_view, name="portal-mfa-setup"),

@@ -40,7 +40,7 @@ from shared_apps.accounts.portal.forms import (
     PasswordChangeForm,
     TillPinForm,
 )
-from shared_apps.accounts.portal.pins import own_pin_set, till_pin_context
+from shared_apps.accounts.portal.pins import LATER, own_pin_set, till_pin_context
 from shared_apps.accounts.services import auth, password
 from shared_apps.messaging.models import Preference
 from shared_apps.messaging.rendering import language_of
@@ -308,6 +308,14 @@ def account_pin_view(request: HttpRequest) -> HttpResponse:
     return redirect("/portal/account#till-pin")
 
 
+@portal_page()
+@require_POST
+def account_pin_later_view(request: HttpRequest) -> HttpResponse:
+    """The till PIN banner's "Not now": no banner for the rest of this session."""
+    request.session[LATER] = True
+    return redirect(_safe_next(request))
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
@@ -345,6 +353,7 @@ def invitation_view(request: HttpRequest) -> HttpResponse:
 
 __all__ = [
     "account_context",
+    "account_pin_later_view",
     "account_pin_view",
     "account_view",
     "backup_codes_view",
