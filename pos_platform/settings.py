@@ -136,6 +136,11 @@ POS_SYNC_MAX_AGE_DAYS = int(os.environ.get("POS_SYNC_MAX_AGE_DAYS", "90"))
 # terminals that sales can be filtered by, a callable () -> [(id, label)].
 POS_PORTAL_DASHBOARD_PANELS: list[str] = ["sync.portal.panels.dashboard_panel"]
 POS_PORTAL_TERMINAL_CHOICES = "sync.portal.panels.terminal_choices"
+# The module whose services set and reset the cashiers' till PINs (``cashier_pin_set``,
+# ``cashier_pin_reset``, ``pin_of``), for the account and staff pages; and the banners shown above
+# every page, callables (request) -> {"template", ...} | None.
+POS_PORTAL_TILL_PINS = "sync.pins"
+POS_PORTAL_BANNERS: list[str] = ["shared_apps.accounts.portal.pins.pin_banner"]
 # JSON request bodies (any endpoint, uploads included) nest arrays and objects at most this deep.
 POS_MAX_JSON_DEPTH = int(os.environ.get("POS_MAX_JSON_DEPTH", "32"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.

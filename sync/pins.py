@@ -118,5 +118,10 @@ def cashier_pin_reset(
     return row
 
 
+def pin_of(user_id: uuid.UUID) -> CashierPin | None:
+    """The person's PIN row at this shop when a PIN is set (None: never set, or cleared)."""
+    return CashierPin.objects.filter(user_id=user_id).exclude(verifier="").first()
+
+
 def pins_of(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, CashierPin]:
     return {p.user_id: p for p in CashierPin.objects.filter(user_id__in=user_ids)}

@@ -1,11 +1,13 @@
 """Template context of the back office's pages: the layout to extend (the whole page, or the
-fragment an htmx navigation swaps into ``<main>``), the menu and the shop's name."""
+fragment an htmx navigation swaps into ``<main>``), the menu, the shop's name and the banners."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from pos_platform.portal.navigation import nav_for
 
@@ -25,4 +27,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "portal_base": FRAGMENT if wants_fragment(request) else FULL,
         "portal_nav": nav_for(request),
         "shop_name": getattr(tenant, "name", "") or "POS",
+        "portal_banners": banners(request),
     }
+
+
+def banners(request: HttpRequest) -> list[dict[str, Any]]:
+    """What apps ask of the person above every page (``settings.POS_PORTAL_BANNERS``: callables
+    ``(request) -> {"template": ..., ...context} | None``); none before sign-in."""
+    if getattr(request, "membership", None) is None:
+        return []
+    found = (import_string(path)(request) for path in getattr(settings, "POS_PORTAL_BANNERS", []))
+    return [banner for banner in found if banner is not None]

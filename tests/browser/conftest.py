@@ -17,7 +17,8 @@ What the browser tests of every face (the back office, the terminal app) share:
   Browser tests never write into ``alpha`` or ``beta``, whose rows the rest of the suite relies on.
 * **Phones.** ``phone`` and ``small_phone`` are pages in fresh contexts of 390x844 and 360x640
   (touch, mobile viewport); ``sign_in_session(page, user, tenant)`` gives a page a verified
-  session cookie without going through the sign-in pages.
+  session cookie without going through the sign-in pages; ``till()`` is the terminal app on a
+  phone, paired and with a cashier signed in (the steps are in ``tests/browser/terminal.py``).
 * **Checks.** ``axe_check(page)`` runs axe-core and fails on serious or critical violations;
   ``screenshot(page, name)`` writes ``docs/images/<name>.png`` when ``POS_SCREENSHOTS=1``
   (``make screenshots``), a temporary folder otherwise, so that a plain test run leaves the
@@ -334,6 +335,48 @@ def sign_in_session(live_url: Callable[[str], str]) -> Callable[..., None]:
         )
 
     return sign_in
+
+
+@pytest.fixture
+def till(
+    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+) -> Iterator[Callable[..., Any]]:
+    """The terminal app of a stocked browser shop on a phone (:mod:`tests.browser.terminal`):
+    ``till()`` pairs a new till and signs the cashier in with their PIN, and gives a ``Till``;
+    ``shop=`` uses a shop set up beforehand, ``paired=False`` / ``signed_in=False`` stop before
+    those steps, ``cashier_pin=None`` leaves the cashier without a PIN (and signed out),
+    ``viewport=PHONE`` for the larger phone. Its contexts close after the test."""
+    from tests.browser import terminal
+
+    contexts: list[Any] = []
+
+    def make(
+        *,
+        shop: BrowserShop | None = None,
+        paired: bool = True,
+        signed_in: bool = True,
+        viewport: dict[str, int] | None = None,
+        cashier_pin: str | None = terminal.PIN,
+    ) -> terminal.Till:
+        shop = shop or browser_tenant(stock=True)
+        context = terminal.new_context(browser, viewport)
+        contexts.append(context)
+        made = terminal.Till(
+            shop=shop,
+            url=live_url(shop.tenant.slug),
+            context=context,
+            page=context.new_page(),
+            code=terminal.set_up_till(shop, cashier_pin=cashier_pin),
+        )
+        if paired:
+            terminal.pair(made.page, made.url, made.code)
+            if signed_in and cashier_pin is not None:
+                terminal.sign_in(made.page, made.cashier_email)
+        return made
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def totp_now(device: Any) -> str:

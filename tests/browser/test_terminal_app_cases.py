@@ -17,34 +17,18 @@ from sync import terminals
 from sync.models import Conflict, Terminal
 from tenant_apps.sales.models import Sale
 from tests.browser.conftest import BrowserShop, axe_check
-from tests.browser.test_terminal_app import PIN, pair_and_sign_in, pending, sell, set_up_till, wait_until
+from tests.browser.terminal import PIN, Till, pending, sell, sign_in, wait_until
 
 
-def new_context(browser: Any) -> Any:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 640},
-        is_mobile=True,
-        has_touch=True,
-        locale="en-GB",
-        accept_downloads=True,
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
-def test_five_wrong_pins_lock_the_cashier_even_after_a_reload(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
-) -> None:
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    page = context.new_page()
-    page.goto(f"{url}/pos/#code={set_up_till(shop)}")
+def test_five_wrong_pins_lock_the_cashier_even_after_a_reload(till: Callable[..., Till]) -> None:
+    made = till(paired=False)
+    page, cashier = made.page, made.cashier_email
+    page.goto(f"{made.url}/pos/#code={made.code}")
     assert page.get_by_label("Pairing code").input_value()  # the link carries the code
     page.get_by_role("button", name="Pair").click()
-    page.get_by_label("Cashier").select_option(label=shop.shop.cashier.user.email)
+    page.get_by_label("Cashier").select_option(label=cashier)
     wait_until(page, "navigator.serviceWorker.controller !== null")
-    context.set_offline(True)
+    made.context.set_offline(True)
 
     for left in (4, 3, 2, 1):
         page.get_by_label("PIN").fill("0000")
@@ -54,24 +38,18 @@ def test_five_wrong_pins_lock_the_cashier_even_after_a_reload(
     page.get_by_role("button", name="Sign in").click()
     page.locator("#message").filter(has_text="Locked after 5 wrong PINs").wait_for()
     page.reload()
-    page.get_by_label("Cashier").select_option(label=shop.shop.cashier.user.email)
+    page.get_by_label("Cashier").select_option(label=cashier)
     page.get_by_label("PIN").fill(PIN)  # the right one, too late
     page.get_by_role("button", name="Sign in").click()
     page.locator("#message").filter(has_text="Locked after 5 wrong PINs").wait_for()
 
     assert page.locator("#search").count() == 0
     axe_check(page)
-    context.close()
 
 
-def test_a_revoked_device_says_so_and_keeps_its_unsent_sales_exportable(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
-) -> None:
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    page = context.new_page()
-    pair_and_sign_in(page, url, set_up_till(shop), shop.shop.cashier.user.email)
+def test_a_revoked_device_says_so_and_keeps_its_unsent_sales_exportable(till: Callable[..., Till]) -> None:
+    made = till()
+    shop, context, page = made.shop, made.context, made.page
     context.set_offline(True)
     numbers = [sell(page, "SOAP") for _ in range(2)]
     with tenant_context(shop.tenant):
@@ -91,22 +69,16 @@ def test_a_revoked_device_says_so_and_keeps_its_unsent_sales_exportable(
     with tenant_context(shop.tenant):
         assert not Sale.objects.exists()
     axe_check(page)
-    context.close()
 
 
 def test_two_tabs_sell_and_sync_at_once_without_sharing_a_number_or_sending_twice(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+    till: Callable[..., Till],
 ) -> None:
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    first = context.new_page()
-    pair_and_sign_in(first, url, set_up_till(shop), shop.shop.cashier.user.email)
-    second = context.new_page()
-    second.goto(f"{url}/pos/")
-    second.get_by_label("Cashier").select_option(label=shop.shop.cashier.user.email)
-    second.get_by_label("PIN").fill(PIN)
-    second.get_by_role("button", name="Sign in").click()
+    made = till()
+    first = made.page
+    second = made.context.new_page()
+    second.goto(f"{made.url}/pos/")
+    sign_in(second, made.cashier_email)
 
     numbers = []
     for _ in range(6):
@@ -115,21 +87,15 @@ def test_two_tabs_sell_and_sync_at_once_without_sharing_a_number_or_sending_twic
     for page in (first, second):
         page.locator('[data-pending="0"]').wait_for(timeout=60_000)
 
-    with tenant_context(shop.tenant):
+    with tenant_context(made.shop.tenant):
         held = sorted(Sale.objects.values_list("receipt_number", flat=True))
     assert len(set(numbers)) == 12
     assert held == sorted(numbers)
-    context.close()
 
 
-def test_an_oversold_sale_is_applied_and_shown_as_a_conflict(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
-) -> None:
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    page = context.new_page()
-    pair_and_sign_in(page, url, set_up_till(shop), shop.shop.cashier.user.email)
+def test_an_oversold_sale_is_applied_and_shown_as_a_conflict(till: Callable[..., Till]) -> None:
+    made = till()
+    shop, context, page = made.shop, made.context, made.page
     context.set_offline(True)
 
     number = sell(page, "SOAP", quantity="150")  # 100 in stock: the sale still happens
@@ -144,20 +110,13 @@ def test_an_oversold_sale_is_applied_and_shown_as_a_conflict(
     # The level comes with the pull that follows the upload.
     page.locator('button.add[data-sku="SOAP"] .badge.out').wait_for(timeout=30_000)
     assert page.locator('button.add[data-sku="SOAP"] .badge.out').count() == 1
-    context.close()
 
 
 def test_a_new_version_waits_for_the_sale_and_keeps_the_queue(
-    browser: Any,
-    live_url: Callable[[str], str],
-    browser_tenant: Callable[..., BrowserShop],
-    monkeypatch: Any,
+    till: Callable[..., Till], monkeypatch: Any
 ) -> None:
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    page = context.new_page()
-    pair_and_sign_in(page, url, set_up_till(shop), shop.shop.cashier.user.email)
+    made = till()
+    shop, context, page = made.shop, made.context, made.page
     wait_until(page, "navigator.serviceWorker.controller !== null")
     old = page.locator("html").get_attribute("data-version")
     # Uploads fail for now: the queue stays full.
@@ -186,19 +145,13 @@ def test_a_new_version_waits_for_the_sale_and_keeps_the_queue(
     with tenant_context(shop.tenant):
         assert Sale.objects.count() == 2
         assert sum(s.total for s in Sale.objects.all()) > Decimal(0)
-    context.close()
 
 
-def test_a_price_change_pulled_while_selling_prices_the_next_sale(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
-) -> None:
+def test_a_price_change_pulled_while_selling_prices_the_next_sale(till: Callable[..., Till]) -> None:
     from tenant_apps.catalog.services import price_set
 
-    shop = browser_tenant(stock=True)
-    url = live_url(shop.tenant.slug)
-    context = new_context(browser)
-    page = context.new_page()
-    pair_and_sign_in(page, url, set_up_till(shop), shop.shop.cashier.user.email)
+    made = till()
+    shop, page = made.shop, made.page
     page.locator("#search").fill("RICE")
     page.locator('button.add[data-sku="RICE"]').click()  # a sale in progress at the old price
     with tenant_context(shop.tenant):
@@ -219,11 +172,10 @@ def test_a_price_change_pulled_while_selling_prices_the_next_sale(
         sale = Sale.objects.get(receipt_number=number)
         assert sale.total == Decimal("27.00")  # prices include tax
         assert not Conflict.objects.filter(sale_id=sale.pk).exists()
-    context.close()
 
 
 def test_the_receipt_shows_the_shops_header_and_footer_from_the_pull(
-    browser: Any, live_url: Callable[[str], str], browser_tenant: Callable[..., BrowserShop]
+    till: Callable[..., Till], browser_tenant: Callable[..., BrowserShop]
 ) -> None:
     from tenant_apps.shop.services import shop_settings_update
 
@@ -234,9 +186,7 @@ def test_the_receipt_shows_the_shops_header_and_footer_from_the_pull(
             receipt_header="12 Ring Road, Osu\nTel 024 000 0000",
             receipt_footer="Goods are returned within 7 days",
         )
-    context = new_context(browser)
-    page = context.new_page()
-    pair_and_sign_in(page, live_url(shop.tenant.slug), set_up_till(shop), shop.shop.cashier.user.email)
+    page = till(shop=shop).page
 
     page.locator("#search").fill("SOAP")
     page.locator('button.add[data-sku="SOAP"]').click()
@@ -247,4 +197,3 @@ def test_the_receipt_shows_the_shops_header_and_footer_from_the_pull(
     assert page.locator("#receipt-header").inner_text() == "12 Ring Road, Osu\nTel 024 000 0000"
     assert page.locator("#receipt-footer").inner_text() == "Goods are returned within 7 days"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    context.close()

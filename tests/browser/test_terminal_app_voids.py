@@ -16,8 +16,7 @@ from sync import pins
 from tenant_apps.inventory.models import StockLevel
 from tenant_apps.sales.models import Sale, SaleEvent
 from tests.browser.conftest import BrowserShop, axe_check, screenshot
-from tests.browser.test_terminal_app import PIN, pair_and_sign_in, pending, sell, set_up_till, wait_until
-from tests.browser.test_terminal_app_cases import new_context
+from tests.browser.terminal import PIN, new_context, pair_and_sign_in, pending, sell, set_up_till, wait_until
 
 MANAGER_PIN = "7390"
 

@@ -234,6 +234,7 @@ async function syncNow() {
     await countPending();
     if (state.screen === 'receipt' || state.screen === 'menu' || (state.screen === 'sale' && !state.action) || state.revoked) render();
     else if (state.screen === 'sell' && changed) { repriceCart(); render(); } // e.g. a price change
+    else if (state.screen === 'signin' && changed) { updatePinHint(); renderStatus(); } // e.g. a new PIN
     else renderStatus();
     clearTimeout(syncTimer);
     syncTimer = window.setTimeout(syncNow, state.pending ? 5000 : 30000);
@@ -298,24 +299,48 @@ function pairScreen() {
   return [header(t('pair_title')), h('main', null, form)];
 }
 
-function signinScreen() {
+/** The people who may sign in at this till, from the catalogue as it is now. */
+function tillCashiers() {
   const sf = state.terminal?.storefront_id;
-  const cashiers = state.catalog.cashiers.filter((/** @type {any} */ c) => c.active && (c.storefront_id === null || c.storefront_id === sf));
+  return state.catalog.cashiers.filter((/** @type {any} */ c) => c.active && (c.storefront_id === null || c.storefront_id === sf));
+}
+
+function signinScreen() {
+  const cashiers = tillCashiers();
   if (!cashiers.length) return [header(t('signin_title')), statusBar(), h('main', null, h('p', { class: 'card' }, t('no_cashiers')), revokedPanel())];
-  const select = h('select', { id: 'cashier', name: 'cashier', onchange: (/** @type {Event} */ e) => { state.chosen = /** @type {HTMLSelectElement} */ (e.target).value; } },
+  const hint = h('div', { id: 'pin-hint', 'aria-live': 'polite' });
+  const select = h('select', { id: 'cashier', name: 'cashier', 'aria-describedby': 'pin-hint', onchange: (/** @type {Event} */ e) => { state.chosen = /** @type {HTMLSelectElement} */ (e.target).value; updatePinHint(); } },
     cashiers.map((/** @type {any} */ c) => h('option', { value: c.id, selected: c.id === state.chosen }, c.name)));
+  hint.replaceChildren(...pinHint(/** @type {HTMLSelectElement} */ (select).value));
   const pin = h('input', { id: 'pin', name: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9]*' });
   const form = h('form', { class: 'card', onsubmit: async (/** @type {Event} */ e) => {
     e.preventDefault();
     state.chosen = /** @type {HTMLSelectElement} */ (select).value;
-    const cashier = cashiers.find((/** @type {any} */ c) => c.id === state.chosen);
-    state.message = await signIn(cashier, /** @type {HTMLInputElement} */ (pin).value);
+    // From the catalogue as it is now: a pull since the screen was drawn may have brought a PIN.
+    const cashier = tillCashiers().find((/** @type {any} */ c) => c.id === state.chosen);
+    state.message = cashier ? await signIn(cashier, /** @type {HTMLInputElement} */ (pin).value) : '';
     render();
   } },
-  h('label', { for: 'cashier' }, t('cashier')), select,
+  h('label', { for: 'cashier' }, t('cashier')), select, hint,
   h('label', { for: 'pin' }, t('pin')), pin,
   h('button', { type: 'submit', class: 'primary' }, t('sign_in')));
   return [header(t('signin_title')), statusBar(), h('main', null, form, revokedPanel())];
+}
+
+/** For a cashier without a PIN, where to set one: their account page in the shop's back office
+ * (the next pull brings the new verifier). @param {string} cashierId */
+function pinHint(cashierId) {
+  const cashier = tillCashiers().find((/** @type {any} */ c) => c.id === cashierId);
+  if (!cashier || cashier.pin) return [];
+  const address = `${location.origin}/portal/account`;
+  return [h('p', { class: 'hint', id: 'no-pin' }, t('no_pin_where'), ' ', h('a', { href: `${address}#till-pin`, rel: 'noopener' }, address))];
+}
+
+/** The sign-in screen after a pull, without losing what is being typed. */
+function updatePinHint() {
+  const select = /** @type {HTMLSelectElement|null} */ (document.getElementById('cashier'));
+  const hint = document.getElementById('pin-hint');
+  if (select && hint) hint.replaceChildren(...pinHint(select.value));
 }
 
 /** Offline sign-in: PBKDF2 of the PIN typed, compared with the verifier from the pull; five
@@ -512,7 +537,7 @@ function menuScreen() {
         await record('cash_movement', () => ({ cashier_id: state.cashier.id, shift_id: shift.id, direction, amount: val('movement'), reason: val('movement-reason') || direction }));
         render(); syncSoon();
       } },
-      h('label', { for: 'direction' }, t('reason')), h('select', { id: 'direction' }, h('option', { value: 'in' }, t('cash_in')), h('option', { value: 'out' }, t('cash_out'))),
+      h('label', { for: 'direction' }, t('cash_in_out')), h('select', { id: 'direction' }, h('option', { value: 'in' }, t('cash_in')), h('option', { value: 'out' }, t('cash_out'))),
       amount('movement', t('amount')), h('label', { for: 'movement-reason' }, t('reason')), h('input', { id: 'movement-reason' }),
       h('button', { type: 'submit' }, t('save'))),
       h('form', { onsubmit: async (/** @type {Event} */ e) => {
@@ -523,6 +548,7 @@ function menuScreen() {
         await record('shift_close', () => ({ cashier_id: state.cashier.id, shift_id: shift.id, counted }));
         state.shift = null; await put('shift', null); render(); syncSoon();
       } },
+      h('h3', null, t('count_to_close')),
       state.catalog.methods.map((/** @type {any} */ m) => amount(`counted-${m.code}`, t('counted', { method: m.name }))),
       h('button', { type: 'submit', id: 'close-shift' }, t('close_shift'))))
     : h('form', { class: 'card', onsubmit: async (/** @type {Event} */ e) => {

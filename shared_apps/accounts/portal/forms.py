@@ -121,3 +121,29 @@ class LanguageForm(PortalForm):
     """The language of the back office and of the messages sent to the person."""
 
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class TillPinForm(PortalForm):
+    """A till PIN typed twice. Whether it is a PIN (4 to 8 digits) is the PIN service's to say,
+    for the API and these pages alike; the form only checks that both entries are the same."""
+
+    pin = forms.CharField(
+        max_length=64,
+        strip=False,
+        label=_("New PIN"),
+        help_text=_("4 to 8 digits, to sign in at this shop's tills."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    pin_confirm = forms.CharField(
+        max_length=64,
+        strip=False,
+        label=_("New PIN again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pin, confirm = data.get("pin"), data.get("pin_confirm")
+        if pin and confirm and pin != confirm:
+            self.add_error("pin_confirm", _("The two PINs are not the same."))
+        return data

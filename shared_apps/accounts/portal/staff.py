@@ -28,7 +28,8 @@ from pos_platform.portal.pages import ACTION_WORDS, allowed, membership_of, port
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX, ROLES_IN_ORDER, SCOPED
-from shared_apps.accounts.portal.forms import ROLE_LABELS, StaffInviteForm, StaffScopeForm
+from shared_apps.accounts.portal.forms import ROLE_LABELS, StaffInviteForm, StaffScopeForm, TillPinForm
+from shared_apps.accounts.portal.pins import error_text, staff_pin_context, staff_pin_reset
 from shared_apps.accounts.services import staff
 from shared_apps.accounts.sessions import session_handle, session_list_live, session_revoke
 from shared_apps.accounts.tokens import token_list_live, token_revoke_all
@@ -140,9 +141,16 @@ def staff_invite_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member_context(request: HttpRequest, member: Membership, form: StaffScopeForm | None) -> dict[str, Any]:
+def _member_context(
+    request: HttpRequest,
+    member: Membership,
+    form: StaffScopeForm | None,
+    pin_form: TillPinForm | None = None,
+    pin_error: str = "",
+) -> dict[str, Any]:
     may_tokens = allowed(request, "token.manage_others")
     return {
+        "till_pin": staff_pin_context(request, member, pin_form, pin_error),
         "member": member,
         "role": ROLE_LABELS.get(member.role, member.role),
         "storefront": dict(_storefronts(request)).get(str(member.storefront_id), "")
@@ -163,14 +171,26 @@ def _member_context(request: HttpRequest, member: Membership, form: StaffScopeFo
     }
 
 
-def _scope_form(request: HttpRequest, member: Membership) -> StaffScopeForm:
-    initial = {
+def _scope_form_for(request: HttpRequest, member: Membership) -> StaffScopeForm | None:
+    """The unbound role form of the member's page, for those who may change staff."""
+    if not allowed(request, "staff.manage"):
+        return None
+    return StaffScopeForm(storefronts=_storefronts(request), initial=_scope_initial(member))
+
+
+def _scope_initial(member: Membership) -> dict[str, Any]:
+    return {
         "role": member.role,
         "storefront": str(member.storefront_id or ""),
         "expires_on": timezone.localtime(member.expires_at).date() if member.expires_at else None,
     }
+
+
+def _scope_form(request: HttpRequest, member: Membership) -> StaffScopeForm:
     return StaffScopeForm(
-        request.POST if request.method == "POST" else None, storefronts=_storefronts(request), initial=initial
+        request.POST if request.method == "POST" else None,
+        storefronts=_storefronts(request),
+        initial=_scope_initial(member),
     )
 
 
@@ -203,6 +223,37 @@ def staff_member_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpRes
     return render(
         request, "accounts/portal/staff_member.html", _member_context(request, member, form), status=status
     )
+
+
+@portal_page("staff.manage")
+@require_POST
+def staff_pin_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+    """Give a member a new till PIN, typed twice, or clear theirs (``action=clear``), with the
+    service and rule of ``POST /api/v1/sync/staff/{id}/pin``; a refusal is shown on the member's
+    page and changes nothing."""
+    member = staff.staff_get(actor=membership_of(request), membership_id=membership_id)
+    clearing = request.POST.get("action") == "clear"
+    form = None if clearing else TillPinForm(request.POST)
+
+    def again(status: int, error: str = "") -> HttpResponse:
+        context = _member_context(request, member, _scope_form_for(request, member), form, error)
+        return render(request, "accounts/portal/staff_member.html", context, status=status)
+
+    if form is not None and not form.is_valid():
+        return again(400)
+    refused = staff_pin_reset(request, member, None if form is None else form.cleaned_data["pin"])
+    if refused is not None:
+        if form is not None and refused.code == "pin_invalid":
+            form.add_error("pin", error_text(refused))
+            return again(refused.status)
+        return again(refused.status, error_text(refused))
+    messages.success(
+        request,
+        _("Their till PIN is cleared: the tills refuse them until they set a new one.")
+        if clearing
+        else _("Their new till PIN is saved. Each till learns it at its next sync."),
+    )
+    return redirect(f"/portal/staff/{member.pk}#till-pin")
 
 
 def _member_action(action: str, done: Any) -> Any:

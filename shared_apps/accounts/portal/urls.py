@@ -4,6 +4,8 @@ from shared_apps.accounts.portal import recovery, staff, views
 
 urlpatterns = [
     path("account", views.account_view, name="portal-account"),
+    path("account/pin", views.account_pin_view, name="portal-account-pin"),
+    path("account/pin/later", views.account_pin_later_view, name="portal-account-pin-later"),
     path("login", views.login_view, name="portal-login"),
     path("otp", views.otp_view, name="portal-otp"),
     path("mfa/setup", views.mfa_setup_view, name="portal-mfa-setup"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path(
         "staff/<uuid:membership_id>/reactivate", staff.staff_reactivate_view, name="portal-staff-reactivate"
     ),
+    path("staff/<uuid:membership_id>/pin", staff.staff_pin_view, name="portal-staff-pin"),
     path(
         "staff/<uuid:membership_id>/invitation", staff.staff_invitation_view, name="portal-staff-invitation"
     ),

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pos_platform.kernel.errors import ApplicationError, Throttled
 from pos_platform.kernel.http import client_ip
@@ -38,7 +38,9 @@ from shared_apps.accounts.portal.forms import (
     LoginForm,
     OptionalCodeForm,
     PasswordChangeForm,
+    TillPinForm,
 )
+from shared_apps.accounts.portal.pins import LATER, own_pin_set, till_pin_context
 from shared_apps.accounts.services import auth, password
 from shared_apps.messaging.models import Preference
 from shared_apps.messaging.rendering import language_of
@@ -249,18 +251,38 @@ def account_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _language_form(request: HttpRequest, data: Any = None) -> LanguageForm:
+    user: User = request.user  # type: ignore[assignment]
+    current = preference_of(user_id=user.pk, tenant_id=request.tenant.pk).language  # type: ignore[attr-defined]
+    return LanguageForm(data, initial={"language": language_of(current or None)})
+
+
+def _account_page(
+    request: HttpRequest,
+    *,
+    language_form: LanguageForm | None = None,
+    pin_form: TillPinForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        **account_context(request),
+        "language_form": language_form or _language_form(request),
+        "till_pin": till_pin_context(request, pin_form),
+    }
+    return render(request, "accounts/portal/account.html", context, status=status)
+
+
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
-    """The account card, and the choice of language (the back office's and the messages')."""
+    """The account card, the choice of language (the back office's and the messages'), and the
+    till PIN of a person who may sell (its form posts to :func:`account_pin_view`)."""
     user: User = request.user  # type: ignore[assignment]
     tenant_id = request.tenant.pk  # type: ignore[attr-defined]
-    current = preference_of(user_id=user.pk, tenant_id=tenant_id).language
-    form = LanguageForm(request.POST or None, initial={"language": language_of(current or None)})
-    context = {**account_context(request), "language_form": form}
+    form = _language_form(request, request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
-            return render(request, "accounts/portal/account.html", context, status=400)
+            return _account_page(request, language_form=form, status=400)
         language = form.cleaned_data["language"]
         # The person's language at every shop; a shop's own row, when there is one, follows.
         preference_update(user_id=user.pk, tenant_id=None, language=language)
@@ -269,7 +291,29 @@ def account_view(request: HttpRequest) -> HttpResponse:
         with translation.override(language):
             messages.success(request, _("Your language is saved."))
         return redirect("portal-account")
-    return render(request, "accounts/portal/account.html", context)
+    return _account_page(request, language_form=form)
+
+
+@portal_page("sale.create")
+@require_POST
+def account_pin_view(request: HttpRequest) -> HttpResponse:
+    """Set one's own till PIN (the service of ``POST /api/v1/sync/pin``); errors beside the fields."""
+    form = TillPinForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, pin_form=form, status=400)
+    refused = own_pin_set(request, form)
+    if refused is not None:
+        return _account_page(request, pin_form=form, status=refused.status)
+    messages.success(request, _("Your till PIN is saved. Each till learns it at its next sync."))
+    return redirect("/portal/account#till-pin")
+
+
+@portal_page()
+@require_POST
+def account_pin_later_view(request: HttpRequest) -> HttpResponse:
+    """The till PIN banner's "Not now": no banner for the rest of this session."""
+    request.session[LATER] = True
+    return redirect(_safe_next(request))
 
 
 @never_cache
@@ -309,6 +353,8 @@ def invitation_view(request: HttpRequest) -> HttpResponse:
 
 __all__ = [
     "account_context",
+    "account_pin_later_view",
+    "account_pin_view",
     "account_view",
     "backup_codes_view",
     "invitation_view",
