@@ -41,7 +41,7 @@ from tenant_apps.sales.services.sale import (
 )
 from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, WrittenSale, sales_write
 from tenant_apps.shifts.models import Shift
-from tenant_apps.shop.services import shop_settings_get
+from tenant_apps.shop.services import shop_settings_get, shop_timezone
 
 _PAYMENT_TEXT = ("provider", "reference", "card_last4", "auth_code")
 _TOTALS = ("subtotal", "discount_total", "tax_total", "total")
@@ -193,6 +193,7 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
     now = parsed[0][0].received_at
     settings = shop_settings_get()
     methods = {m.code: m for m in PaymentMethod.objects.all()}
+    zone = shop_timezone()
     context = pricing_context_load(
         keys=[
             (line.product_id, storefront_id, ctx.effective_at) for ctx, sale in parsed for line in sale.lines
@@ -230,6 +231,7 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
                 context=context,
                 settings=settings,
                 methods=methods,
+                zone=zone,
             )
         except ApplicationError as exc:
             outcomes[ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -50,7 +51,7 @@ from tenant_apps.sales.errors import (
     Underpaid,
 )
 from tenant_apps.sales.models import Payment, PaymentMethod, Sale, SaleEvent, SaleLine
-from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale
+from tenant_apps.sales.pricing import LineInput, SaleTotals, price_sale, taxes_as_json
 from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, sales_write
 from tenant_apps.shifts.models import Shift
 from tenant_apps.shop.models import ShopSettings
@@ -411,12 +412,14 @@ def sale_build(
     context: PricingContext,
     settings: ShopSettings,
     methods: dict[str, PaymentMethod],
+    zone: ZoneInfo | None = None,
 ) -> BuiltSale:
     """The money rules of a sale, without the database: prices at ``occurred_at`` (from the
     preloaded ``context``), taxes, discounts, payments and change, client figures compared, and
     the rows to write, ready for ``sales_write``. Raises the same errors as :func:`sale_record`
     for what is refused; returns the conflicts of a terminal sale that depend only on its own
-    data (price, totals, payments)."""
+    data (price, totals, payments). ``zone``: the shop's time zone, for a caller that builds
+    many sales (else read from the active tenant)."""
     terminal = origin.is_terminal
     minor_unit = settings.minor_unit
     if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
@@ -513,7 +516,7 @@ def sale_build(
             "net": t.net,
             "tax_total": t.tax,
             "total": t.total,
-            "taxes": [x.as_json() for x in t.taxes],
+            "taxes": taxes_as_json(t.taxes),
         }
         for index, (line, price, f, t) in enumerate(zip(lines, unit_prices, facts, totals.lines, strict=True))
     ]
@@ -541,7 +544,7 @@ def sale_build(
         for line, f in zip(lines, facts, strict=True)
         if f.track_stock
     ]
-    day = business_date(occurred_at)
+    day = business_date(occurred_at, zone)
     sale = {
         "id": sale_id,
         "storefront_id": storefront_id,
