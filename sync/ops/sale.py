@@ -38,10 +38,11 @@ from tenant_apps.sales.services.sale import (
     PaymentInput,
     SaleLineInput,
     sale_build,
+    sale_run_context_load,
 )
 from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, WrittenSale, sales_write
 from tenant_apps.shifts.models import Shift
-from tenant_apps.shop.services import shop_settings_get, shop_timezone
+from tenant_apps.shop.services import shop_timezone
 
 _PAYMENT_TEXT = ("provider", "reference", "card_last4", "auth_code")
 _TOTALS = ("subtotal", "discount_total", "tax_total", "total")
@@ -191,8 +192,7 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
     terminal = parsed[0][0].terminal
     storefront_id = terminal.storefront_id
     now = parsed[0][0].received_at
-    settings = shop_settings_get()
-    methods = {m.code: m for m in PaymentMethod.objects.all()}
+    settings, methods = sale_run_context_load()
     zone = shop_timezone()
     context = pricing_context_load(
         keys=[

@@ -137,6 +137,41 @@ WHERE s.id = %s
 """
 
 
+# The shop settings a sale's rules read and every payment method, in one round trip: what a
+# sync run of sales needs besides the catalog (shop_settings_get and a query of the methods
+# were two).
+_RUN_SQL = """
+SELECT st.id, st.prices_include_tax, st.allow_negative_stock, st.minor_unit,
+       (SELECT json_agg(json_build_array(m.id, m.code, m.kind, m.is_active, m.name))
+          FROM sales_payment_method m)
+FROM (SELECT 1) AS one LEFT JOIN shop_settings st ON st.singleton
+"""
+
+
+def _methods_of(rows: list[list[Any]] | None) -> dict[str, PaymentMethod]:
+    return {
+        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
+        for mid, code, kind, active, name in (rows or [])
+    }
+
+
+def _settings_of(settings_id: int | None, *flags: Any) -> ShopSettings:
+    if settings_id is None:  # no settings row (a hand-emptied table): made as shop_settings_get does
+        return shop_settings_get()
+    return ShopSettings(
+        id=settings_id, prices_include_tax=flags[0], allow_negative_stock=flags[1], minor_unit=flags[2]
+    )
+
+
+def sale_run_context_load() -> tuple[ShopSettings, dict[str, PaymentMethod]]:
+    """The shop settings (the fields a sale's rules read) and the payment methods by code, for
+    a caller that builds many sales with :func:`sale_build`: one query."""
+    with bound_cursor() as cursor:
+        cursor.execute(_RUN_SQL)
+        settings_id, *flags, method_rows = cursor.fetchone()
+    return _settings_of(settings_id, *flags), _methods_of(method_rows)
+
+
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
     if not isinstance(value, Decimal) or value < 0 or value > MONEY_MAX or not has_places(value, minor_unit):
         raise error(  # type: ignore[call-arg]
@@ -329,15 +364,7 @@ def sale_record(
         raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
     storefront_code, storefront_active, open_shift_id, settings_id, *flags, method_rows = row
     if settings is None:
-        if settings_id is None:
-            settings = shop_settings_get()
-        else:
-            settings = ShopSettings(
-                id=settings_id,
-                prices_include_tax=flags[0],
-                allow_negative_stock=flags[1],
-                minor_unit=flags[2],
-            )
+        settings = _settings_of(settings_id, *flags)
     if sale_id is not None and Sale.objects.filter(pk=sale_id).exists():
         raise SaleExists(details={"sale_id": str(sale_id)})
     sale_id = sale_id or uuid.uuid4()
@@ -358,10 +385,7 @@ def sale_record(
 
     if context is None:
         context = pricing_context_load(keys=[(line.product_id, storefront_id, occurred_at) for line in lines])
-    methods = {
-        code: PaymentMethod(id=uuid.UUID(mid), code=code, kind=kind, is_active=active, name=name)
-        for mid, code, kind, active, name in (method_rows or [])
-    }
+    methods = _methods_of(method_rows)
     built = sale_build(
         storefront_id=storefront_id,
         cashier_id=cashier_id,
