@@ -155,7 +155,7 @@ def _methods_of(rows: list[list[Any]] | None) -> dict[str, PaymentMethod]:
     }
 
 
-def _settings_of(settings_id: int | None, *flags: Any) -> ShopSettings:
+def _settings_of(settings_id: uuid.UUID | None, *flags: Any) -> ShopSettings:
     if settings_id is None:  # no settings row (a hand-emptied table): made as shop_settings_get does
         return shop_settings_get()
     return ShopSettings(
