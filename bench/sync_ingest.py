@@ -589,7 +589,8 @@ def main() -> None:
         connection.close()
         bytes_per_sale = sum(sizes) / (len(sizes) * args.batch)
         errors: list[str] = []
-        with gunicorn_server(url=url, host=HOST) as port:
+        # A loaded machine may take longer than the default to boot the workers.
+        with gunicorn_server(url=url, host=HOST, ready_seconds=90) as port:
             import httpx
 
             def terminal_client(t: dict[str, Any]) -> None:

@@ -72,8 +72,14 @@ def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> 
         reply = orjson.dumps(
             {"batch_id": str(batch.batch_id), "server_time": received_at.isoformat(), "results": results}
         )
-        Batch.objects.filter(pk=claimed[0]).update(response=reply)
-        _touch_terminal(terminal, received_at=received_at, offset=offset, app_version=app_version)
+        _settle(
+            terminal,
+            batch_pk=claimed[0],
+            reply=reply,
+            received_at=received_at,
+            offset=offset,
+            app_version=app_version,
+        )
     return reply
 
 
@@ -101,25 +107,39 @@ def _replay(stored: Batch, batch: BatchIn) -> bytes:
     return bytes(stored.response)
 
 
-def _touch_terminal(
-    terminal: Terminal, *, received_at: datetime, offset: timedelta, app_version: str
+def _settle(
+    terminal: Terminal,
+    *,
+    batch_pk: int,
+    reply: bytes,
+    received_at: datetime,
+    offset: timedelta,
+    app_version: str,
 ) -> None:
-    seq = (
-        Op.objects.filter(terminal=terminal)
-        .exclude(status=Op.Status.REJECTED)
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-        or 0
+    """Store the answer and touch the terminal (last seen, clock offset, last applied seq: the
+    highest seq of its ops not rejected) in one statement: a round trip less per batch than the
+    three the ORM needs."""
+    quote = connection.ops.quote_name
+    version = ", app_version = %s" if app_version else ""
+    sql = (
+        f"WITH b AS (UPDATE {quote(Batch._meta.db_table)} SET response = %s WHERE id = %s) "  # noqa: S608 - model metadata
+        f"UPDATE {quote(Terminal._meta.db_table)} SET last_seen_at = %s, clock_offset_ms = %s, "
+        "last_applied_seq = COALESCE((SELECT o.seq FROM "
+        f"{quote(Op._meta.db_table)} o WHERE o.terminal_id = %s AND o.status <> %s "
+        f"ORDER BY o.seq DESC LIMIT 1), 0){version} WHERE id = %s"
     )
-    fields = {
-        "last_seen_at": received_at,
-        "clock_offset_ms": int(offset.total_seconds() * 1000),
-        "last_applied_seq": seq,
-    }
+    params: list[Any] = [
+        reply,
+        batch_pk,
+        received_at,
+        int(offset.total_seconds() * 1000),
+        terminal.pk,
+        Op.Status.REJECTED.value,
+    ]
     if app_version:
-        fields["app_version"] = app_version[:40]
-    Terminal.objects.filter(pk=terminal.pk).update(**fields)
+        params.append(app_version[:40])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, terminal.pk])
 
 
 def _result(op: OpIn, outcome: Outcome) -> dict[str, Any]:

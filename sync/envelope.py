@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -137,9 +138,18 @@ def _no_constant(text: str) -> Any:
     raise ValueError(text)
 
 
-def _load(body: bytes) -> Any:
+# What may stand for a character that text_problem refuses, in JSON text orjson accepted (valid
+# UTF-8): a raw C0 control other than tab, line feed and carriage return, DEL, a C1 control (two
+# bytes in UTF-8, lead byte 0xC2), or an escape that can make one (\b, \f, \uXXXX). Where the
+# body has none, no string of it is refused, and the ops need not be walked one by one (about a
+# fifth of the parsing time of a batch of 200 sales).
+_MAYBE_REFUSED = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\\[bfu]")
+
+
+def _load(body: bytes) -> tuple[Any, bool]:
+    """The document, and whether its text is known clean (see ``_MAYBE_REFUSED``)."""
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         # orjson refuses a lone surrogate (an escape such as \ud800); Python's parser takes it,
         # so that the op holding it is rejected on its own rather than the whole batch. What
@@ -150,11 +160,12 @@ def _load(body: bytes) -> Any:
             lenient = None
         if lenient is None or json_text_problem(lenient) is None:
             raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
-        return lenient
+        return lenient, False
+    return document, _MAYBE_REFUSED.search(body) is None
 
 
 def parse_batch(body: bytes) -> BatchIn:
-    document = _load(body)
+    document, clean = _load(body)
     if not isinstance(document, dict):
         raise BatchMalformed("The body must be a JSON object.")
     try:
@@ -174,7 +185,7 @@ def parse_batch(body: bytes) -> BatchIn:
         raise BatchMalformed("ops must be a list.", details={"field": "ops"})
     if len(ops) > settings.POS_SYNC_MAX_OPS:
         raise BatchTooLarge(details={"limit_ops": settings.POS_SYNC_MAX_OPS, "ops": len(ops)})
-    parsed = [parse_op(i, op) for i, op in enumerate(ops)]
+    parsed = [parse_op(i, op, clean=clean) for i, op in enumerate(ops)]
     return BatchIn(
         batch_id=batch_id,
         terminal_time=terminal_time,
@@ -184,7 +195,8 @@ def parse_batch(body: bytes) -> BatchIn:
     )
 
 
-def parse_op(index: int, op: Any) -> OpIn:
+def parse_op(index: int, op: Any, *, clean: bool = False) -> OpIn:
+    """One op of a batch; ``clean``: its text is known to hold nothing that text_problem refuses."""
     if not isinstance(op, dict):
         raise BatchMalformed(f"ops[{index}] must be an object.", details={"index": index})
     try:
@@ -195,7 +207,7 @@ def parse_op(index: int, op: Any) -> OpIn:
     kind, seq, data = op.get("kind"), op.get("seq"), op.get("data")
     occurred_at = _time(op.get("occurred_at"))
     parsed.digest = digest_of({"kind": kind, "occurred_at": op.get("occurred_at"), "data": data})
-    text = json_text_problem(op)
+    text = None if clean else json_text_problem(op)
     if text is not None:
         where, reason = text
         where = text_printable(where)

@@ -114,7 +114,7 @@ def decimal(value: Any, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise OpRejected("data_invalid", f"{name} must be a decimal number.", {"field": name})
     try:
-        result = Decimal(str(value))
+        result = Decimal(value if type(value) is str else str(value))
     except InvalidOperation as exc:
         raise OpRejected("data_invalid", f"{name} must be a decimal number.", {"field": name}) from exc
     if not result.is_finite():
@@ -122,13 +122,28 @@ def decimal(value: Any, name: str) -> Decimal:
     return result
 
 
+# A batch names the same few products and cashiers hundreds of times: their ids are parsed once
+# (UUIDs are immutable, so the parsed ones are shared).
+_UUIDS: dict[str, uuid.UUID] = {}
+_UUIDS_MAX = 4096
+
+
 def uuid_of(value: Any, name: str, *, required: bool = True) -> uuid.UUID | None:
     if value is None and not required:
         return None
+    if type(value) is str:
+        found = _UUIDS.get(value)
+        if found is not None:
+            return found
     try:
-        return uuid.UUID(str(value))
+        parsed = uuid.UUID(str(value))
     except ValueError as exc:
         raise OpRejected("data_invalid", f"{name} must be a UUID.", {"field": name}) from exc
+    if type(value) is str:
+        if len(_UUIDS) >= _UUIDS_MAX:
+            _UUIDS.clear()
+        _UUIDS[value] = parsed
+    return parsed
 
 
 class Handler:

@@ -38,10 +38,11 @@ from tenant_apps.sales.services.sale import (
     PaymentInput,
     SaleLineInput,
     sale_build,
+    sale_run_context_load,
 )
 from tenant_apps.sales.services.write import BuiltSale, ConflictDescriptor, WrittenSale, sales_write
 from tenant_apps.shifts.models import Shift
-from tenant_apps.shop.services import shop_settings_get
+from tenant_apps.shop.services import shop_timezone
 
 _PAYMENT_TEXT = ("provider", "reference", "card_last4", "auth_code")
 _TOTALS = ("subtotal", "discount_total", "tax_total", "total")
@@ -191,8 +192,8 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
     terminal = parsed[0][0].terminal
     storefront_id = terminal.storefront_id
     now = parsed[0][0].received_at
-    settings = shop_settings_get()
-    methods = {m.code: m for m in PaymentMethod.objects.all()}
+    settings, methods = sale_run_context_load()
+    zone = shop_timezone()
     context = pricing_context_load(
         keys=[
             (line.product_id, storefront_id, ctx.effective_at) for ctx, sale in parsed for line in sale.lines
@@ -230,6 +231,7 @@ def apply_sales(ctxs: list[OpContext]) -> dict[uuid.UUID, Outcome]:
                 context=context,
                 settings=settings,
                 methods=methods,
+                zone=zone,
             )
         except ApplicationError as exc:
             outcomes[ctx.op.op_id] = Outcome.rejected(exc.code, exc.message, exc.details)

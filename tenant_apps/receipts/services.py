@@ -138,10 +138,15 @@ def receipt_urls(*, sale_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not sale_ids:
         return {}
     tokens = {sale_id: receipt_token(sale_id) for sale_id in sale_ids}
-    ReceiptLink.objects.bulk_create(
-        [ReceiptLink(sale_id=sale_id, digest=token_digest(token)) for sale_id, token in tokens.items()],
-        ignore_conflicts=True,
-    )
+    # One statement with two array parameters rather than bulk_create's model instances and two
+    # parameters per row: a sync batch of 200 sales spent about 8 % of its time here before.
+    table = connection.ops.quote_name(ReceiptLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sale_id, digest, created_at) "  # noqa: S608 - model metadata
+            "SELECT s, d, %s FROM unnest(%s::uuid[], %s::text[]) AS v(s, d) ON CONFLICT DO NOTHING",
+            [timezone.now(), list(tokens), [token_digest(token) for token in tokens.values()]],
+        )
     base = shop_url(tenant_id=_tenant().pk, path="")
     return {sale_id: f"{base}/r/{token}" for sale_id, token in tokens.items()}
 

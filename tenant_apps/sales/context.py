@@ -134,11 +134,15 @@ def pricing_context_load(*, keys: Iterable[PriceKey]) -> PricingContext:
             if not found:
                 price = base[0][1] if base else None
         context.prices[(pid, sid, at)] = price
+    # Times with the same rules in force share one tuple (the pricing module keeps its answers
+    # per tuple).
+    shared: dict[tuple[TaxRule, ...], tuple[TaxRule, ...]] = {}
     for at in dict.fromkeys(at for _, _, at in unique):
-        context.by_time[at] = {
-            category: tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
-            for category, history in rate_history.items()
-        }
+        in_force: dict[Hashable, tuple[TaxRule, ...]] = {}
+        for category, history in rate_history.items():
+            rules = tuple(rule for start, end, rule in history if start <= at and (end is None or end > at))
+            in_force[category] = shared.setdefault(rules, rules)
+        context.by_time[at] = in_force
     return context
 
 

@@ -160,10 +160,63 @@ def price_sale(
     )
 
 
+# A sync run prices thousands of lines made of a few products and quantities, so the same
+# (amount, rules) comes up again and again: line_taxes is pure (Decimal arithmetic in the default
+# context, which nothing changes), so its answers are kept. The key holds the amount's exact text
+# (7.5 and 7.50 are equal Decimals but give different figures' exponents) and the rules. With the
+# JSON of the taxes kept too (taxes_as_json), this halved the pricing share of a sync run's
+# profile (bench/sync_ingest.py, docs/performance.md).
+_LineTaxesKey = tuple[str, tuple[tuple[str, str, str, bool, int], ...], bool, int]
+_LINE_TAXES: dict[_LineTaxesKey, tuple[Decimal, tuple[TaxAmount, ...]]] = {}
+# id(x) -> (x, what is kept for it): x is held, so that its id is not reused meanwhile.
+_RULES_KEYS: dict[int, tuple[Sequence[TaxRule], tuple[tuple[str, str, str, bool, int], ...]]] = {}
+_TAXES_JSON: dict[int, tuple[tuple[TaxAmount, ...], tuple[dict[str, Any], ...]]] = {}
+_CACHE_MAX = 4096
+
+
 def line_taxes(
     amount: Decimal, rules: Sequence[TaxRule], *, prices_include_tax: bool, minor_unit: int
 ) -> tuple[Decimal, tuple[TaxAmount, ...]]:
     """(net, taxes) of one line whose discounted amount is ``amount``."""
+    key = (str(amount), _rules_key(rules), prices_include_tax, minor_unit)
+    found = _LINE_TAXES.get(key)
+    if found is None:
+        if len(_LINE_TAXES) >= _CACHE_MAX:
+            _LINE_TAXES.clear()
+        found = _LINE_TAXES[key] = _line_taxes(
+            amount, rules, prices_include_tax=prices_include_tax, minor_unit=minor_unit
+        )
+    return found
+
+
+def _rules_key(rules: Sequence[TaxRule]) -> tuple[tuple[str, str, str, bool, int], ...]:
+    """The rules as text: equal Decimals of different exponents (15 and 15.00) are told apart,
+    as their figures are. Kept per tuple (a sync run's lines share the context's tuples)."""
+    found = _RULES_KEYS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    key = tuple((r.code, r.name, str(r.rate), r.compound, r.position) for r in rules)
+    if isinstance(rules, tuple):
+        if len(_RULES_KEYS) >= _CACHE_MAX:
+            _RULES_KEYS.clear()
+        _RULES_KEYS[id(rules)] = (rules, key)
+    return key
+
+
+def taxes_as_json(taxes: tuple[TaxAmount, ...]) -> list[dict[str, Any]]:
+    """``[t.as_json() for t in taxes]``, made once per tuple that :func:`line_taxes` answers.
+    The dicts are shared between the rows that get them: read them, never change them."""
+    found = _TAXES_JSON.get(id(taxes))
+    if found is None or found[0] is not taxes:
+        if len(_TAXES_JSON) >= _CACHE_MAX:
+            _TAXES_JSON.clear()
+        found = _TAXES_JSON[id(taxes)] = (taxes, tuple(t.as_json() for t in taxes))
+    return list(found[1])
+
+
+def _line_taxes(
+    amount: Decimal, rules: Sequence[TaxRule], *, prices_include_tax: bool, minor_unit: int
+) -> tuple[Decimal, tuple[TaxAmount, ...]]:
     if not rules or amount == ZERO:
         return amount, tuple(
             TaxAmount(r.code, r.name, r.rate, r.compound, ZERO, ZERO) for r in _ordered(rules)

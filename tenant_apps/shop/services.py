@@ -121,9 +121,9 @@ def shop_timezone() -> ZoneInfo:
         return _zone("UTC")
 
 
-def business_date(at: dt.datetime) -> dt.date:
-    """The shop's calendar day at ``at``."""
-    return timezone.localtime(at, shop_timezone()).date()
+def business_date(at: dt.datetime, zone: ZoneInfo | None = None) -> dt.date:
+    """The shop's calendar day at ``at`` (``zone``: the shop's, when the caller has it already)."""
+    return timezone.localtime(at, zone or shop_timezone()).date()
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
