@@ -80,6 +80,11 @@ def wait_for_new_lock_waiter(admin: psycopg.Connection[Any], seen: set[int], sec
     raise AssertionError("no new server backend waited on the lock")
 
 
+def wait_for_lock_waiter(admin: psycopg.Connection[Any], seconds: float = 20) -> None:
+    """Until a backend of the servers waits on a lock."""
+    wait_for_new_lock_waiter(admin, set(), seconds)
+
+
 def test_a_push_whose_connection_is_terminated_mid_transaction_runs_again_on_a_new_one_and_applies_once(
     fault_shop: Callable[..., FaultShop], admin_db: psycopg.Connection[Any]
 ) -> None:
