@@ -304,12 +304,25 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # A task is acknowledged once it has run; one whose pool process died under it (SIGKILL, out of
 # memory) goes back to the queue for the next process instead of being dropped as failed. Every
-# task is safe to run twice (docs/operations.md, "When a worker dies"). A task of a whole worker
-# killed comes back after the broker's visibility timeout (Redis: one hour).
+# task is safe to run twice (docs/operations.md, "When something fails"). A task of a whole
+# worker killed (its main process too) stays unacknowledged in Redis until the visibility timeout
+# below has passed since it was handed out; any worker then puts it back in the queue.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No task runs longer than the hard limit (its pool process is killed then, and the task is
+# acknowledged as failed, not run again); the longest by design is the messages' sweep, which
+# stops after 45 s plus one delivery (EMAIL_TIMEOUT, 20 s). The soft limit lets a task stop
+# between its own transactions first: every job commits per item, and the next run goes on.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("POS_CELERY_SOFT_TIME_LIMIT", "270"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("POS_CELERY_TIME_LIMIT", "300"))
+# Redis hands a task that no one acknowledged within this long to another worker. Twice the hard
+# limit, so that a task still running is never given to a second worker, and short enough that a
+# dead worker's task runs again within about ten minutes (Redis's default is an hour).
+POS_CELERY_VISIBILITY_TIMEOUT = int(
+    os.environ.get("POS_CELERY_VISIBILITY_TIMEOUT", str(2 * CELERY_TASK_TIME_LIMIT))
+)
 # A task sent while Redis is down fails at once (one quick retry) instead of holding the request
 # for the connection timeout: every sender keeps its work in the database and a periodic job picks
 # it up (docs/operations.md, "When Redis is down"). The worker's own connection retries forever.
@@ -319,6 +332,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
     "interval_step": 0.2,
     "interval_max": 0.2,
     "socket_connect_timeout": 1,
+    "visibility_timeout": POS_CELERY_VISIBILITY_TIMEOUT,
+    # Every worker looks for such tasks every 10 s (kombu's default: every tenth 10-s tick).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 # The worker and beat record a heartbeat this often; /healthz/ready wants one younger than the
 # maximum age (pos_platform.heartbeat). Beat's loop wakes at least as often.

@@ -30,6 +30,7 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 
 from pos_platform.db import connection
 from pos_platform.db.bulk import copy_rows
+from pos_platform.kernel.transactions import reconnecting
 from shared_apps.accounts.history import member_states_at
 from shared_apps.tenants.models import Tenant
 from sync.clock import clock_offset, effective_time
@@ -48,8 +49,11 @@ logger = logging.getLogger(__name__)
 HELD = "tenant_suspended"
 
 
+@reconnecting
 def push_batch(*, terminal: Terminal, batch: BatchIn, app_version: str = "") -> bytes:
-    """Apply a batch (or answer a batch applied before); the JSON answer, as bytes."""
+    """Apply a batch (or answer a batch applied before); the JSON answer, as bytes. A batch
+    whose database connection is lost under it is run again at once on a new one (the batch is
+    one transaction, and a batch applied before is answered from its stored reply)."""
     stored = Batch.objects.filter(terminal=terminal, batch_id=batch.batch_id).first()
     if stored is not None:
         return _replay(stored, batch)

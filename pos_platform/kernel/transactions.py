@@ -11,7 +11,8 @@ and the error travels up to the caller that opened the transaction.
 
 :func:`database_fault` tells the faults of the database itself (its connection lost, the server
 shutting down or refusing connections, a read-only or full database) from errors of the request,
-so that they are answered ``503`` with ``Retry-After`` and a stable code, never a bare 500.
+so that they are answered ``503`` with ``Retry-After`` and a stable code, never a bare 500;
+:func:`reconnecting` runs idempotent work once more on a new connection when its own was lost.
 """
 
 from __future__ import annotations
@@ -150,6 +151,31 @@ def retrying(func: Callable[P, R]) -> Callable[P, R]:
                 logger.info("%s: %s, running the transaction again (%d)", func.__qualname__, exc, attempt)
                 time.sleep(random.uniform(0, attempt * PAUSE_SECONDS))
         raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def reconnecting(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` once more, on a new connection, when the database connection was lost under
+    it (a restart, a failover, ``pg_terminate_backend``): the request goes on at once instead of
+    answering ``503`` and waiting for its client's retry behind every other request.
+
+    Only for work that is idempotent by design (the sync push: the batch id and the op ids are
+    unique in the database). A connection lost while it committed leaves it unknown whether the
+    commit happened, and the second run must then find the work done, not do it again. A second
+    failure (the server is down, not just the connection) travels up and is answered ``503``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        # psycopg's own errors too: a COPY runs on the raw cursor, outside Django's wrapping.
+        except (DatabaseError, psycopg.Error) as exc:
+            if connection.in_atomic_block or database_fault(exc) is not DATABASE_UNAVAILABLE:
+                raise
+            logger.info("%s: %s, running it again on a new connection", func.__qualname__, exc)
+            connection.close()
+        return func(*args, **kwargs)
 
     return wrapper
 

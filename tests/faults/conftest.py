@@ -126,5 +126,7 @@ def terminate_backends(admin: psycopg.Connection[Any], *, waiting_only: bool = F
     )
     if waiting_only:
         sql += " AND wait_event_type = 'Lock'"
+    # Inside a transaction pg_stat_activity is read once and kept: read it afresh.
+    admin.execute("SELECT pg_stat_clear_snapshot()")
     row = admin.execute(sql, [WEB_APP_NAME]).fetchone()
     return int(row[0]) if row else 0

@@ -1,18 +1,23 @@
 """The database fails under the production server: a connection terminated mid-push, every backend
-terminated while terminals upload, a database that turns read-only.
+terminated while terminals upload, a database that turns read-only, a disk that fills up.
 
-A push is one transaction: it commits whole or not at all, the server answers a fault of the
-database ``503`` with a stable code and ``Retry-After``, and the terminal's retry of the same
-batch applies each op exactly once. gunicorn's workers open a new connection by themselves."""
+A push is one transaction: it commits whole or not at all. A push whose connection is lost runs
+again at once on a new one; a second loss, or any other fault of the database, is answered ``503``
+with a stable code and ``Retry-After``, and the terminal's retry of the same batch applies each op
+exactly once. gunicorn's workers open a new connection by themselves."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,19 +37,6 @@ from tests.live_server import gunicorn
 pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("live_db")]
 
 WEB_ENV = {"PGAPPNAME": WEB_APP_NAME}
-
-
-def wait_for_lock_waiter(admin: psycopg.Connection[Any], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
-            [WEB_APP_NAME],
-        ).fetchone()
-        if row and row[0]:
-            return
-        time.sleep(0.05)
-    raise AssertionError("no server backend waited on the lock")
 
 
 def books(fault: FaultShop) -> dict[str, Any]:
@@ -69,7 +61,31 @@ def assert_serving(fault: FaultShop, base: str, credential: str, requests: int =
     assert answers == [200] * requests
 
 
-def test_a_push_whose_connection_is_terminated_mid_transaction_writes_nothing_and_its_retry_applies_once(
+def server_lock_waiters(admin: psycopg.Connection[Any]) -> set[int]:
+    # Inside a transaction pg_stat_activity is read once and kept: read it afresh.
+    admin.execute("SELECT pg_stat_clear_snapshot()")
+    rows = admin.execute(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
+        [WEB_APP_NAME],
+    ).fetchall()
+    return {int(pid) for (pid,) in rows}
+
+
+def wait_for_new_lock_waiter(admin: psycopg.Connection[Any], seen: set[int], seconds: float = 20) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if waiting := server_lock_waiters(admin) - seen:
+            return waiting
+        time.sleep(0.05)
+    raise AssertionError("no new server backend waited on the lock")
+
+
+def wait_for_lock_waiter(admin: psycopg.Connection[Any], seconds: float = 20) -> None:
+    """Until a backend of the servers waits on a lock."""
+    wait_for_new_lock_waiter(admin, set(), seconds)
+
+
+def test_a_push_whose_connection_is_terminated_mid_transaction_runs_again_on_a_new_one_and_applies_once(
     fault_shop: Callable[..., FaultShop], admin_db: psycopg.Connection[Any]
 ) -> None:
     fault = fault_shop(terminals=1)
@@ -84,7 +100,46 @@ def test_a_push_whose_connection_is_terminated_mid_transaction_writes_nothing_an
         with ThreadPoolExecutor(1) as pool, admin_db.transaction():
             admin_db.execute(f'LOCK TABLE "{schema}".sales_sale IN EXCLUSIVE MODE')
             pending = pool.submit(push_over_http, client, till.credential, body)
-            wait_for_lock_waiter(admin_db)
+            first = wait_for_new_lock_waiter(admin_db, set())
+            assert terminate_backends(admin_db, waiting_only=True) == 1
+            # The server runs the push again on a new connection, which waits in its turn.
+            wait_for_new_lock_waiter(admin_db, first)
+            assert books(fault) == before  # the first run rolled back whole
+        answer = pending.result(timeout=30)
+        again = push_over_http(client, till.credential, body)
+        assert_serving(fault, base, till.credential)
+
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"] * 5
+    assert again.json() == answer.json()  # the stored answer
+    after = books(fault)
+    assert (after["sales"], after["ops"], after["batches"]) == (
+        before["sales"] + 5,
+        before["ops"] + 5,
+        before["batches"] + 1,
+    )
+    assert after["rice"] == before["rice"] - 5
+    assert all(check.ok for check in tenant_reconcile(tenant=fault.shop.tenant))
+
+
+def test_a_push_whose_connection_is_lost_twice_writes_nothing_answers_503_and_its_retry_applies_once(
+    fault_shop: Callable[..., FaultShop], admin_db: psycopg.Connection[Any]
+) -> None:
+    fault = fault_shop(terminals=1)
+    till = fault.tills[0]
+    body = fault.sales_batch(0, 1, 5)
+    before = books(fault)
+    schema = fault.shop.tenant.schema_name
+
+    with gunicorn(workers=1, threads=2, env=WEB_ENV) as base, fault.client(base) as client:
+        assert_serving(fault, base, till.credential, requests=2)
+        with ThreadPoolExecutor(1) as pool, admin_db.transaction():
+            admin_db.execute(f'LOCK TABLE "{schema}".sales_sale IN EXCLUSIVE MODE')
+            pending = pool.submit(push_over_http, client, till.credential, body)
+            first = wait_for_new_lock_waiter(admin_db, set())
+            assert terminate_backends(admin_db, waiting_only=True) == 1
+            # Its run on a new connection loses that one too: the server gives up.
+            wait_for_new_lock_waiter(admin_db, first)
             assert terminate_backends(admin_db, waiting_only=True) == 1
             answer = pending.result(timeout=30)
 
@@ -223,6 +278,136 @@ def test_a_read_only_database_answers_a_push_503_with_retry_after_and_writes_not
     assert retried.status_code == 200, retried.text
     assert [r["status"] for r in retried.json()["results"]] == ["applied"] * 3
     assert books(fault)["sales"] == before["sales"] + 3
+
+
+SMALL_DISK = "pos_faults_small_disk"
+
+
+def server_owner(admin: psycopg.Connection[Any]) -> tuple[int, int] | None:
+    """The system user and group that the test PostgreSQL runs as, when it runs on this host."""
+    row = admin.execute("SELECT current_setting('data_directory')").fetchone()
+    try:
+        found = os.stat(row[0]) if row else None
+    except OSError:
+        return None
+    return (found.st_uid, found.st_gid) if found else None
+
+
+@pytest.fixture
+def small_disk(admin_db: psycopg.Connection[Any]) -> Iterator[str]:
+    """A 16 MB tmpfs mounted for the test PostgreSQL, and a tablespace on it; yields the
+    tablespace's name. Whatever the test moved there is moved back, then it is unmounted."""
+    if os.geteuid() != 0:
+        pytest.skip("the disk-full test mounts a small tmpfs, which needs root")
+    owner = server_owner(admin_db)
+    if owner is None:
+        pytest.skip("the disk-full test needs the test PostgreSQL on this host (its data directory)")
+    mount = Path(tempfile.mkdtemp(prefix="pos-small-disk-", dir="/tmp"))
+    mount.chmod(0o755)  # the server's user reaches it
+    uid, gid = owner
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size=16m,mode=0700,uid={uid},gid={gid}", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        mount.rmdir()
+        pytest.skip(f"could not mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        admin_db.execute(f"DROP TABLESPACE IF EXISTS {SMALL_DISK}")
+        admin_db.execute(f"CREATE TABLESPACE {SMALL_DISK} LOCATION '{mount}'")
+        yield SMALL_DISK
+    finally:
+        try:
+            tablespace_empty(admin_db, SMALL_DISK)
+        finally:
+            subprocess.run(["umount", str(mount)], check=True)
+            mount.rmdir()
+
+
+def tablespace_empty(admin: psycopg.Connection[Any], tablespace: str) -> None:
+    """Move what the test put in ``tablespace`` back to the default one, and drop it."""
+    admin.execute(f"DROP TABLE IF EXISTS public.{tablespace}_filler")
+    moved = admin.execute(
+        "SELECT c.relkind, c.oid::regclass::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_tablespace t ON t.oid = c.reltablespace "
+        "WHERE t.spcname = %s AND c.relkind IN ('r', 'i') AND n.nspname <> 'pg_toast' "
+        "ORDER BY c.relkind DESC",  # a table takes its TOAST table and index along
+        [tablespace],
+    ).fetchall()
+    for kind, name in moved:
+        admin.execute(f"ALTER {'TABLE' if kind == 'r' else 'INDEX'} {name} SET TABLESPACE pg_default")
+    admin.execute(f"DROP TABLESPACE IF EXISTS {tablespace}")
+
+
+def move_to_tablespace(admin: psycopg.Connection[Any], *, schema: str, prefix: str, tablespace: str) -> int:
+    """Move the tables of ``schema`` named ``prefix...`` and their indexes; answers how many."""
+    tables = admin.execute(
+        "SELECT c.oid, c.oid::regclass::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname LIKE %s",
+        [schema, prefix.replace("_", "\\_") + "%"],
+    ).fetchall()
+    for oid, name in tables:
+        admin.execute(f"ALTER TABLE {name} SET TABLESPACE {tablespace}")
+        for (index,) in admin.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s", [oid]
+        ).fetchall():
+            admin.execute(f"ALTER INDEX {index} SET TABLESPACE {tablespace}")
+    return len(tables)
+
+
+def fill(admin: psycopg.Connection[Any], tablespace: str) -> None:
+    """Write into ``tablespace`` until its disk is full (PostgreSQL keeps the pages it extended
+    a table by, even when the statement that wanted them failed)."""
+    admin.execute(f"CREATE TABLE public.{tablespace}_filler (x text) TABLESPACE {tablespace}")
+    with pytest.raises(psycopg.errors.DiskFull):
+        admin.execute(
+            f"INSERT INTO public.{tablespace}_filler "
+            "SELECT repeat(md5(i::text), 30) FROM generate_series(1, 1000000) AS i"
+        )
+
+
+def test_a_full_disk_answers_a_push_503_with_retry_after_writes_nothing_and_the_retry_applies_once(
+    fault_shop: Callable[..., FaultShop], admin_db: psycopg.Connection[Any], small_disk: str
+) -> None:
+    fault = fault_shop(terminals=1)
+    till = fault.tills[0]
+    body = fault.sales_batch(0, 1, 4)
+    schema = fault.shop.tenant.schema_name
+    # The sales live on the small disk; the batch and its ops are claimed on the big one first, so
+    # the push meets the full disk in the middle of its transaction.
+    assert move_to_tablespace(admin_db, schema=schema, prefix="sales_", tablespace=small_disk) >= 3
+    fill(admin_db, small_disk)
+    before = books(fault)
+
+    with gunicorn(workers=1, threads=2, env=WEB_ENV) as base, fault.client(base) as client:
+        refused = push_over_http(client, till.credential, body)
+        refused_again = push_over_http(client, till.credential, body)
+        before_retry = books(fault)
+        # Space is freed (the filler dropped: its files go at commit).
+        admin_db.execute(f"DROP TABLE public.{small_disk}_filler")
+        retried = push_over_http(client, till.credential, body)
+        again = push_over_http(client, till.credential, body)
+        assert_serving(fault, base, till.credential, requests=2)
+
+    for answer in (refused, refused_again):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["code"] == "database_full"
+        assert answer.headers["Retry-After"] == "60"
+    assert before_retry == before  # nothing half written: no batch, no op, no sale, no movement
+    assert retried.status_code == 200, retried.text
+    assert [r["status"] for r in retried.json()["results"]] == ["applied"] * 4
+    assert again.json() == retried.json()  # the stored answer
+    after = books(fault)
+    assert (after["sales"], after["ops"], after["batches"]) == (
+        before["sales"] + 4,
+        before["ops"] + 4,
+        before["batches"] + 1,
+    )
+    assert after["rice"] == before["rice"] - 4
+    assert all(check.ok for check in tenant_reconcile(tenant=fault.shop.tenant))
 
 
 def test_a_full_disk_is_told_from_other_errors(live_db: None) -> None:
