@@ -127,7 +127,7 @@ stop() {
 
 status() {
     psql_on "$PORT" "$DB" "SELECT nodename || ':' || nodeport || ' ' || noderole || CASE WHEN isactive THEN ' active' ELSE '' END FROM pg_dist_node ORDER BY nodeport"
-    psql_on "$PORT" "$DB" "SELECT schema_name || ' ' || colocation_id || ' ' || tenant_size FROM citus_schemas ORDER BY 1" || true
+    psql_on "$PORT" "$DB" "SELECT schema_name || ' ' || colocation_id || ' ' || schema_size FROM citus_schemas ORDER BY 1" || true
 }
 
 case "${1:-start}" in
