@@ -5,6 +5,7 @@
 #   deploy/citus/cluster.sh stop
 #   deploy/citus/cluster.sh status   # the nodes and the distributed schemas
 #   deploy/citus/cluster.sh url      # the DATABASE_URL only
+#   deploy/citus/cluster.sh reset-tests  # drop and make again the test database
 #   deploy/citus/cluster.sh destroy  # stop and delete the data
 #
 # Ports: CITUS_PORT (coordinator, 9700) and the next two (workers). Data: .data/citus/data.
@@ -135,13 +136,20 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 url) url ;;
+reset-tests)
+    # A fresh test database on every node (after a change to how shop schemas are built).
+    for node in "${NODES[@]}"; do
+        psql_on "$(port_of "$node")" postgres "DROP DATABASE IF EXISTS \"test_$DB\" WITH (FORCE)"
+    done
+    start
+    ;;
 destroy)
     stop
     rm -rf "$DATA"
     echo "==> deleted $DATA"
     ;;
 *)
-    echo "usage: $0 start|stop|status|url|destroy" >&2
+    echo "usage: $0 start|stop|status|url|reset-tests|destroy" >&2
     exit 2
     ;;
 esac

@@ -160,3 +160,28 @@ def identities_inline(sql: str) -> str:
         sql = sql[: found.start()] + found[1] + identity + (found[2] or "") + found[3] + sql[found.end() :]
         sql = sql.replace(match[0], "", 1)
     return sql
+
+
+# On Citus a shop's feed rows are written on two kinds of node: by the catalog tables' triggers,
+# which run on the worker holding the shop, and by the public membership trigger, which runs on
+# the coordinator. An identity column hands out ids from a different range on each (each node
+# has its own slice of a distributed sequence), and a worker's slice moves with the shop, so ids
+# would stop following commit order and a pull by cursor could skip a change. Every feed row's id
+# is therefore drawn where the row is stored, under the feed's per-shop lock, as the next after the
+# largest stored: commit order again, on whatever worker the shop lives, before and after a move.
+# TG_TABLE_NAME names the shard itself on a worker (the table itself off Citus).
+FEED_ORDER_SQL = """
+CREATE FUNCTION __SCHEMA__.sync_change_next_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1936289382, hashtext(TG_TABLE_SCHEMA || '.sync_change'));
+    EXECUTE format('SELECT COALESCE(max(id), 0) + 1 FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO NEW.id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER sync_change_next_id BEFORE INSERT ON __SCHEMA__.sync_change
+    FOR EACH ROW EXECUTE FUNCTION __SCHEMA__.sync_change_next_id();
+"""
+
+
+def snapshot_adapt(sql: str) -> str:
+    """The snapshot script of a tenant schema as a distributed schema needs it."""
+    return identities_inline(sql) + FEED_ORDER_SQL

@@ -178,7 +178,7 @@ def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
             _migrate_schema(template)
             sql = _rekey_placeholders(_dump_schema(template), _seeded_ids(template))
             if citus.enabled():
-                sql = citus.identities_inline(sql)
+                sql = citus.snapshot_adapt(sql)
         finally:
             connection.set_schema_to_public()
             with connection.cursor() as cursor:
