@@ -40,7 +40,7 @@ as_server() {
 }
 
 psql_on() { # psql_on PORT DB SQL
-    "$PGHOME/bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres -d "$2" -tA -c "$3"
+    PGOPTIONS="-c client_min_messages=warning" "$PGHOME/bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres -d "$2" -tA -c "$3"
 }
 
 start() {

@@ -54,9 +54,14 @@ def referenced_public_tables() -> list[str]:
             continue
         for field in model._meta.get_fields(include_hidden=True):
             related = getattr(field, "related_model", None)
-            if getattr(field, "concrete", False) and field.is_relation and related is not None:
-                if isinstance(related, type) and _shared_only(related):
-                    found.add(related._meta.db_table)
+            concrete = getattr(field, "concrete", False) and field.is_relation
+            if (
+                concrete
+                and isinstance(related, type)
+                and issubclass(related, Model)
+                and _shared_only(related)
+            ):
+                found.add(related._meta.db_table)
     return sorted(found)
 
 
@@ -150,7 +155,8 @@ def identities_inline(sql: str) -> str:
         table, column = match["table"], match["column"]
         options = " ".join(line.strip() for line in match["options"].splitlines() if line.strip())
         create = re.compile(
-            rf"^(CREATE TABLE {re.escape(table)} \(\n(?:.*\n)*?    {re.escape(column)} [^\n]*?)( NOT NULL)?(,?)$",
+            rf"^(CREATE TABLE {re.escape(table)} \(\n(?:.*\n)*?    {re.escape(column)} [^\n]*?)"
+            r"( NOT NULL)?(,?)$",
             re.MULTILINE,
         )
         found = create.search(sql)

@@ -289,7 +289,11 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
     with schema_context(get_public_schema_name()), connection.cursor() as cursor:
         if citus.enabled():
             # Citus forwards some DDL to the workers by its text, one command per message.
-            for statement in [citus.distributed_schema_sql(), f"CREATE SCHEMA {quoted};", *split_statements(sql)]:
+            for statement in [
+                citus.distributed_schema_sql(),
+                f"CREATE SCHEMA {quoted};",
+                *split_statements(sql),
+            ]:
                 cursor.execute(statement)
         else:
             cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
