@@ -85,13 +85,12 @@ def _citus_database_prepare(base: str, name: str) -> list[str]:
         ).fetchall()
     workers = []
     for host, port in nodes:
-        worker = urlunsplit(
-            parts._replace(netloc=f"{parts.username or 'postgres'}@{host}:{port}", path="/postgres")
-        )
+        node = parts._replace(netloc=f"{parts.username or 'postgres'}@{host}:{port}")
+        worker = urlunsplit(node._replace(path="/postgres"))
         with psycopg.connect(worker, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-        with psycopg.connect(worker.replace("/postgres", f"/{name}"), autocommit=True) as conn:
+        with psycopg.connect(urlunsplit(node._replace(path=f"/{name}")), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION citus")
         workers.append(worker)
     with psycopg.connect(urlunsplit(parts._replace(path=f"/{name}")), autocommit=True) as conn:

@@ -129,7 +129,9 @@ def main() -> None:
         connection.set_schema_to_public()
         connection.close()
 
-        with gunicorn_server(url=url, host=HOST, workers=args.workers, threads=args.threads) as port:
+        with gunicorn_server(
+            url=url, host=HOST, workers=args.workers, threads=args.threads, ready_seconds=120
+        ) as port:
             auth = f"Authorization: Bearer {token}\r\n"
             trivial = (f"GET /api/v1/settings HTTP/1.1\r\nHost: {HOST}\r\n{auth}\r\n").encode()
             body_template = json.dumps(

@@ -4,14 +4,14 @@
 # cluster of deploy/citus/cluster.sh, one after the other in one run. Prints both JSON lines and
 # the load average; docs/operations.md has the figures.
 #
-#   deploy/citus/bench.sh                    # default: 8 clients, 6 s phases, 2 rounds
+#   deploy/citus/bench.sh                    # default: 8 clients, 6 s phases, 2 rounds, 2 gunicorn workers
 #   deploy/citus/bench.sh --clients 16 ...   # any bench/online_sale.py arguments
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 ARGS=("$@")
-[ ${#ARGS[@]} -gt 0 ] || ARGS=(--clients 8 --seconds 6 --warmup 2 --rounds 2 --paced-rate 40)
+[ ${#ARGS[@]} -gt 0 ] || ARGS=(--clients 8 --seconds 6 --warmup 2 --rounds 2 --paced-rate 40 --workers 2)
 PY="$ROOT/.venv/bin/python"
 
 echo "==> load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
