@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench bench-scale install clean-data demo-terminal screenshots
+.PHONY: run test test-citus lint bench bench-scale install clean-data demo-terminal screenshots
 
 install: $(STAMP)
 
@@ -29,6 +29,16 @@ demo-terminal: $(STAMP)
 # they are skipped; POS_REQUIRE_BROWSER_TESTS=1 makes that an error (CI).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tenant isolation, sync push/pull and sale concurrency tests against a local Citus cluster
+# (deploy/citus/build.sh once, then deploy/citus/cluster.sh start; docs/operations.md). The test
+# database test_pos is made by cluster.sh on every node and kept between runs (--reuse-db).
+CITUS_TESTS ?= tests/test_isolation.py tests/sync/test_push.py tests/sync/test_pull.py \
+	tests/sync/test_push_concurrency.py tests/sales/test_concurrency.py tests/citus
+test-citus: $(STAMP)
+	deploy/citus/cluster.sh start
+	POS_CITUS=1 DATABASE_URL=$$(deploy/citus/cluster.sh url) nice -n 10 $(PY) -m pytest --reuse-db \
+		$(CITUS_TESTS) $(PYTEST_ARGS)
 
 # The browser tests, writing their screenshots into docs/images/.
 screenshots: $(STAMP)

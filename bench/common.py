@@ -47,6 +47,7 @@ def bench_database(name: str) -> Iterator[str]:
     admin = psycopg.connect(_admin_url(base), autocommit=True)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.execute(f'CREATE DATABASE "{name}"')
+    workers = _citus_database_prepare(base, name) if os.environ.get("POS_CITUS") == "1" else []
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_platform.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
@@ -65,7 +66,39 @@ def bench_database(name: str) -> Iterator[str]:
         connections.close_all()
         if os.environ.get("BENCH_KEEP_DB") != "1":
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for worker in workers:
+                with psycopg.connect(worker, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def _citus_database_prepare(base: str, name: str) -> list[str]:
+    """On a Citus coordinator (POS_CITUS=1): the new database on every worker of ``base``'s
+    cluster too, with the extension on each node and the workers registered (what
+    deploy/citus/cluster.sh does for the project's database). The workers' admin URLs."""
+    import psycopg
+
+    parts = urlsplit(base)
+    with psycopg.connect(base, autocommit=True) as conn:
+        nodes = conn.execute(
+            "SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeport"
+        ).fetchall()
+    workers = []
+    for host, port in nodes:
+        node = parts._replace(netloc=f"{parts.username or 'postgres'}@{host}:{port}")
+        worker = urlunsplit(node._replace(path="/postgres"))
+        with psycopg.connect(worker, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(urlunsplit(node._replace(path=f"/{name}")), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION citus")
+        workers.append(worker)
+    with psycopg.connect(urlunsplit(parts._replace(path=f"/{name}")), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION citus")
+        conn.execute("SELECT citus_set_coordinator_host(%s, %s)", [parts.hostname, parts.port or 5432])
+        for host, port in nodes:
+            conn.execute("SELECT citus_add_node(%s, %s)", [host, port])
+    return workers
 
 
 @dataclass(frozen=True)

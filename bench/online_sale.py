@@ -130,7 +130,7 @@ def main() -> None:
         connection.close()
 
         with gunicorn_server(
-            url=url, host=HOST, workers=args.workers, threads=args.threads, ready_seconds=90
+            url=url, host=HOST, workers=args.workers, threads=args.threads, ready_seconds=120
         ) as port:
             auth = f"Authorization: Bearer {token}\r\n"
             trivial = (f"GET /api/v1/settings HTTP/1.1\r\nHost: {HOST}\r\n{auth}\r\n").encode()

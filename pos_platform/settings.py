@@ -115,6 +115,10 @@ POS_SNAPSHOT_SCRATCH_DATABASE = os.environ.get("POS_SNAPSHOT_SCRATCH_DATABASE", 
 POS_TENANT_EXPORT_DIR = Path(os.environ.get("POS_TENANT_EXPORT_DIR", POS_DATA_DIR / "exports"))
 # Tenant schemas kept built ahead, so that creating a tenant is a rename (0: build on demand).
 POS_SCHEMA_POOL_SIZE = int(os.environ.get("POS_SCHEMA_POOL_SIZE", "3"))
+# The database is a Citus coordinator with schema-based sharding: each shop's schema is
+# distributed when it is created, and public tables that shop tables reference are reference
+# tables (shared_apps/tenants/citus.py, docs/operations.md).
+POS_CITUS = env_bool("POS_CITUS")
 # Offline sync (docs/sync-protocol.md).
 POS_PAIRING_CODE_SECONDS = int(os.environ.get("POS_PAIRING_CODE_SECONDS", "600"))
 POS_PAIRING_WINDOW_SECONDS = 600

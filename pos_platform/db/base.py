@@ -39,6 +39,8 @@ from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantData
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 from psycopg import pq
 
+from pos_platform.db.schema import DatabaseSchemaEditor
+
 SESSION = "session"
 TRANSACTION = "transaction"
 # The transaction's path is not known (a savepoint rollback may have undone a SET LOCAL).
@@ -73,6 +75,7 @@ class PooledCursorDebugWrapper(_PooledCursorMixin, CursorDebugWrapper):
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
     search_path_set_schemas: list[str] | None
     _setting_search_path: bool
 

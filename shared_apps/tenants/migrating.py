@@ -32,7 +32,7 @@ from django.db import connections
 from django_tenants.utils import get_public_schema_name, quote_schema_name
 
 from pos_platform.db import connection
-from shared_apps.tenants import migration_sql, provisioning
+from shared_apps.tenants import citus, migration_sql, provisioning
 from shared_apps.tenants.models import SchemaSnapshot, Tenant
 
 _CHUNK = 250
@@ -243,6 +243,8 @@ def _snapshot_by_script(
     (a migration edited, a plan left to the executor) the template is migrated and dumped."""
     state = provisioning.migration_state()
     if SchemaSnapshot.objects.filter(pk=state.fingerprint).exists():
+        return False
+    if citus.enabled():  # a Citus snapshot is adapted from a dump (citus.snapshot_adapt)
         return False
     for script in scripts:
         bases = {stamps.get(schema, "") for schema in script.schemas}

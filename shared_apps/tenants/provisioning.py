@@ -50,6 +50,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_context
 
 from pos_platform.db import connection
+from pos_platform.db.schema import split_statements
+from shared_apps.tenants import citus
 from shared_apps.tenants.models import PooledSchema, SchemaSnapshot
 
 logger = logging.getLogger(__name__)
@@ -219,7 +221,8 @@ def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
         started = time.perf_counter()
         template = f"{TEMPLATE_PREFIX}{state.fingerprint[:16]}"
         sql = None
-        if settings.POS_SNAPSHOT_SCRATCH_DATABASE:
+        # On Citus the template is built in place, as a distributed schema like the shops'.
+        if settings.POS_SNAPSHOT_SCRATCH_DATABASE and not citus.enabled():
             try:
                 with _on_scratch_database(_scratch_name(state)):
                     sql = _template_sql(template)
@@ -229,6 +232,8 @@ def snapshot_build(*, state: MigrationState) -> SchemaSnapshot:
                 )
         if sql is None:
             sql = _template_sql(template)
+        if citus.enabled():
+            sql = citus.snapshot_adapt(sql)
         snapshot = SchemaSnapshot(
             fingerprint=state.fingerprint,
             sql=sql,
@@ -247,9 +252,9 @@ def _template_sql(template: str) -> str:
     """Migrate ``template`` into the connection's database, dump it, drop it."""
     quoted = quote_schema_name(template)
     connection.set_schema_to_public()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
-        cursor.execute(f"CREATE SCHEMA {quoted}")
+        cursor.execute(citus.distributed_schema_sql() + f"CREATE SCHEMA {quoted}")
     try:
         _migrate_schema(template)
         return _rekey_placeholders(_dump_schema(template), _seeded_ids(template))
@@ -400,7 +405,16 @@ def schema_apply(*, schema_name: str, snapshot: SchemaSnapshot) -> None:
         lambda m: fresh.setdefault(m.group(1), str(uuid.uuid4())), snapshot.sql.replace(PLACEHOLDER, quoted)
     )
     with schema_context(get_public_schema_name()), connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
+        if citus.enabled():
+            # Citus forwards some DDL to the workers by its text, one command per message.
+            for statement in [
+                citus.distributed_schema_sql(),
+                f"CREATE SCHEMA {quoted};",
+                *split_statements(sql),
+            ]:
+                cursor.execute(statement)
+        else:
+            cursor.execute(f"CREATE SCHEMA {quoted};\n" + sql)
 
 
 def schema_create(*, schema_name: str, snapshot: SchemaSnapshot) -> Literal["pool", "snapshot"]:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django_tenants.utils import tenant_context
 
@@ -171,7 +172,7 @@ def test_a_change_committed_late_is_not_skipped(committed_tenant: Callable[..., 
         _in_tenant(tenant)
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
+                cursor.execute(_BACKEND_ID)
                 fast_pid.append(cursor.fetchone()[0])
             fast_started.set()
             storefront_create(code="FAST", name="Fast")
@@ -203,11 +204,20 @@ def _waits_for_a_lock(pid: int, *, attempts: int = 3000) -> bool:
     the bound only stops a broken run)."""
     with connection.cursor() as cursor:
         for _ in range(attempts):
-            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-            row = cursor.fetchone()
-            if row is not None and row[0] == "Lock":
+            cursor.execute(_WAITING, [pid])
+            if cursor.fetchone() is not None:
                 return True
     return False
+
+
+# On Citus the lock is waited for on the worker holding the shop, by a backend of the
+# coordinator's distributed transaction: both are known by the transaction's global process id.
+_BACKEND_ID = "SELECT citus_backend_gpid()" if settings.POS_CITUS else "SELECT pg_backend_pid()"
+_WAITING = (
+    "SELECT 1 FROM citus_stat_activity WHERE global_pid = %s AND wait_event_type = 'Lock'"
+    if settings.POS_CITUS
+    else "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'"
+)
 
 
 def test_concurrent_writers_and_pullers_converge(committed_tenant: Callable[..., TenantCreated]) -> None:
