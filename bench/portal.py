@@ -62,6 +62,9 @@ RATIO_TARGET = 3.0
 # Offline sales up to a year old are accepted as they are (not clamped): the history is real.
 os.environ["POS_SYNC_MAX_AGE_DAYS"] = str(DAYS + 30)
 os.environ.setdefault("ALLOWED_HOSTS", f"{HOSTS},127.0.0.1,localhost")
+# The pages are read over plain HTTP (the server's own answer to a proxy that ended TLS), by
+# Django's test client in this process too, whatever the database server.
+os.environ.setdefault("POS_HTTPS", "0")
 
 
 class Shop:
@@ -395,6 +398,7 @@ def main() -> None:
         from django.core.management import call_command
 
         from pos_platform.db import connection
+        from tenant_apps.reports.services import sales_hours_compact
         from tenant_apps.sales.models import Sale
 
         # The production server serves the versioned static files (as `manage.py serve` does).
@@ -433,6 +437,12 @@ def main() -> None:
             connection.set_schema_to_public()
             log(f"{label}: {seeded[label]} sales over {DAYS} days (seeded at {rate:.0f} sales/s)")
         sessions = {label: owner_session(shop) for label, shop in shops.items()}
+        # What the hourly merge of the per-hour sales figures (beat) does over a year, at once.
+        for shop in shops.values():
+            connection.set_tenant(shop.tenant)
+            merged = sales_hours_compact()
+            connection.set_schema_to_public()
+            log(f"{shop.host}: {merged} per-hour sales rows merged")
         # What autovacuum does over a year of a shop's life, at once: statistics, and the
         # visibility map that lets the covering indexes answer without the table.
         with connection.cursor() as cursor:
