@@ -90,7 +90,7 @@ def _when_pattern(locale: Locale, skeleton: str) -> str:
     locale: matching a skeleton costs several times the formatting itself (a list of sales
     formats one moment per row)."""
     if skeleton not in locale.datetime_skeletons:
-        skeleton = match_skeleton(skeleton, locale.datetime_skeletons)
+        skeleton = match_skeleton(skeleton, locale.datetime_skeletons) or skeleton
     date_part = locale.datetime_skeletons[skeleton].pattern
     time_part = locale.time_formats["short"].pattern
     return str(locale.datetime_formats["short"]).replace("{1}", date_part).replace("{0}", time_part)
