@@ -8,7 +8,7 @@ COLUMNS = "storefront_id, hour, sales_count, net, tax, total, refund_count, refu
 
 # The deltas of a set of sales (``added``) and of a set of events (``added``): sales count in the
 # hour they occurred; a void takes its sale back out of that hour; a refund counts in the hour it
-# was given. The schema is the trigger's table's (TG_TABLE_SCHEMA), not the search path's.
+# was given.
 SALES_DELTAS = """
     SELECT storefront_id, date_trunc('hour', occurred_at, 'UTC'), COUNT(*), SUM(net_total),
            SUM(tax_total), SUM(total), 0, 0
@@ -21,18 +21,18 @@ EVENT_DELTAS = """
     SELECT s.storefront_id, date_trunc('hour', e.occurred_at, 'UTC'), 0, 0, 0, 0, COUNT(*), SUM(e.amount)
     FROM {events} e JOIN {schema}sales_sale s ON s.id = e.sale_id WHERE e.kind = 'refunded' GROUP BY 1, 2"""
 
+# Static SQL (its plan cached per connection, re-planned when the search path changes): the
+# triggers fire in the tenant's schema, which the writer's search path names first.
 TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION reports_sales_hour_of_sales() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-    EXECUTE format($q$INSERT INTO %I.reports_sales_hour ({COLUMNS}) {SALES_DELTAS.format(sales="added")}$q$,
-                   TG_TABLE_SCHEMA);
+    INSERT INTO reports_sales_hour ({COLUMNS}) {SALES_DELTAS.format(sales="added")};
     RETURN NULL;
 END
 $fn$;
 CREATE OR REPLACE FUNCTION reports_sales_hour_of_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-    EXECUTE format($q$INSERT INTO %1$I.reports_sales_hour ({COLUMNS}) {EVENT_DELTAS.format(events="added", schema="%1$I.")}$q$,
-                   TG_TABLE_SCHEMA);
+    INSERT INTO reports_sales_hour ({COLUMNS}) {EVENT_DELTAS.format(events="added", schema="")};
     RETURN NULL;
 END
 $fn$;
