@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) bench/billing_validate.py
 	$(PY) bench/online_sale.py
 	$(PY) bench/sync_ingest.py
+	$(PY) bench/sales_hours.py
 	$(PY) bench/copy_format.py
 	$(PY) bench/db_binding.py
 	$(PY) bench/pooling.py

@@ -33,10 +33,20 @@ def _admin_url(url: str) -> str:
     return urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
 
 
+def reusing_database() -> bool:
+    """``BENCH_REUSE_DB=1``: keep the bench's database from one run to the next (see
+    :func:`bench_database`), so that a benchmark whose seeding takes long seeds once."""
+    return os.environ.get("BENCH_REUSE_DB") == "1"
+
+
 @contextmanager
 def bench_database(name: str) -> Iterator[str]:
     """Create database ``name`` (dropping a leftover one), point Django at it, drop it after
-    (kept with ``BENCH_KEEP_DB=1``, to read the seeded data's query plans afterwards)."""
+    (kept with ``BENCH_KEEP_DB=1``, to read the seeded data's query plans afterwards).
+
+    With ``BENCH_REUSE_DB=1`` a database left by an earlier run is kept as it is (and kept
+    after): its shared and tenant schemas are migrated to the current code, and the benchmark
+    reuses the shops it finds there (its own business to check that they are whole)."""
     import psycopg
 
     from pos_platform import embedded
@@ -45,9 +55,13 @@ def bench_database(name: str) -> Iterator[str]:
     parts = urlsplit(base)
     url = urlunsplit(parts._replace(path=f"/{name}"))
     admin = psycopg.connect(_admin_url(base), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    workers = _citus_database_prepare(base, name) if os.environ.get("POS_CITUS") == "1" else []
+    reuse = reusing_database()
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if not (reuse and exists):
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    citus = os.environ.get("POS_CITUS") == "1" and not (reuse and exists)
+    workers = _citus_database_prepare(base, name) if citus else []
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_platform.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
@@ -58,13 +72,15 @@ def bench_database(name: str) -> Iterator[str]:
     from django.core.management import call_command
 
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    if reuse and exists:
+        call_command("tenant", "migrate", verbosity=0)
     try:
         yield url
     finally:
         from django.db import connections
 
         connections.close_all()
-        if os.environ.get("BENCH_KEEP_DB") != "1":
+        if os.environ.get("BENCH_KEEP_DB") != "1" and not reuse:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             for worker in workers:
                 with psycopg.connect(worker, autocommit=True) as conn:
@@ -399,3 +415,119 @@ def drive_paced(
 
     asyncio.run(main())
     return latencies, statuses
+
+
+# ---------------------------------------------------------------------------------------------
+# Shops with a history: what the benchmarks that seed sales through the sync engine share
+# ---------------------------------------------------------------------------------------------
+
+# Ghana's levies and VAT (the VAT compounds on the levies), in the order they apply.
+GHANA_RATES = (
+    ("NHIL", "2.5", False, 1),
+    ("GETFUND", "2.5", False, 2),
+    ("COVID", "1", False, 3),
+    ("VAT", "15", True, 4),
+)
+
+
+def ghana_tax_category(*, since: Any, actor: Any) -> Any:
+    """The current tenant's standard tax category with :data:`GHANA_RATES`, in force since ``since``."""
+    from decimal import Decimal
+
+    from tenant_apps.taxes.services import tax_category_create, tax_rate_add
+
+    std = tax_category_create(code="STD", name="Standard", actor=actor)
+    for code, rate, compound, position in GHANA_RATES:
+        tax_rate_add(
+            category_id=std.pk,
+            code=code,
+            name=code,
+            rate=Decimal(rate),
+            compound=compound,
+            position=position,
+            effective_from=since,
+            actor=actor,
+        )
+    return std
+
+
+class SaleOps:
+    """Sale operations as a till uploads them (the client's unit prices and totals, priced by the
+    server's own pricing module), for products priced at ``storefront_id`` at ``at``."""
+
+    def __init__(self, products: list[Any], storefront_id: Any, at: Any) -> None:
+        from tenant_apps.sales.context import pricing_context_load
+        from tenant_apps.shop.services import shop_settings_get
+
+        self.settings = shop_settings_get()
+        context = pricing_context_load(keys=[(p.pk, storefront_id, at) for p in products])
+        self.prices = {p.pk: context.price(p.pk, storefront_id, at) for p in products}
+        self.rates = context.rates_at(at)
+        self.tax_category = {p.pk: p.tax_category_id for p in products}
+
+    def op(
+        self,
+        t: dict[str, Any],
+        *,
+        occurred_at: str,
+        receipt_number: str,
+        picked: list[Any],
+        quantities: list[int],
+        tendered_over: int = 0,
+    ) -> dict[str, Any]:
+        """The next sale of terminal ``t`` (its ``seq`` and ``receipt`` counters advanced): the
+        ``picked`` products in ``quantities``, paid cash (``tendered_over`` more than the total)."""
+        import uuid
+        from decimal import Decimal
+
+        from tenant_apps.sales.pricing import LineInput, price_sale
+
+        t["seq"] += 1
+        t["receipt"] += 1
+        totals = price_sale(
+            lines=[
+                LineInput(
+                    unit_price=self.prices[p.pk], quantity=Decimal(q), tax_category=self.tax_category[p.pk]
+                )
+                for p, q in zip(picked, quantities, strict=True)
+            ],
+            rates=self.rates,
+            prices_include_tax=self.settings.prices_include_tax,
+            minor_unit=self.settings.minor_unit,
+        )
+        return {
+            "op_id": str(uuid.uuid4()),
+            "kind": "sale",
+            "seq": t["seq"],
+            "occurred_at": occurred_at,
+            "data": {
+                "cashier_id": str(t["cashier"]),
+                "receipt_number": receipt_number,
+                "lines": [
+                    {"product_id": str(p.pk), "quantity": str(q), "unit_price": str(self.prices[p.pk])}
+                    for p, q in zip(picked, quantities, strict=True)
+                ],
+                "payments": [{"method": "cash", "amount": str(totals.total + tendered_over)}],
+                "totals": {"total": str(totals.total)},
+            },
+        }
+
+
+def checkpoint() -> None:
+    """Flush what the server has buffered so far (best effort: it needs a privileged role)."""
+    from django.db import DatabaseError, connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:
+        pass
+
+
+def push_checked(engine: Any, parse_batch: Any, t: dict[str, Any], body: bytes) -> None:
+    """Push one batch through the sync engine; every op must be applied."""
+    import json
+
+    response = json.loads(engine.push_batch(terminal=t["terminal"], batch=parse_batch(body)))
+    bad = [r for r in response["results"] if r["status"] != "applied"]
+    assert not bad, bad[:3]

@@ -37,20 +37,34 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from common import bench_database, gunicorn_server, log, p50, p95
-from sync_ingest import checkpoint, push_checked
+from common import (
+    SaleOps,
+    bench_database,
+    checkpoint,
+    ghana_tax_category,
+    gunicorn_server,
+    log,
+    p50,
+    p95,
+    push_checked,
+    reusing_database,
+)
 
 # The shops' hosts: <slug>.localhost.
 HOSTS = ".localhost"
 DAYS = 365
 STOREFRONTS = ("ACC", "KSI", "TML")
 TERMINALS_PER_STOREFRONT = 2
+TILLS = len(STOREFRONTS) * TERMINALS_PER_STOREFRONT
 P95_TARGET_MS = 150.0
 RATIO_TARGET = 3.0
 
 # Offline sales up to a year old are accepted as they are (not clamped): the history is real.
 os.environ["POS_SYNC_MAX_AGE_DAYS"] = str(DAYS + 30)
 os.environ.setdefault("ALLOWED_HOSTS", f"{HOSTS},127.0.0.1,localhost")
+# The pages are read over plain HTTP (the server's own answer to a proxy that ended TLS), by
+# Django's test client in this process too, whatever the database server.
+os.environ.setdefault("POS_HTTPS", "0")
 
 
 class Shop:
@@ -70,10 +84,7 @@ class Shop:
         from tenant_apps.catalog.models import ProductPrice
         from tenant_apps.catalog.services import product_create
         from tenant_apps.inventory.services import StockLine, stock_receive
-        from tenant_apps.sales.context import pricing_context_load
-        from tenant_apps.shop.services import shop_settings_get
         from tenant_apps.storefronts.services import storefront_create
-        from tenant_apps.taxes.services import tax_category_create, tax_rate_add
 
         provisioning.snapshot_current()
         created = tenant_create(
@@ -89,23 +100,7 @@ class Shop:
         self.storefronts = [
             storefront_create(code=code, name=f"Storefront {code}", actor=actor) for code in STOREFRONTS
         ]
-        std = tax_category_create(code="STD", name="Standard", actor=actor)
-        for code, rate, compound, position in (
-            ("NHIL", "2.5", False, 1),
-            ("GETFUND", "2.5", False, 2),
-            ("COVID", "1", False, 3),
-            ("VAT", "15", True, 4),
-        ):
-            tax_rate_add(
-                category_id=std.pk,
-                code=code,
-                name=code,
-                rate=Decimal(rate),
-                compound=compound,
-                position=position,
-                effective_from=since,
-                actor=actor,
-            )
+        std = ghana_tax_category(since=since, actor=actor)
         self.products = []
         for i in range(products):
             product = product_create(
@@ -149,57 +144,62 @@ class Shop:
                         "code": storefront.code,
                     }
                 )
-        self.settings = shop_settings_get()
-        context = pricing_context_load(keys=[(p.pk, self.storefronts[0].pk, self.now) for p in self.products])
-        self.prices = {p.pk: context.price(p.pk, self.storefronts[0].pk, self.now) for p in self.products}
-        self.rates = context.rates_at(self.now)
-        self.tax_category = {p.pk: p.tax_category_id for p in self.products}
+        self.sales = SaleOps(self.products, self.storefronts[0].pk, self.now)
         connection.set_schema_to_public()
+
+    @classmethod
+    def existing(cls, slug: str, sales: int) -> Shop | None:
+        """The shop ``slug`` left by an earlier run (``BENCH_REUSE_DB=1``), when it holds its
+        ``sales`` and its history reaches today (the pages read today's figures); else None."""
+        from django.utils import timezone
+
+        from pos_platform.db import connection
+        from shared_apps.accounts.models import Membership
+        from shared_apps.tenants.models import Tenant
+        from sync.models import Terminal
+        from tenant_apps.sales.models import Sale
+        from tenant_apps.storefronts.models import Storefront
+
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            return None
+        connection.set_tenant(tenant)
+        try:
+            newest = Sale.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+            if (
+                Sale.objects.count() < sales
+                or newest is None
+                or timezone.localdate(newest) != timezone.localdate()
+            ):
+                return None
+            shop = cls.__new__(cls)
+            shop.tenant = tenant
+            shop.owner = Membership.objects.select_related("user").get(tenant=tenant, role="owner").user
+            shop.host = f"{slug}.localhost"
+            shop.now = newest
+            shop.storefronts = list(Storefront.objects.order_by("code"))
+            first = Terminal.objects.filter(storefront=shop.storefronts[0]).order_by("code").first()
+            assert first is not None
+            cashier = Sale.objects.filter(terminal_id=first.pk).values_list("cashier_id", flat=True).first()
+            shop.terminals = [{"terminal": first, "cashier": cashier}]
+            return shop
+        finally:
+            connection.set_schema_to_public()
 
     def batch(self, t: dict[str, Any], times: list[dt.datetime], rng: random.Random) -> bytes:
         """The sales of terminal ``t`` made at ``times`` (oldest first), as the JSON a till uploads."""
-        from tenant_apps.sales.pricing import LineInput, price_sale
-
         ops = []
         for at in times:
-            t["seq"] += 1
-            t["receipt"] += 1
             picked = rng.sample(self.products, rng.randint(1, 3))
             quantities = [rng.randint(1, 3) for _ in picked]
-            totals = price_sale(
-                lines=[
-                    LineInput(
-                        unit_price=self.prices[p.pk],
-                        quantity=Decimal(q),
-                        tax_category=self.tax_category[p.pk],
-                    )
-                    for p, q in zip(picked, quantities, strict=True)
-                ],
-                rates=self.rates,
-                prices_include_tax=self.settings.prices_include_tax,
-                minor_unit=self.settings.minor_unit,
-            )
             ops.append(
-                {
-                    "op_id": str(uuid.uuid4()),
-                    "kind": "sale",
-                    "seq": t["seq"],
-                    "occurred_at": at.isoformat(timespec="seconds"),
-                    "data": {
-                        "cashier_id": str(t["cashier"]),
-                        "receipt_number": f"{t['code']}-{t['terminal'].code}-{t['receipt']:07d}",
-                        "lines": [
-                            {
-                                "product_id": str(p.pk),
-                                "quantity": str(q),
-                                "unit_price": str(self.prices[p.pk]),
-                            }
-                            for p, q in zip(picked, quantities, strict=True)
-                        ],
-                        "payments": [{"method": "cash", "amount": str(totals.total)}],
-                        "totals": {"total": str(totals.total)},
-                    },
-                }
+                self.sales.op(
+                    t,
+                    occurred_at=at.isoformat(timespec="seconds"),
+                    receipt_number=f"{t['code']}-{t['terminal'].code}-{t['receipt'] + 1:07d}",
+                    picked=picked,
+                    quantities=quantities,
+                )
             )
         body = {"batch_id": str(uuid.uuid4()), "terminal_time": self.now.isoformat(), "ops": ops}
         return json.dumps(body, separators=(",", ":")).encode()
@@ -398,15 +398,36 @@ def main() -> None:
         from django.core.management import call_command
 
         from pos_platform.db import connection
+        from tenant_apps.reports.services import sales_hours_compact
         from tenant_apps.sales.models import Sale
 
         # The production server serves the versioned static files (as `manage.py serve` does).
         call_command("collectstatic", interactive=False, verbosity=0)
         # Two shops alike but for their size: a tenth of the history, and all of it.
         sizes = {"small": args.sales // 10, "large": args.sales}
-        shops = {label: Shop(f"{label}shop", args.products) for label in sizes}
+        found = {
+            label: Shop.existing(f"{label}shop", size // TILLS * TILLS) if reusing_database() else None
+            for label, size in sizes.items()
+        }
+        if all(found.values()):
+            shops = {label: shop for label, shop in found.items() if shop is not None}
+            log("reusing the shops of an earlier run (BENCH_REUSE_DB=1)")
+        else:
+            from shared_apps.tenants.models import Tenant
+
+            if Tenant.objects.filter(slug__in=[f"{label}shop" for label in sizes]).exists():
+                raise SystemExit(
+                    "BENCH_REUSE_DB=1: the shops of an earlier run are not whole or not of today; "
+                    "run once without BENCH_REUSE_DB to seed them again"
+                )
+            shops = {label: Shop(f"{label}shop", args.products) for label in sizes}
         seeded = {}
         for label, shop in shops.items():
+            if all(found.values()):
+                connection.set_tenant(shop.tenant)
+                seeded[label] = Sale.objects.count()
+                connection.set_schema_to_public()
+                continue
             per_terminal = sizes[label] // len(shop.terminals)
             rate = seed(
                 shop, upto=per_terminal, per_terminal=per_terminal, batch=args.batch, workers=args.workers
@@ -416,6 +437,12 @@ def main() -> None:
             connection.set_schema_to_public()
             log(f"{label}: {seeded[label]} sales over {DAYS} days (seeded at {rate:.0f} sales/s)")
         sessions = {label: owner_session(shop) for label, shop in shops.items()}
+        # What the hourly merge of the per-hour sales figures (beat) does over a year, at once.
+        for shop in shops.values():
+            connection.set_tenant(shop.tenant)
+            merged = sales_hours_compact()
+            connection.set_schema_to_public()
+            log(f"{shop.host}: {merged} per-hour sales rows merged")
         # What autovacuum does over a year of a shop's life, at once: statistics, and the
         # visibility map that lets the covering indexes answer without the table.
         with connection.cursor() as cursor:

@@ -34,7 +34,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from common import bench_database, gunicorn_server, log
+from common import SaleOps, bench_database, checkpoint, ghana_tax_category, gunicorn_server, log, push_checked
 
 HOST = "ingest.localhost"
 LINES_PER_SALE = 3
@@ -56,10 +56,7 @@ class World:
         from tenant_apps.catalog.models import ProductPrice
         from tenant_apps.catalog.services import product_create
         from tenant_apps.inventory.services import StockLine, stock_receive
-        from tenant_apps.sales.context import pricing_context_load
-        from tenant_apps.shop.services import shop_settings_get
         from tenant_apps.storefronts.services import storefront_create
-        from tenant_apps.taxes.services import tax_category_create, tax_rate_add
 
         provisioning.snapshot_current()
         self.tenant = tenant_create(
@@ -75,23 +72,7 @@ class World:
         connection.set_tenant(self.tenant)
         actor = Actor.system("bench")
         self.storefront = storefront_create(code="ING", name="Ingest", actor=actor)
-        std = tax_category_create(code="STD", name="Standard", actor=actor)
-        for code, rate, compound, position in (
-            ("NHIL", "2.5", False, 1),
-            ("GETFUND", "2.5", False, 2),
-            ("COVID", "1", False, 3),
-            ("VAT", "15", True, 4),
-        ):
-            tax_rate_add(
-                category_id=std.pk,
-                code=code,
-                name=code,
-                rate=Decimal(rate),
-                compound=compound,
-                position=position,
-                effective_from=since,
-                actor=actor,
-            )
+        std = ghana_tax_category(since=since, actor=actor)
         self.products = []
         for i in range(10):
             product = product_create(
@@ -124,12 +105,8 @@ class World:
                     "receipt": 0,
                 }
             )
-        self.settings = shop_settings_get()
-        now = timezone.now()
-        context = pricing_context_load(keys=[(p.pk, self.storefront.pk, now) for p in self.products])
-        self.prices = {p.pk: context.price(p.pk, self.storefront.pk, now) for p in self.products}
-        self.rates = context.rates_at(now)
-        self.tax_category = {p.pk: p.tax_category_id for p in self.products}
+        self.sales = SaleOps(self.products, self.storefront.pk, timezone.now())
+        self.settings = self.sales.settings
         self.rng = random.Random(7)
         connection.set_schema_to_public()
 
@@ -137,71 +114,23 @@ class World:
         """One batch of ``size`` sales from terminal ``t``, as the JSON a till uploads."""
         from django.utils import timezone
 
-        from tenant_apps.sales.pricing import LineInput, price_sale
-
         ops = []
         start = timezone.now() - dt.timedelta(hours=2)
         for i in range(size):
-            t["seq"] += 1
-            t["receipt"] += 1
             picked = self.rng.sample(self.products, LINES_PER_SALE)
             quantities = [self.rng.randint(1, 3) for _ in picked]
-            totals = price_sale(
-                lines=[
-                    LineInput(
-                        unit_price=self.prices[p.pk],
-                        quantity=Decimal(q),
-                        tax_category=self.tax_category[p.pk],
-                    )
-                    for p, q in zip(picked, quantities, strict=True)
-                ],
-                rates=self.rates,
-                prices_include_tax=self.settings.prices_include_tax,
-                minor_unit=self.settings.minor_unit,
-            )
             ops.append(
-                {
-                    "op_id": str(uuid.uuid4()),
-                    "kind": "sale",
-                    "seq": t["seq"],
-                    "occurred_at": (start + dt.timedelta(seconds=20 * i)).isoformat(timespec="seconds"),
-                    "data": {
-                        "cashier_id": str(t["cashier"]),
-                        "receipt_number": f"ING-{t['terminal'].code}-{t['receipt']:06d}",
-                        "lines": [
-                            {
-                                "product_id": str(p.pk),
-                                "quantity": str(q),
-                                "unit_price": str(self.prices[p.pk]),
-                            }
-                            for p, q in zip(picked, quantities, strict=True)
-                        ],
-                        "payments": [
-                            {"method": "cash", "amount": str(totals.total + self.rng.choice([0, 1, 5]))}
-                        ],
-                        "totals": {"total": str(totals.total)},
-                    },
-                }
+                self.sales.op(
+                    t,
+                    occurred_at=(start + dt.timedelta(seconds=20 * i)).isoformat(timespec="seconds"),
+                    receipt_number=f"ING-{t['terminal'].code}-{t['receipt'] + 1:06d}",
+                    picked=picked,
+                    quantities=quantities,
+                    tendered_over=self.rng.choice([0, 1, 5]),
+                )
             )
         body = {"batch_id": str(uuid.uuid4()), "terminal_time": timezone.now().isoformat(), "ops": ops}
         return json.dumps(body, separators=(",", ":")).encode()
-
-
-def checkpoint() -> None:
-    """Flush what the server has buffered so far (best effort: it needs a privileged role)."""
-    from django.db import DatabaseError, connection, transaction
-
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    except DatabaseError:
-        pass
-
-
-def push_checked(engine: Any, parse_batch: Any, t: dict[str, Any], body: bytes) -> None:
-    response = json.loads(engine.push_batch(terminal=t["terminal"], batch=parse_batch(body)))
-    bad = [r for r in response["results"] if r["status"] != "applied"]
-    assert not bad, bad[:3]
 
 
 def service_worker(world: World, share: list[tuple[int, bytes]], gate: Any) -> None:

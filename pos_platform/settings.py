@@ -351,6 +351,8 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = POS_HEARTBEAT_SECONDS
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Per tenant: forget Idempotency-Key responses older than two days.
     "idempotency-purge": {"task": "idempotency.purge", "schedule": 24 * 3600},
+    # Per tenant: merge the per-hour sales figures' deltas (the reports read fewer rows).
+    "reports-sales-hours-compact": {"task": "reports.sales_hours_compact", "schedule": 3600},
     # Keep POS_SCHEMA_POOL_SIZE tenant schemas built ahead (also queued after each tenant create).
     "tenants-schema-pool": {
         "task": "tenants.schema_pool_fill",

@@ -16,7 +16,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, match_skeleton
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.conf import settings
 from django.utils import timezone, translation
@@ -83,6 +83,19 @@ def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value, shop_timezone()) if timezone.is_aware(value) else value
 
 
+@lru_cache(maxsize=512)
+def _when_pattern(locale: Locale, skeleton: str) -> str:
+    """The locale's pattern of a short date of ``skeleton`` and a short time. CLDR's skeletons are
+    a date's or a time's; the locale's short date-time pattern joins the two. Found once per
+    locale: matching a skeleton costs several times the formatting itself (a list of sales
+    formats one moment per row)."""
+    if skeleton not in locale.datetime_skeletons:
+        skeleton = match_skeleton(skeleton, locale.datetime_skeletons) or skeleton
+    date_part = locale.datetime_skeletons[skeleton].pattern
+    time_part = locale.time_formats["short"].pattern
+    return str(locale.datetime_formats["short"]).replace("{1}", date_part).replace("{0}", time_part)
+
+
 def when(value: Any) -> str:
     """A moment: day, month and time (``2 Dec, 14:05``), with the year when not this year."""
     if not isinstance(value, dt.datetime):
@@ -90,10 +103,7 @@ def when(value: Any) -> str:
     local = _local(value)
     locale = shop_locale()
     skeleton = "MMMd" if local.year == timezone.localtime(timezone.now(), shop_timezone()).year else "yMMMd"
-    # CLDR's skeletons are a date's or a time's; the locale's pattern joins the two.
-    date_part = format_skeleton(skeleton, local, locale=locale)
-    time_part = format_time(local, format="short", locale=locale)
-    return str(locale.datetime_formats["short"]).replace("{1}", date_part).replace("{0}", time_part)
+    return format_datetime(local, _when_pattern(locale, skeleton), locale=locale)
 
 
 def day(value: Any) -> str:

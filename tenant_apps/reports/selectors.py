@@ -4,6 +4,12 @@ Figures count sales by the shop day of their ``occurred_at`` (an offline sale la
 happened) and leave voided sales out (they appear under ``voids``); refunds count on the day they
 were given. Every figure is a sum of stored sale, line, payment and event amounts, so the
 reports add up to the sales they summarise.
+
+The per-day and per-hour figures (counts, net, tax, total, refunds) of a period are summed from
+the per-hour figures that the database keeps as sales are written
+(:mod:`tenant_apps.reports.models`): a few rows per storefront and hour rather than every sale of
+the period. They equal the sums of the sales themselves (``_from_sales`` below, which the tests
+compare them with, and which serve time zones whose days are not runs of whole UTC hours).
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def hours_cover(start: dt.date, end: dt.date) -> bool:
+    """Whether the shop days ``start`` to ``end`` (inclusive) are runs of whole UTC hours (their
+    time zone's offset a whole number of hours at each day's start), so that the per-hour
+    figures answer for them."""
+    zone = shop_timezone()
+    day = start
+    while day <= end + dt.timedelta(days=1):
+        offset = zone.utcoffset(dt.datetime.combine(day, dt.time.min))
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        day += dt.timedelta(days=1)
+    return True
 
 
 def _storefront_filter(
@@ -167,9 +187,23 @@ def sales_trend(
     *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
     """One row per shop day from ``start`` to ``end`` (inclusive), days without sales included."""
-    zone = str(shop_timezone())
+    if not hours_cover(start, end):
+        return sales_trend_from_sales(start=start, end=end, storefront_id=storefront_id)
+    days = _empty_days(start, end)
     lower, upper = day_bounds(start)[0], day_bounds(end)[1]
-    where, extra = _storefront_filter(storefront_id)
+    where, extra = _storefront_filter(storefront_id, "h.storefront_id")
+    for day, count, net, tax, total, refunded in _rows(
+        f"""SELECT (h.hour AT TIME ZONE %s)::date, SUM(h.sales_count), SUM(h.net), SUM(h.tax), SUM(h.total),
+                   SUM(h.refunded)
+            FROM reports_sales_hour h WHERE h.hour >= %s AND h.hour < %s{where}
+            GROUP BY 1""",  # noqa: S608
+        [str(shop_timezone()), lower, upper, *extra],
+    ):
+        days[day].update(sales_count=count, net=net, tax=tax, total=total, refunds=refunded)
+    return list(days.values())
+
+
+def _empty_days(start: dt.date, end: dt.date) -> dict[dt.date, dict[str, Any]]:
     days: dict[dt.date, dict[str, Any]] = {}
     day = start
     while day <= end:
@@ -182,6 +216,17 @@ def sales_trend(
             "refunds": ZERO,
         }
         day += dt.timedelta(days=1)
+    return days
+
+
+def sales_trend_from_sales(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """:func:`sales_trend` summed from the sales and refund events themselves."""
+    zone = str(shop_timezone())
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id)
+    days = _empty_days(start, end)
     for day, count, net, tax, total in _rows(
         f"""SELECT (s.occurred_at AT TIME ZONE %s)::date, COUNT(*), SUM(s.net_total), SUM(s.tax_total),
                    SUM(s.total)
@@ -238,6 +283,23 @@ def period_summary(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | N
     """Sales (voided ones left out), total, average sale and refunds between two shop days
     (inclusive), by the rules of :func:`daily_summary`: for one day, ``total``, ``sales_count``
     and ``refunds`` equal its ``totals``, and ``net_sales`` its ``total_after_refunds``."""
+    if not hours_cover(start, end):
+        return period_summary_from_sales(start=start, end=end, storefront_id=storefront_id)
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
+    where, extra = _storefront_filter(storefront_id, "h.storefront_id")
+    ((count, total, refund_count, refunded),) = _rows(
+        f"""SELECT COALESCE(SUM(h.sales_count), 0), COALESCE(SUM(h.total), 0),
+                   COALESCE(SUM(h.refund_count), 0), COALESCE(SUM(h.refunded), 0)
+            FROM reports_sales_hour h WHERE h.hour >= %s AND h.hour < %s{where}""",  # noqa: S608
+        [lower, upper, *extra],
+    )
+    return _period(start, end, int(count), total, int(refund_count), refunded)
+
+
+def period_summary_from_sales(
+    *, start: dt.date, end: dt.date, storefront_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """:func:`period_summary` summed from the sales and refund events themselves."""
     lower, upper = day_bounds(start)[0], day_bounds(end)[1]
     where, extra = _storefront_filter(storefront_id)
     ((count, total),) = _rows(
@@ -251,6 +313,12 @@ def period_summary(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | N
             WHERE e.kind = 'refunded' AND e.occurred_at >= %s AND e.occurred_at < %s{where}""",  # noqa: S608
         [lower, upper, *extra],
     )
+    return _period(start, end, count, total, refund_count, refunded)
+
+
+def _period(
+    start: dt.date, end: dt.date, count: int, total: Decimal, refund_count: int, refunded: Decimal
+) -> dict[str, Any]:
     total = ZERO + total
     refunded = ZERO + refunded
     return {
@@ -266,6 +334,25 @@ def period_summary(*, start: dt.date, end: dt.date, storefront_id: uuid.UUID | N
 
 def sales_by_hour(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """The day's sales (voided ones left out) per hour of the shop's clock: 24 rows."""
+    if not hours_cover(day, day):
+        return sales_by_hour_from_sales(day=day, storefront_id=storefront_id)
+    start, end = day_bounds(day)
+    where, extra = _storefront_filter(storefront_id, "h.storefront_id")
+    hours = {h: {"hour": h, "sales_count": 0, "total": ZERO} for h in range(24)}
+    for hour, count, total in _rows(
+        f"""SELECT EXTRACT(HOUR FROM h.hour AT TIME ZONE %s)::int, SUM(h.sales_count), SUM(h.total)
+            FROM reports_sales_hour h WHERE h.hour >= %s AND h.hour < %s{where}
+            GROUP BY 1""",  # noqa: S608
+        [str(shop_timezone()), start, end, *extra],
+    ):
+        # Two UTC hours fall in one hour of the clock on the day it goes back: both count there.
+        hours[hour]["sales_count"] += count
+        hours[hour]["total"] += total
+    return list(hours.values())
+
+
+def sales_by_hour_from_sales(*, day: dt.date, storefront_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """:func:`sales_by_hour` summed from the sales themselves."""
     start, end = day_bounds(day)
     where, extra = _storefront_filter(storefront_id)
     hours = {h: {"hour": h, "sales_count": 0, "total": ZERO} for h in range(24)}

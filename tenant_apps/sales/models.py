@@ -174,7 +174,11 @@ class Payment(models.Model):
         db_table = "sales_payment"
         ordering = ["sale_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["sale", "position"], name="payment_position_unique"),
+            # The method included: a sales list filtered by method probes each sale's payments
+            # in the index alone.
+            models.UniqueConstraint(
+                fields=["sale", "position"], include=["method"], name="payment_position_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0)
                 & Q(change__gte=0)
