@@ -34,7 +34,8 @@ test: $(STAMP)
 # (deploy/citus/build.sh once, then deploy/citus/cluster.sh start; docs/operations.md). The test
 # database test_pos is made by cluster.sh on every node and kept between runs (--reuse-db).
 CITUS_TESTS ?= tests/test_isolation.py tests/sync/test_push.py tests/sync/test_pull.py \
-	tests/sync/test_push_concurrency.py tests/sales/test_concurrency.py tests/citus
+	tests/sync/test_push_concurrency.py tests/sales/test_concurrency.py tests/reports/test_sales_hours.py \
+	tests/citus
 test-citus: $(STAMP)
 	deploy/citus/cluster.sh start
 	POS_CITUS=1 DATABASE_URL=$$(deploy/citus/cluster.sh url) nice -n 10 $(PY) -m pytest --reuse-db \
