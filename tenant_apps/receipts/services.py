@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import connection
 from pos_platform.kernel.errors import ApplicationError
@@ -209,7 +210,7 @@ def receipt_send(
         raise ReceiptSaleNotFound(details={"sale_id": str(sale_id)})
     region = getattr(_tenant(), "country", None) or None
     if channel not in ("email", *PHONE_CHANNELS):
-        raise ContactInvalid("channel is email, sms or whatsapp.", details={"channel": channel})
+        raise ContactInvalid(gettext_noop("channel is email, sms or whatsapp."), details={"channel": channel})
     try:
         address = email_normalise(to) if channel == "email" else phone_normalise(to, region=region)
     except ApplicationError as exc:
