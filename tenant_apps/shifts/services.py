@@ -39,11 +39,13 @@ def _amount(value: Decimal, field: str, *, minor_unit: int, positive: bool = Fal
     ):
         raise ShiftInvalid(
             gettext_noop(
-                "%(field)s must be an amount above 0 up to %(MONEY_MAX)s, with at most %(minor_unit)s decimals."
+                "%(field)s must be an amount above 0 up to %(MONEY_MAX)s, "
+                "with at most %(minor_unit)s decimals."
             )
             if positive
             else gettext_noop(
-                "%(field)s must be an amount from 0 up to %(MONEY_MAX)s, with at most %(minor_unit)s decimals."
+                "%(field)s must be an amount from 0 up to %(MONEY_MAX)s, "
+                "with at most %(minor_unit)s decimals."
             ),
             details={"field": field, "value": str(value)},
             params={"field": field, "MONEY_MAX": MONEY_MAX, "minor_unit": minor_unit},
