@@ -288,4 +288,14 @@ ERRORS: dict[str, str] = {
     "This rate already ends at or before that time.": "Ce taux se termine déjà à cette heure ou avant.",
     "A tax code is 1 to 16 capital letters, digits or _.": "Un code de taxe compte de 1 à 16 lettres majuscules, chiffres ou _.",
     "A rate ends after it starts.": "Un taux se termine après son début.",
+    # Refusals with values, and the throttles' messages.
+    "%(what)s must be an amount from 0 to %(MONEY_MAX)s with at most %(minor_unit)s decimals.": "%(what)s doit être un montant de 0 à %(MONEY_MAX)s avec au plus %(minor_unit)s décimales.",
+    "Payment %(value)s (%(kind)s): give %(join)s (the last four digits).": "Paiement %(value)s (%(kind)s) : indiquez %(join)s (les quatre derniers chiffres).",
+    "Payment %(value)s (%(kind)s): give %(join)s.": "Paiement %(value)s (%(kind)s) : indiquez %(join)s.",
+    "Line %(line)s: the quantity must be non-zero, at most %(QUANTITY_MAX)s with %(QUANTITY_PLACES)s decimals.": "Ligne %(line)s : la quantité doit être différente de zéro, au plus %(QUANTITY_MAX)s avec %(QUANTITY_PLACES)s décimales.",
+    "Line %(line)s: the quantity must be zero or more, at most %(QUANTITY_MAX)s with %(QUANTITY_PLACES)s decimals.": "Ligne %(line)s : la quantité doit être égale ou supérieure à zéro, au plus %(QUANTITY_MAX)s avec %(QUANTITY_PLACES)s décimales.",
+    "Line %(line)s: the quantity must be more than zero, at most %(QUANTITY_MAX)s with %(QUANTITY_PLACES)s decimals.": "Ligne %(line)s : la quantité doit être supérieure à zéro, au plus %(QUANTITY_MAX)s avec %(QUANTITY_PLACES)s décimales.",
+    "The new password is the same as the current one; choose another.": "Le nouveau mot de passe est le même que l'actuel ; choisissez-en un autre.",
+    "Too many sign-ups from here; wait before trying again.": "Trop d'inscriptions depuis cet endroit ; patientez avant de réessayer.",
+    "Too many password reset requests; wait before asking again.": "Trop de demandes de réinitialisation du mot de passe ; patientez avant de redemander.",
 }

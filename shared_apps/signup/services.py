@@ -65,7 +65,7 @@ def _throttle(*, ip: str | None, email: str, phone: str) -> None:
         (Limit(f"signup.{kind}", per_address, 3600), hashlib.sha256(address.encode()).hexdigest()[:32])
         for kind, address in (("email", email), ("phone", phone))
     ]
-    requests_throttle(counted, message="Too many sign-ups from here; wait before trying again.")
+    requests_throttle(counted, message=gettext_noop("Too many sign-ups from here; wait before trying again."))
 
 
 def _digest(code: str, signup_id: object) -> str:

@@ -227,10 +227,22 @@ def _check_lines(lines: Sequence[StockLine], *, allow_negative: bool, allow_zero
         )
         if bad:
             raise StockInvalid(
-                f"Line {index + 1}: the quantity must be "
-                + ("non-zero" if allow_negative else "zero or more" if allow_zero else "more than zero")
-                + f", at most {QUANTITY_MAX} with {QUANTITY_PLACES} decimals.",
+                gettext_noop(
+                    "Line %(line)s: the quantity must be non-zero, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                )
+                if allow_negative
+                else gettext_noop(
+                    "Line %(line)s: the quantity must be zero or more, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                )
+                if allow_zero
+                else gettext_noop(
+                    "Line %(line)s: the quantity must be more than zero, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                ),
                 details={"line": index, "quantity": str(q)},
+                params={"line": index + 1, "QUANTITY_MAX": QUANTITY_MAX, "QUANTITY_PLACES": QUANTITY_PLACES},
             )
 
 

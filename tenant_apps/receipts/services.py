@@ -214,7 +214,7 @@ def receipt_send(
     try:
         address = email_normalise(to) if channel == "email" else phone_normalise(to, region=region)
     except ApplicationError as exc:
-        raise ContactInvalid(exc.message, details={"to": [exc.code]}) from exc
+        raise ContactInvalid(exc.template, details={"to": [exc.code]}, params=exc.params) from exc
     existing = ReceiptRequest.objects.filter(sale_id=sale_id, channel=channel, to=address).first()
     if existing is not None:
         return existing

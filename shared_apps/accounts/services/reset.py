@@ -52,7 +52,9 @@ def _throttle_request(*, email: str, ip: str | None) -> None:
             hashlib.sha256(email.encode()).hexdigest()[:32],
         )
     )
-    requests_throttle(counted, message="Too many password reset requests; wait before asking again.")
+    requests_throttle(
+        counted, message=gettext_noop("Too many password reset requests; wait before asking again.")
+    )
 
 
 def _confirm_limit() -> Limit:

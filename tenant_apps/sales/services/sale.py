@@ -140,8 +140,11 @@ WHERE s.id = %s
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
     if not isinstance(value, Decimal) or value < 0 or value > MONEY_MAX or not has_places(value, minor_unit):
         raise error(  # type: ignore[call-arg]
-            f"{what} must be an amount from 0 to {MONEY_MAX} with at most {minor_unit} decimals.",
+            gettext_noop(
+                "%(what)s must be an amount from 0 to %(MONEY_MAX)s with at most %(minor_unit)s decimals."
+            ),
             details={"field": what, "value": str(value)},
+            params={"what": what, "MONEY_MAX": MONEY_MAX, "minor_unit": minor_unit},
         )
 
 
@@ -286,10 +289,11 @@ def _check_payment_details(payments: Sequence[PaymentInput], methods: dict[str, 
                 )
         if missing:
             raise PaymentInvalid(
-                f"Payment {index + 1} ({method.kind}): give {', '.join(missing)}"
-                + (" (the last four digits)" if "card_last4" in missing else "")
-                + ".",
+                gettext_noop("Payment %(value)s (%(kind)s): give %(join)s (the last four digits).")
+                if "card_last4" in missing
+                else gettext_noop("Payment %(value)s (%(kind)s): give %(join)s."),
                 details={"payment": index, "fields": missing},
+                params={"value": index + 1, "kind": method.kind, "join": ", ".join(missing)},
             )
 
 
