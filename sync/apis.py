@@ -13,6 +13,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -334,7 +335,7 @@ class TerminalListApi(ApiView):
             "terminal.manage",
             storefront_id=data.validated_data["storefront_id"],
         ):
-            raise PermissionDenied("You can only add terminals to your own storefront.")
+            raise PermissionDenied(gettext_noop("You can only add terminals to your own storefront."))
         code = terminals.terminal_create(actor=actor_of(request), **data.validated_data)
         return _pairing_response(code, 201)
 

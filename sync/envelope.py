@@ -25,6 +25,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.http import json_text_problem, text_printable
 from sync.errors import BatchMalformed, BatchTooLarge, RequestTooLarge
@@ -97,21 +98,23 @@ def read_body(request: HttpRequest) -> bytes:
         return body
     if encoding != "gzip":
         raise BatchMalformed(
-            f"Content-Encoding {encoding!r} is not supported; use gzip.", code="encoding_unsupported"
+            gettext_noop("Content-Encoding %(encoding)s is not supported; use gzip."),
+            code="encoding_unsupported",
+            params={"encoding": f"{encoding!r}"},
         )
     inflated_limit = settings.POS_SYNC_MAX_INFLATED_BYTES
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         inflated = inflater.decompress(body, inflated_limit + 1)
     except zlib.error as exc:
-        raise BatchMalformed("The body is not valid gzip.", code="gzip_invalid") from exc
+        raise BatchMalformed(gettext_noop("The body is not valid gzip."), code="gzip_invalid") from exc
     if len(inflated) > inflated_limit or inflater.unconsumed_tail:
         raise RequestTooLarge(
-            "The inflated body is larger than allowed; split the batch.",
+            gettext_noop("The inflated body is larger than allowed; split the batch."),
             details={"limit_bytes": inflated_limit},
         )
     if not inflater.eof:
-        raise BatchMalformed("The gzip stream is truncated.", code="gzip_invalid")
+        raise BatchMalformed(gettext_noop("The gzip stream is truncated."), code="gzip_invalid")
     return inflated
 
 
@@ -159,7 +162,7 @@ def _load(body: bytes) -> tuple[Any, bool]:
         except ValueError:
             lenient = None
         if lenient is None or json_text_problem(lenient) is None:
-            raise BatchMalformed("The body is not valid JSON.", code="json_invalid") from exc
+            raise BatchMalformed(gettext_noop("The body is not valid JSON."), code="json_invalid") from exc
         return lenient, False
     return document, _MAYBE_REFUSED.search(body) is None
 
@@ -167,22 +170,22 @@ def _load(body: bytes) -> tuple[Any, bool]:
 def parse_batch(body: bytes) -> BatchIn:
     document, clean = _load(body)
     if not isinstance(document, dict):
-        raise BatchMalformed("The body must be a JSON object.")
+        raise BatchMalformed(gettext_noop("The body must be a JSON object."))
     try:
         batch_id = uuid.UUID(str(document.get("batch_id")))
     except ValueError as exc:
-        raise BatchMalformed("batch_id must be a UUID.", details={"field": "batch_id"}) from exc
+        raise BatchMalformed(gettext_noop("batch_id must be a UUID."), details={"field": "batch_id"}) from exc
     terminal_time = None
     if document.get("terminal_time") is not None:
         terminal_time = _time(document["terminal_time"])
         if terminal_time is None:
             raise BatchMalformed(
-                "terminal_time must be an ISO 8601 time with a UTC offset.",
+                gettext_noop("terminal_time must be an ISO 8601 time with a UTC offset."),
                 details={"field": "terminal_time"},
             )
     ops = document.get("ops")
     if not isinstance(ops, list):
-        raise BatchMalformed("ops must be a list.", details={"field": "ops"})
+        raise BatchMalformed(gettext_noop("ops must be a list."), details={"field": "ops"})
     if len(ops) > settings.POS_SYNC_MAX_OPS:
         raise BatchTooLarge(details={"limit_ops": settings.POS_SYNC_MAX_OPS, "ops": len(ops)})
     parsed = [parse_op(i, op, clean=clean) for i, op in enumerate(ops)]
@@ -198,11 +201,19 @@ def parse_batch(body: bytes) -> BatchIn:
 def parse_op(index: int, op: Any, *, clean: bool = False) -> OpIn:
     """One op of a batch; ``clean``: its text is known to hold nothing that text_problem refuses."""
     if not isinstance(op, dict):
-        raise BatchMalformed(f"ops[{index}] must be an object.", details={"index": index})
+        raise BatchMalformed(
+            gettext_noop("ops[%(index)s] must be an object."),
+            details={"index": index},
+            params={"index": index},
+        )
     try:
         op_id = uuid.UUID(str(op.get("op_id")))
     except ValueError as exc:
-        raise BatchMalformed(f"ops[{index}].op_id must be a UUID.", details={"index": index}) from exc
+        raise BatchMalformed(
+            gettext_noop("ops[%(index)s].op_id must be a UUID."),
+            details={"index": index},
+            params={"index": index},
+        ) from exc
     parsed = OpIn(op_id=op_id, raw=op)
     kind, seq, data = op.get("kind"), op.get("seq"), op.get("data")
     occurred_at = _time(op.get("occurred_at"))

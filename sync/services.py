@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
@@ -47,12 +48,13 @@ def conflict_resolve(
     if resolution == Conflict.Resolution.STOCK_ADJUSTED:
         if conflict.product_id is None:
             raise ValidationFailed(
-                "This conflict names no product; its stock cannot be adjusted.",
+                gettext_noop("This conflict names no product; its stock cannot be adjusted."),
                 code="conflict_has_no_product",
             )
         if quantity is None or quantity == 0:
             raise ValidationFailed(
-                "Give the quantity to add (positive) or remove (negative).", code="quantity_required"
+                gettext_noop("Give the quantity to add (positive) or remove (negative)."),
+                code="quantity_required",
             )
         operation = stock_adjust(
             storefront_id=conflict.storefront_id,
@@ -63,7 +65,7 @@ def conflict_resolve(
         )
         details |= {"quantity": str(quantity), "operation_id": str(operation.pk)}
     elif resolution == Conflict.Resolution.ANNOTATED and not note:
-        raise ValidationFailed("An annotation needs a note.", code="note_required")
+        raise ValidationFailed(gettext_noop("An annotation needs a note."), code="note_required")
     conflict.status = Conflict.Status.RESOLVED
     conflict.resolution = resolution
     conflict.note = note
@@ -97,7 +99,7 @@ def conflict_accept_all(
     second finds them resolved and skips them."""
     if kind not in BULK_ACCEPT_KINDS:
         raise ValidationFailed(
-            "Only price differences can be accepted in bulk; look at the others one by one.",
+            gettext_noop("Only price differences can be accepted in bulk; look at the others one by one."),
             code="conflict_kind_not_bulk",
             details={"field": "kind"},
         )

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from rest_framework import authentication
 from rest_framework.request import Request
 
@@ -88,7 +89,7 @@ def terminal_create(*, storefront_id: uuid.UUID, code: str, name: str, actor: Ac
     code = code.strip().upper()
     if not _CODE.match(code):
         raise ValidationFailed(
-            "A terminal code is 1 to 8 capital letters or digits.",
+            gettext_noop("A terminal code is 1 to 8 capital letters or digits."),
             code="terminal_code_invalid",
             details={"code": code},
         )
@@ -119,8 +120,10 @@ def terminal_pairing_renew(*, terminal_id: uuid.UUID, actor: Actor) -> PairingCo
     terminal = _locked(terminal_id)
     if terminal.status != Terminal.Status.PENDING:
         raise TerminalStateInvalid(
-            "Only a terminal awaiting pairing gets a new code; "
-            "create a new terminal to replace a paired or revoked one."
+            gettext_noop(
+                "Only a terminal awaiting pairing gets a new code; create a new terminal to replace a "
+                "paired or revoked one."
+            )
         )
     _audit(terminal, "terminal.pairing_renewed", actor)
     return _new_pairing(terminal)
@@ -194,7 +197,7 @@ def terminal_revoke(*, terminal_id: uuid.UUID, actor: Actor, reason: str = "") -
     """Revoke a terminal: its credential gets 401 terminal_revoked from now on."""
     terminal = _locked(terminal_id)
     if terminal.status == Terminal.Status.REVOKED:
-        raise TerminalStateInvalid("This terminal is already revoked.")
+        raise TerminalStateInvalid(gettext_noop("This terminal is already revoked."))
     terminal.status = Terminal.Status.REVOKED
     terminal.revoked_at = timezone.now()
     terminal.revoked_by = actor.user_id

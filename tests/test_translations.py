@@ -29,7 +29,9 @@ TRANSLATE_TAG = re.compile(r"""\{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)*)
 BLOCK_TAG = re.compile(
     r"\{%\s*(?:blocktranslate|blocktrans)\b([^%]*)%\}(.*?)\{%\s*end(?:blocktranslate|blocktrans)\s*%\}", re.S
 )
-CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy|ngettext|ngettext_lazy)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
+CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|gettext_noop|ngettext|ngettext_lazy)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]"""
+)
 
 
 def _catalog(po: Path) -> Catalog:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_noop
 from rest_framework import serializers
 from rest_framework.fields import Field
 
@@ -64,9 +65,10 @@ class InputSerializer(serializers.Serializer):
             unknown = _unknown_fields(self, data, "")
             if unknown:
                 raise ValidationFailed(
-                    f"Unknown field {unknown[0]}; remove it (see the API schema for the fields).",
+                    gettext_noop("Unknown field %(unknown)s; remove it (see the API schema for the fields)."),
                     code="field_unknown",
                     details={"field": unknown[0], "fields": unknown},
+                    params={"unknown": unknown[0]},
                 )
         return super().run_validation(data)
 

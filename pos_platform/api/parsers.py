@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 import orjson
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
@@ -48,8 +49,9 @@ class JSONParser(BaseParser):
         if problem is not None:
             field, reason = problem
             raise ValidationFailed(
-                f"{field} {reason}; send text without control characters.",
+                gettext_noop("%(field)s %(reason)s; send text without control characters."),
                 code="text_invalid",
                 details={"field": field},
+                params={"field": field, "reason": reason},
             )
         return document

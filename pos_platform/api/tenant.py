@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 from drf_spectacular.plumbing import get_lib_doc_excludes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -56,7 +57,9 @@ def actor_of(request: Request) -> Actor:
 def require_storefront(request: Request, action: str, storefront_id: uuid.UUID | str | None) -> None:
     """403 when a member limited to one storefront acts at another."""
     if not can(request_membership(request), action, storefront_id=storefront_id):
-        raise PermissionDenied("Your access is limited to another storefront.", code="storefront_forbidden")
+        raise PermissionDenied(
+            gettext_noop("Your access is limited to another storefront."), code="storefront_forbidden"
+        )
 
 
 def visible_or_404(request: Request, action: str, storefront_id: uuid.UUID | str | None) -> None:
@@ -79,7 +82,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     key = key.strip()
     if not key or len(key) > 255:
         raise ValidationFailed(
-            "The Idempotency-Key header is 1 to 255 characters.", code="idempotency_key_invalid"
+            gettext_noop("The Idempotency-Key header is 1 to 255 characters."), code="idempotency_key_invalid"
         )
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     digest = hashlib.sha256(body.encode()).hexdigest()
@@ -93,7 +96,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
             if stored is not None:
                 if stored.request_hash != digest or stored.scope != scope:
                     raise Unprocessable(
-                        "This Idempotency-Key was used for a different request; use a new key.",
+                        gettext_noop("This Idempotency-Key was used for a different request; use a new key."),
                         code="idempotency_key_reused",
                     )
                 return Response(

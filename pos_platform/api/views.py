@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.utils.translation import gettext_noop
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -60,9 +61,10 @@ def query_validate(request: Request, serializer: type[QuerySerializer] | None) -
             problem = text_problem(value)
             if problem:
                 raise ValidationFailed(
-                    f"The query parameter {name!r} {problem}.",
+                    gettext_noop("The query parameter %(name)s %(problem)s."),
                     code="query_invalid",
                     details={"parameter": name},
+                    params={"name": f"{name!r}", "problem": problem},
                 )
     if serializer is None:
         return {}
@@ -72,8 +74,9 @@ def query_validate(request: Request, serializer: type[QuerySerializer] | None) -
         messages = parsed.errors[name]
         first = messages[0] if isinstance(messages, list) and messages else messages
         raise ValidationFailed(
-            f"The query parameter {name!r} is not valid: {first}",
+            gettext_noop("The query parameter %(name)s is not valid: %(first)s"),
             code=serializer.error_codes.get(name, "query_invalid"),
             details={"parameter": name, "errors": parsed.errors},
+            params={"name": f"{name!r}", "first": first},
         )
     return dict(parsed.validated_data)

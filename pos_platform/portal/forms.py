@@ -12,6 +12,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 
 from pos_platform.kernel.errors import ApplicationError
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.once import FIELD, form_key
 
 
@@ -68,9 +69,9 @@ def show_error(form: forms.Form, exc: ApplicationError, fields: Iterable[str] = 
     field = details.get("field")
     names = set(fields) or set(form.fields)
     if isinstance(field, str) and field in names and field in form.fields:
-        form.add_error(field, exc.message)
+        form.add_error(field, error_text(exc))
     else:
-        form.add_error(None, exc.message)
+        form.add_error(None, error_text(exc))
 
 
 def bool_choice(value: str | None) -> bool | None:

@@ -6,6 +6,8 @@ French as read in francophone West Africa: the shop (« boutique »), the till (
 
 from __future__ import annotations
 
+from pos_platform.portal.locale_fr_errors import ERRORS
+
 FR: dict[str, str | tuple[str, str]] = {
     # The frame, the menu, refusals and error pages (pos_platform).
     "This form is out of date; open it again.": "Ce formulaire n'est plus à jour ; ouvrez-le de nouveau.",
@@ -802,6 +804,8 @@ FR: dict[str, str | tuple[str, str]] = {
     "Object id": "Identifiant de l'objet",
     "Everyone": "Tout le monde",
 }
+# The services' refusals, shown by the back office in French.
+FR.update({msgid: french for msgid, french in ERRORS.items() if msgid not in FR})
 
 # The folders whose catalogues come from this one.
 FOLDERS = (
@@ -818,6 +822,8 @@ FOLDERS = (
     "tenant_apps/audit/locale/fr/LC_MESSAGES",
     "shared_apps/billing/locale/fr/LC_MESSAGES",
     "shared_apps/signup/locale/fr/LC_MESSAGES",
+    "shared_apps/tenants/locale/fr/LC_MESSAGES",
+    "tenant_apps/storefronts/locale/fr/LC_MESSAGES",
 )
 
 

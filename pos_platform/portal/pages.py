@@ -30,6 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import ApplicationError, PermissionDenied
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.errors import error_text
 from shared_apps.accounts import mfa
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.permissions import can, membership_for, mfa_enrollment_due, storefront_scope
@@ -186,7 +187,7 @@ def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         "portal/error.html",
         {
             "title": _TITLES.get(exc.status, _("Something went wrong")),
-            "message": exc.message,
+            "message": error_text(exc),
             "code": exc.code,
         },
         status=exc.status,

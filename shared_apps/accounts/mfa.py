@@ -27,6 +27,7 @@ from typing import Literal
 import segno
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_otp import verify_token
 from django_otp.models import Device, VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -107,7 +108,9 @@ def _device_throttled(device: Device) -> None:
         return
     until: datetime = info["locked_until"]
     wait = max(1, int((until - timezone.now()).total_seconds() + 0.999))
-    raise Throttled("Too many wrong codes; wait before trying again.", details={"retry_after": wait})
+    raise Throttled(
+        gettext_noop("Too many wrong codes; wait before trying again."), details={"retry_after": wait}
+    )
 
 
 def _code_failed(*, user: User, ip: str | None, reason: str) -> MfaCodeInvalid:

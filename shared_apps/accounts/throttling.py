@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.errors import Throttled
 from pos_platform.kernel.throttle import Limit, throttle_clear, throttle_fail, throttle_wait
@@ -66,7 +67,7 @@ class FailureThrottle:
         ]
         if waits:
             raise Throttled(
-                "Too many failed attempts; wait before trying again.",
+                gettext_noop("Too many failed attempts; wait before trying again."),
                 details={"retry_after": max(waits)},
             )
 

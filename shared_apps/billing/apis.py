@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -269,7 +270,7 @@ class PaystackWebhookApi(ApiView):
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookPayloadInvalid("The body is not JSON.") from exc
+            raise WebhookPayloadInvalid(gettext_noop("The body is not JSON.")) from exc
         if not isinstance(payload, dict) or payload.get("event") != "charge.success":
             return Response(WebhookAckOutput({"status": "ignored", "invoice": None}).data)
         event = PaystackEventInput(data=payload)

@@ -19,6 +19,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import IntegerRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_noop
 
 CURRENCY_RE = r"^[A-Z]{3}$"
 
@@ -251,13 +252,19 @@ class Invoice(models.Model):
         ):
             from shared_apps.billing.errors import InvoiceImmutable
 
-            raise InvoiceImmutable(f"Invoice {self.number} is issued: only its payment can be recorded.")
+            raise InvoiceImmutable(
+                gettext_noop("Invoice %(number)s is issued: only its payment can be recorded."),
+                params={"number": self.number},
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         from shared_apps.billing.errors import InvoiceImmutable
 
-        raise InvoiceImmutable(f"Invoice {self.number} is issued: it cannot be deleted.")
+        raise InvoiceImmutable(
+            gettext_noop("Invoice %(number)s is issued: it cannot be deleted."),
+            params={"number": self.number},
+        )
 
 
 class PaymentEvent(models.Model):

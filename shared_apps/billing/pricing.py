@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from babel.numbers import get_currency_precision, list_currencies
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.money import ZERO, quantize
 from shared_apps.billing.errors import AmountInvalid, CurrencyInvalid
@@ -41,8 +42,11 @@ def validate_currency(code: str) -> str:
         raise CurrencyInvalid(details={"currency": code})
     if minor_unit(code) > MAX_DECIMALS:
         raise CurrencyInvalid(
-            f"{code} has {minor_unit(code)} decimal places; billing supports 0 to {MAX_DECIMALS}.",
+            gettext_noop(
+                "%(code)s has %(minor_unit)s decimal places; billing supports 0 to %(MAX_DECIMALS)s."
+            ),
             details={"currency": code},
+            params={"code": code, "minor_unit": minor_unit(code), "MAX_DECIMALS": MAX_DECIMALS},
         )
     return code
 
@@ -72,11 +76,14 @@ def parse_amount(value: Any, currency: str, *, field: str = "amount") -> Decimal
         raise AmountInvalid(details={field: str(value)}) from exc
     if amount.is_finite() and amount >= Decimal(10) ** 10:
         # Checked first: rounding a number this large would overflow the decimal context.
-        raise AmountInvalid(f"{field} is too large.", details={field: str(value)})
+        raise AmountInvalid(
+            gettext_noop("%(field)s is too large."), details={field: str(value)}, params={"field": field}
+        )
     if not amount.is_finite() or amount < 0 or amount != round_money(amount, currency):
         raise AmountInvalid(
-            f"{field} must be a non-negative amount with at most {minor_unit(currency)} decimals.",
+            gettext_noop("%(field)s must be a non-negative amount with at most %(minor_unit)s decimals."),
             details={field: str(value)},
+            params={"field": field, "minor_unit": minor_unit(currency)},
         )
     # "-0" is zero, not a negative price.
     return round_money(amount.copy_abs(), currency)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pos_platform.portal.locale_fr_errors import ERRORS
+
 FR: dict[Any, Any] = {
     "Sent by %(platform_name)s.": "Envoyé par %(platform_name)s.",
     "To stop these messages:": "Pour ne plus recevoir ces messages :",
@@ -117,6 +119,8 @@ FR: dict[Any, Any] = {
     "The customer's receipt is online at:": "Le reçu du client est en ligne à l'adresse :",
     "The receipt is on its way.": "Le reçu est en route.",
 }
+# The services' refusals, shown by the back office in French.
+FR.update({msgid: french for msgid, french in ERRORS.items() if msgid not in FR})
 
 # The apps whose catalogues come from this one.
 FOLDERS = ("shared_apps/messaging/locale/fr/LC_MESSAGES", "tenant_apps/receipts/locale/fr/LC_MESSAGES")

@@ -29,6 +29,7 @@ from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from shared_apps.messaging import channels
 from shared_apps.messaging.addresses import email_normalise, phone_normalise
@@ -375,14 +376,16 @@ def preference_update(
         unknown = sorted(set(muted) - CATEGORIES)
         if unknown or Category.SECURITY in muted:
             raise CategoryInvalid(
-                "Unknown categories, or security messages (which cannot be muted).",
+                gettext_noop("Unknown categories, or security messages (which cannot be muted)."),
                 details={"muted": unknown or [Category.SECURITY]},
             )
         pref.muted = sorted(set(muted))
     if pref.channel != Channel.EMAIL and not pref.phone:
         from shared_apps.messaging.errors import ContactMissing
 
-        raise ContactMissing("SMS and WhatsApp need your phone number.", details={"phone": None})
+        raise ContactMissing(
+            gettext_noop("SMS and WhatsApp need your phone number."), details={"phone": None}
+        )
     pref.save()
     return pref
 

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.throttle import Limit
 from shared_apps.accounts.errors import PasswordInvalid
@@ -64,7 +65,7 @@ def _throttle(*, ip: str | None, email: str, phone: str) -> None:
         (Limit(f"signup.{kind}", per_address, 3600), hashlib.sha256(address.encode()).hexdigest()[:32])
         for kind, address in (("email", email), ("phone", phone))
     ]
-    requests_throttle(counted, message="Too many sign-ups from here; wait before trying again.")
+    requests_throttle(counted, message=gettext_noop("Too many sign-ups from here; wait before trying again."))
 
 
 def _digest(code: str, signup_id: object) -> str:
@@ -129,7 +130,7 @@ def signup_start(
     locality_for(country=country)  # a country whose currency the platform cannot bill is refused now
     phone = phone_normalise(phone, region=country)
     if verify_by not in SignupRequest.Channel.values:
-        raise SignupInvalid("verify_by is email or sms.", code="verify_by_invalid")
+        raise SignupInvalid(gettext_noop("verify_by is email or sms."), code="verify_by_invalid")
     _throttle(ip=ip, email=email, phone=phone)
     if not slug_available(slug):
         raise SlugTaken(details={"slug": slug, "suggestions": slug_suggestions(name=name)})

@@ -49,6 +49,7 @@ from django.core import serializers
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import quote_schema_name
@@ -74,12 +75,12 @@ Progress = Callable[[str, int], None]
 
 class ExportInvalid(ValidationFailed):
     code = "export_invalid"
-    default_message = "This file is not a readable tenant export."
+    default_message = gettext_noop("This file is not a readable tenant export.")
 
 
 class ExportIncompatible(Conflict):
     code = "export_incompatible"
-    default_message = (
+    default_message = gettext_noop(
         "This export was made at another migration state of the tenant schema than this release's; "
         "import it with the release that made it, then migrate."
     )
@@ -216,7 +217,7 @@ def _lock_schema(schema: str, tables: list[str]) -> None:
 
 class ExportUnwritable(ValidationFailed):
     code = "export_unwritable"
-    default_message = "The export cannot be written there."
+    default_message = gettext_noop("The export cannot be written there.")
 
 
 def _write(tenant: Tenant, output: Path, on_progress: Progress | None, *, lock: bool) -> ExportReport:
@@ -226,7 +227,9 @@ def _write(tenant: Tenant, output: Path, on_progress: Progress | None, *, lock: 
         with contextlib.suppress(OSError):
             output.with_name(output.name + ".partial").unlink(missing_ok=True)
         raise ExportUnwritable(
-            f"Cannot write the export to {output}: {exc.strerror or exc}.", details={"file": str(output)}
+            gettext_noop("Cannot write the export to %(output)s: %(value)s."),
+            details={"file": str(output)},
+            params={"output": output, "value": exc.strerror or exc},
         ) from exc
 
 
@@ -303,7 +306,11 @@ def tenant_export(
     """Write the shop ``slug`` to ``output`` from one consistent snapshot (writers go on)."""
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        raise TenantNotFound(f"No tenant with slug {slug!r}.", details={"slug": slug})
+        raise TenantNotFound(
+            gettext_noop("No tenant with slug %(slug)s."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
+        )
     connection.set_schema_to_public()
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -368,24 +375,37 @@ def _open(path: Path) -> Iterator[_Export]:
     try:
         archive = tarfile.open(path, mode="r:gz")  # noqa: SIM115 - closed by the block below
     except _UNREADABLE as exc:
-        raise ExportInvalid(f"{path} is not a tenant export ({exc}).", details={"file": str(path)}) from exc
+        raise ExportInvalid(
+            gettext_noop("%(path)s is not a tenant export (%(exc)s)."),
+            details={"file": str(path)},
+            params={"path": path, "exc": exc},
+        ) from exc
     with archive:
         try:
             manifest = json.loads(_member(archive, "manifest.json"))
             public_bytes = _member(archive, "public.json")
         except _UNREADABLE as exc:
-            raise ExportInvalid(f"{path} has no readable manifest.", details={"file": str(path)}) from exc
+            raise ExportInvalid(
+                gettext_noop("%(path)s has no readable manifest."),
+                details={"file": str(path)},
+                params={"path": path},
+            ) from exc
         if (
             not isinstance(manifest, dict)
             or manifest.get("format") != FORMAT
             or manifest.get("version") != VERSION
         ):
             raise ExportInvalid(
-                f"{path} is not a version {VERSION} tenant export.",
+                gettext_noop("%(path)s is not a version %(VERSION)s tenant export."),
                 details={"file": str(path)},
+                params={"path": path, "VERSION": VERSION},
             )
         if hashlib.sha256(public_bytes).hexdigest() != manifest.get("public_sha256"):
-            raise ExportInvalid(f"{path} is damaged (public rows).", details={"file": str(path)})
+            raise ExportInvalid(
+                gettext_noop("%(path)s is damaged (public rows)."),
+                details={"file": str(path)},
+                params={"path": path},
+            )
         try:
             export = _Export(manifest=manifest, public=json.loads(public_bytes), archive=archive)
             tables = [
@@ -394,7 +414,11 @@ def _open(path: Path) -> Iterator[_Export]:
             if len(tables) != len(manifest["tables"]) or not isinstance(export.public, dict):
                 raise ValueError("malformed manifest")
         except _UNREADABLE as exc:
-            raise ExportInvalid(f"{path} has no readable manifest.", details={"file": str(path)}) from exc
+            raise ExportInvalid(
+                gettext_noop("%(path)s has no readable manifest."),
+                details={"file": str(path)},
+                params={"path": path},
+            ) from exc
         for table in tables:
             digest = hashlib.sha256()
             try:
@@ -402,10 +426,16 @@ def _open(path: Path) -> Iterator[_Export]:
                     digest.update(chunk)
             except _UNREADABLE as exc:
                 raise ExportInvalid(
-                    f"{path} is damaged ({table['name']}).", details={"file": str(path)}
+                    gettext_noop("%(path)s is damaged (%(name)s)."),
+                    details={"file": str(path)},
+                    params={"path": path, "name": table["name"]},
                 ) from exc
             if digest.hexdigest() != table["sha256"]:
-                raise ExportInvalid(f"{path} is damaged ({table['name']}).", details={"table": table["name"]})
+                raise ExportInvalid(
+                    gettext_noop("%(path)s is damaged (%(name)s)."),
+                    details={"table": table["name"]},
+                    params={"path": path, "name": table["name"]},
+                )
         yield export
 
 

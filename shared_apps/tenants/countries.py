@@ -12,6 +12,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_precision, get_territory_currencies, list_currencies
+from django.utils.translation import gettext_noop
 
 from shared_apps.tenants.errors import CountryInvalid, CurrencyInvalid, TimeZoneInvalid
 
@@ -43,7 +44,8 @@ def currency_check(code: str) -> str:
         raise CurrencyInvalid(details={"currency": code})
     if get_currency_precision(value) > 2:
         raise CurrencyInvalid(
-            "Currencies with more than two decimals are not supported.", details={"currency": value}
+            gettext_noop("Currencies with more than two decimals are not supported."),
+            details={"currency": value},
         )
     return value
 
@@ -79,7 +81,9 @@ def locality_for(
         tender = get_territory_currencies(country, dt.date.today(), tender=True)
         if not tender:
             raise CurrencyInvalid(
-                f"No currency is known for {country}; give one.", details={"country": country}
+                gettext_noop("No currency is known for %(country)s; give one."),
+                details={"country": country},
+                params={"country": country},
             )
         currency = currency_check(tender[0])
     if time_zone:
@@ -88,7 +92,9 @@ def locality_for(
         zones = get_global("territory_zones").get(country) or []
         if not zones:
             raise TimeZoneInvalid(
-                f"No time zone is known for {country}; give one.", details={"country": country}
+                gettext_noop("No time zone is known for %(country)s; give one."),
+                details={"country": country},
+                params={"country": country},
             )
         time_zone = time_zone_check(zones[0])
     return Locality(country=country, currency=currency, time_zone=time_zone)

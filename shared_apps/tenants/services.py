@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from shared_apps.accounts.models import Membership, MembershipHistory, User
 from shared_apps.accounts.services import membership_grant, user_get_or_create
@@ -109,7 +110,9 @@ def validate_domain(domain: str) -> str:
     if len(host) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
         raise DomainInvalid(details={"domain": domain})
     if host in settings.POS_PUBLIC_HOSTS:
-        raise DomainInvalid("The platform's own host cannot serve a tenant.", details={"domain": domain})
+        raise DomainInvalid(
+            gettext_noop("The platform's own host cannot serve a tenant."), details={"domain": domain}
+        )
     return host
 
 
@@ -197,7 +200,9 @@ def tenant_create(
             )
     except IntegrityError as exc:
         # Lost a race with another create of the same slug or host.
-        raise SlugTaken("Another tenant took this slug or host meanwhile.", details={"slug": slug}) from exc
+        raise SlugTaken(
+            gettext_noop("Another tenant took this slug or host meanwhile."), details={"slug": slug}
+        ) from exc
     return TenantCreated(
         tenant=tenant, domain=tenant_domain, owner=owner, owner_password=password, owner_created=created
     )
@@ -350,7 +355,11 @@ def _check_currency_free(tenant: Tenant) -> None:
 def tenant_get(*, slug: str) -> Tenant:
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        raise TenantNotFound(f"No tenant with slug {slug!r}.", details={"slug": slug})
+        raise TenantNotFound(
+            gettext_noop("No tenant with slug %(slug)s."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
+        )
     return tenant
 
 
@@ -358,7 +367,11 @@ def tenant_get(*, slug: str) -> Tenant:
 def tenant_suspend(*, slug: str, actor: str, reason: str = "platform") -> Tenant:
     tenant = _locked(slug)
     if tenant.is_suspended:
-        raise TenantStateInvalid(f"Tenant {slug!r} is already suspended.", details={"slug": slug})
+        raise TenantStateInvalid(
+            gettext_noop("Tenant %(slug)s is already suspended."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
+        )
     tenant.status = Tenant.Status.SUSPENDED
     tenant.suspended_at = timezone.now()
     tenant.suspension_reason = reason
@@ -371,7 +384,11 @@ def tenant_suspend(*, slug: str, actor: str, reason: str = "platform") -> Tenant
 def tenant_resume(*, slug: str, actor: str) -> Tenant:
     tenant = _locked(slug)
     if not tenant.is_suspended:
-        raise TenantStateInvalid(f"Tenant {slug!r} is not suspended.", details={"slug": slug})
+        raise TenantStateInvalid(
+            gettext_noop("Tenant %(slug)s is not suspended."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
+        )
     reason = tenant.suspension_reason
     tenant.status = Tenant.Status.ACTIVE
     tenant.suspended_at = None
@@ -395,7 +412,9 @@ def tenant_delete(
     failed export deletes nothing)."""
     if not confirmed:
         raise ConfirmationRequired(
-            f"Deleting {slug!r} destroys all of its data; pass --yes to confirm.", details={"slug": slug}
+            gettext_noop("Deleting %(slug)s destroys all of its data; pass --yes to confirm."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
         )
     tenant = _locked(slug)
     schema_name = tenant.schema_name
@@ -417,5 +436,9 @@ def tenant_delete(
 def _locked(slug: str) -> Tenant:
     tenant = Tenant.objects.select_for_update().filter(slug=slug).first()
     if tenant is None:
-        raise TenantNotFound(f"No tenant with slug {slug!r}.", details={"slug": slug})
+        raise TenantNotFound(
+            gettext_noop("No tenant with slug %(slug)s."),
+            details={"slug": slug},
+            params={"slug": f"{slug!r}"},
+        )
     return tenant

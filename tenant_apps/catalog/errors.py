@@ -1,34 +1,36 @@
+from django.utils.translation import gettext_noop
+
 from pos_platform.kernel.errors import Conflict, NotFound, ValidationFailed
 
 
 class ProductNotFound(NotFound):
     code = "product_not_found"
-    default_message = "No such product."
+    default_message = gettext_noop("No such product.")
 
 
 class SkuTaken(Conflict):
     code = "sku_taken"
-    default_message = "Another product already uses this SKU."
+    default_message = gettext_noop("Another product already uses this SKU.")
 
 
 class BarcodeTaken(Conflict):
     code = "barcode_taken"
-    default_message = "Another product already uses this barcode."
+    default_message = gettext_noop("Another product already uses this barcode.")
 
 
 class TaxCategoryNotFound(ValidationFailed):
     code = "tax_category_not_found"
-    default_message = "No such tax category."
+    default_message = gettext_noop("No such tax category.")
 
 
 class PriceInvalid(ValidationFailed):
     code = "price_invalid"
-    default_message = "A price is zero or more, in the shop's minor unit."
+    default_message = gettext_noop("A price is zero or more, in the shop's minor unit.")
 
 
 class PriceExists(Conflict):
     code = "price_exists"
-    default_message = "A price for this product and storefront already starts at this time."
+    default_message = gettext_noop("A price for this product and storefront already starts at this time.")
 
 
 class ImportRefused(ValidationFailed):
@@ -36,9 +38,11 @@ class ImportRefused(ValidationFailed):
     ``details.rows``: ``[{"line", "sku", "message"}]``."""
 
     code = "import_refused"
-    default_message = "Some rows are refused; nothing was imported. Correct them and import the file again."
+    default_message = gettext_noop(
+        "Some rows are refused; nothing was imported. Correct them and import the file again."
+    )
 
 
 class ImportInvalid(ValidationFailed):
     code = "import_invalid"
-    default_message = "This is not a catalog file this shop can read."
+    default_message = gettext_noop("This is not a catalog file this shop can read.")

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import ApplicationError, ValidationFailed
@@ -77,13 +78,16 @@ def export_rows() -> Iterator[list[str]]:
 
 def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if len(data) > MAX_BYTES:
-        raise ImportInvalid(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise ImportInvalid(
+            gettext_noop("The file is larger than %(value)s MB."),
+            params={"value": MAX_BYTES // (1024 * 1024)},
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportInvalid("The file is not UTF-8 text; save it as CSV UTF-8.") from exc
+        raise ImportInvalid(gettext_noop("The file is not UTF-8 text; save it as CSV UTF-8.")) from exc
     if "\x00" in text:
-        raise ImportInvalid("The file is not a CSV text file.")
+        raise ImportInvalid(gettext_noop("The file is not a CSV text file."))
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -92,9 +96,9 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration as exc:
-        raise ImportInvalid("The file is empty.") from exc
+        raise ImportInvalid(gettext_noop("The file is empty.")) from exc
     except csv.Error as exc:
-        raise ImportInvalid(f"The file is not valid CSV: {exc}.") from exc
+        raise ImportInvalid(gettext_noop("The file is not valid CSV: %(exc)s."), params={"exc": exc}) from exc
     unknown = [h for h in header if h not in COLUMNS]
     if "sku" not in header or unknown or len(set(header)) != len(header):
         raise ImportInvalid(
@@ -110,7 +114,9 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise ImportInvalid(f"At most {MAX_ROWS} rows per file.")
+                raise ImportInvalid(
+                    gettext_noop("At most %(MAX_ROWS)s rows per file."), params={"MAX_ROWS": MAX_ROWS}
+                )
             if len(values) > len(header):
                 rows.append(
                     (reader.line_num, {"__error__": "This row has more cells than there are columns."})
@@ -118,9 +124,12 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
                 continue
             rows.append((reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False)}))
     except csv.Error as exc:
-        raise ImportInvalid(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from exc
+        raise ImportInvalid(
+            gettext_noop("The file is not valid CSV (line %(line_num)s): %(exc)s."),
+            params={"line_num": reader.line_num, "exc": exc},
+        ) from exc
     if not rows:
-        raise ImportInvalid("The file has no product rows.")
+        raise ImportInvalid(gettext_noop("The file has no product rows."))
     return header, rows
 
 
@@ -128,9 +137,17 @@ def _decimal(value: str, what: str) -> Decimal:
     try:
         number = Decimal(value.replace(" ", ""))
     except InvalidOperation as exc:
-        raise ValidationFailed(f"{what} is not a number: {value!r}.", code="product_invalid") from exc
+        raise ValidationFailed(
+            gettext_noop("%(what)s is not a number: %(value)s."),
+            code="product_invalid",
+            params={"what": what, "value": f"{value!r}"},
+        ) from exc
     if not number.is_finite():
-        raise ValidationFailed(f"{what} is not a number: {value!r}.", code="product_invalid")
+        raise ValidationFailed(
+            gettext_noop("%(what)s is not a number: %(value)s."),
+            code="product_invalid",
+            params={"what": what, "value": f"{value!r}"},
+        )
     return number
 
 
@@ -139,7 +156,11 @@ def _flag(value: str, what: str) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise ValidationFailed(f"{what} is yes or no, not {value!r}.", code="product_invalid")
+    raise ValidationFailed(
+        gettext_noop("%(what)s is yes or no, not %(value)s."),
+        code="product_invalid",
+        params={"what": what, "value": f"{value!r}"},
+    )
 
 
 def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> str:
@@ -148,7 +169,7 @@ def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> 
         raise ValidationFailed(row["__error__"], code="import_row_invalid")
     sku = row.get("sku", "")
     if not sku:
-        raise ValidationFailed("The SKU is missing.", code="product_invalid")
+        raise ValidationFailed(gettext_noop("The SKU is missing."), code="product_invalid")
     facts: dict[str, Any] = {}
     for name in ("name", "barcode", "category", "unit"):
         if name in row:
@@ -156,7 +177,11 @@ def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> 
     if "tax_category" in row:
         code = row["tax_category"]
         if code and code.upper() not in categories:
-            raise ValidationFailed(f"No tax category with the code {code!r}.", code="tax_category_not_found")
+            raise ValidationFailed(
+                gettext_noop("No tax category with the code %(code)s."),
+                code="tax_category_not_found",
+                params={"code": f"{code!r}"},
+            )
         facts["tax_category_id"] = categories[code.upper()] if code else None
     if row.get("track_stock"):
         facts["track_stock"] = _flag(row["track_stock"], "track_stock")
@@ -166,7 +191,7 @@ def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> 
     existing = product_list().filter(sku__iexact=sku).first()
     if existing is None:
         if price is None:
-            raise ValidationFailed("A new product needs a price.", code="price_invalid")
+            raise ValidationFailed(gettext_noop("A new product needs a price."), code="price_invalid")
         active = _flag(row["active"], "active") if row.get("active") else True
         product = product_create(sku=sku, price=price, actor=actor, name=facts.pop("name", ""), **facts)
         if not active:

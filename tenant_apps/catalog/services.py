@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
@@ -47,7 +48,9 @@ def _check_price(price: Decimal | None, *, nullable: bool = False) -> None:
     minor_unit = shop_settings_get().minor_unit
     if not isinstance(price, Decimal) or price < 0 or price > MONEY_MAX or not has_places(price, minor_unit):
         raise PriceInvalid(
-            f"A price is 0 to {MONEY_MAX} with at most {minor_unit} decimals.", details={"price": str(price)}
+            gettext_noop("A price is 0 to %(MONEY_MAX)s with at most %(minor_unit)s decimals."),
+            details={"price": str(price)},
+            params={"MONEY_MAX": MONEY_MAX, "minor_unit": minor_unit},
         )
 
 
@@ -55,9 +58,10 @@ def _check_text(value: str, *, field: str, max_length: int, required: bool = Tru
     value = (value or "").strip()
     if (required and not value) or len(value) > max_length:
         raise ValidationFailed(
-            f"{field} must be {'1' if required else '0'} to {max_length} characters.",
+            gettext_noop("%(field)s must be %(value)s to %(max_length)s characters."),
             code="product_invalid",
             details={"field": field},
+            params={"field": field, "value": "1" if required else "0", "max_length": max_length},
         )
     return value
 
@@ -70,7 +74,7 @@ def _check_reorder(level: Decimal) -> None:
         or not has_places(level, QUANTITY_PLACES)
     ):
         raise ValidationFailed(
-            "The reorder level is 0 or more with at most 3 decimals.",
+            gettext_noop("The reorder level is 0 or more with at most 3 decimals."),
             code="product_invalid",
             details={"field": "reorder_level"},
         )

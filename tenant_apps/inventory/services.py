@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import bound_cursor
 from pos_platform.db.bulk import copy_rows, insert_sql, with_ctes
@@ -204,14 +205,18 @@ def movements_apply(
 
 def _check_lines(lines: Sequence[StockLine], *, allow_negative: bool, allow_zero: bool) -> None:
     if not lines:
-        raise StockInvalid("Give at least one line.")
+        raise StockInvalid(gettext_noop("Give at least one line."))
     if len(lines) > MAX_LINES:
-        raise StockInvalid(f"At most {MAX_LINES} lines per operation.")
+        raise StockInvalid(
+            gettext_noop("At most %(MAX_LINES)s lines per operation."), params={"MAX_LINES": MAX_LINES}
+        )
     seen: set[uuid.UUID] = set()
     for index, line in enumerate(lines):
         q = line.quantity
         if line.product_id in seen:
-            raise StockInvalid("Each product appears once per operation.", details={"line": index})
+            raise StockInvalid(
+                gettext_noop("Each product appears once per operation."), details={"line": index}
+            )
         seen.add(line.product_id)
         bad = (
             not isinstance(q, Decimal)
@@ -222,10 +227,22 @@ def _check_lines(lines: Sequence[StockLine], *, allow_negative: bool, allow_zero
         )
         if bad:
             raise StockInvalid(
-                f"Line {index + 1}: the quantity must be "
-                + ("non-zero" if allow_negative else "zero or more" if allow_zero else "more than zero")
-                + f", at most {QUANTITY_MAX} with {QUANTITY_PLACES} decimals.",
+                gettext_noop(
+                    "Line %(line)s: the quantity must be non-zero, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                )
+                if allow_negative
+                else gettext_noop(
+                    "Line %(line)s: the quantity must be zero or more, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                )
+                if allow_zero
+                else gettext_noop(
+                    "Line %(line)s: the quantity must be more than zero, at most %(QUANTITY_MAX)s with "
+                    "%(QUANTITY_PLACES)s decimals."
+                ),
                 details={"line": index, "quantity": str(q)},
+                params={"line": index + 1, "QUANTITY_MAX": QUANTITY_MAX, "QUANTITY_PLACES": QUANTITY_PLACES},
             )
 
 
@@ -265,7 +282,9 @@ def _operation_open(
     storefront = _storefront(storefront_id)
     to_storefront = _storefront(to_storefront_id) if to_storefront_id is not None else None
     if to_storefront is not None and to_storefront.pk == storefront.pk:
-        raise StockInvalid("A transfer goes to another storefront.", code="transfer_same_storefront")
+        raise StockInvalid(
+            gettext_noop("A transfer goes to another storefront."), code="transfer_same_storefront"
+        )
     _check_stocked(line.product_id for line in lines)
     operation = StockOperation(
         id=operation_id or uuid.uuid4(),
@@ -368,9 +387,10 @@ def stock_adjust(
     """A signed correction with a reason (damaged, expired, lost, theft, correction, other)."""
     if reason not in ADJUST_REASONS:
         raise StockInvalid(
-            f"The reason is one of: {', '.join(ADJUST_REASONS)}.",
+            gettext_noop("The reason is one of: %(join)s."),
             code="adjust_reason_invalid",
             details={"reason": reason},
+            params={"join": ", ".join(ADJUST_REASONS)},
         )
     operation = _operation_open(
         kind="adjust",

@@ -1,9 +1,11 @@
+from django.utils.translation import gettext_noop
+
 from pos_platform.kernel.errors import NotFound, Throttled, ValidationFailed
 
 
 class ContactInvalid(ValidationFailed):
     code = "contact_invalid"
-    default_message = (
+    default_message = gettext_noop(
         "The customer's contact is not valid: give customer.phone (with its country code, or a "
         "number of the shop's country) and/or customer.email."
     )
@@ -11,9 +13,9 @@ class ContactInvalid(ValidationFailed):
 
 class ReceiptSaleNotFound(NotFound):
     code = "sale_not_found"
-    default_message = "No such sale at this shop."
+    default_message = gettext_noop("No such sale at this shop.")
 
 
 class ReceiptSendLimit(Throttled):
     code = "receipt_send_limit"
-    default_message = "This receipt was sent to too many addresses already."
+    default_message = gettext_noop("This receipt was sent to too many addresses already.")

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import connection
 from pos_platform.kernel.errors import ApplicationError
@@ -214,11 +215,11 @@ def receipt_send(
         raise ReceiptSaleNotFound(details={"sale_id": str(sale_id)})
     region = getattr(_tenant(), "country", None) or None
     if channel not in ("email", *PHONE_CHANNELS):
-        raise ContactInvalid("channel is email, sms or whatsapp.", details={"channel": channel})
+        raise ContactInvalid(gettext_noop("channel is email, sms or whatsapp."), details={"channel": channel})
     try:
         address = email_normalise(to) if channel == "email" else phone_normalise(to, region=region)
     except ApplicationError as exc:
-        raise ContactInvalid(exc.message, details={"to": [exc.code]}) from exc
+        raise ContactInvalid(exc.template, details={"to": [exc.code]}, params=exc.params) from exc
     existing = ReceiptRequest.objects.filter(sale_id=sale_id, channel=channel, to=address).first()
     if existing is not None:
         return existing

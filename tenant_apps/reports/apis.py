@@ -7,6 +7,7 @@ import uuid
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -48,7 +49,9 @@ def _range(request: TenantRequest) -> tuple[dt.date, dt.date]:
     start: dt.date = request.query.get("from") or end - dt.timedelta(days=29)
     if start > end or (end - start).days >= MAX_DAYS:
         raise ValidationFailed(
-            f"from must be on or before to, at most {MAX_DAYS} days apart.", code="range_invalid"
+            gettext_noop("from must be on or before to, at most %(MAX_DAYS)s days apart."),
+            code="range_invalid",
+            params={"MAX_DAYS": MAX_DAYS},
         )
     return start, end
 

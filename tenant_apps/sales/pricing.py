@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from pos_platform.kernel.errors import ValidationFailed
 from pos_platform.kernel.money import ZERO, quantize
 
@@ -35,7 +37,7 @@ HUNDRED = Decimal(100)
 
 class DiscountTooLarge(ValidationFailed):
     code = "discount_too_large"
-    default_message = "A discount cannot exceed the amount it is taken from."
+    default_message = gettext_noop("A discount cannot exceed the amount it is taken from.")
 
 
 @dataclass(frozen=True)
@@ -120,14 +122,18 @@ def price_sale(
     for position, (line, gross) in enumerate(zip(lines, grosses, strict=True)):
         if line.discount > gross:
             raise DiscountTooLarge(
-                f"Line {position + 1}: the discount {line.discount} exceeds the line's amount {gross}.",
+                gettext_noop(
+                    "Line %(value)s: the discount %(discount)s exceeds the line's amount %(gross)s."
+                ),
                 details={"line": position, "discount": str(line.discount), "amount": str(gross)},
+                params={"value": position + 1, "discount": line.discount, "gross": gross},
             )
         after_line.append(gross - line.discount)
     if sale_discount > sum(after_line, ZERO):
         raise DiscountTooLarge(
-            f"The sale discount {sale_discount} exceeds the sale's amount {sum(after_line, ZERO)}.",
+            gettext_noop("The sale discount %(sale_discount)s exceeds the sale's amount %(sum)s."),
             details={"discount": str(sale_discount), "amount": str(sum(after_line, ZERO))},
+            params={"sale_discount": sale_discount, "sum": sum(after_line, ZERO)},
         )
     shares = allocate(sale_discount, after_line, minor_unit)
 

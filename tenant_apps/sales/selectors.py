@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tenant_apps.sales.context import pricing_context_load
 from tenant_apps.sales.errors import ProductNotFound
@@ -169,7 +170,9 @@ def sale_quote(
         price = context.price(product_id, storefront_id, at)
         facts = context.products.get(product_id)
         if price is None or facts is None:
-            raise ProductNotFound("A line names a product without a price.", details={"line": index})
+            raise ProductNotFound(
+                gettext_noop("A line names a product without a price."), details={"line": index}
+            )
         inputs.append(LineInput(unit_price=price, quantity=quantity, tax_category=facts.tax_category_id))
     settings = shop_settings_get()
     return price_sale(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.money import MONEY_MAX, ZERO, has_places
@@ -37,9 +38,17 @@ def _amount(value: Decimal, field: str, *, minor_unit: int, positive: bool = Fal
         or not has_places(value, minor_unit)
     ):
         raise ShiftInvalid(
-            f"{field} must be an amount {'above' if positive else 'from'} 0 up to {MONEY_MAX}, "
-            f"with at most {minor_unit} decimals.",
+            gettext_noop(
+                "%(field)s must be an amount above 0 up to %(MONEY_MAX)s, "
+                "with at most %(minor_unit)s decimals."
+            )
+            if positive
+            else gettext_noop(
+                "%(field)s must be an amount from 0 up to %(MONEY_MAX)s, "
+                "with at most %(minor_unit)s decimals."
+            ),
             details={"field": field, "value": str(value)},
+            params={"field": field, "MONEY_MAX": MONEY_MAX, "minor_unit": minor_unit},
         )
 
 
@@ -100,11 +109,11 @@ def cash_movement_record(
     now = timezone.now()
     occurred_at = occurred_at_resolve(occurred_at, now=now)
     if kind not in CashMovement.Kind.values:
-        raise ShiftInvalid("The kind is in or out.", details={"field": "kind"})
+        raise ShiftInvalid(gettext_noop("The kind is in or out."), details={"field": "kind"})
     _amount(amount, "amount", minor_unit=shop_settings_get().minor_unit, positive=True)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise ShiftInvalid("Give a reason (1 to 500 characters).", code="reason_required")
+        raise ShiftInvalid(gettext_noop("Give a reason (1 to 500 characters)."), code="reason_required")
     shift = _lock_shift(shift_id)
     if shift.closed_at is not None and occurred_at >= shift.closed_at:
         raise ShiftClosed()
@@ -180,19 +189,21 @@ def shift_close(
     if shift.closed_at is not None:
         raise ShiftClosed()
     if occurred_at < shift.opened_at:
-        raise ShiftInvalid("A shift closes after it opens.", code="shift_invalid")
+        raise ShiftInvalid(gettext_noop("A shift closes after it opens."), code="shift_invalid")
     known = dict(PaymentMethod.objects.values_list("code", "kind"))
     unknown = sorted(set(counted) - set(known))
     if unknown:
         raise ShiftInvalid(
-            "Counted amounts name unknown payment methods.",
+            gettext_noop("Counted amounts name unknown payment methods."),
             code="payment_method_unknown",
             details={"methods": unknown},
         )
     expected = shift_expected(shift)
     cash_counted = [code for code in counted if known[code] == "cash"]
     if not cash_counted:
-        raise ShiftInvalid("Count the cash in the drawer to close the shift.", code="cash_count_required")
+        raise ShiftInvalid(
+            gettext_noop("Count the cash in the drawer to close the shift."), code="cash_count_required"
+        )
     rows = []
     for code in sorted(set(expected) | set(counted)):
         kind, amount = expected.get(code, (known.get(code, ""), ZERO))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import connection
 from pos_platform.kernel.actors import Actor
@@ -42,7 +43,9 @@ def shop_settings_update(
     settings = ShopSettings.objects.select_for_update(no_key=True).get(pk=shop_settings_get().pk)
     changes: dict[str, object] = {}
     if minor_unit is not None and minor_unit not in MINOR_UNITS:
-        raise SettingsInvalid("The minor unit is 0, 1 or 2 decimals.", details={"minor_unit": minor_unit})
+        raise SettingsInvalid(
+            gettext_noop("The minor unit is 0, 1 or 2 decimals."), details={"minor_unit": minor_unit}
+        )
     texts = {
         name: _receipt_text(name, value)
         for name, value in (("receipt_header", receipt_header), ("receipt_footer", receipt_footer))
@@ -98,12 +101,23 @@ def _receipt_text(name: str, value: str) -> str:
     text = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n")).strip()
     problem = text_problem(text) or ("contains a tab" if "\t" in text else None)
     if problem:
-        raise SettingsInvalid(f"The {name.replace('_', ' ')} {problem}.", details={"field": name})
+        raise SettingsInvalid(
+            gettext_noop("The %(replace)s %(problem)s."),
+            details={"field": name},
+            params={"replace": name.replace("_", " "), "problem": problem},
+        )
     if len(text) > RECEIPT_TEXT_MAX or text.count("\n") >= RECEIPT_TEXT_LINES:
         raise SettingsInvalid(
-            f"The {name.replace('_', ' ')} holds at most {RECEIPT_TEXT_MAX} characters"
-            f" on {RECEIPT_TEXT_LINES} lines.",
+            gettext_noop(
+                "The %(replace)s holds at most %(RECEIPT_TEXT_MAX)s characters on %(RECEIPT_TEXT_LINES)s "
+                "lines."
+            ),
             details={"field": name, "max_length": RECEIPT_TEXT_MAX, "max_lines": RECEIPT_TEXT_LINES},
+            params={
+                "replace": name.replace("_", " "),
+                "RECEIPT_TEXT_MAX": RECEIPT_TEXT_MAX,
+                "RECEIPT_TEXT_LINES": RECEIPT_TEXT_LINES,
+            },
         )
     return text
 
@@ -147,10 +161,10 @@ def occurred_at_resolve(at: dt.datetime | None, *, now: dt.datetime) -> dt.datet
     if at is None:
         return now
     if timezone.is_naive(at):
-        raise Unprocessable("Times must carry a time zone offset.", code="occurred_at_invalid")
+        raise Unprocessable(gettext_noop("Times must carry a time zone offset."), code="occurred_at_invalid")
     if at > now + clock_tolerance():
         raise Unprocessable(
-            "The time given is in the future.",
+            gettext_noop("The time given is in the future."),
             code="occurred_at_invalid",
             details={"occurred_at": at.isoformat()},
         )

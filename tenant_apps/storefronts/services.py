@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
@@ -49,7 +50,7 @@ def _name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 120:
         raise StorefrontCodeInvalid(
-            "A storefront name is 1 to 120 characters.", code="storefront_name_invalid"
+            gettext_noop("A storefront name is 1 to 120 characters."), code="storefront_name_invalid"
         )
     return name
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
@@ -32,14 +33,16 @@ _CODE = re.compile(r"^[A-Z0-9_]{1,16}$")
 def _code(code: str) -> str:
     code = code.strip().upper()
     if not _CODE.match(code):
-        raise TaxRateInvalid("A tax code is 1 to 16 capital letters, digits or _.", code="tax_code_invalid")
+        raise TaxRateInvalid(
+            gettext_noop("A tax code is 1 to 16 capital letters, digits or _."), code="tax_code_invalid"
+        )
     return code
 
 
 def _name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 80:
-        raise TaxRateInvalid("Give a name of 1 to 80 characters.", code="tax_name_invalid")
+        raise TaxRateInvalid(gettext_noop("Give a name of 1 to 80 characters."), code="tax_name_invalid")
     return name
 
 
@@ -84,7 +87,7 @@ def tax_rate_add(
         raise TaxRateInvalid(details={"rate": str(rate)})
     effective_from = effective_from or timezone.now()
     if effective_to is not None and effective_to <= effective_from:
-        raise TaxRateInvalid("A rate ends after it starts.", code="tax_period_invalid")
+        raise TaxRateInvalid(gettext_noop("A rate ends after it starts."), code="tax_period_invalid")
     category = TaxCategory.objects.select_for_update(no_key=True).filter(pk=category_id).first()
     if category is None:
         raise TaxCategoryNotFound(details={"category_id": str(category_id)})

@@ -177,3 +177,51 @@ def test_the_sign_up_page_follows_the_browser(db: None) -> None:
     assert "Nom de la boutique" in page
     assert "Sénégal" in page
     assert "Open your shop" not in page
+
+
+def test_a_services_refusal_is_in_french_on_the_page_and_in_english_in_the_api(
+    shop: Shop, owner_portal: Client
+) -> None:
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.shifts.models import Shift
+
+    _choose(shop, "fr")
+    opening = {"storefront": str(shop.storefront.pk), "opening_float": "200.00"}
+    owner_portal.post("/portal/shifts/open", {**opening, "idempotency_key": "first"})
+
+    refused = owner_portal.post("/portal/shifts/open", {**opening, "idempotency_key": "second"})
+    api = shop.owner.client.post(
+        "/api/v1/shifts", {"storefront_id": str(shop.storefront.pk), "opening_float": "50"}, format="json"
+    )
+
+    page = html(refused)
+    assert refused.status_code == 400
+    assert "Ce caissier a déjà un service ouvert dans ce point de vente." in page
+    assert "already has an open shift" not in page
+    assert api.status_code == 409
+    assert api.json()["code"] == "shift_already_open"
+    assert api.json()["message"] == "This cashier already has an open shift at this storefront."
+    with tenant_context(shop.tenant):
+        assert Shift.objects.count() == 1
+
+
+def test_a_refusal_with_values_is_translated_then_filled_in() -> None:
+    from django.utils import translation
+
+    from pos_platform.portal.errors import error_text
+    from tenant_apps.sales.errors import SaleInvalid
+    from tenant_apps.shifts.errors import ShiftInvalid
+
+    refusal = SaleInvalid("A sale has at most %(MAX_LINES)s lines.", params={"MAX_LINES": 200})
+    unmarked = ShiftInvalid("A message no catalogue knows.")
+
+    with translation.override("fr"):
+        french, kept = error_text(refusal), error_text(unmarked)
+    with translation.override("en"):
+        english = error_text(refusal)
+
+    assert refusal.message == english == "A sale has at most 200 lines."
+    assert refusal.as_dict()["message"] == "A sale has at most 200 lines."
+    assert french == "Une vente a au plus 200 lignes."
+    assert kept == "A message no catalogue knows."

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import PortalForm
 from pos_platform.portal.pages import ENROLLING, error_page, membership_of, portal_page
 from shared_apps.accounts.models import PasswordReset
@@ -53,7 +54,7 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
                 ip=client_ip(request),
             )
         except ApplicationError as exc:
-            context["error"] = exc.message
+            context["error"] = error_text(exc)
             response = render(request, "accounts/portal/password_reset.html", context, status=exc.status)
             return _with_retry(response, exc)
         context["sent"] = True
@@ -68,7 +69,7 @@ def password_reset_confirm_view(request: HttpRequest) -> HttpResponse:
     try:
         link = reset.reset_link_check(tenant=tenant, token=token, ip=client_ip(request))
     except ApplicationError as exc:
-        invalid = {"invalid": exc.message}
+        invalid = {"invalid": error_text(exc)}
         return _with_retry(
             render(request, "accounts/portal/password_reset_confirm.html", invalid, status=exc.status), exc
         )
@@ -93,7 +94,7 @@ def password_reset_confirm_view(request: HttpRequest) -> HttpResponse:
                 for problem in exc.details["password"]:
                     form.add_error("new_password", problem)
             else:
-                context["error"] = exc.message
+                context["error"] = error_text(exc)
             return render(request, "accounts/portal/password_reset_confirm.html", context, status=exc.status)
         messages.success(request, _("Your password is set. Sign in with it."))
         return redirect("portal-login")

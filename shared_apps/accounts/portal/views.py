@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pos_platform.kernel.errors import ApplicationError, Throttled
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.pages import ENROLLING, OTP_STEP, portal_page
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
@@ -57,9 +58,9 @@ def _error_response(
         else None
     )
     context["error"] = (
-        _("%(message)s Try again in %(seconds)s seconds.") % {"message": exc.message, "seconds": retry}
+        _("%(message)s Try again in %(seconds)s seconds.") % {"message": error_text(exc), "seconds": retry}
         if retry
-        else exc.message
+        else error_text(exc)
     )
     response = render(request, template, context, status=exc.status)
     if retry:

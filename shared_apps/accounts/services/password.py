@@ -25,6 +25,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.auditing import account_audit, failure_record
@@ -34,7 +35,7 @@ from shared_apps.accounts.services.auth import email_normalise
 from shared_apps.accounts.throttling import LOGIN, FailureThrottle
 from shared_apps.tenants.models import Tenant
 
-_UNCHANGED = "The new password is the same as the current one; choose another."
+_UNCHANGED = gettext_noop("The new password is the same as the current one; choose another.")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.errors import Throttled
 from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
@@ -51,7 +52,9 @@ def _throttle_request(*, email: str, ip: str | None) -> None:
             hashlib.sha256(email.encode()).hexdigest()[:32],
         )
     )
-    requests_throttle(counted, message="Too many password reset requests; wait before asking again.")
+    requests_throttle(
+        counted, message=gettext_noop("Too many password reset requests; wait before asking again.")
+    )
 
 
 def _confirm_limit() -> Limit:
@@ -136,7 +139,7 @@ def _usable(reset: PasswordReset | None, tenant: Tenant) -> bool:
 def _throttle_confirm(ip: str | None) -> None:
     if ip and (wait := throttle_wait(_confirm_limit(), ip)):
         raise Throttled(
-            "Too many invalid links from this address; wait before trying again.",
+            gettext_noop("Too many invalid links from this address; wait before trying again."),
             details={"retry_after": wait},
         )
 

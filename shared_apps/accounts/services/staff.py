@@ -30,6 +30,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import connection
 from pos_platform.kernel.errors import ValidationFailed
@@ -398,7 +399,9 @@ def platform_mfa_reset(*, tenant: Tenant, email: str, identity_check: str, actor
     check = " ".join((identity_check or "").split())
     if len(check) < 10:
         raise ValidationFailed(
-            "Say how the person's identity was checked (at least 10 characters), for the audit log.",
+            gettext_noop(
+                "Say how the person's identity was checked (at least 10 characters), for the audit log."
+            ),
             code="identity_check_required",
         )
     membership = (

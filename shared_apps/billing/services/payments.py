@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.errors import ApplicationError
 from shared_apps.audit.services import platform_audit_record
@@ -80,7 +81,10 @@ def payment_apply(*, charge: Charge, actor: str = "system:payments") -> PaymentR
             .first()
         )
         if invoice is None:
-            raise InvoiceNotFound(f"No invoice has the payment reference {charge.reference!r}.")
+            raise InvoiceNotFound(
+                gettext_noop("No invoice has the payment reference %(reference)s."),
+                params={"reference": f"{charge.reference!r}"},
+            )
         if PaymentEvent.objects.filter(provider=charge.provider, provider_event_id=charge.event_id).exists():
             return PaymentResult(outcome="duplicate", invoice=invoice)
         refusal = _mismatch(invoice, charge)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from shared_apps.audit.services import platform_audit_record
 from shared_apps.billing.errors import TaxRateExists, TaxRateInvalid
@@ -28,7 +29,7 @@ def _percent(value: Any) -> Decimal:
         rate = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise TaxRateInvalid(
-            "The rate must be a percentage such as 15 or 2.5.", details={"rate": value}
+            gettext_noop("The rate must be a percentage such as 15 or 2.5."), details={"rate": value}
         ) from exc
     if (
         not rate.is_finite()
@@ -36,7 +37,8 @@ def _percent(value: Any) -> Decimal:
         or rate != rate.quantize(Decimal("0.0001"))
     ):
         raise TaxRateInvalid(
-            "The rate is a percentage from 0 to 100 with at most 4 decimals.", details={"rate": str(value)}
+            gettext_noop("The rate is a percentage from 0 to 100 with at most 4 decimals."),
+            details={"rate": str(value)},
         )
     return rate.quantize(Decimal("0.0001"))
 
@@ -57,22 +59,31 @@ def tax_rate_create(
     name = (name or "").strip()
     if not CODE_RE.match(code):
         raise TaxRateInvalid(
-            "A code is 1 to 32 lower-case letters, digits and underscores, starting with a letter.",
+            gettext_noop(
+                "A code is 1 to 32 lower-case letters, digits and underscores, starting with a letter."
+            ),
             details={"code": code},
         )
     if not 1 <= len(name) <= 100:
-        raise TaxRateInvalid("A name is 1 to 100 characters.", details={"name": name})
+        raise TaxRateInvalid(gettext_noop("A name is 1 to 100 characters."), details={"name": name})
     if kind not in TaxRate.Kind.values:
-        raise TaxRateInvalid(f"The kind is one of {', '.join(TaxRate.Kind.values)}.", details={"kind": kind})
+        raise TaxRateInvalid(
+            gettext_noop("The kind is one of %(join)s."),
+            details={"kind": kind},
+            params={"join": ", ".join(TaxRate.Kind.values)},
+        )
     if not isinstance(effective_from, date):
         raise TaxRateInvalid(
-            "The rate needs the date it applies from.", details={"effective_from": effective_from}
+            gettext_noop("The rate needs the date it applies from."),
+            details={"effective_from": effective_from},
         )
     percent = _percent(rate)
     earlier = TaxRate.objects.filter(currency=currency, code=code).exclude(kind=kind).first()
     if earlier is not None:
         raise TaxRateInvalid(
-            f"{code} is a {earlier.kind} in {currency}; a code keeps its kind.", details={"kind": kind}
+            gettext_noop("%(code)s is a %(kind)s in %(currency)s; a code keeps its kind."),
+            details={"kind": kind},
+            params={"code": code, "kind": earlier.kind, "currency": currency},
         )
     try:
         with transaction.atomic():

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import connection
 from shared_apps.audit.services import platform_audit_record
@@ -41,7 +42,9 @@ def coverage_problem(tiers: list[PricingTier]) -> str | None:
 
 def _int(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TierInvalid(f"{field} must be a whole number.", details={field: value})
+        raise TierInvalid(
+            gettext_noop("%(field)s must be a whole number."), details={field: value}, params={"field": field}
+        )
     return value
 
 
@@ -63,8 +66,11 @@ def tier_create(
     high = None if max_storefronts is None else _int(max_storefronts, "max_storefronts")
     if not 1 <= low <= MAX_STOREFRONTS or (high is not None and not low <= high <= MAX_STOREFRONTS):
         raise TierInvalid(
-            f"A tier covers 1 to {MAX_STOREFRONTS} storefronts and its maximum is not below its minimum.",
+            gettext_noop(
+                "A tier covers 1 to %(MAX_STOREFRONTS)s storefronts and its maximum is not below its minimum."
+            ),
             details={"min_storefronts": low, "max_storefronts": high},
+            params={"MAX_STOREFRONTS": MAX_STOREFRONTS},
         )
     base = parse_amount(base_price, currency, field="base_price")
     per_additional = parse_amount(price_per_additional, currency, field="price_per_additional")
@@ -76,7 +82,9 @@ def tier_create(
     overlapping = [tier for tier in active if _ranges_overlap(tier, low, high)]
     if overlapping and not replace:
         raise TierOverlap(
-            "This tier overlaps active tiers; to change their price, replace them (CLI: --replace).",
+            gettext_noop(
+                "This tier overlaps active tiers; to change their price, replace them (CLI: --replace)."
+            ),
             details={"overlaps": [tier_terms(tier) for tier in overlapping]},
         )
     tier = PricingTier(
@@ -89,7 +97,10 @@ def tier_create(
     )
     problem = coverage_problem([t for t in active if t not in overlapping] + [tier])
     if problem:
-        raise TierGap(f"Active {currency} tiers must cover 1, 2, 3, ... storefronts: {problem}.")
+        raise TierGap(
+            gettext_noop("Active %(currency)s tiers must cover 1, 2, 3, ... storefronts: %(problem)s."),
+            params={"currency": currency, "problem": problem},
+        )
 
     now = timezone.now()
     for old in overlapping:

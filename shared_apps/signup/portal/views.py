@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import PortalForm
 from shared_apps.signup import services
 
@@ -116,9 +117,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                 for problem in exc.details.get("password", []):
                     form.add_error("password", problem)
             elif field in _FIELDS:
-                form.add_error(field, exc.message)
+                form.add_error(field, error_text(exc))
             else:
-                context["error"] = exc.message
+                context["error"] = error_text(exc)
             if isinstance(exc.details, dict):
                 context["suggestions"] = exc.details.get("suggestions") or []
             return render(request, "signup/portal/signup.html", context, status=exc.status)
@@ -136,9 +137,9 @@ def signup_verify_view(request: HttpRequest, signup_id: str) -> HttpResponse:
             done = services.signup_verify(signup_id=signup_id, code=form.cleaned_data["code"])
         except ApplicationError as exc:
             if exc.code == "signup_code_invalid":
-                form.add_error("code", exc.message)
+                form.add_error("code", error_text(exc))
             else:
-                context["error"] = exc.message
+                context["error"] = error_text(exc)
             return render(request, "signup/portal/verify.html", context, status=exc.status)
         return render(
             request, "signup/portal/done.html", {"login_url": done.login_url, "tenant": done.created.tenant}

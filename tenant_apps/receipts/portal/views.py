@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import PortalForm
 from pos_platform.portal.pages import allowed, not_found, portal_page
 from tenant_apps.receipts.selectors import receipt_requests_of
@@ -58,7 +59,7 @@ def send_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
                 requested_by=request.user.pk,
             )
         except ApplicationError as exc:
-            form.add_error("to", exc.message)
+            form.add_error("to", error_text(exc))
             context["url"] = receipt_url(sale_id=sale.pk)
             context["sent_to"] = receipt_requests_of(sale_id=sale.pk)
             return render(request, "receipts/portal/send.html", context, status=exc.status)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.money import QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
@@ -59,7 +60,9 @@ def _lock_sale(sale_id: uuid.UUID) -> Sale:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
-        raise ReasonRequired(f"Give a reason (1 to {MAX_REASON} characters).")
+        raise ReasonRequired(
+            gettext_noop("Give a reason (1 to %(MAX_REASON)s characters)."), params={"MAX_REASON": MAX_REASON}
+        )
     return reason
 
 
@@ -174,17 +177,22 @@ def sale_refund(
     occurred_at = occurred_at_resolve(occurred_at, now=now)
     reason = _reason(reason)
     if not lines:
-        raise SaleInvalid("A refund has at least one line.", details={"field": "lines"})
+        raise SaleInvalid(gettext_noop("A refund has at least one line."), details={"field": "lines"})
     seen: set[uuid.UUID] = set()
     for index, line in enumerate(lines):
         q = line.quantity
         if not isinstance(q, Decimal) or q <= 0 or q > QUANTITY_MAX or not has_places(q, QUANTITY_PLACES):
             raise SaleInvalid(
-                f"Refund line {index + 1}: the quantity must be more than 0 with at most 3 decimals.",
+                gettext_noop(
+                    "Refund line %(value)s: the quantity must be more than 0 with at most 3 decimals."
+                ),
                 details={"line": index, "quantity": str(q)},
+                params={"value": index + 1},
             )
         if line.sale_line_id in seen:
-            raise SaleInvalid("Each sale line appears once per refund.", details={"line": index})
+            raise SaleInvalid(
+                gettext_noop("Each sale line appears once per refund."), details={"line": index}
+            )
         seen.add(line.sale_line_id)
     method = (
         PaymentMethod.objects.filter(code=payment_method, is_active=True).first()
@@ -217,13 +225,20 @@ def sale_refund(
         before = refunded[sold.pk]
         if before + line.quantity > sold.quantity:
             raise RefundExceedsSold(
-                f"Line {sold.position + 1} sold {sold.quantity}; {before} already refunded, "
-                f"{line.quantity} more asked.",
+                gettext_noop(
+                    "Line %(value)s sold %(quantity)s; %(before)s already refunded, %(quantity2)s more asked."
+                ),
                 details={
                     "sale_line_id": str(sold.pk),
                     "sold": str(sold.quantity),
                     "refunded": str(before),
                     "requested": str(line.quantity),
+                },
+                params={
+                    "value": sold.position + 1,
+                    "quantity": sold.quantity,
+                    "before": before,
+                    "quantity2": line.quantity,
                 },
             )
         share = refund_share(

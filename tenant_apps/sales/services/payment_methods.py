@@ -6,6 +6,7 @@ import re
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.audit.services import audit_record
@@ -32,12 +33,18 @@ def payment_method_create(
 ) -> PaymentMethod:
     code = code.strip().lower()
     if not _CODE.match(code):
-        raise SaleInvalid("A payment method code is 1 to 32 lower-case letters, digits or _.", code="invalid")
+        raise SaleInvalid(
+            gettext_noop("A payment method code is 1 to 32 lower-case letters, digits or _."), code="invalid"
+        )
     if kind not in PaymentMethod.Kind.values:
-        raise SaleInvalid(f"The kind is one of: {', '.join(PaymentMethod.Kind.values)}.", code="invalid")
+        raise SaleInvalid(
+            gettext_noop("The kind is one of: %(join)s."),
+            code="invalid",
+            params={"join": ", ".join(PaymentMethod.Kind.values)},
+        )
     name = name.strip()
     if not name or len(name) > 80:
-        raise SaleInvalid("Give a name of 1 to 80 characters.", code="invalid")
+        raise SaleInvalid(gettext_noop("Give a name of 1 to 80 characters."), code="invalid")
     try:
         with transaction.atomic():
             method = PaymentMethod.objects.create(code=code, name=name, kind=kind, position=position)
@@ -63,7 +70,7 @@ def payment_method_update(
     if name is not None:
         name = name.strip()
         if not name or len(name) > 80:
-            raise SaleInvalid("Give a name of 1 to 80 characters.", code="invalid")
+            raise SaleInvalid(gettext_noop("Give a name of 1 to 80 characters."), code="invalid")
     for field, value in (("name", name), ("is_active", is_active), ("position", position)):
         if value is not None and getattr(method, field) != value:
             changes[field] = {"from": getattr(method, field), "to": value}

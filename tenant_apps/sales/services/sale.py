@@ -27,6 +27,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pos_platform.db import bound_cursor, connection, service_atomic
 from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
@@ -175,8 +176,11 @@ def sale_run_context_load() -> tuple[ShopSettings, dict[str, PaymentMethod]]:
 def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
     if not isinstance(value, Decimal) or value < 0 or value > MONEY_MAX or not has_places(value, minor_unit):
         raise error(  # type: ignore[call-arg]
-            f"{what} must be an amount from 0 to {MONEY_MAX} with at most {minor_unit} decimals.",
+            gettext_noop(
+                "%(what)s must be an amount from 0 to %(MONEY_MAX)s with at most %(minor_unit)s decimals."
+            ),
             details={"field": what, "value": str(value)},
+            params={"what": what, "MONEY_MAX": MONEY_MAX, "minor_unit": minor_unit},
         )
 
 
@@ -187,18 +191,29 @@ def _check_shape(
     minor_unit: int,
 ) -> None:
     if not lines:
-        raise SaleInvalid("A sale has at least one line.", details={"field": "lines"})
+        raise SaleInvalid(gettext_noop("A sale has at least one line."), details={"field": "lines"})
     if len(lines) > MAX_LINES:
-        raise SaleInvalid(f"A sale has at most {MAX_LINES} lines.", details={"field": "lines"})
+        raise SaleInvalid(
+            gettext_noop("A sale has at most %(MAX_LINES)s lines."),
+            details={"field": "lines"},
+            params={"MAX_LINES": MAX_LINES},
+        )
     if len(payments) > MAX_PAYMENTS:
-        raise SaleInvalid(f"A sale has at most {MAX_PAYMENTS} payments.", details={"field": "payments"})
+        raise SaleInvalid(
+            gettext_noop("A sale has at most %(MAX_PAYMENTS)s payments."),
+            details={"field": "payments"},
+            params={"MAX_PAYMENTS": MAX_PAYMENTS},
+        )
     for index, line in enumerate(lines):
         q = line.quantity
         if not isinstance(q, Decimal) or q <= 0 or q > QUANTITY_MAX or not has_places(q, QUANTITY_PLACES):
             raise SaleInvalid(
-                f"Line {index + 1}: the quantity must be more than 0 and at most {QUANTITY_MAX}, "
-                f"with at most {QUANTITY_PLACES} decimals.",
+                gettext_noop(
+                    "Line %(value)s: the quantity must be more than 0 and at most %(QUANTITY_MAX)s, with at "
+                    "most %(QUANTITY_PLACES)s decimals."
+                ),
                 details={"line": index, "quantity": str(q)},
+                params={"value": index + 1, "QUANTITY_MAX": QUANTITY_MAX, "QUANTITY_PLACES": QUANTITY_PLACES},
             )
         _money(line.discount, what=f"lines[{index}].discount", minor_unit=minor_unit)
         if line.unit_price is not None:
@@ -304,15 +319,17 @@ def _check_payment_details(payments: Sequence[PaymentInput], methods: dict[str, 
             extra = [n for n in ("provider", "reference", "card_last4", "auth_code") if getattr(p, n)]
             if extra:
                 raise PaymentInvalid(
-                    f"Payment {index + 1}: cash takes no {', '.join(extra)}.",
+                    gettext_noop("Payment %(value)s: cash takes no %(join)s."),
                     details={"payment": index, "fields": extra},
+                    params={"value": index + 1, "join": ", ".join(extra)},
                 )
         if missing:
             raise PaymentInvalid(
-                f"Payment {index + 1} ({method.kind}): give {', '.join(missing)}"
-                + (" (the last four digits)" if "card_last4" in missing else "")
-                + ".",
+                gettext_noop("Payment %(value)s (%(kind)s): give %(join)s (the last four digits).")
+                if "card_last4" in missing
+                else gettext_noop("Payment %(value)s (%(kind)s): give %(join)s."),
                 details={"payment": index, "fields": missing},
+                params={"value": index + 1, "kind": method.kind, "join": ", ".join(missing)},
             )
 
 
@@ -448,8 +465,10 @@ def sale_build(
     minor_unit = settings.minor_unit
     if terminal and (origin.terminal_id is None or not RECEIPT_PATTERN.match(origin.receipt_number or "")):
         raise SaleInvalid(
-            "A terminal sale carries its terminal id and receipt number "
-            "(letters, digits, - _ / ., at most 48).",
+            gettext_noop(
+                "A terminal sale carries its terminal id and receipt number (letters, digits, - _ / ., at "
+                "most 48)."
+            ),
             details={"field": "receipt_number"},
         )
     _check_shape(lines, payments, sale_discount, minor_unit)
@@ -467,7 +486,9 @@ def sale_build(
     for index, line in enumerate(lines):
         price = context.price(line.product_id, storefront_id, occurred_at)
         if price is None:
-            raise ProductNotFound("A line names a product without a price.", details={"line": index})
+            raise ProductNotFound(
+                gettext_noop("A line names a product without a price."), details={"line": index}
+            )
         unit_prices.append(price)
         if terminal and line.unit_price is not None and line.unit_price != price:
             conflicts.append(

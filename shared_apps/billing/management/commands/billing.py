@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext_noop
 
 from pos_platform.cli import PlatformCommand
 from shared_apps.billing.models import Invoice, PricingTier, TaxRate
@@ -218,7 +219,11 @@ class Command(PlatformCommand):
         tenant = Tenant.objects.select_related("subscription").filter(slug=slug).first()
         invoices = list(invoice_list_for_slug(slug=slug))
         if tenant is None and not invoices:
-            raise TenantNotFound(f"No tenant with slug {slug!r}.", details={"slug": slug})
+            raise TenantNotFound(
+                gettext_noop("No tenant with slug %(slug)s."),
+                details={"slug": slug},
+                params={"slug": f"{slug!r}"},
+            )
         subscription = getattr(tenant, "subscription", None) if tenant is not None else None
         sub_data = (
             {
