@@ -1,6 +1,9 @@
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils.translation import gettext_noop
 
-from pos_platform.kernel.errors import Conflict, NotFound, ValidationFailed
+from pos_platform.kernel.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 
 
 class ProductNotFound(NotFound):
@@ -41,6 +44,12 @@ class ImportRefused(ValidationFailed):
     default_message = gettext_noop(
         "Some rows are refused; nothing was imported. Correct them and import the file again."
     )
+
+    def __init__(self, *, details: Any, row_errors: Sequence[ApplicationError | None] = ()) -> None:
+        super().__init__(details=details)
+        # Each refused row's error (None: the import's own reason), for a page to show each
+        # row's reason in its reader's language; details.rows keeps the English.
+        self.row_errors = list(row_errors)
 
 
 class ImportInvalid(ValidationFailed):

@@ -208,6 +208,9 @@ def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> 
     return "updated" if changed else "unchanged"
 
 
+DUPLICATE_SKU = gettext_noop("This SKU appears on an earlier line too.")
+
+
 @transaction.atomic
 def product_import(*, data: bytes, actor: Actor) -> ImportResult:
     """Import a catalog CSV (see the module docstring): all of it, or nothing and the list of
@@ -216,11 +219,13 @@ def product_import(*, data: bytes, actor: Actor) -> ImportResult:
     categories = {code.upper(): pk for pk, code in TaxCategory.objects.values_list("pk", "code")}
     counts = {"created": 0, "updated": 0, "prices_changed": 0, "unchanged": 0}
     refused: list[dict[str, Any]] = []
+    errors: list[ApplicationError | None] = []  # each refused row's error, for the back office
     seen: set[str] = set()
     for line, row in rows:
         sku = row.get("sku", "")
         if sku and sku.lower() in seen:
-            refused.append({"line": line, "sku": sku, "message": "This SKU appears on an earlier line too."})
+            refused.append({"line": line, "sku": sku, "message": DUPLICATE_SKU})
+            errors.append(None)
             continue
         seen.add(sku.lower())
         try:
@@ -228,12 +233,13 @@ def product_import(*, data: bytes, actor: Actor) -> ImportResult:
                 outcome = _apply(row, actor=actor, categories=categories)
         except ApplicationError as exc:
             refused.append({"line": line, "sku": sku, "message": exc.message})
+            errors.append(exc)
             continue
         kind, _, price = outcome.partition("+")
         counts[kind] += 1
         counts["prices_changed"] += bool(price)
     if refused:
-        raise ImportRefused(details={"rows": refused, "total": len(rows)})
+        raise ImportRefused(details={"rows": refused, "total": len(rows)}, row_errors=errors)
     return ImportResult(**counts)
 
 

@@ -189,11 +189,22 @@ def movements_apply(
             if deltas[key] < ZERO and level < ZERO
         ]
         if shortages:
+            details = {"shortages": [s.as_json() for s in shortages]}
+            if len(shortages) == 1:
+                raise InsufficientStock(
+                    gettext_noop("Not enough stock: %(available)s available, %(requested)s requested."),
+                    params={"available": shortages[0].available, "requested": shortages[0].requested},
+                    details=details,
+                )
             raise InsufficientStock(
-                "Not enough stock: "
-                + "; ".join(f"{s.available} available, {s.requested} requested" for s in shortages)
-                + ".",
-                details={"shortages": [s.as_json() for s in shortages]},
+                gettext_noop(
+                    "Not enough stock for %(count)s products (available / requested): %(shortages)s."
+                ),
+                params={
+                    "count": len(shortages),
+                    "shortages": "; ".join(f"{s.available} / {s.requested}" for s in shortages),
+                },
+                details=details,
             )
     return levels
 

@@ -225,3 +225,27 @@ def test_a_refusal_with_values_is_translated_then_filled_in() -> None:
     assert refusal.as_dict()["message"] == "A sale has at most 200 lines."
     assert french == "Une vente a au plus 200 lignes."
     assert kept == "A message no catalogue knows."
+
+
+def test_refused_import_rows_are_in_french_and_nothing_is_imported(shop: Shop, owner_portal: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_tenants.utils import tenant_context
+
+    from tenant_apps.catalog.models import Product
+
+    _choose(shop, "fr")
+    with tenant_context(shop.tenant):
+        before = Product.objects.count()
+    data = b"sku,name,price\nNEW-1,Beans,10.00\nNEW-1,Beans again,11.00\nNEW-2,Oil,-5\n"
+
+    response = owner_portal.post(
+        "/portal/products/import", {"file": SimpleUploadedFile("c.csv", data, content_type="text/csv")}
+    )
+
+    page = html(response)
+    assert response.status_code == 400
+    assert "Ce SKU figure aussi sur une ligne précédente." in page
+    assert "appears on an earlier line" not in page
+    assert "A price is zero or more" not in page
+    with tenant_context(shop.tenant):
+        assert Product.objects.count() == before

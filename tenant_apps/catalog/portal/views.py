@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
+from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import bool_choice, show_error
 from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page
 from pos_platform.portal.pagination import paginate
@@ -173,7 +174,11 @@ def product_import_view(request: HttpRequest) -> HttpResponse:
             try:
                 result = product_import(data=form.cleaned_data["file"].read(), actor=actor_of(request))
             except ImportRefused as exc:
-                context["refused"] = exc.details
+                rows = [
+                    {**row, "message": error_text(error) if error is not None else _(row["message"])}
+                    for row, error in zip(exc.details["rows"], exc.row_errors, strict=False)
+                ]
+                context["refused"] = {**exc.details, "rows": rows}
             except ApplicationError as exc:
                 show_error(form, exc)
             else:
