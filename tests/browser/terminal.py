@@ -5,6 +5,7 @@ cashier signed in."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,11 +84,27 @@ def pair_and_sign_in(page: Any, url: str, code: str, cashier: str, pin: str = PI
     sign_in(page, cashier, pin)
 
 
+def add(page: Any, sku: str) -> None:
+    """Search ``sku`` and add it to the cart. The search is typed again when its tile has not
+    shown: a screen drawn again by the sync at the moment of typing (a loaded machine) can take
+    the keystrokes into the input it replaces."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    tile = page.locator(f'button.add[data-sku="{sku}"]')
+    for _ in range(2):
+        page.locator("#search").fill(sku)
+        with contextlib.suppress(PlaywrightTimeout):
+            tile.wait_for(timeout=5_000)
+            break
+    else:
+        page.locator("#search").fill(sku)
+    tile.click()
+
+
 def sell(page: Any, sku: str, *, quantity: str | None = None, split: bool = False) -> str:
     """Sell one product; with ``split``, part by mobile money and the rest in cash (with change).
     The receipt number shown."""
-    page.locator("#search").fill(sku)
-    page.locator(f'button.add[data-sku="{sku}"]').click()
+    add(page, sku)
     if quantity is not None:
         page.locator("input.qty").fill(quantity)
         page.locator("input.qty").press("Tab")

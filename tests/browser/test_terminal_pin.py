@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from sync.models import CashierPin
 from tenant_apps.sales.models import Sale
 from tests.browser.conftest import PHONE, axe_check, screenshot
-from tests.browser.terminal import Till, pay_split, pending, sell, sign_in, wait_until
+from tests.browser.terminal import Till, add, pay_split, pending, sell, sign_in, wait_until
 
 NEW_PIN = "305917"
 
@@ -118,8 +118,7 @@ def test_the_terminal_app_screens_at_phone_size(till: Callable[..., Till]) -> No
 
     # A sale of two lines, paid partly by mobile money, partly in cash.
     for sku in ("RICE", "WATER"):
-        page.locator("#search").fill(sku)
-        page.locator(f'button.add[data-sku="{sku}"]').click()
+        add(page, sku)
     page.locator("#search").fill("")
     axe_check(page)
     screenshot(page, "terminal-sale")
