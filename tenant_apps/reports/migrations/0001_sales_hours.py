@@ -64,7 +64,7 @@ BEGIN
         RETURN NULL;
     END IF;
     EXECUTE format($q$INSERT INTO %1$I.reports_sales_hour ({COLUMNS})
-        {EVENT_DELTAS.format(events=UNNESTED_EVENTS, schema="%1$I.")}$q$,
+        {EVENT_DELTAS.format(events=UNNESTED_EVENTS, schema="%1$I.").strip()}$q$,
         TG_TABLE_SCHEMA) USING sale_ids, kinds, amounts, occurred;
     RETURN NULL;
 END
