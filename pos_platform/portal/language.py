@@ -29,7 +29,9 @@ def chosen_language(request: HttpRequest) -> str:
         tenant_id = (
             getattr(tenant, "pk", None) if getattr(tenant, "schema_name", "public") != "public" else None
         )
-        chosen = preference_of(user_id=user.pk, tenant_id=tenant_id).language
+        preference = preference_of(user_id=user.pk, tenant_id=tenant_id)
+        request.portal_preference = preference  # type: ignore[attr-defined]  # read once a request
+        chosen = preference.language
         if chosen:
             return language_of(chosen)
     return language_of(translation.get_language_from_request(request))

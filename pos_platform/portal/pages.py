@@ -76,7 +76,8 @@ ACTION_WORDS: dict[str, Any] = {
 
 def next_step(user: User, membership: Membership) -> str | None:
     """Where a signed-in session must go before the rest of the portal, or None."""
-    if mfa.user_has_otp_device(user) and not user.is_verified():  # type: ignore[attr-defined]
+    # A verified session has a device: the query is for the others only.
+    if not user.is_verified() and mfa.user_has_otp_device(user):  # type: ignore[attr-defined]
         return OTP_STEP
     if mfa_enrollment_due(membership):
         return ENROLLING

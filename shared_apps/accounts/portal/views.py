@@ -247,14 +247,22 @@ def account_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "membership": membership,
         "membership_storefront": storefront,
-        "mfa_enrolled": mfa.mfa_enrolled(user),
+        # The membership's lookup carries it (permissions.mfa_enrolled_flag).
+        "mfa_enrolled": getattr(membership, "mfa_enrolled", None)
+        if hasattr(membership, "mfa_enrolled")
+        else mfa.mfa_enrolled(user),
         "backup_codes_remaining": mfa.backup_codes_remaining(user),
     }
 
 
 def _language_form(request: HttpRequest, data: Any = None) -> LanguageForm:
     user: User = request.user  # type: ignore[assignment]
-    current = preference_of(user_id=user.pk, tenant_id=request.tenant.pk).language  # type: ignore[attr-defined]
+    # The language middleware read the person's preferences for this request already.
+    preference = getattr(request, "portal_preference", None) or preference_of(
+        user_id=user.pk,
+        tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
+    )
+    current = preference.language
     return LanguageForm(data, initial={"language": language_of(current or None)})
 
 
