@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.core import get_global
 from django.conf import settings
 from django.core import signing
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -96,6 +97,8 @@ def _settings(s: ShopSettings) -> Serialized:
         "receipt_footer": s.receipt_footer,
         "currency": getattr(tenant, "currency", ""),
         "timezone": getattr(tenant, "timezone", ""),
+        # The country of the shop's time zone (CLDR), for dates written as people there write them.
+        "region": get_global("zone_territories").get(getattr(tenant, "timezone", ""), ""),
     }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django_tenants.utils import tenant_context
 
@@ -196,4 +197,16 @@ def test_the_receipt_shows_the_shops_header_and_footer_from_the_pull(
 
     assert page.locator("#receipt-header").inner_text() == "12 Ring Road, Osu\nTel 024 000 0000"
     assert page.locator("#receipt-footer").inner_text() == "Goods are returned within 7 days"
+    # Rates as people write them, and the moment as in the shop's country (Ghana: day first).
+    receipt = page.locator("#receipt").inner_text()
+    assert "National Health Insurance Levy 2.5%" in receipt, receipt
+    assert "Value Added Tax 15%" in receipt, receipt
+    assert "2.5000" not in receipt, receipt
+    page.locator('[data-pending="0"]').wait_for(timeout=30_000)
+    with tenant_context(shop.tenant):
+        sale = Sale.objects.get(receipt_number=page.locator("#receipt-number").inner_text())
+    local = sale.occurred_at.astimezone(ZoneInfo("Africa/Accra"))
+    assert page.locator("#receipt-when").inner_text().startswith(f"{local.day} {local:%b %Y}"), page.locator(
+        "#receipt-when"
+    ).inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

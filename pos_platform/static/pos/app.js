@@ -51,6 +51,27 @@ function money(amount) {
   return `${state.catalog.settings?.currency || ''} ${grouped}${f ? sep + f : ''}`.trim();
 }
 
+/** A moment in the shop's time zone, written as people of the shop's country write it
+ * (en-GH: "4 Dec 2026, 14:05"); `time` alone for the time of day.
+ * @param {string|number} iso @param {boolean} [time] */
+function when(iso, time) {
+  const s = state.catalog.settings || {};
+  const region = /^[A-Z]{2}$/.test(s.region || '') ? `-${s.region}` : '';
+  /** @type {Intl.DateTimeFormatOptions} */
+  const options = time ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' };
+  try {
+    return new Date(iso).toLocaleString(`${language()}${region}`, { ...options, timeZone: s.timezone || undefined });
+  } catch {
+    return new Date(iso).toLocaleString(language(), options); // a zone this browser does not know
+  }
+}
+
+/** A tax rate as a person writes it: 2.5000 -> 2.5, 15.0000 -> 15. @param {string} rate */
+function percent(rate) {
+  const s = String(rate);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
 // ------------------------------------------------------------------------------------------
 // The local catalog
 // ------------------------------------------------------------------------------------------
@@ -246,11 +267,11 @@ async function syncNow() {
 // ------------------------------------------------------------------------------------------
 
 function statusBar() {
-  const when = state.lastSync ? new Date(state.lastSync).toLocaleTimeString(language()) : t('never');
+  const last = state.lastSync ? when(state.lastSync, true) : t('never');
   return h('div', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'status' },
     h('span', { class: state.online ? 'dot on' : 'dot off', 'data-online': state.online ? '1' : '0' }, state.online ? t('online') : t('offline')),
     h('span', { 'data-pending': state.pending }, t('pending', { n: state.pending })),
-    h('span', null, t('last_sync', { when })),
+    h('span', null, t('last_sync', { when: last })),
     state.conflicts ? h('span', { class: 'warn' }, t('conflicts', { n: state.conflicts })) : null,
   );
 }
@@ -475,17 +496,17 @@ function receiptView(/** @type {any} */ r) {
     h('h2', null, state.terminal?.storefront_code || ''),
     state.catalog.settings?.receipt_header ? h('p', { class: 'receipt-text', id: 'receipt-header' }, state.catalog.settings.receipt_header) : null,
     h('p', { class: 'number', id: 'receipt-number' }, r.receipt_number),
-    r.voided ? h('p', { class: 'stamp', id: 'voided' }, t('voided_by', { name: r.voided.by, when: new Date(r.voided.occurred_at).toLocaleString(language()) })) : null,
-    h('p', null, new Date(r.occurred_at).toLocaleString(language()), ' · ', r.cashier),
+    r.voided ? h('p', { class: 'stamp', id: 'voided' }, t('voided_by', { name: r.voided.by, when: when(r.voided.occurred_at) })) : null,
+    h('p', { id: 'receipt-when' }, when(r.occurred_at), ' · ', r.cashier),
     h('table', null, h('tbody', null, r.lines.map((/** @type {any} */ l) => h('tr', null,
       h('td', null, `${l.quantity} × ${l.name}`), h('td', { class: 'num' }, money(l.total)))))),
     h('dl', { class: 'totals' },
       h('dt', null, t('subtotal')), h('dd', null, money(r.subtotal)),
       Dec.of(r.discount_total).cmp(ZERO) !== 0 ? [h('dt', null, t('discount')), h('dd', null, money(r.discount_total))] : null,
-      r.taxes.filter((/** @type {any} */ x) => Dec.of(x.amount).cmp(ZERO)).map((/** @type {any} */ x) => [h('dt', null, `${x.name} ${x.rate}%`), h('dd', null, money(x.amount))]),
+      r.taxes.filter((/** @type {any} */ x) => Dec.of(x.amount).cmp(ZERO)).map((/** @type {any} */ x) => [h('dt', null, `${x.name} ${percent(x.rate)}%`), h('dd', null, money(x.amount))]),
       h('dt', null, t('total')), h('dd', { id: 'receipt-total' }, money(r.total)),
       r.payments.map((/** @type {any} */ p) => [h('dt', null, t(p.kind)), h('dd', null, money(p.amount))]),
-      (r.refunds || []).map((/** @type {any} */ f) => [h('dt', null, t('refunded_on', { when: new Date(f.occurred_at).toLocaleString(language()) })), h('dd', null, f.lines.map((/** @type {any} */ l) => `${l.quantity} × ${r.lines[l.line].name}`).join(', '))]),
+      (r.refunds || []).map((/** @type {any} */ f) => [h('dt', null, t('refunded_on', { when: when(f.occurred_at) })), h('dd', null, f.lines.map((/** @type {any} */ l) => `${l.quantity} × ${r.lines[l.line].name}`).join(', '))]),
       h('dt', null, t('change')), h('dd', { id: 'receipt-change' }, money(r.change))),
     r.receipt_url
       ? h('p', { class: 'link-qr' }, h('a', { href: r.receipt_url, id: 'receipt-link' }, t('receipt_link')),
@@ -529,7 +550,7 @@ function menuScreen() {
   const val = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value.replace(',', '.').trim();
   const valid = (/** @type {string} */ v) => /^\d+(\.\d{1,2})?$/.test(v);
   const shiftPanel = shift
-    ? h('section', { class: 'card' }, h('h2', null, t('shift_open', { when: new Date(shift.opened_at).toLocaleTimeString(language()) })),
+    ? h('section', { class: 'card' }, h('h2', null, t('shift_open', { when: when(shift.opened_at, true) })),
       h('form', { onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
         const direction = /** @type {HTMLSelectElement} */ (document.getElementById('direction')).value;
@@ -614,7 +635,7 @@ function salesScreen() {
     list.length ? h('ul', { class: 'sales', id: 'sales' }, list.map((/** @type {any} */ s) => h('li', null,
       h('button', { type: 'button', class: 'sale-row', onclick: () => openSale(s) },
         h('span', { class: 'name' }, s.receipt_number),
-        h('span', null, new Date(s.occurred_at).toLocaleTimeString(language())),
+        h('span', null, when(s.occurred_at, true)),
         h('span', { class: 'amount' }, money(s.total)),
         s.voided ? h('span', { class: 'badge out' }, t('voided')) : (s.refunds || []).length ? h('span', { class: 'badge low' }, t('refunded')) : null))))
       : h('p', { class: 'card' }, t('no_sales')),
