@@ -390,9 +390,40 @@ _SKIP = re.compile(
 )
 
 
+# What opens or closes a quoted span of SQL: a string, a quoted name, a dollar quote ($tag$).
+_QUOTE = re.compile(r"'|\"|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def _statement_ends(line: str, quote: str | None) -> tuple[bool, str | None]:
+    """Whether ``line`` ends a statement (a ``;`` at its end, outside quotes), and the quote
+    still open after it (``quote``: the one open before it, or None)."""
+    position = 0
+    while True:
+        if quote is not None:
+            close = line.find(quote, position)
+            if close < 0:
+                return False, quote
+            position, quote = close + len(quote), None
+            continue
+        found = _QUOTE.search(line, position)
+        if found is None:
+            return line.rstrip().endswith(";"), None
+        position, quote = found.end(), found.group()
+
+
 def _normalise_dump(dump: str, schema_name: str) -> str:
-    """Keep the statements that build objects and rows; name the schema by a placeholder."""
-    kept = [line for line in dump.splitlines() if line.strip() and not _SKIP.match(line)]
+    """Keep the statements that build objects and rows, each as ``pg_dump`` wrote it; name the
+    schema by a placeholder. Comments, blank lines and session settings are dropped between
+    statements only: inside one (a function's body, a text value of a seeded row) every line is
+    kept, blank ones included."""
+    kept: list[str] = []
+    inside, quote = False, None
+    for line in dump.splitlines():
+        if not inside and (not line.strip() or _SKIP.match(line)):
+            continue
+        kept.append(line)
+        ends, quote = _statement_ends(line, quote)
+        inside = not ends or quote is not None
     text = "\n".join(kept) + "\n"
     return re.sub(rf"\b{re.escape(schema_name)}\b", PLACEHOLDER, text)
 
