@@ -148,7 +148,7 @@ POS_PORTAL_BANNERS: list[str] = ["shared_apps.accounts.portal.pins.pin_banner"]
 # JSON request bodies (any endpoint, uploads included) nest arrays and objects at most this deep.
 POS_MAX_JSON_DEPTH = int(os.environ.get("POS_MAX_JSON_DEPTH", "32"))
 # How long a host -> tenant route is cached (seconds); changes invalidate it at once.
-POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "600"))
+POS_ROUTE_CACHE_SECONDS = int(os.environ.get("POS_ROUTE_CACHE_SECONDS", "86400"))
 
 SHARED_APPS = [
     "django_tenants",
