@@ -12,7 +12,8 @@ terminal, then measures at that N:
   and with ``--verify`` (every schema's ``django_migrations`` read, the earlier behaviour);
 * ``tenant migrate --parallel P`` with one real migration (a nullable column and an index on
   ``catalog_product``), which exists in this benchmark only and is undone afterwards;
-* over HTTP (gunicorn, ``deploy/gunicorn.conf.py``): an online sale and a terminal's full pull
+* over HTTP (gunicorn, ``deploy/gunicorn.conf.py``; every shop's route cached first, as on a
+  platform up for a day, unless ``--cold-routes``): an online sale and a terminal's full pull
   against a random shop of the first 10 ("small") and of all N ("large"), in alternating rounds
   of one run at a steady pace, p50 / p95 side by side;
 * the memory of one PostgreSQL backend after one worker served ``--memory-shops`` different
@@ -432,7 +433,9 @@ def _pull_request(shop: tuple[str, str, str, str, str]) -> bytes:
     ).encode()
 
 
-def http_figures(url: str, *, rounds: int, seconds: float, rate: float, clients: int) -> dict[str, Any]:
+def http_figures(
+    url: str, *, rounds: int, seconds: float, rate: float, clients: int, warm_routes: bool
+) -> dict[str, Any]:
     from django.conf import settings
 
     shops = _shops()
@@ -442,6 +445,15 @@ def http_figures(url: str, *, rounds: int, seconds: float, rate: float, clients:
     errors = 0
     host = f".{settings.POS_BASE_DOMAIN}"
     env = {"POS_SCHEMA_POOL_SIZE": "0", "ALLOWED_HOSTS": f"{host},127.0.0.1,localhost"}
+    if warm_routes:
+        # As on a platform that has been up a while: every shop's route is in the cache (kept a
+        # day, POS_ROUTE_CACHE_SECONDS), its backends' catalog caches are not.
+        from shared_apps.tenants.routing import route_resolve
+
+        t0 = time.perf_counter()
+        for shop in shops:
+            route_resolve(shop[0])
+        log(f"{len(shops)} routes cached in {time.perf_counter() - t0:.1f} s")
     with gunicorn_server(url=url, host=host, env=env, ready_seconds=120) as port:
         # Warm-up on the small mix only: the large mix is what a platform of N shops meets.
         for kind in ("sale", "pull"):
@@ -456,7 +468,12 @@ def http_figures(url: str, *, rounds: int, seconds: float, rate: float, clients:
                     )
                     lat[f"{kind}_{mix}"] += values
                     errors += sum(v for k, v in statuses.items() if k not in (200, 201))
-    result: dict[str, Any] = {"http_rate": rate, "http_clients": clients, "http_errors": errors}
+    result: dict[str, Any] = {
+        "http_rate": rate,
+        "http_clients": clients,
+        "http_errors": errors,
+        "http_routes_warm": warm_routes,
+    }
     for key, values in lat.items():
         result[f"{key}_p50_ms"] = round(p50(values), 1)
         result[f"{key}_p95_ms"] = round(p95(values), 1)
@@ -664,6 +681,11 @@ def main() -> None:
     parser.add_argument(
         "--cold-shops", type=int, default=100, help="shops each for the cold/warm sale and pull"
     )
+    parser.add_argument(
+        "--cold-routes",
+        action="store_true",
+        help="over HTTP, leave the shops' routes out of the cache (by default all are cached first)",
+    )
     parser.add_argument("--skip", default="", help="comma-separated: migrate,http,memory,catalog,cold")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -687,7 +709,14 @@ def main() -> None:
         part(migrate_figures(args.parallel, args.migrate_sample))
     if "http" not in skip:
         part(
-            http_figures(url, rounds=args.rounds, seconds=args.seconds, rate=args.rate, clients=args.clients)
+            http_figures(
+                url,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                rate=args.rate,
+                clients=args.clients,
+                warm_routes=not args.cold_routes,
+            )
         )
     if "cold" not in skip:
         part(cold_figures(args.cold_shops))
