@@ -614,6 +614,7 @@ def sale_build(
         "client_totals": client_totals.as_json() if client_totals is not None else None,
         "conflicts": [],
         "note": note.strip()[:500],
+        "payment_method_ids": sorted({row["method_id"] for row in plan.rows}),
     }
     return BuiltSale(
         sale=sale,
