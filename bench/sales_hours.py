@@ -17,6 +17,7 @@ ratio is on / off (1.0: no cost).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import threading
@@ -121,9 +122,11 @@ def main() -> None:
         set_triggers(schema, True)
         # The off rounds' sales wrote no deltas: the figures must differ from the sales by
         # exactly those, and by nothing else.
+        # The pushed sales start two hours ago: yesterday too, in the first hours of a day.
         today = business_date(timezone.now())
-        kept = period_summary(start=today, end=today)["sales_count"]
-        actual = period_summary_from_sales(start=today, end=today)["sales_count"]
+        since = today - dt.timedelta(days=1)
+        kept = period_summary(start=since, end=today)["sales_count"]
+        actual = period_summary_from_sales(start=since, end=today)["sales_count"]
         off_sales = args.rounds * (args.batches * args.batch + args.threads * args.online)
         connection.set_schema_to_public()
 
