@@ -125,10 +125,13 @@ class HotShop:
     tenant: Any
     token: str
     body: str  # an online sale of one unit, paid cash
+    storefront_id: Any = None
+    product_id: Any = None
 
 
-def hot_product_shop() -> HotShop:
-    """Provision the shop ``bench`` (host ``bench.localhost``) on the bench database."""
+def hot_product_shop(*, stock: int = 10**5, receipts: int = 1) -> HotShop:
+    """Provision the shop ``bench`` (host ``bench.localhost``) on the bench database: ``stock``
+    units of its product received in ``receipts`` equal receipts."""
     import json
     from decimal import Decimal
 
@@ -152,7 +155,10 @@ def hot_product_shop() -> HotShop:
     actor = Actor.system("bench")
     storefront = storefront_create(code="BEN", name="Bench", actor=actor)
     product = product_create(sku="HOT", name="Hot", price=Decimal("12.50"), actor=actor)
-    stock_receive(storefront_id=storefront.pk, lines=[StockLine(product.pk, Decimal(10**5))], actor=actor)
+    for _ in range(receipts):
+        stock_receive(
+            storefront_id=storefront.pk, lines=[StockLine(product.pk, Decimal(stock) / receipts)], actor=actor
+        )
     connection.set_schema_to_public()
     body = json.dumps(
         {
@@ -161,7 +167,7 @@ def hot_product_shop() -> HotShop:
             "payments": [{"method": "cash", "amount": "20.00"}],
         }
     )
-    return HotShop(tenant=tenant, token=token, body=body)
+    return HotShop(tenant=tenant, token=token, body=body, storefront_id=storefront.pk, product_id=product.pk)
 
 
 def p50(values: list[float]) -> float:

@@ -33,7 +33,7 @@ import time
 import uuid
 from decimal import Decimal
 
-from common import bench_database, drive_paced, gunicorn_server, http_answer, log, p50, p99
+from common import bench_database, drive_paced, gunicorn_server, hot_product_shop, http_answer, log, p50, p99
 
 HOST = "bench.localhost"
 
@@ -98,35 +98,13 @@ def main() -> None:
     with bench_database("pos_bench_online_sale") as url:
         from django.db import connection
 
-        from pos_platform.kernel.actors import Actor
-        from shared_apps.accounts.services import membership_grant, user_get_or_create
-        from shared_apps.accounts.tokens import token_issue
-        from shared_apps.tenants import provisioning
         from shared_apps.tenants.reconciliation import tenant_reconcile
-        from shared_apps.tenants.services import tenant_create
-        from tenant_apps.catalog.services import product_create
         from tenant_apps.inventory.models import StockLevel
-        from tenant_apps.inventory.services import StockLine, stock_receive
         from tenant_apps.sales.models import Sale
-        from tenant_apps.storefronts.services import storefront_create
 
-        provisioning.snapshot_current()
-        tenant = tenant_create(
-            slug="bench", name="Bench", owner_email="owner@bench.test", actor="bench"
-        ).tenant
-        cashier, _ = user_get_or_create(email="cashier@bench.test")
-        membership_grant(user=cashier, tenant_id=tenant.pk, role="cashier")
-        token = token_issue(user=cashier, tenant_id=tenant.pk).raw
-        connection.set_tenant(tenant)
-        actor = Actor.system("bench")
-        storefront = storefront_create(code="BEN", name="Bench", actor=actor)
-        product = product_create(sku="HOT", name="Hot product", price=Decimal("12.50"), actor=actor)
         initial = Decimal(1_000_000)
-        for _ in range(10):
-            stock_receive(
-                storefront_id=storefront.pk, lines=[StockLine(product.pk, initial / 10)], actor=actor
-            )
-        connection.set_schema_to_public()
+        shop = hot_product_shop(stock=int(initial), receipts=10)
+        tenant, token = shop.tenant, shop.token
         connection.close()
 
         with gunicorn_server(
@@ -134,13 +112,7 @@ def main() -> None:
         ) as port:
             auth = f"Authorization: Bearer {token}\r\n"
             trivial = (f"GET /api/v1/settings HTTP/1.1\r\nHost: {HOST}\r\n{auth}\r\n").encode()
-            body_template = json.dumps(
-                {
-                    "storefront_id": str(storefront.pk),
-                    "lines": [{"product_id": str(product.pk), "quantity": "1"}],
-                    "payments": [{"method": "cash", "amount": "20.00"}],
-                }
-            ).encode()
+            body_template = shop.body.encode()
             sale_head = (
                 f"POST /api/v1/sales HTTP/1.1\r\nHost: {HOST}\r\n{auth}Content-Type: application/json\r\n"
                 f"Content-Length: {len(body_template)}\r\n"
@@ -197,7 +169,7 @@ def main() -> None:
 
         created = warm_sales.get(201, 0) + s_status.get(201, 0) + paced_status.get(201, 0)
         connection.set_tenant(tenant)
-        level = StockLevel.objects.get(product=product, storefront=storefront).quantity
+        level = StockLevel.objects.get(product_id=shop.product_id, storefront_id=shop.storefront_id).quantity
         rows = Sale.objects.count()
         connection.set_schema_to_public()
         lost = int(abs((initial - created) - level)) + abs(rows - created)
