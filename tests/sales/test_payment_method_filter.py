@@ -57,6 +57,8 @@ def test_a_sale_keeps_its_payments_methods_and_the_list_filters_by_them(shop_a: 
     totals = sale_totals(sale_list(payment_method="cash"))
     assert totals["count"] == 2
     assert totals["total"] == D("50.00")
+    nothing = sale_totals(sale_list(payment_method="no_such_method"))
+    assert (nothing["count"], nothing["total"], nothing["net"]) == (0, D("0"), D("0"))
 
 
 def test_the_migration_fills_the_methods_of_sales_made_before_it(shop_a: Shop) -> None:
