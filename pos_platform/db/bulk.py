@@ -23,7 +23,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-_HEADS: dict[type[Model], tuple[str, list[Any]]] = {}
+_HEADS: dict[type[Model], tuple[str, list[Any], str]] = {}
 
 
 def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
@@ -41,9 +41,13 @@ def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(str(f.column)) for f in fields)
         head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - model metadata
-        cached = _HEADS[model] = (head, fields)
-    head, fields = cached
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        # A field's own placeholder where it has one, as the compiler writes it (an array's cast).
+        placeholders = [
+            f.get_placeholder(None, None, connection) if hasattr(f, "get_placeholder") else "%s"
+            for f in fields
+        ]
+        cached = _HEADS[model] = (head, fields, "(" + ", ".join(placeholders) + ")")
+    head, fields, row = cached
     params = [
         field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields
     ]
