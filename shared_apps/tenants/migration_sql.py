@@ -9,7 +9,8 @@ have; for each group the plan is turned into SQL once, by Django's own schema ed
 group, in a transaction of its own with the migrations' ``django_migrations`` rows.
 
 A plan qualifies only when every migration in it is atomic and every operation is one of
-:data:`_SQL_OPERATIONS`: operations whose database effect is exactly their SQL. Anything else
+:data:`_SQL_OPERATIONS`, operations whose database effect is exactly their SQL (or a
+``SeparateDatabaseAndState`` whose database operations all are). Anything else
 (``RunPython``, new or deleted models, whose content types Django's ``post_migrate`` writes,
 non-atomic migrations) goes through the executor, one schema at a time, as before.
 ``tests/tenants/test_migrating.py`` proves a schema migrated by the script equal to one migrated
@@ -75,9 +76,17 @@ def applied_sets(schemas: list[str]) -> dict[str, frozenset[tuple[str, str]]]:
     return result
 
 
+def _is_sql(operation: migrations.operations.base.Operation) -> bool:
+    """Whether the operation's database effect is exactly its SQL: one of :data:`_SQL_OPERATIONS`,
+    or a ``SeparateDatabaseAndState`` whose database operations all are."""
+    if isinstance(operation, migrations.SeparateDatabaseAndState):
+        return all(type(op) in _SQL_OPERATIONS for op in operation.database_operations)
+    return type(operation) in _SQL_OPERATIONS
+
+
 def _qualifies(plan: list[tuple[migrations.Migration, bool]]) -> bool:
     return bool(plan) and all(
-        not backwards and migration.atomic and all(type(op) in _SQL_OPERATIONS for op in migration.operations)
+        not backwards and migration.atomic and all(_is_sql(op) for op in migration.operations)
         for migration, backwards in plan
     )
 

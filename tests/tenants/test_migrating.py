@@ -259,3 +259,33 @@ def test_when_an_older_migration_changed_too_the_snapshot_is_built_from_a_templa
     assert not snapshot.sql.startswith(before.sql)
     assert "pos.snapshot_path" not in snapshot.sql
     assert "probe_note" in snapshot.sql
+
+
+def test_a_separate_database_and_state_of_sql_qualifies_for_the_script_and_one_of_python_does_not() -> None:
+    def plan(*operations: migrations.operations.base.Operation) -> list[tuple[migrations.Migration, bool]]:
+        migration = migrations.Migration("0099_probe", "sales")
+        migration.operations = list(operations)
+        return [(migration, False)]
+
+    field = models.IntegerField(null=True)
+    state = [migrations.AddField(model_name="sale", name="probe", field=field)]
+    sql = migrations.SeparateDatabaseAndState(
+        state_operations=state,
+        database_operations=[
+            migrations.RunSQL("ALTER TABLE sales_sale ADD COLUMN probe integer"),
+            migrations.RunSQL("ALTER TABLE sales_sale ALTER COLUMN probe SET NOT NULL"),
+        ],
+    )
+    python = migrations.SeparateDatabaseAndState(
+        state_operations=state,
+        database_operations=[migrations.RunPython(lambda apps, editor: None)],
+    )
+
+    assert migration_sql._qualifies(plan(sql))
+    assert not migration_sql._qualifies(plan(python))
+    assert not migration_sql._qualifies(plan(sql, python))
+    # The real one: sales/0006 goes by script.
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    assert migration_sql._qualifies(
+        [(loader.get_migration("sales", "0006_payment_methods_on_the_sale"), False)]
+    )
