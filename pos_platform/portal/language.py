@@ -9,29 +9,44 @@ first of ``settings.LANGUAGES`` that the browser's ``Accept-Language`` asks for,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from shared_apps.messaging.models import Preference
 from shared_apps.messaging.rendering import language_of
 from shared_apps.messaging.services import preference_of
 
 PORTAL_PREFIX = "/portal/"
 
 
-def chosen_language(request: HttpRequest) -> str:
-    """The person's chosen language, else the browser's, else the default."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+_PREFERENCE = "_portal_preference"
+
+
+def request_preference(request: HttpRequest) -> Preference:
+    """The signed-in person's preferences at the request's shop (``preference_of``), read once
+    a request: the language middleware and the account page ask for them."""
+    found = getattr(request, _PREFERENCE, None)
+    if found is None:
         tenant = getattr(request, "tenant", None)
         tenant_id = (
             getattr(tenant, "pk", None) if getattr(tenant, "schema_name", "public") != "public" else None
         )
-        preference = preference_of(user_id=user.pk, tenant_id=tenant_id)
-        request.portal_preference = preference  # type: ignore[attr-defined]  # read once a request
-        chosen = preference.language
+        # Asked for a signed-in person only: the id is set.
+        found = preference_of(user_id=cast(uuid.UUID, request.user.pk), tenant_id=tenant_id)
+        setattr(request, _PREFERENCE, found)
+    return found
+
+
+def chosen_language(request: HttpRequest) -> str:
+    """The person's chosen language, else the browser's, else the default."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        chosen = request_preference(request).language
         if chosen:
             return language_of(chosen)
     return language_of(translation.get_language_from_request(request))

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pos_platform.kernel.errors import ApplicationError, Throttled
 from pos_platform.kernel.http import client_ip
 from pos_platform.portal.errors import error_text
+from pos_platform.portal.language import request_preference
 from pos_platform.portal.pages import ENROLLING, OTP_STEP, portal_page
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
@@ -45,7 +46,7 @@ from shared_apps.accounts.portal.pins import LATER, own_pin_set, till_pin_contex
 from shared_apps.accounts.services import auth, password
 from shared_apps.messaging.models import Preference
 from shared_apps.messaging.rendering import language_of
-from shared_apps.messaging.services import preference_of, preference_update
+from shared_apps.messaging.services import preference_update
 from tenant_apps.storefronts.models import Storefront
 
 
@@ -244,25 +245,18 @@ def account_context(request: HttpRequest) -> dict[str, Any]:
     storefront = (
         Storefront.objects.filter(pk=membership.storefront_id).first() if membership.storefront_id else None
     )
+    # The membership's lookup carries it (permissions.mfa_enrolled_flag).
+    enrolled = getattr(membership, "mfa_enrolled", None)
     return {
         "membership": membership,
         "membership_storefront": storefront,
-        # The membership's lookup carries it (permissions.mfa_enrolled_flag).
-        "mfa_enrolled": getattr(membership, "mfa_enrolled", None)
-        if hasattr(membership, "mfa_enrolled")
-        else mfa.mfa_enrolled(user),
+        "mfa_enrolled": enrolled if enrolled is not None else mfa.mfa_enrolled(user),
         "backup_codes_remaining": mfa.backup_codes_remaining(user),
     }
 
 
 def _language_form(request: HttpRequest, data: Any = None) -> LanguageForm:
-    user: User = request.user  # type: ignore[assignment]
-    # The language middleware read the person's preferences for this request already.
-    preference = getattr(request, "portal_preference", None) or preference_of(
-        user_id=user.pk,
-        tenant_id=request.tenant.pk,  # type: ignore[attr-defined]
-    )
-    current = preference.language
+    current = request_preference(request).language
     return LanguageForm(data, initial={"language": language_of(current or None)})
 
 
