@@ -51,19 +51,29 @@ function money(amount) {
   return `${state.catalog.settings?.currency || ''} ${grouped}${f ? sep + f : ''}`.trim();
 }
 
+/** One formatter per language, region, zone and style: a list of sales formats every row.
+ * @type {Map<string, Intl.DateTimeFormat>} */
+const formats = new Map();
+
 /** A moment in the shop's time zone, written as people of the shop's country write it
  * (en-GH: "4 Dec 2026, 14:05"); `time` alone for the time of day.
  * @param {string|number} iso @param {boolean} [time] */
 function when(iso, time) {
   const s = state.catalog.settings || {};
   const region = /^[A-Z]{2}$/.test(s.region || '') ? `-${s.region}` : '';
-  /** @type {Intl.DateTimeFormatOptions} */
-  const options = time ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' };
-  try {
-    return new Date(iso).toLocaleString(`${language()}${region}`, { ...options, timeZone: s.timezone || undefined });
-  } catch {
-    return new Date(iso).toLocaleString(language(), options); // a zone this browser does not know
+  const key = `${language()}${region}|${s.timezone || ''}|${time ? 't' : 'dt'}`;
+  let format = formats.get(key);
+  if (!format) {
+    /** @type {Intl.DateTimeFormatOptions} */
+    const options = time ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' };
+    try {
+      format = new Intl.DateTimeFormat(`${language()}${region}`, { ...options, timeZone: s.timezone || undefined });
+    } catch {
+      format = new Intl.DateTimeFormat(language(), options); // a zone this browser does not know
+    }
+    formats.set(key, format);
   }
+  return format.format(new Date(iso));
 }
 
 /** A tax rate as a person writes it: 2.5000 -> 2.5, 15.0000 -> 15. @param {string} rate */
