@@ -4,7 +4,9 @@
 adjustments, counts, transfers; online and from terminals): the movements and the levels'
 ``INSERT ... ON CONFLICT DO UPDATE`` in one statement (``COPY`` first for a large run), level rows
 taken in (product, storefront) order so that concurrent writers queue instead of deadlocking, and
-never lose an update.
+never lose an update. Its pieces (:func:`movements_insert`, :func:`levels_statement`,
+:func:`shortages_refuse`) serve the online sale writer, which moves the levels in its last
+statement, so that they are held for less time (``sales/services/write.py``).
 
 Lock order across the code base (docs/architecture.md): a sale row (voids, refunds), then the
 receipt locks (a terminal number's advisory lock, or the storefront day's receipt counter), then
@@ -88,7 +90,7 @@ class Shortage:
 _LEVELS_SQL = """
 INSERT INTO inventory_level (id, product_id, storefront_id, quantity, updated_at)
 SELECT gen_random_uuid(), v.pid, v.sid, v.delta, %s::timestamptz
-FROM (VALUES {values}) AS v(pid, sid, delta)
+FROM (VALUES {values}) AS v(pid, sid, delta){after}
 ORDER BY v.pid, v.sid
 ON CONFLICT (product_id, storefront_id)
 DO UPDATE SET quantity = inventory_level.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
@@ -100,13 +102,27 @@ RETURNING product_id, storefront_id, quantity
 _INLINE_MOVEMENTS = 200
 
 
-def _levels_statement(deltas: dict[LevelKey, Decimal], now: dt.datetime) -> tuple[str, list[Any]]:
+def levels_statement(
+    deltas: dict[LevelKey, Decimal], now: dt.datetime, *, after: str = ""
+) -> tuple[str, list[Any]]:
+    """The upsert that moves the levels by ``deltas``, locking them in (product, storefront)
+    order, ``RETURNING product_id, storefront_id, quantity`` (the new levels). ``after``: the
+    name of a CTE of the same statement whose rows must exist before any level is locked (a
+    lock taken first in the caller's lock order); the upsert reads it, so PostgreSQL cannot run
+    it earlier."""
     keys = sorted(deltas)
     values = ", ".join(["(%s::uuid, %s::uuid, %s::numeric)"] * len(keys))
     params: list[Any] = [now]
     for product_id, storefront_id in keys:
         params += [product_id, storefront_id, deltas[(product_id, storefront_id)]]
-    return _LEVELS_SQL.format(values=values), params
+    join = f" CROSS JOIN (SELECT 1 FROM {after} LIMIT 1) AS first" if after else ""  # noqa: S608 - a CTE name from the code
+    return _LEVELS_SQL.format(values=values, after=join), params
+
+
+def movements_insert(movements: Sequence[MovementInput], *, now: dt.datetime) -> tuple[str, list[Any]]:
+    """The INSERT of ``movements`` (a CTE for a caller that moves the levels in a later
+    statement of its transaction with :func:`levels_statement`, then :func:`shortages_refuse`)."""
+    return insert_sql([StockMovement(**movement_values(m, now=now)) for m in movements])
 
 
 def levels_lock(*, keys: Iterable[LevelKey], now: dt.datetime) -> None:
@@ -115,7 +131,7 @@ def levels_lock(*, keys: Iterable[LevelKey], now: dt.datetime) -> None:
     deltas = dict.fromkeys(keys, ZERO)
     if deltas:
         with bound_cursor() as cursor:
-            cursor.execute(*_levels_statement(deltas, now))
+            cursor.execute(*levels_statement(deltas, now))
 
 
 def movement_values(m: MovementInput, *, now: dt.datetime) -> dict[str, Any]:
@@ -165,11 +181,11 @@ def movements_apply(
     rows = [movement_values(m, now=now) for m in movements]
     if len(rows) > _INLINE_MOVEMENTS:
         copy_rows(StockMovement, rows, now=now)
-        statement = _levels_statement(deltas, now) if deltas else None
+        statement = levels_statement(deltas, now) if deltas else None
     else:
         insert = ("m", *insert_sql([StockMovement(**row) for row in rows]))
         # A level-less statement still inserts the movements (e.g. +1 and -1 of one product).
-        statement = with_ctes([insert], _levels_statement(deltas, now) if deltas else ("SELECT 1", []))
+        statement = with_ctes([insert], levels_statement(deltas, now) if deltas else ("SELECT 1", []))
     levels: dict[LevelKey, Decimal] = {}
     if statement is not None:
         with bound_cursor() as cursor:
@@ -177,36 +193,40 @@ def movements_apply(
             if deltas:
                 levels = {(pid, sid): quantity for pid, sid, quantity in cursor.fetchall()}
     if on_short == "refuse":
-        shortages = [
-            Shortage(
-                product_id=key[0],
-                storefront_id=key[1],
-                available=max(level - deltas[key], ZERO).quantize(_QTY),
-                requested=(-deltas[key]).quantize(_QTY),
-                level=(level - deltas[key]).quantize(_QTY),
-            )
-            for key, level in sorted(levels.items())
-            if deltas[key] < ZERO and level < ZERO
-        ]
-        if shortages:
-            details = {"shortages": [s.as_json() for s in shortages]}
-            if len(shortages) == 1:
-                raise InsufficientStock(
-                    gettext_noop("Not enough stock: %(available)s available, %(requested)s requested."),
-                    params={"available": shortages[0].available, "requested": shortages[0].requested},
-                    details=details,
-                )
+        shortages_refuse(levels=levels, deltas=deltas)
+    return levels
+
+
+def shortages_refuse(*, levels: dict[LevelKey, Decimal], deltas: dict[LevelKey, Decimal]) -> None:
+    """Raise :class:`InsufficientStock` (with the available quantities) when a negative delta
+    took a level below zero: ``levels`` are the new levels, ``deltas`` what moved them."""
+    shortages = [
+        Shortage(
+            product_id=key[0],
+            storefront_id=key[1],
+            available=max(level - deltas[key], ZERO).quantize(_QTY),
+            requested=(-deltas[key]).quantize(_QTY),
+            level=(level - deltas[key]).quantize(_QTY),
+        )
+        for key, level in sorted(levels.items())
+        if deltas[key] < ZERO and level < ZERO
+    ]
+    if shortages:
+        details = {"shortages": [s.as_json() for s in shortages]}
+        if len(shortages) == 1:
             raise InsufficientStock(
-                gettext_noop(
-                    "Not enough stock for %(count)s products (available / requested): %(shortages)s."
-                ),
-                params={
-                    "count": len(shortages),
-                    "shortages": "; ".join(f"{s.available} / {s.requested}" for s in shortages),
-                },
+                gettext_noop("Not enough stock: %(available)s available, %(requested)s requested."),
+                params={"available": shortages[0].available, "requested": shortages[0].requested},
                 details=details,
             )
-    return levels
+        raise InsufficientStock(
+            gettext_noop("Not enough stock for %(count)s products (available / requested): %(shortages)s."),
+            params={
+                "count": len(shortages),
+                "shortages": "; ".join(f"{s.available} / {s.requested}" for s in shortages),
+            },
+            details=details,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

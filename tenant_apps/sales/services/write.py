@@ -2,8 +2,9 @@
 
 :func:`sales_write` takes sales already validated and priced (:class:`BuiltSale`, made by
 ``sale_build``) and owns everything that needs the database: receipt locks and counters, receipt
-clash and oversold detection, the rows of every table, and one call into the stock ledger
-(``inventory.services.movements_apply``). ``sale_record`` calls it with one sale; the sync push
+clash and oversold detection, the rows of every table, and the stock ledger
+(``inventory.services.movements_apply`` for a terminal run; its pieces for an online sale, whose
+shared rows come last). ``sale_record`` calls it with one sale; the sync push
 calls it with a whole run of consecutive sales and, when the database refuses the run, with each
 sale of the run on its own.
 
@@ -26,7 +27,15 @@ from django.db.models import Model
 from pos_platform.db import bound_cursor
 from pos_platform.db.bulk import copy_rows, insert_select_sql, insert_sql, with_ctes
 from pos_platform.kernel.money import ZERO
-from tenant_apps.inventory.services import LevelKey, MovementInput, level_deltas, movements_apply
+from tenant_apps.inventory.services import (
+    LevelKey,
+    MovementInput,
+    level_deltas,
+    levels_statement,
+    movements_apply,
+    movements_insert,
+    shortages_refuse,
+)
 from tenant_apps.sales.errors import SaleExists
 from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
 
@@ -130,22 +139,42 @@ def sales_write(*, built: Sequence[BuiltSale], now: dt.datetime) -> list[Written
 
 
 def _write_online(item: BuiltSale, written: WrittenSale, *, now: dt.datetime) -> None:
-    # The counter (in the inserting statement), then the levels: the lock order.
+    # Every sale of a storefront's day takes the same receipt counter row, and every sale of a
+    # product the same stock level, each held until commit: so they come last. First (one
+    # statement) the rows no other sale touches: lines, payments, the created event and the
+    # stock movements (their foreign keys to the sale are checked at commit). Then (one
+    # statement) the counter, the sale row with its number, and the levels, in that lock order:
+    # the levels' upsert reads the counter's row, so it cannot run first.
     sale = Sale(**item.sale)
+    rows = _row_ctes(item)
+    if item.stock:
+        rows.append(("m", *movements_insert(item.stock, now=now)))
+    with bound_cursor() as cursor:
+        cursor.execute(*with_ctes(rows, ("SELECT 1", [])))
     insert = insert_select_sql(
         sale, source="c", expressions={"receipt_number": (_RECEIPT_EXPRESSION, [item.receipt_prefix])}
     )
-    statement = with_ctes(
-        [
-            ("c", _COUNTER_SQL, [sale.storefront_id, sale.business_date]),
-            *_row_ctes(item),
-        ],
-        (f"{insert[0]} RETURNING receipt_number", insert[1]),
-    )
+    ctes = [
+        ("c", _COUNTER_SQL, [sale.storefront_id, sale.business_date]),
+        ("s", f"{insert[0]} RETURNING receipt_number", insert[1]),
+    ]
+    deltas = level_deltas(item.stock)
+    final: tuple[str, list[Any]]
+    if deltas:
+        ctes.append(("l", *levels_statement(deltas, now, after="c")))
+        final = (
+            "SELECT s.receipt_number, l.product_id, l.storefront_id, l.quantity FROM s LEFT JOIN l ON true",
+            [],
+        )
+    else:
+        final = ("SELECT s.receipt_number, NULL, NULL, NULL FROM s", [])
     with bound_cursor() as cursor:
-        cursor.execute(*statement)
-        (written.receipt_number,) = cursor.fetchone()
-    movements_apply(movements=item.stock, now=now, on_short="refuse" if item.refuse_short else "flag")
+        cursor.execute(*with_ctes(ctes, final))
+        results = cursor.fetchall()
+    written.receipt_number = results[0][0]
+    if item.refuse_short:
+        levels = {(pid, sid): quantity for _, pid, sid, quantity in results if pid is not None}
+        shortages_refuse(levels=levels, deltas=deltas)
 
 
 def _write_terminal(built: Sequence[BuiltSale], written: list[WrittenSale], *, now: dt.datetime) -> None:
