@@ -162,12 +162,16 @@ def service_worker(world: World, share: list[tuple[int, bytes]], gate: Any) -> N
 
 
 def floor_rows(world: World, t: dict[str, Any], body: bytes) -> dict[str, Any]:
-    """The rows the engine would write for ``body`` (its ops, sales, lines, payments, events,
-    movements and level changes), made ahead, untimed: what the raw-SQL floor then inserts."""
+    """The rows the engine would write for ``body`` (its batch with its reply, ops, sales,
+    lines, payments, events, movements, level changes and receipt links), made ahead, untimed:
+    what the raw-SQL floor then inserts."""
+    import orjson
     from django.utils import timezone
 
+    from shared_apps.messaging.links import shop_url
     from sync.ops.sale import parse_sale
     from tenant_apps.inventory.services import level_deltas, movement_values
+    from tenant_apps.receipts.services import receipt_token, token_digest
     from tenant_apps.sales.context import pricing_context_load
     from tenant_apps.sales.models import PaymentMethod
     from tenant_apps.sales.services.sale import Origin, sale_build
@@ -203,7 +207,31 @@ def floor_rows(world: World, t: dict[str, Any], body: bytes) -> dict[str, Any]:
         for op, sale, at in parsed
     ]
     deltas = level_deltas(m for b in built for m in b.stock)
+    # The receipt address of each sale (its public link row) and the reply the batch stores,
+    # as the engine writes them.
+    tokens = {b.sale["id"]: receipt_token(b.sale["id"]) for b in built}
+    base = shop_url(tenant_id=world.tenant.pk, path="")
+    reply = orjson.dumps(
+        {
+            "batch_id": document["batch_id"],
+            "server_time": now.isoformat(),
+            "results": [
+                {
+                    "op_id": str(sale_id),
+                    "status": "applied",
+                    "id": str(sale_id),
+                    "receipt_url": f"{base}/r/{token}",
+                }
+                for sale_id, token in tokens.items()
+            ],
+        }
+    )
     return {
+        "reply": reply,
+        "links": [
+            {"sale_id": sale_id, "digest": token_digest(token), "created_at": now}
+            for sale_id, token in tokens.items()
+        ],
         "terminal": t["terminal"],
         "batch": (uuid.UUID(document["batch_id"]), len(document["ops"])),
         "ops": [
@@ -246,6 +274,7 @@ def floor_write(rows: dict[str, Any]) -> None:
     from pos_platform.db.bulk import copy_rows
     from sync.models import Op
     from tenant_apps.inventory.models import StockMovement
+    from tenant_apps.receipts.models import ReceiptLink
     from tenant_apps.sales.models import Payment, Sale, SaleEvent, SaleLine
 
     now = rows["now"]
@@ -253,8 +282,8 @@ def floor_write(rows: dict[str, Any]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO sync_batch (terminal_id, batch_id, digest, received_at, ops, response) "
-                "VALUES (%s, %s, '', %s, %s, '{}')",
-                [rows["terminal"].pk, rows["batch"][0], now, rows["batch"][1]],
+                "VALUES (%s, %s, '', %s, %s, %s)",
+                [rows["terminal"].pk, rows["batch"][0], now, rows["batch"][1], rows["reply"]],
             )
         copy_rows(Op, rows["ops"], now=now)
         copy_rows(Sale, rows["sales"], now=now)
@@ -262,6 +291,7 @@ def floor_write(rows: dict[str, Any]) -> None:
         copy_rows(Payment, rows["payments"], now=now)
         copy_rows(SaleEvent, rows["events"], now=now)
         copy_rows(StockMovement, rows["movements"], now=now)
+        copy_rows(ReceiptLink, rows["links"], now=now)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE inventory_level AS l SET quantity = l.quantity + v.d, updated_at = %s "
