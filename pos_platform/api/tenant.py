@@ -7,9 +7,11 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 from drf_spectacular.plumbing import get_lib_doc_excludes
@@ -89,7 +91,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     scope = f"{request.method} {request.path}"
 
     def claimed() -> Response:
-        with single_transaction():
+        with ExitStack() as pipelined, single_transaction():
             claim_id, stored = idempotency_claim(
                 actor_id=user_id(request), key=key, scope=scope, request_hash=digest
             )
@@ -105,6 +107,11 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
             response = handler()
             assert claim_id is not None
             stored_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+            # The store and the COMMIT travel to the server together (psycopg's pipeline mode):
+            # one round trip instead of two at the end of a write whose shared rows (a sale's
+            # receipt counter and stock levels) stay locked until the commit. The pipeline is
+            # left after the commit (the ExitStack closes after the transaction).
+            pipelined.enter_context(connection.connection.pipeline())
             idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
             return response
 

@@ -19,6 +19,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -208,6 +209,8 @@ def _call(base: str, shop: ShopUnderLoad, token: str, method: str, path: str, bo
             "Host": host_of(shop.slug),
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
+            # As a till sends it: an idempotent write (its store and COMMIT pipelined) through the pool.
+            **({"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}),
         },
     )
     try:
