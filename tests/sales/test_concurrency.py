@@ -245,3 +245,91 @@ def test_the_same_idempotency_key_sent_twice_at_once_makes_one_sale(
     assert [status for status, _ in answers] == [201] * 6
     assert len({sale_id for _, sale_id in answers}) == 1
     assert Sale.objects.count() == 1
+
+
+def test_sales_of_several_lines_beside_stock_receipts_never_deadlock_or_lose_an_update(
+    committed_tenant: Callable[..., Any],
+) -> None:
+    """Online sales of two or three products named in any order (the writer takes the day's
+    receipt counter, then the levels in product order, in its last statement) while stock
+    receipts of the same products run (levels only): no deadlock, no lost update."""
+    shop = committed_shop(committed_tenant)
+    products = [shop.products[k].pk for k in KEYS]
+    outcomes: list[tuple[str, int, Counter[str]]] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def seller(seed: int) -> None:
+        connection.set_tenant(shop.tenant)
+        rng = random.Random(seed)
+        ok, refused = 0, Counter[str]()
+        try:
+            for _ in range(30):
+                picked = rng.sample(products, rng.choice([2, 3]))
+                try:
+                    sale_record(
+                        storefront_id=shop.storefront.pk,
+                        cashier_id=shop.cashier.user.pk,
+                        lines=[SaleLineInput(pid, Decimal(1)) for pid in picked],
+                        payments=[PaymentInput("cash", Decimal(1000))],
+                    )
+                    ok += 1
+                except ApplicationError as exc:
+                    refused[exc.code] += 1
+        except BaseException as exc:  # a deadlock or anything unexpected fails the test below
+            with lock:
+                failures.append(exc)
+        finally:
+            django_connection.close()
+        with lock:
+            outcomes.append(("sales", ok, refused))
+
+    def receiver(seed: int) -> None:
+        connection.set_tenant(shop.tenant)
+        rng = random.Random(seed)
+        done = 0
+        try:
+            for _ in range(15):
+                picked = rng.sample(products, 3)
+                stock_receive(
+                    storefront_id=shop.storefront.pk,
+                    lines=[StockLine(pid, Decimal(2)) for pid in picked],
+                    actor=Actor.system("test"),
+                )
+                done += 1
+        except BaseException as exc:
+            with lock:
+                failures.append(exc)
+        finally:
+            django_connection.close()
+        with lock:
+            outcomes.append(("receipts", done, Counter()))
+
+    threads = [threading.Thread(target=seller, args=(seed,)) for seed in range(8)]
+    threads += [threading.Thread(target=receiver, args=(100 + seed,)) for seed in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not failures, failures[:3]
+    sold = sum(ok for kind, ok, _ in outcomes if kind == "sales")
+    refused = sum((r for kind, _, r in outcomes if kind == "sales"), Counter())
+    receipts = sum(done for kind, done, _ in outcomes if kind == "receipts")
+    assert receipts == 30
+    assert set(refused) <= {"insufficient_stock"}, refused
+    # 240 sales of at most 3 units each against 1,500 units on the shelves: all of them go through.
+    assert sold == 240, (sold, refused)
+    connection.set_tenant(shop.tenant)
+    assert Sale.objects.count() == sold
+    for key in KEYS:
+        product = shop.products[key]
+        units = SaleLine.objects.filter(product=product).aggregate(q=Sum("quantity"))["q"] or Decimal(0)
+        received = Decimal(STOCK[key] + 2 * receipts)  # every receipt brings 2 of each product
+        level = StockLevel.objects.get(product=product, storefront=shop.storefront).quantity
+        moved = StockMovement.objects.filter(product=product).aggregate(q=Sum("quantity"))["q"]
+        assert level == received - units == moved, key
+    numbers = sorted(int(n.rsplit("-", 1)[1]) for n in Sale.objects.values_list("receipt_number", flat=True))
+    assert numbers == list(range(1, sold + 1))
+    checks = tenant_reconcile(tenant=shop.tenant)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
