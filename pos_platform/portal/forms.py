@@ -16,6 +16,14 @@ from pos_platform.portal.errors import error_text
 from pos_platform.portal.once import FIELD, form_key
 
 
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's choice field ``name``, typed, for setting its ``choices`` at run time."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    return field
+
+
 class PortalRenderer(DjangoTemplates):
     """Fields as label, input, help and errors in one group (``portal/forms/field.html``)."""
 

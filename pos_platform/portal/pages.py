@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import ApplicationError, PermissionDenied
@@ -37,6 +38,24 @@ from shared_apps.accounts.permissions import can, membership_for, mfa_enrollment
 from tenant_apps.shop.services import shop_timezone
 
 View = Callable[..., HttpResponseBase]
+
+
+class ShopRequest(HttpRequest):
+    """A request to a shop's host, for the type checker (Django builds a plain ``HttpRequest``):
+    ``tenant`` is set by the routing middleware, ``htmx`` by django-htmx's."""
+
+    tenant: Any
+    htmx: HtmxDetails
+
+
+class PortalRequest(ShopRequest):
+    """The request a page behind :func:`portal_page` receives: the signed-in ``user`` and their
+    ``membership``, which the decorator checked and set."""
+
+    membership: Membership
+    user: User  # narrower than HttpRequest's: a member, signed in
+
+
 OTP_STEP, ENROLLING = "otp_step", "enrolling"
 
 # What each action lets a person do, in words a shop owner understands (refusals, the role table).
@@ -77,7 +96,7 @@ ACTION_WORDS: dict[str, Any] = {
 def next_step(user: User, membership: Membership) -> str | None:
     """Where a signed-in session must go before the rest of the portal, or None."""
     # A verified session has a device: the query is for the others only.
-    if not user.is_verified() and mfa.user_has_otp_device(user):  # type: ignore[attr-defined]
+    if not user.is_verified() and mfa.user_has_otp_device(user):
         return OTP_STEP
     if mfa_enrollment_due(membership):
         return ENROLLING
@@ -103,17 +122,17 @@ def portal_page(action: str | None = None, *, allow: frozenset[str] = frozenset(
     def decorate(view: View) -> View:
         @wraps(view)
         @never_cache
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             membership = membership_for(user=user, tenant=getattr(request, "tenant", None))
             if membership is None:
                 if user.is_authenticated:
                     session_logout(request)  # no longer staff here
                 return _go(request, login_url_for(request))
-            step = next_step(user, membership)  # type: ignore[arg-type]
+            step = next_step(user, membership)
             if step is not None and step not in allow:
                 return _go(request, "/portal/otp" if step == OTP_STEP else "/portal/mfa/setup")
-            request.membership = membership  # type: ignore[attr-defined]
+            request.membership = membership
             # Forms read and pages show times in the shop's time zone.
             with timezone.override(shop_timezone()):
                 if action is not None and not can(membership, action):
@@ -131,24 +150,24 @@ def portal_page(action: str | None = None, *, allow: frozenset[str] = frozenset(
     return decorate
 
 
-def membership_of(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
+def membership_of(request: PortalRequest) -> Membership:
+    return request.membership
 
 
 def actor_of(request: HttpRequest) -> Actor:
     return Actor.of_user(request.user, ip=client_ip(request))
 
 
-def scope_of(request: HttpRequest) -> uuid.UUID | None:
+def scope_of(request: PortalRequest) -> uuid.UUID | None:
     """The one storefront a scoped member is limited to, or None."""
     return storefront_scope(membership_of(request))
 
 
-def allowed(request: HttpRequest, action: str, storefront_id: uuid.UUID | str | None = None) -> bool:
+def allowed(request: PortalRequest, action: str, storefront_id: uuid.UUID | str | None = None) -> bool:
     return can(membership_of(request), action, storefront_id=storefront_id)
 
 
-def require(request: HttpRequest, action: str, storefront_id: uuid.UUID | str | None = None) -> None:
+def require(request: PortalRequest, action: str, storefront_id: uuid.UUID | str | None = None) -> None:
     """Raise the API's ``storefront_forbidden`` when the member may not ``action`` there."""
     if not allowed(request, action, storefront_id):
         raise PermissionDenied(
@@ -156,7 +175,7 @@ def require(request: HttpRequest, action: str, storefront_id: uuid.UUID | str | 
         )
 
 
-def refused(request: HttpRequest, action: str) -> HttpResponse:
+def refused(request: PortalRequest, action: str) -> HttpResponse:
     membership = membership_of(request)
     words = ACTION_WORDS.get(action, action)
     message = _("Your role (%(role)s) does not allow you to %(words)s.") % {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -56,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    if TYPE_CHECKING:
+        # Set on request.user by django-otp's middleware: whether this session passed the OTP step.
+        def is_verified(self) -> bool: ...
 
 
 class Membership(models.Model):

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, overload
 
 from django.db.models import Model
 from rest_framework import serializers
@@ -128,6 +128,12 @@ _UUIDS: dict[str, uuid.UUID] = {}
 _UUIDS_MAX = 4096
 
 
+@overload
+def uuid_of(value: Any, name: str) -> uuid.UUID: ...
+@overload
+def uuid_of(value: Any, name: str, *, required: Literal[True]) -> uuid.UUID: ...
+@overload
+def uuid_of(value: Any, name: str, *, required: bool) -> uuid.UUID | None: ...
 def uuid_of(value: Any, name: str, *, required: bool = True) -> uuid.UUID | None:
     if value is None and not required:
         return None

@@ -92,7 +92,7 @@ def parse_sale(data: dict[str, Any]) -> SaleData:
         price = line.get("unit_price")
         lines.append(
             SaleLineInput(
-                product_id=uuid_of(line.get("product_id"), f"lines[{i}].product_id"),  # type: ignore[arg-type]
+                product_id=uuid_of(line.get("product_id"), f"lines[{i}].product_id"),
                 quantity=decimal(line.get("quantity"), f"lines[{i}].quantity"),
                 discount=decimal(line.get("discount", "0"), f"lines[{i}].discount"),
                 unit_price=None if price is None else decimal(price, f"lines[{i}].unit_price"),
@@ -128,7 +128,7 @@ def parse_sale(data: dict[str, Any]) -> SaleData:
     if isinstance(note, str):
         _within(note, _LIMITS["note"], "note")
     return SaleData(
-        cashier_id=uuid_of(data.get("cashier_id"), "cashier_id"),  # type: ignore[arg-type]
+        cashier_id=uuid_of(data.get("cashier_id"), "cashier_id"),
         receipt_number=receipt,
         shift_id=uuid_of(data.get("shift_id"), "shift_id", required=False),
         lines=lines,

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import OnceForm, PortalForm
+from pos_platform.portal.forms import OnceForm, PortalForm, choice_field
 from sync.models import Conflict
 
 KIND_LABELS: dict[str, Any] = {
@@ -56,8 +56,8 @@ class ConflictFilterForm(PortalForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         everything: list[tuple[str, Any]] = [("", _("All storefronts"))] if len(storefronts) > 1 else []
-        self.fields["storefront"].choices = [*everything, *storefronts]  # type: ignore[attr-defined]
-        self.fields["terminal"].choices = [("", _("All terminals")), *terminals]  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [*everything, *storefronts]
+        choice_field(self, "terminal").choices = [("", _("All terminals")), *terminals]
 
 
 class ConflictResolveForm(OnceForm):
@@ -84,7 +84,7 @@ class ConflictResolveForm(OnceForm):
         self.fields["quantity"].widget.attrs["inputmode"] = "decimal"
         if not has_product:  # nothing to adjust
             del self.fields["quantity"]
-            self.fields["resolution"].choices = [  # type: ignore[attr-defined]
+            choice_field(self, "resolution").choices = [
                 (k, v) for k, v in RESOLUTION_LABELS.items() if k != Conflict.Resolution.STOCK_ADJUSTED
             ]
 
@@ -96,7 +96,7 @@ class AcceptDayForm(OnceForm):
     def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything: list[tuple[str, Any]] = [("", _("All storefronts"))] if len(storefronts) > 1 else []
-        self.fields["storefront"].choices = [*everything, *storefronts]  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [*everything, *storefronts]
 
 
 class TerminalCreateForm(PortalForm):
@@ -110,7 +110,7 @@ class TerminalCreateForm(PortalForm):
 
     def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = storefronts  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = storefronts
         self.fields["code"].widget.attrs["autocapitalize"] = "characters"
 
 

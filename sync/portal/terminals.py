@@ -24,7 +24,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.forms import show_error
-from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, require, scope_of
+from pos_platform.portal.pages import (
+    PortalRequest,
+    actor_of,
+    allowed,
+    not_found,
+    portal_page,
+    require,
+    scope_of,
+)
 from sync import terminals
 from sync.models import Terminal
 from sync.portal.forms import TerminalCreateForm, TerminalRevokeForm
@@ -73,7 +81,7 @@ def pairing_qr(url: str) -> str:
     return qr.svg_inline(scale=5, border=2, svgclass="qr", light="#fff", omitsize=True)
 
 
-def _visible_terminal(request: HttpRequest, terminal_id: uuid.UUID) -> Terminal | None:
+def _visible_terminal(request: PortalRequest, terminal_id: uuid.UUID) -> Terminal | None:
     """The terminal, or None for an unknown one or one of a storefront the member may not manage
     (the API's 404: no existence oracle)."""
     terminal = terminal_rows().filter(pk=terminal_id).first()
@@ -84,7 +92,7 @@ def _visible_terminal(request: HttpRequest, terminal_id: uuid.UUID) -> Terminal 
 
 @portal_page("terminal.manage")
 @require_GET
-def terminals_view(request: HttpRequest) -> HttpResponse:
+def terminals_view(request: PortalRequest) -> HttpResponse:
     return render(
         request,
         "sync/portal/terminals.html",
@@ -94,7 +102,7 @@ def terminals_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("terminal.manage")
 @require_http_methods(["GET", "POST"])
-def terminal_new_view(request: HttpRequest) -> HttpResponse:
+def terminal_new_view(request: PortalRequest) -> HttpResponse:
     storefronts = storefront_choices(visible_storefronts(request))
     form = TerminalCreateForm(request.POST or None, storefronts=storefronts)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +128,7 @@ def terminal_new_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("terminal.manage")
 @require_GET
-def terminal_view(request: HttpRequest, terminal_id: uuid.UUID) -> HttpResponse:
+def terminal_view(request: PortalRequest, terminal_id: uuid.UUID) -> HttpResponse:
     terminal = _visible_terminal(request, terminal_id)
     if terminal is None:
         return not_found(request, _("No such terminal."))
@@ -138,7 +146,7 @@ def terminal_view(request: HttpRequest, terminal_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("terminal.manage")
 @require_POST
-def terminal_pairing_code_view(request: HttpRequest, terminal_id: uuid.UUID) -> HttpResponse:
+def terminal_pairing_code_view(request: PortalRequest, terminal_id: uuid.UUID) -> HttpResponse:
     terminal = _visible_terminal(request, terminal_id)
     if terminal is None:
         return not_found(request, _("No such terminal."))
@@ -149,7 +157,7 @@ def terminal_pairing_code_view(request: HttpRequest, terminal_id: uuid.UUID) -> 
 
 @portal_page("terminal.manage")
 @require_http_methods(["GET", "POST"])
-def terminal_revoke_view(request: HttpRequest, terminal_id: uuid.UUID) -> HttpResponse:
+def terminal_revoke_view(request: PortalRequest, terminal_id: uuid.UUID) -> HttpResponse:
     terminal = _visible_terminal(request, terminal_id)
     if terminal is None:
         return not_found(request, _("No such terminal."))

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.portal import formatting
-from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, require, scope_of
+from pos_platform.portal.pages import (
+    PortalRequest,
+    actor_of,
+    allowed,
+    not_found,
+    portal_page,
+    require,
+    scope_of,
+)
 from pos_platform.portal.pagination import paginate
 from pos_platform.portal.submit import submit_once
 from shared_apps.accounts.selectors import people_names
@@ -39,7 +47,7 @@ from tenant_apps.sales.selectors import sale_get
 from tenant_apps.shop.services import business_date, day_bounds
 
 
-def open_conflicts_badge(request: HttpRequest) -> int | None:
+def open_conflicts_badge(request: PortalRequest) -> int | None:
     """The menu's count beside "Sync conflicts": open conflicts the member may see."""
     return sum(conflict_counts(storefront_id=scope_of(request)).values()) or None
 
@@ -51,7 +59,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _terminal_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _terminal_choices(request: PortalRequest) -> list[tuple[str, str]]:
     return [
         (str(t.pk), f"{t.storefront.code}-{t.code} · {t.name}")
         for t in terminal_list(storefront_id=scope_of(request))
@@ -60,7 +68,7 @@ def _terminal_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 @portal_page("conflict.view")
 @require_GET
-def conflicts_view(request: HttpRequest) -> HttpResponse:
+def conflicts_view(request: PortalRequest) -> HttpResponse:
     storefronts = storefront_choices(visible_storefronts(request))
     form = ConflictFilterForm(
         request.GET or None, storefronts=storefronts, terminals=_terminal_choices(request)
@@ -140,7 +148,7 @@ def compared(conflict: Conflict) -> tuple[list[tuple[Any, str, str]], list[tuple
     return rows, facts
 
 
-def _visible_conflict(request: HttpRequest, conflict_id: uuid.UUID, action: str) -> Conflict | None:
+def _visible_conflict(request: PortalRequest, conflict_id: uuid.UUID, action: str) -> Conflict | None:
     """The conflict, or None for an unknown one or one of another storefront (the API's 404)."""
     conflict = conflict_list().filter(pk=conflict_id).first()
     if conflict is None or not allowed(request, action, conflict.storefront_id):
@@ -150,7 +158,7 @@ def _visible_conflict(request: HttpRequest, conflict_id: uuid.UUID, action: str)
 
 @portal_page("conflict.view")
 @require_http_methods(["GET", "POST"])
-def conflict_view(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
+def conflict_view(request: PortalRequest, conflict_id: uuid.UUID) -> HttpResponse:
     conflict = _visible_conflict(request, conflict_id, "conflict.view")
     if conflict is None:
         return not_found(request, _("No such conflict."))
@@ -214,7 +222,7 @@ def conflict_view(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("conflict.resolve")
 @require_http_methods(["GET", "POST"])
-def conflicts_accept_day_view(request: HttpRequest) -> HttpResponse:
+def conflicts_accept_day_view(request: PortalRequest) -> HttpResponse:
     storefronts = storefront_choices(visible_storefronts(request))
     data = request.POST if request.method == "POST" else None
     form = AcceptDayForm(

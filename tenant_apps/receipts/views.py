@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from pos_platform.kernel.http import client_ip
 from pos_platform.kernel.throttle import Limit, throttle_fail, throttle_wait
+from pos_platform.portal.pages import ShopRequest
 from shared_apps.messaging.rendering import language_of, money
 from shared_apps.messaging.services import shop_messaging_of
 from tenant_apps.receipts.services import receipt_url, sale_of_token
@@ -74,7 +75,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @require_GET
-def receipt_page(request: HttpRequest, token: str) -> HttpResponse:
+def receipt_page(request: ShopRequest, token: str) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
@@ -82,7 +83,7 @@ def receipt_page(request: HttpRequest, token: str) -> HttpResponse:
     sale = sale_get(sale_id=found.pk)
     if sale is None:  # deleted meanwhile
         raise Http404("No such receipt.")
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     language = language_of(request.GET.get("lang") or shop_messaging_of(tenant_id=tenant.pk).language)
     currency = tenant.currency
     status, refunded = sale_status_of(sale)

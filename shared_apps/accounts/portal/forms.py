@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import PortalForm
+from pos_platform.portal.forms import PortalForm, choice_field
 
 
 class LoginForm(PortalForm):
@@ -105,7 +105,7 @@ class StaffScopeForm(PortalForm):
 
     def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = [("", _("All storefronts")), *storefronts]  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [("", _("All storefronts")), *storefronts]
 
 
 class StaffInviteForm(StaffScopeForm):

@@ -15,12 +15,12 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
+from pos_platform.portal.pages import PortalRequest
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import can, role_at_most
 from shared_apps.accounts.portal.forms import TillPinForm
@@ -63,9 +63,9 @@ def show_pin_error(form: TillPinForm, exc: ApplicationError) -> None:
     form.add_error("pin" if exc.code == "pin_invalid" else None, error_text(exc))
 
 
-def till_pin_context(request: HttpRequest, form: TillPinForm | None = None) -> dict[str, Any] | None:
+def till_pin_context(request: PortalRequest, form: TillPinForm | None = None) -> dict[str, Any] | None:
     """The account page's "Till PIN" section, or None for a member who may not sell."""
-    membership: Membership = request.membership  # type: ignore[attr-defined]
+    membership: Membership = request.membership
     if not may_have_pin(membership):
         return None
     row = pin_row(membership.user_id)
@@ -76,11 +76,11 @@ def till_pin_context(request: HttpRequest, form: TillPinForm | None = None) -> d
     }
 
 
-def own_pin_set(request: HttpRequest, form: TillPinForm) -> ApplicationError | None:
+def own_pin_set(request: PortalRequest, form: TillPinForm) -> ApplicationError | None:
     """Set the signed-in person's PIN from a valid form; the refusal (put on the form), if any."""
     try:
         _services().cashier_pin_set(
-            membership=request.membership,  # type: ignore[attr-defined]
+            membership=request.membership,
             pin=form.cleaned_data["pin"],
             actor=Actor.of_user(request.user, ip=client_ip(request)),
         )
@@ -92,11 +92,11 @@ def own_pin_set(request: HttpRequest, form: TillPinForm) -> ApplicationError | N
 
 
 def staff_pin_context(
-    request: HttpRequest, member: Membership, form: TillPinForm | None = None, error: str = ""
+    request: PortalRequest, member: Membership, form: TillPinForm | None = None, error: str = ""
 ) -> dict[str, Any]:
     """A staff member's till PIN: whether one is set, and the reset form for those who may reset
     it (``staff.manage``, a role at most their own; the service judges again on every reset)."""
-    actor: Membership = request.membership  # type: ignore[attr-defined]
+    actor: Membership = request.membership
     may_manage = can(actor, "staff.manage") and member.pk != actor.pk
     return {
         "row": pin_row(member.user_id),
@@ -108,11 +108,11 @@ def staff_pin_context(
     }
 
 
-def staff_pin_reset(request: HttpRequest, member: Membership, pin: str | None) -> ApplicationError | None:
+def staff_pin_reset(request: PortalRequest, member: Membership, pin: str | None) -> ApplicationError | None:
     """Give ``member`` a new PIN (None: clear it); the refusal, if the service refused."""
     try:
         _services().cashier_pin_reset(
-            actor_membership=request.membership,  # type: ignore[attr-defined]
+            actor_membership=request.membership,
             membership_id=member.pk,
             pin=pin,
             actor=Actor.of_user(request.user, ip=client_ip(request)),
@@ -124,7 +124,7 @@ def staff_pin_reset(request: HttpRequest, member: Membership, pin: str | None) -
     return None
 
 
-def pin_banner(request: HttpRequest) -> dict[str, Any] | None:
+def pin_banner(request: PortalRequest) -> dict[str, Any] | None:
     """Above every page, for a person who may sell and has no PIN yet: a link to the form."""
     membership = getattr(request, "membership", None)
     if (

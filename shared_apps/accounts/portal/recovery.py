@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,14 @@ from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
 from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import PortalForm
-from pos_platform.portal.pages import ENROLLING, error_page, membership_of, portal_page
+from pos_platform.portal.pages import (
+    ENROLLING,
+    PortalRequest,
+    ShopRequest,
+    error_page,
+    membership_of,
+    portal_page,
+)
 from shared_apps.accounts.models import PasswordReset
 from shared_apps.accounts.portal.forms import NewPasswordForm
 from shared_apps.accounts.services import reset, staff
@@ -43,13 +50,13 @@ def _with_retry(response: HttpResponse, exc: ApplicationError) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_reset_request_view(request: HttpRequest) -> HttpResponse:
+def password_reset_request_view(request: ShopRequest) -> HttpResponse:
     form = ResetRequestForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "sent": False}
     if request.method == "POST" and form.is_valid():
         try:
             reset.password_reset_request(
-                tenant=request.tenant,  # type: ignore[attr-defined]
+                tenant=request.tenant,
                 email=form.cleaned_data["email"],
                 ip=client_ip(request),
             )
@@ -63,9 +70,9 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_reset_confirm_view(request: HttpRequest) -> HttpResponse:
+def password_reset_confirm_view(request: ShopRequest) -> HttpResponse:
     token = (request.POST.get("token") or request.GET.get("token") or "").strip()
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     try:
         link = reset.reset_link_check(tenant=tenant, token=token, ip=client_ip(request))
     except ApplicationError as exc:
@@ -103,7 +110,7 @@ def password_reset_confirm_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("staff.mfa_reset")
 @require_http_methods(["GET", "POST"])
-def staff_mfa_view(request: HttpRequest) -> HttpResponse:
+def staff_mfa_view(request: PortalRequest) -> HttpResponse:
     """Owners: the staff's two-factor state, and resetting it for someone who lost their phone."""
     actor = membership_of(request)
     if request.method == "POST":
@@ -123,9 +130,9 @@ def staff_mfa_view(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page(allow=frozenset({ENROLLING}))
-def welcome_view(request: HttpRequest) -> HttpResponse:
+def welcome_view(request: PortalRequest) -> HttpResponse:
     """A new shop's first-run steps: MFA, a storefront, products, a terminal."""
-    steps = onboarding_steps(user=request.user)  # type: ignore[arg-type]
+    steps = onboarding_steps(user=request.user)
     names = {
         "mfa": _("Set up two-factor sign-in"),
         "storefront": _("Add your first storefront"),

@@ -24,7 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.http import client_ip
 from pos_platform.portal.forms import show_error
-from pos_platform.portal.pages import ACTION_WORDS, allowed, membership_of, portal_page, refused
+from pos_platform.portal.pages import (
+    ACTION_WORDS,
+    PortalRequest,
+    allowed,
+    membership_of,
+    portal_page,
+    refused,
+)
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.permissions import MATRIX, ROLES_IN_ORDER, SCOPED
@@ -87,13 +94,13 @@ def _scope(data: dict[str, Any]) -> tuple[uuid.UUID | None, dt.datetime | None]:
     )
 
 
-def _storefronts(request: HttpRequest) -> list[tuple[str, str]]:
+def _storefronts(request: PortalRequest) -> list[tuple[str, str]]:
     return storefront_choices(visible_storefronts(request))
 
 
 @portal_page("staff.view")
 @require_GET
-def staff_view(request: HttpRequest) -> HttpResponse:
+def staff_view(request: PortalRequest) -> HttpResponse:
     members = list(staff.staff_list(actor=membership_of(request)))
     names = dict(_storefronts(request))
     return render(
@@ -112,7 +119,7 @@ def staff_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("staff.manage")
 @require_http_methods(["GET", "POST"])
-def staff_invite_view(request: HttpRequest) -> HttpResponse:
+def staff_invite_view(request: PortalRequest) -> HttpResponse:
     form = StaffInviteForm(
         request.POST or None, storefronts=_storefronts(request), initial={"role": "cashier"}
     )
@@ -142,7 +149,7 @@ def staff_invite_view(request: HttpRequest) -> HttpResponse:
 
 
 def _member_context(
-    request: HttpRequest,
+    request: PortalRequest,
     member: Membership,
     form: StaffScopeForm | None,
     pin_form: TillPinForm | None = None,
@@ -171,7 +178,7 @@ def _member_context(
     }
 
 
-def _scope_form_for(request: HttpRequest, member: Membership) -> StaffScopeForm | None:
+def _scope_form_for(request: PortalRequest, member: Membership) -> StaffScopeForm | None:
     """The unbound role form of the member's page, for those who may change staff."""
     if not allowed(request, "staff.manage"):
         return None
@@ -186,7 +193,7 @@ def _scope_initial(member: Membership) -> dict[str, Any]:
     }
 
 
-def _scope_form(request: HttpRequest, member: Membership) -> StaffScopeForm:
+def _scope_form(request: PortalRequest, member: Membership) -> StaffScopeForm:
     return StaffScopeForm(
         request.POST if request.method == "POST" else None,
         storefronts=_storefronts(request),
@@ -196,7 +203,7 @@ def _scope_form(request: HttpRequest, member: Membership) -> StaffScopeForm:
 
 @portal_page("staff.view")
 @require_http_methods(["GET", "POST"])
-def staff_member_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+def staff_member_view(request: PortalRequest, membership_id: uuid.UUID) -> HttpResponse:
     """A member; its form changes the role, scope and expiry (``staff.manage``)."""
     member = staff.staff_get(actor=membership_of(request), membership_id=membership_id)
     form = _scope_form(request, member) if allowed(request, "staff.manage") else None
@@ -227,7 +234,7 @@ def staff_member_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpRes
 
 @portal_page("staff.manage")
 @require_POST
-def staff_pin_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+def staff_pin_view(request: PortalRequest, membership_id: uuid.UUID) -> HttpResponse:
     """Give a member a new till PIN, typed twice, or clear theirs (``action=clear``), with the
     service and rule of ``POST /api/v1/sync/staff/{id}/pin``; a refusal is shown on the member's
     page and changes nothing."""
@@ -259,7 +266,7 @@ def staff_pin_view(request: HttpRequest, membership_id: uuid.UUID) -> HttpRespon
 def _member_action(action: str, done: Any) -> Any:
     @portal_page("token.manage_others" if action == "tokens" else "staff.manage")
     @require_POST
-    def view(request: HttpRequest, membership_id: uuid.UUID) -> HttpResponse:
+    def view(request: PortalRequest, membership_id: uuid.UUID) -> HttpResponse:
         actor = membership_of(request)
         member = staff.staff_get(actor=actor, membership_id=membership_id)
         if action == "deactivate":
@@ -275,7 +282,7 @@ def _member_action(action: str, done: Any) -> Any:
             count = token_revoke_all(
                 user_id=member.user_id,
                 tenant_id=member.tenant_id,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 ip=client_ip(request),
                 reason="revoked_by_owner",
             )
@@ -300,12 +307,12 @@ staff_tokens_revoke_view = _member_action("tokens", "")
 
 @portal_page("token.manage_others")
 @require_POST
-def staff_session_revoke_view(request: HttpRequest, membership_id: uuid.UUID, handle: str) -> HttpResponse:
+def staff_session_revoke_view(request: PortalRequest, membership_id: uuid.UUID, handle: str) -> HttpResponse:
     member = staff.staff_get(actor=membership_of(request), membership_id=membership_id)
     if session_revoke(user_id=member.user_id, tenant_id=member.tenant_id, handle=handle):
         account_audit(
             "auth.session_revoked",
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             ip=client_ip(request),
             object_type="user",
             object_id=member.user_id,

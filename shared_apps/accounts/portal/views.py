@@ -28,7 +28,7 @@ from pos_platform.kernel.errors import ApplicationError, Throttled
 from pos_platform.kernel.http import client_ip
 from pos_platform.portal.errors import error_text
 from pos_platform.portal.language import request_preference
-from pos_platform.portal.pages import ENROLLING, OTP_STEP, portal_page
+from pos_platform.portal.pages import ENROLLING, OTP_STEP, PortalRequest, ShopRequest, portal_page
 from shared_apps.accounts import mfa
 from shared_apps.accounts.auditing import account_audit
 from shared_apps.accounts.models import Membership, User
@@ -78,13 +78,13 @@ def _safe_next(request: HttpRequest) -> str:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: ShopRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
     if request.method == "POST" and form.is_valid():
         try:
             user, membership = auth.credentials_check(
-                tenant=request.tenant,  # type: ignore[attr-defined]
+                tenant=request.tenant,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
@@ -108,9 +108,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page(allow=frozenset({OTP_STEP}))
 @require_http_methods(["GET", "POST"])
-def otp_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_verified() or not mfa.user_has_otp_device(user):  # type: ignore[attr-defined]
+def otp_view(request: PortalRequest) -> HttpResponse:
+    user: User = request.user
+    if user.is_verified() or not mfa.user_has_otp_device(user):
         return redirect("portal-home")
     form = CodeForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
@@ -139,13 +139,13 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page(allow=frozenset({ENROLLING}))
 @require_http_methods(["GET", "POST"])
-def mfa_setup_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def mfa_setup_view(request: PortalRequest) -> HttpResponse:
+    user: User = request.user
     enrolled = mfa.mfa_enrolled(user)
     pending = mfa.mfa_totp_pending(user)
     context: dict[str, Any] = {
         "enrolled": enrolled,
-        "required": mfa_required_for(request.membership),  # type: ignore[attr-defined]
+        "required": mfa_required_for(request.membership),
         "start_form": OptionalCodeForm(),
         "confirm_form": CodeForm(),
         "setup": mfa.totp_setup_of(pending) if pending is not None else None,
@@ -181,8 +181,8 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page()
 @require_http_methods(["GET", "POST"])
-def backup_codes_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def backup_codes_view(request: PortalRequest) -> HttpResponse:
+    user: User = request.user
     form = CodeForm(request.POST or None)
     context: dict[str, Any] = {
         "form": form,
@@ -202,8 +202,8 @@ def backup_codes_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page()
 @require_http_methods(["GET", "POST"])
-def password_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def password_view(request: PortalRequest) -> HttpResponse:
+    user: User = request.user
     form = PasswordChangeForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
@@ -212,7 +212,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
         try:
             changed = password.password_change(
                 user=user,
-                tenant=request.tenant,  # type: ignore[attr-defined]
+                tenant=request.tenant,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
                 ip=client_ip(request),
@@ -237,11 +237,11 @@ def password_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/portal/password.html", context)
 
 
-def account_context(request: HttpRequest) -> dict[str, Any]:
+def account_context(request: PortalRequest) -> dict[str, Any]:
     """What the account card shows (the account page, and the start page of members without a
     dashboard)."""
-    user: User = request.user  # type: ignore[assignment]
-    membership: Membership = request.membership  # type: ignore[attr-defined]
+    user: User = request.user
+    membership: Membership = request.membership
     storefront = (
         Storefront.objects.filter(pk=membership.storefront_id).first() if membership.storefront_id else None
     )
@@ -261,7 +261,7 @@ def _language_form(request: HttpRequest, data: Any = None) -> LanguageForm:
 
 
 def _account_page(
-    request: HttpRequest,
+    request: PortalRequest,
     *,
     language_form: LanguageForm | None = None,
     pin_form: TillPinForm | None = None,
@@ -277,11 +277,11 @@ def _account_page(
 
 @portal_page()
 @require_http_methods(["GET", "POST"])
-def account_view(request: HttpRequest) -> HttpResponse:
+def account_view(request: PortalRequest) -> HttpResponse:
     """The account card, the choice of language (the back office's and the messages'), and the
     till PIN of a person who may sell (its form posts to :func:`account_pin_view`)."""
-    user: User = request.user  # type: ignore[assignment]
-    tenant_id = request.tenant.pk  # type: ignore[attr-defined]
+    user: User = request.user
+    tenant_id = request.tenant.pk
     form = _language_form(request, request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
@@ -299,7 +299,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("sale.create")
 @require_POST
-def account_pin_view(request: HttpRequest) -> HttpResponse:
+def account_pin_view(request: PortalRequest) -> HttpResponse:
     """Set one's own till PIN (the service of ``POST /api/v1/sync/pin``); errors beside the fields."""
     form = TillPinForm(request.POST)
     if not form.is_valid():
@@ -313,7 +313,7 @@ def account_pin_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page()
 @require_POST
-def account_pin_later_view(request: HttpRequest) -> HttpResponse:
+def account_pin_later_view(request: PortalRequest) -> HttpResponse:
     """The till PIN banner's "Not now": no banner for the rest of this session."""
     request.session[LATER] = True
     return redirect(_safe_next(request))
@@ -333,13 +333,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def invitation_view(request: HttpRequest) -> HttpResponse:
+def invitation_view(request: ShopRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
             auth.invitation_accept(
-                tenant=request.tenant,  # type: ignore[attr-defined]
+                tenant=request.tenant,
                 code=form.cleaned_data["code"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data.get("full_name"),

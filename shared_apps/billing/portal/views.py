@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from pos_platform.portal.pages import portal_page
+from pos_platform.portal.pages import PortalRequest, portal_page
 from pos_platform.portal.pagination import paginate
 from shared_apps.billing.errors import SubscriptionNotFound
 from shared_apps.billing.selectors import invoice_list, invoice_of, invoice_open_of, subscription_of
@@ -19,8 +19,8 @@ from shared_apps.billing.selectors import invoice_list, invoice_of, invoice_open
 
 @portal_page("billing.view")
 @require_GET
-def billing_view(request: HttpRequest) -> HttpResponse:
-    tenant_id = request.tenant.pk  # type: ignore[attr-defined]
+def billing_view(request: PortalRequest) -> HttpResponse:
+    tenant_id = request.tenant.pk
     try:
         subscription = subscription_of(tenant_id=tenant_id)
     except SubscriptionNotFound:  # a shop that platform staff run without a subscription
@@ -40,8 +40,8 @@ def billing_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("billing.view")
 @require_GET
-def invoice_view(request: HttpRequest, invoice_id: uuid.UUID) -> HttpResponse:
-    invoice = invoice_of(tenant_id=request.tenant.pk, invoice_id=invoice_id)  # type: ignore[attr-defined]
+def invoice_view(request: PortalRequest, invoice_id: uuid.UUID) -> HttpResponse:
+    invoice = invoice_of(tenant_id=request.tenant.pk, invoice_id=invoice_id)
     return render(
         request,
         "billing/portal/invoice.html",

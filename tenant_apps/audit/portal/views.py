@@ -9,13 +9,13 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from pos_platform.portal.forms import PortalForm
-from pos_platform.portal.pages import portal_page
+from pos_platform.portal.forms import PortalForm, choice_field
+from pos_platform.portal.pages import PortalRequest, portal_page
 from pos_platform.portal.pagination import paginate
 from shared_apps.accounts.selectors import member_choices
 from tenant_apps.audit.selectors import audit_event_list
@@ -43,16 +43,16 @@ class AuditFilterForm(PortalForm):
         self, *args: Any, people: list[tuple[str, str]], storefronts: list[tuple[str, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actor"].choices = [("", _("Everyone")), *people]  # type: ignore[attr-defined]
-        self.fields["storefront"].choices = [("", _("All storefronts")), *storefronts]  # type: ignore[attr-defined]
+        choice_field(self, "actor").choices = [("", _("Everyone")), *people]
+        choice_field(self, "storefront").choices = [("", _("All storefronts")), *storefronts]
 
 
 @portal_page("audit.view")
 @require_GET
-def audit_view(request: HttpRequest) -> HttpResponse:
+def audit_view(request: PortalRequest) -> HttpResponse:
     form = AuditFilterForm(
         request.GET or None,
-        people=member_choices(tenant_id=request.tenant.pk),  # type: ignore[attr-defined]
+        people=member_choices(tenant_id=request.tenant.pk),
         storefronts=storefront_choices(list(storefront_list())),
     )
     data = form.cleaned_data if form.is_valid() else {}

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import PortalForm
+from pos_platform.portal.forms import PortalForm, choice_field
 from tenant_apps.catalog.models import Product
 from tenant_apps.catalog.selectors import product_by_code
 from tenant_apps.storefronts.selectors import storefront_list
@@ -66,7 +66,7 @@ class ProductFilterForm(PortalForm):
 
     def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All"))] + [(c, c) for c in categories]  # type: ignore[attr-defined]
+        choice_field(self, "category").choices = [("", _("All"))] + [(c, c) for c in categories]
         self.fields["q"].widget.input_type = "search"
 
 
@@ -93,7 +93,7 @@ class ProductForm(PortalForm):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tax_category"].choices = tax_category_choices()  # type: ignore[attr-defined]
+        choice_field(self, "tax_category").choices = tax_category_choices()
         for name in ("price", "reorder_level"):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
         if editing:
@@ -128,7 +128,7 @@ class PriceForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = [("", _("Every storefront (base price)"))] + [  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [("", _("Every storefront (base price)"))] + [
             (str(s.pk), f"{s.code} · {s.name}") for s in storefront_list()
         ]
         self.fields["price"].widget.attrs["inputmode"] = "decimal"

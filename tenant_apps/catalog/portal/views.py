@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import bool_choice, show_error
-from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page
+from pos_platform.portal.pages import PortalRequest, actor_of, allowed, not_found, portal_page
 from pos_platform.portal.pagination import paginate
 from tenant_apps.catalog.errors import ImportRefused
 from tenant_apps.catalog.imports import export_rows, product_csv_bytes, product_import
@@ -30,7 +30,7 @@ from tenant_apps.taxes.selectors import tax_category_list
 
 @portal_page("catalog.view")
 @require_GET
-def product_list_view(request: HttpRequest) -> HttpResponse:
+def product_list_view(request: PortalRequest) -> HttpResponse:
     form = ProductFilterForm(request.GET or None, categories=product_categories())
     filters = form.cleaned_data if form.is_valid() else {}
     products = product_list(
@@ -41,14 +41,14 @@ def product_list_view(request: HttpRequest) -> HttpResponse:
     ).select_related("tax_category")
     page = paginate(request, products)
     context = {"form": form, "page": page, "can_manage": allowed(request, "catalog.manage")}
-    if request.htmx and request.htmx.target == "product-results":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "product-results":
         return render(request, "catalog/portal/_product_results.html", context)
     return render(request, "catalog/portal/products.html", context)
 
 
 @portal_page("catalog.view")
 @require_GET
-def product_suggest_view(request: HttpRequest) -> HttpResponse:
+def product_suggest_view(request: PortalRequest) -> HttpResponse:
     """``<option>``s for the product inputs' datalist (typed SKU, barcode or name)."""
     # The typed text arrives under the input's own name (a line's "lines-2-product").
     q = next((str(v) for _name, v in request.GET.items() if str(v).strip()), "").strip()[:64]
@@ -58,7 +58,7 @@ def product_suggest_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("catalog.manage")
 @require_http_methods(["GET", "POST"])
-def product_new_view(request: HttpRequest) -> HttpResponse:
+def product_new_view(request: PortalRequest) -> HttpResponse:
     form = ProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,7 +74,7 @@ def product_new_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("catalog.view")
 @require_GET
-def product_detail_view(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
+def product_detail_view(request: PortalRequest, product_id: uuid.UUID) -> HttpResponse:
     product = product_get(product_id=product_id)
     if product is None:
         return not_found(request, _("No such product."))
@@ -104,7 +104,7 @@ def product_detail_view(request: HttpRequest, product_id: uuid.UUID) -> HttpResp
 
 @portal_page("catalog.manage")
 @require_http_methods(["GET", "POST"])
-def product_edit_view(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
+def product_edit_view(request: PortalRequest, product_id: uuid.UUID) -> HttpResponse:
     product = product_get(product_id=product_id)
     if product is None:
         return not_found(request, _("No such product."))
@@ -135,7 +135,7 @@ def product_edit_view(request: HttpRequest, product_id: uuid.UUID) -> HttpRespon
 
 @portal_page("catalog.manage")
 @require_http_methods(["GET", "POST"])
-def product_price_view(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
+def product_price_view(request: PortalRequest, product_id: uuid.UUID) -> HttpResponse:
     product = product_get(product_id=product_id)
     if product is None:
         return not_found(request, _("No such product."))
@@ -164,7 +164,7 @@ def product_price_view(request: HttpRequest, product_id: uuid.UUID) -> HttpRespo
 
 @portal_page("catalog.manage")
 @require_http_methods(["GET", "POST"])
-def product_import_view(request: HttpRequest) -> HttpResponse:
+def product_import_view(request: PortalRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"form": form}
     status = 200
@@ -202,7 +202,7 @@ def product_import_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("catalog.view")
 @require_GET
-def product_export_view(request: HttpRequest) -> StreamingHttpResponse:
+def product_export_view(request: PortalRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(product_csv_bytes(export_rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="products-{timezone.localdate()}.csv"'
     return response

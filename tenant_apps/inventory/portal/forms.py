@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pos_platform.portal.forms import OnceForm, PortalForm
+from pos_platform.portal.forms import OnceForm, PortalForm, choice_field
 from tenant_apps.catalog.portal.forms import ProductCodeField
 from tenant_apps.inventory.models import ADJUST_REASONS, MOVEMENT_KINDS
 
@@ -99,7 +99,7 @@ class StockDocumentForm(OnceForm):
 
     def __init__(self, *args: Any, storefronts: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = storefront_choices(storefronts)  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = storefront_choices(storefronts)
 
 
 class AdjustForm(StockDocumentForm):
@@ -112,7 +112,7 @@ class TransferForm(StockDocumentForm):
     def __init__(self, *args: Any, storefronts: list[Any], targets: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, storefronts=storefronts, **kwargs)
         self.fields["storefront"].label = _("From storefront")
-        self.fields["to_storefront"].choices = storefront_choices(targets)  # type: ignore[attr-defined]
+        choice_field(self, "to_storefront").choices = storefront_choices(targets)
 
 
 class LevelFilterForm(PortalForm):
@@ -123,7 +123,7 @@ class LevelFilterForm(PortalForm):
         super().__init__(*args, **kwargs)
         choices = storefront_choices(storefronts)
         everything: list[tuple[str, Any]] = [("", _("All storefronts"))] if len(choices) > 1 else []
-        self.fields["storefront"].choices = [*everything, *choices]  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [*everything, *choices]
 
 
 class MovementFilterForm(LevelFilterForm):

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pos_platform.portal.pages import actor_of, allowed, portal_page, require, scope_of
+from pos_platform.portal.pages import PortalRequest, actor_of, allowed, portal_page, require, scope_of
 from pos_platform.portal.pagination import paginate
 from pos_platform.portal.submit import submit_once
 from tenant_apps.inventory.portal.forms import (
@@ -34,12 +34,12 @@ from tenant_apps.shop.services import day_bounds
 from tenant_apps.storefronts.selectors import storefront_list
 
 
-def visible_storefronts(request: HttpRequest) -> list[Any]:
+def visible_storefronts(request: PortalRequest) -> list[Any]:
     scope = scope_of(request)
     return [s for s in storefront_list(active_only=True) if scope is None or s.pk == scope]
 
 
-def _chosen(request: HttpRequest) -> uuid.UUID | None:
+def _chosen(request: PortalRequest) -> uuid.UUID | None:
     """The storefront asked for (``?storefront=``), refused when the member may not see it: read
     from the query itself, since the filter form offers only the member's storefronts and would
     otherwise drop another one without a word."""
@@ -57,7 +57,7 @@ def _chosen(request: HttpRequest) -> uuid.UUID | None:
 
 @portal_page("stock.view")
 @require_GET
-def levels_view(request: HttpRequest) -> HttpResponse:
+def levels_view(request: PortalRequest) -> HttpResponse:
     storefronts = visible_storefronts(request)
     form = LevelFilterForm(request.GET or None, storefronts=storefronts)
     data = form.cleaned_data if form.is_valid() else {}
@@ -75,7 +75,7 @@ def levels_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("stock.view")
 @require_GET
-def movements_view(request: HttpRequest) -> HttpResponse:
+def movements_view(request: PortalRequest) -> HttpResponse:
     storefronts = visible_storefronts(request)
     form = MovementFilterForm(request.GET or None, storefronts=storefronts)
     data = form.cleaned_data if form.is_valid() else {}
@@ -177,7 +177,7 @@ def _document_view(kind: str) -> Callable[..., Any]:
 
     @portal_page(document.action)
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: PortalRequest) -> HttpResponse:
         storefronts = visible_storefronts(request)
         extra = {"targets": storefront_list(active_only=True)} if kind == "transfer" else {}
         data = request.POST if request.method == "POST" else None

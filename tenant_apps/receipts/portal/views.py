@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.errors import error_text
 from pos_platform.portal.forms import PortalForm
-from pos_platform.portal.pages import allowed, not_found, portal_page
+from pos_platform.portal.pages import PortalRequest, allowed, not_found, portal_page
 from tenant_apps.receipts.selectors import receipt_requests_of
 from tenant_apps.receipts.services import receipt_send, receipt_url
 from tenant_apps.sales.models import Sale
@@ -42,7 +42,7 @@ class SendForm(PortalForm):
 
 @portal_page("sale.view")
 @require_http_methods(["GET", "POST"])
-def send_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def send_receipt_view(request: PortalRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = Sale.objects.filter(pk=sale_id).first()
     if sale is None or not allowed(request, "sale.view", sale.storefront_id):
         return not_found(request, _("No such sale."))

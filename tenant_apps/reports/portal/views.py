@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from pos_platform.kernel.http import csv_response
 from pos_platform.portal import formatting
 from pos_platform.portal.charts import bar_chart
-from pos_platform.portal.pages import allowed, membership_of, portal_page, require, scope_of
+from pos_platform.portal.pages import PortalRequest, allowed, membership_of, portal_page, require, scope_of
 from pos_platform.portal.periods import Period, period_of, today
 from shared_apps.accounts.portal.views import account_context
 from shared_apps.accounts.selectors import people_names
@@ -45,7 +45,7 @@ LOW_STOCK_SHOWN = 10
 TREND_DAYS = 30
 
 
-def storefront_filter(request: HttpRequest, action: str) -> tuple[uuid.UUID | None, list[Any]]:
+def storefront_filter(request: PortalRequest, action: str) -> tuple[uuid.UUID | None, list[Any]]:
     """The storefront the figures are limited to (``?storefront=``; a scoped member's own), and
     the storefronts to choose from."""
     scope = scope_of(request)
@@ -130,7 +130,7 @@ def _panels(request: HttpRequest, storefront_id: uuid.UUID | None) -> list[dict[
 
 @portal_page()
 @require_GET
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: PortalRequest) -> HttpResponse:
     """The dashboard for those who may read reports; a start page for the others."""
     if not allowed(request, "report.view"):
         return render(request, "reports/portal/start.html", account_context(request))
@@ -174,7 +174,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("report.view")
 @require_GET
-def reports_view(request: HttpRequest) -> HttpResponse:
+def reports_view(request: PortalRequest) -> HttpResponse:
     period = period_of(request, default="30d")
     storefront_id, storefronts = storefront_filter(request, "report.view")
     trend = sales_trend(start=period.start, end=period.end, storefront_id=storefront_id)
@@ -205,7 +205,7 @@ def reports_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("report.view")
 @require_GET
-def day_report_view(request: HttpRequest) -> HttpResponse:
+def day_report_view(request: PortalRequest) -> HttpResponse:
     """The day's report per storefront: an X report (the day so far) for today, a Z report (the
     closed day) for a day that is over."""
     current = today()
@@ -235,7 +235,7 @@ def day_report_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("report.export")
 @require_GET
-def sales_export_view(request: HttpRequest) -> StreamingHttpResponse:
+def sales_export_view(request: PortalRequest) -> StreamingHttpResponse:
     period = period_of(request, default="30d")
     storefront_id, _choices = storefront_filter(request, "report.export")
     rows = sales_export_rows(start=period.start, end=period.end, storefront_id=storefront_id)
@@ -244,7 +244,7 @@ def sales_export_view(request: HttpRequest) -> StreamingHttpResponse:
 
 @portal_page("report.export")
 @require_GET
-def movements_export_view(request: HttpRequest) -> StreamingHttpResponse:
+def movements_export_view(request: PortalRequest) -> StreamingHttpResponse:
     period = period_of(request, default="30d")
     storefront_id, _choices = storefront_filter(request, "report.export")
     rows = movements_export_rows(start=period.start, end=period.end, storefront_id=storefront_id)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import OnceForm, PortalForm
+from pos_platform.portal.forms import OnceForm, PortalForm, choice_field
 from tenant_apps.catalog.portal.forms import ProductCodeField
 from tenant_apps.inventory.portal.forms import storefront_choices
 from tenant_apps.sales.selectors import STATUSES
@@ -52,10 +52,14 @@ class SaleFilterForm(PortalForm):
         super().__init__(*args, **kwargs)
         stores = storefront_choices(storefronts)
         everything = [("", _("All"))]
-        self.fields["storefront"].choices = (everything if len(stores) > 1 else []) + stores  # type: ignore[attr-defined]
-        self.fields["cashier"].choices = everything + cashiers  # type: ignore[attr-defined]
-        self.fields["terminal"].choices = [*everything, ("online", _("Online (back office)")), *terminals]  # type: ignore[attr-defined]
-        self.fields["method"].choices = everything + [(m.code, m.name) for m in methods]  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = [*(everything if len(stores) > 1 else []), *stores]
+        choice_field(self, "cashier").choices = [*everything, *cashiers]
+        choice_field(self, "terminal").choices = [
+            *everything,
+            ("online", _("Online (back office)")),
+            *terminals,
+        ]
+        choice_field(self, "method").choices = everything + [(m.code, m.name) for m in methods]
 
 
 class SaleForm(OnceForm):
@@ -65,7 +69,7 @@ class SaleForm(OnceForm):
 
     def __init__(self, *args: Any, storefronts: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = storefront_choices(storefronts)  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = storefront_choices(storefronts)
         _decimal_input(self.fields["discount"])
 
 
@@ -120,7 +124,7 @@ class PaymentForm(PortalForm):
 
     def __init__(self, *args: Any, methods: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [("", _("Choose")), *((m.code, m.name) for m in methods or [])]  # type: ignore[attr-defined]
+        choice_field(self, "method").choices = [("", _("Choose")), *((m.code, m.name) for m in methods or [])]
         _decimal_input(self.fields["amount"])
         self.fields["card_last4"].widget.attrs["inputmode"] = "numeric"
         # With the script, only the details the chosen method needs are shown.
@@ -153,7 +157,7 @@ class RefundForm(OnceForm):
 
     def __init__(self, *args: Any, lines: list[dict[str, Any]], methods: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["payment_method"].choices = [(m.code, m.name) for m in methods]  # type: ignore[attr-defined]
+        choice_field(self, "payment_method").choices = [(m.code, m.name) for m in methods]
         self.line_fields: list[tuple[str, dict[str, Any]]] = []
         for line in lines:
             name = f"line_{line['line'].pk}"

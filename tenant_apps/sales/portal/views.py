@@ -5,12 +5,13 @@ writes are sent once (``pos_platform.portal.once``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.portal import formatting
 from pos_platform.portal.pages import (
+    PortalRequest,
     actor_of,
     allowed,
     membership_of,
@@ -70,7 +72,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 @portal_page("sale.view")
 @require_GET
-def sales_list_view(request: HttpRequest) -> HttpResponse:
+def sales_list_view(request: PortalRequest) -> HttpResponse:
     storefronts = visible_storefronts(request)
     scope = scope_of(request)
     terminals = terminal_choices()
@@ -78,15 +80,14 @@ def sales_list_view(request: HttpRequest) -> HttpResponse:
     form = SaleFilterForm(
         request.GET or None,
         storefronts=storefronts,
-        cashiers=member_choices(tenant_id=request.tenant.pk, storefront_id=scope),  # type: ignore[attr-defined]
+        cashiers=member_choices(tenant_id=request.tenant.pk, storefront_id=scope),
         terminals=terminals,
         methods=methods,
     )
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("date_from") or data.get("date_to"):
-        start_day = data.get("date_from") or data.get("date_to")
-        end_day = data.get("date_to") or start_day
-        start_day, end_day = min(start_day, end_day), max(start_day, end_day)  # type: ignore[type-var]
+        given: list[dt.date] = [day for day in (data.get("date_from"), data.get("date_to")) if day]
+        start_day, end_day = min(given), max(given)
         period_key = "custom"
     else:
         period = period_of(request, presets=("today", "yesterday", "7d", "30d", "month"))
@@ -100,8 +101,8 @@ def sales_list_view(request: HttpRequest) -> HttpResponse:
     sales = sale_list(
         storefront_id=storefront_id,
         cashier_id=_uuid(data.get("cashier")),
-        start=day_bounds(start_day)[0],  # type: ignore[arg-type]
-        end=day_bounds(end_day)[1],  # type: ignore[arg-type]
+        start=day_bounds(start_day)[0],
+        end=day_bounds(end_day)[1],
         terminal_id=_uuid(terminal),
         status=data.get("status") or None,
         payment_method=data.get("method") or None,
@@ -142,7 +143,7 @@ def sales_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_sale(request: HttpRequest, sale_id: uuid.UUID, action: str) -> Sale | None:
+def _visible_sale(request: PortalRequest, sale_id: uuid.UUID, action: str) -> Sale | None:
     """The sale, or None for an unknown one or one of a storefront the member may not see (the
     same 404 either way: no existence oracle)."""
     sale = sale_get(sale_id=sale_id)
@@ -151,7 +152,7 @@ def _visible_sale(request: HttpRequest, sale_id: uuid.UUID, action: str) -> Sale
     return sale
 
 
-def _sale_context(request: HttpRequest, sale: Sale) -> dict[str, Any]:
+def _sale_context(request: PortalRequest, sale: Sale) -> dict[str, Any]:
     status, refunded = sale_status_of(sale)
     lines = list(sale.lines.all())
     events = list(sale.events.all())
@@ -196,7 +197,7 @@ def _sale_context(request: HttpRequest, sale: Sale) -> dict[str, Any]:
 
 @portal_page("sale.view")
 @require_GET
-def sale_detail_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def sale_detail_view(request: PortalRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _visible_sale(request, sale_id, "sale.view")
     if sale is None:
         return not_found(request, _("No such sale."))
@@ -205,7 +206,7 @@ def sale_detail_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("sale.view")
 @require_GET
-def sale_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def sale_receipt_view(request: PortalRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _visible_sale(request, sale_id, "sale.view")
     if sale is None:
         return not_found(request, _("No such sale."))
@@ -217,7 +218,7 @@ def sale_receipt_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("sale.void")
 @require_http_methods(["GET", "POST"])
-def sale_void_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def sale_void_view(request: PortalRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _visible_sale(request, sale_id, "sale.void")
     if sale is None:
         return not_found(request, _("No such sale."))
@@ -238,7 +239,7 @@ def sale_void_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("sale.refund")
 @require_http_methods(["GET", "POST"])
-def sale_refund_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
+def sale_refund_view(request: PortalRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = _visible_sale(request, sale_id, "sale.refund")
     if sale is None:
         return not_found(request, _("No such sale."))
@@ -273,7 +274,7 @@ def sale_refund_view(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("sale.create")
 @require_http_methods(["GET", "POST"])
-def sale_new_view(request: HttpRequest) -> HttpResponse:
+def sale_new_view(request: PortalRequest) -> HttpResponse:
     storefronts = visible_storefronts(request)
     methods = [m for m in payment_method_list() if m.is_active]
     data = request.POST if request.method == "POST" else None
@@ -288,7 +289,7 @@ def sale_new_view(request: HttpRequest) -> HttpResponse:
         def run() -> str:
             recorded = sale_record(
                 storefront_id=storefront_id,
-                cashier_id=request.user.pk,  # type: ignore[arg-type]
+                cashier_id=request.user.pk,
                 cashier_membership=membership,
                 lines=[
                     SaleLineInput(

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import OnceForm, PortalForm
+from pos_platform.portal.forms import OnceForm, PortalForm, choice_field
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
 
@@ -30,7 +30,7 @@ class ShiftOpenForm(OnceForm):
 
     def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = storefronts  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = storefronts
 
 
 class CashMovementForm(OnceForm):

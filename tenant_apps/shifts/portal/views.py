@@ -10,12 +10,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.portal.pages import (
+    PortalRequest,
     actor_of,
     allowed,
     membership_of,
@@ -47,7 +48,7 @@ def difference_of(shift: Shift) -> Decimal | None:
 
 @portal_page("shift.operate")
 @require_GET
-def shifts_view(request: HttpRequest) -> HttpResponse:
+def shifts_view(request: PortalRequest) -> HttpResponse:
     form = ShiftFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     # A cashier sees their own shifts; a supervisor those of their storefronts (as the API).
@@ -68,7 +69,7 @@ def shifts_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("shift.operate")
 @require_http_methods(["GET", "POST"])
-def shift_open_view(request: HttpRequest) -> HttpResponse:
+def shift_open_view(request: PortalRequest) -> HttpResponse:
     storefronts = storefront_choices(visible_storefronts(request))
     form = ShiftOpenForm(request.POST or None, storefronts=storefronts, request=request)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +79,7 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
         def run() -> str:
             shift = shift_open(
                 storefront_id=storefront_id,
-                cashier_id=request.user.pk,  # type: ignore[arg-type]
+                cashier_id=request.user.pk,
                 opening_float=form.cleaned_data["opening_float"],
                 actor=actor_of(request),
             )
@@ -90,7 +91,7 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
     return render(request, "shifts/portal/open.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-def _visible_shift(request: HttpRequest, shift_id: uuid.UUID) -> Shift | None:
+def _visible_shift(request: PortalRequest, shift_id: uuid.UUID) -> Shift | None:
     shift = shift_list().filter(pk=shift_id).first()
     if shift is None or not shift_actionable(
         membership=membership_of(request), user_id=request.user.pk, shift=shift
@@ -130,7 +131,7 @@ def _shift_context(shift: Shift) -> dict[str, Any]:
 
 @portal_page("shift.operate")
 @require_http_methods(["GET", "POST"])
-def shift_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
+def shift_view(request: PortalRequest, shift_id: uuid.UUID) -> HttpResponse:
     """The shift, and the cash in / out form while it is open (it posts here)."""
     shift = _visible_shift(request, shift_id)
     if shift is None:
@@ -164,7 +165,7 @@ def shift_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("shift.operate")
 @require_http_methods(["GET", "POST"])
-def shift_close_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
+def shift_close_view(request: PortalRequest, shift_id: uuid.UUID) -> HttpResponse:
     shift = _visible_shift(request, shift_id)
     if shift is None:
         return not_found(request, _("No such shift."))
@@ -191,7 +192,7 @@ def shift_close_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
 
 @portal_page("shift.operate")
 @require_GET
-def shift_report_view(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
+def shift_report_view(request: PortalRequest, shift_id: uuid.UUID) -> HttpResponse:
     shift = _visible_shift(request, shift_id)
     if shift is None:
         return not_found(request, _("No such shift."))

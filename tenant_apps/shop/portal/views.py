@@ -8,14 +8,14 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pos_platform.portal.forms import PortalForm
-from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page, refused
+from pos_platform.portal.pages import PortalRequest, actor_of, allowed, not_found, portal_page, refused
 from pos_platform.portal.submit import submit
 from tenant_apps.sales.models import PaymentMethod
 from tenant_apps.sales.selectors import payment_method_list
@@ -80,7 +80,7 @@ class PaymentMethodForm(PortalForm):
 
 @portal_page("settings.manage")
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: PortalRequest) -> HttpResponse:
     current = shop_settings_get()
     initial = {
         "prices_include_tax": current.prices_include_tax,
@@ -94,7 +94,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     zone_posted = request.POST if posting and "timezone" in request.POST else None
     form = SettingsForm(posted, initial=initial)
     is_owner = allowed(request, "settings.timezone")
-    zone_form = TimeZoneForm(zone_posted, initial={"timezone": request.tenant.timezone})  # type: ignore[attr-defined]
+    zone_form = TimeZoneForm(zone_posted, initial={"timezone": request.tenant.timezone})
     method_form = PaymentMethodForm(request.POST if posting and not (posted or zone_posted) else None)
     if zone_posted is not None and not is_owner:
         return refused(request, "settings.timezone")
@@ -139,7 +139,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("settings.manage")
 @require_POST
-def payment_method_toggle_view(request: HttpRequest, method_id: uuid.UUID) -> HttpResponse:
+def payment_method_toggle_view(request: PortalRequest, method_id: uuid.UUID) -> HttpResponse:
     method = PaymentMethod.objects.filter(pk=method_id).first()
     if method is None:
         return not_found(request, _("No such payment method."))

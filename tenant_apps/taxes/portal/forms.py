@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pos_platform.portal.forms import PortalForm
+from pos_platform.portal.forms import PortalForm, choice_field
 from tenant_apps.catalog.portal.forms import ProductCodeField
 
 
@@ -45,7 +45,7 @@ class TaxRateForm(PortalForm):
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = categories  # type: ignore[attr-defined]
+        choice_field(self, "category").choices = categories
         self.fields["rate"].widget.attrs["inputmode"] = "decimal"
 
 
@@ -62,5 +62,5 @@ class TaxPreviewForm(PortalForm):
 
     def __init__(self, *args: Any, storefronts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["storefront"].choices = storefronts  # type: ignore[attr-defined]
+        choice_field(self, "storefront").choices = storefronts
         self.fields["quantity"].widget.attrs["inputmode"] = "decimal"

@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.forms import show_error
-from pos_platform.portal.pages import actor_of, allowed, not_found, portal_page
+from pos_platform.portal.pages import PortalRequest, actor_of, allowed, not_found, portal_page
 from pos_platform.portal.submit import submit
 from tenant_apps.inventory.portal.forms import storefront_choices
 from tenant_apps.inventory.portal.views import visible_storefronts
@@ -33,7 +33,7 @@ def _categories() -> list[tuple[str, str]]:
     return [(str(c.pk), f"{c.code} · {c.name}") for c in tax_category_list().order_by("code")]
 
 
-def _preview(request: HttpRequest) -> tuple[TaxPreviewForm, Any]:
+def _preview(request: PortalRequest) -> tuple[TaxPreviewForm, Any]:
     storefronts = storefront_choices(visible_storefronts(request))
     form = TaxPreviewForm(request.GET if "product" in request.GET else None, storefronts=storefronts)
     quote = None
@@ -50,7 +50,7 @@ def _preview(request: HttpRequest) -> tuple[TaxPreviewForm, Any]:
 
 @portal_page("catalog.view")
 @require_GET
-def taxes_view(request: HttpRequest) -> HttpResponse:
+def taxes_view(request: PortalRequest) -> HttpResponse:
     now = timezone.now()
     rates = list(tax_rate_list().order_by("category__code", "position", "code", "-effective_from"))
     categories = [
@@ -76,7 +76,7 @@ def taxes_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("tax.manage")
 @require_http_methods(["GET", "POST"])
-def tax_category_new_view(request: HttpRequest) -> HttpResponse:
+def tax_category_new_view(request: PortalRequest) -> HttpResponse:
     form = TaxCategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
 
@@ -103,7 +103,7 @@ def _start(day: dt.date) -> dt.datetime:
 
 @portal_page("tax.manage")
 @require_http_methods(["GET", "POST"])
-def tax_rate_new_view(request: HttpRequest) -> HttpResponse:
+def tax_rate_new_view(request: PortalRequest) -> HttpResponse:
     form = TaxRateForm(
         request.POST or None,
         categories=_categories(),
@@ -139,7 +139,7 @@ def tax_rate_new_view(request: HttpRequest) -> HttpResponse:
 
 @portal_page("tax.manage")
 @require_http_methods(["GET", "POST"])
-def tax_rate_end_view(request: HttpRequest, rate_id: uuid.UUID) -> HttpResponse:
+def tax_rate_end_view(request: PortalRequest, rate_id: uuid.UUID) -> HttpResponse:
     rate = TaxRate.objects.select_related("category").filter(pk=rate_id).first()
     if rate is None:
         return not_found(request, _("No such tax rate."))
