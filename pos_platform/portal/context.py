@@ -16,7 +16,9 @@ FULL, FRAGMENT = "portal/base.html", "portal/fragment.html"
 
 def wants_fragment(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == "main" and not htmx.history_restore_request  # type: ignore[union-attr]
+    if not htmx:
+        return False
+    return htmx.target == "main" and not htmx.history_restore_request
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -23,6 +24,9 @@ from django.utils.translation import gettext as _
 from pos_platform.db import single_transaction
 from pos_platform.kernel.errors import Unprocessable, ValidationFailed
 from tenant_apps.idempotency.services import idempotency_claim, idempotency_store
+
+if TYPE_CHECKING:
+    from pos_platform.portal.pages import PortalRequest
 
 FIELD = "idempotency_key"
 _IGNORED = {"csrfmiddlewaretoken", FIELD}
@@ -45,7 +49,7 @@ def _digest(request: HttpRequest) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def once(request: HttpRequest, run: Callable[[], str]) -> tuple[str, bool]:
+def once(request: PortalRequest, run: Callable[[], str]) -> tuple[str, bool]:
     """Run ``run`` (which calls one service and returns the URL to go to next) at most once per
     idempotency key; (that URL, whether this was a replay)."""
     key = request.POST.get(FIELD, "").strip()
@@ -55,7 +59,7 @@ def once(request: HttpRequest, run: Callable[[], str]) -> tuple[str, bool]:
     scope = f"POST {request.path}"
     with single_transaction():
         claim_id, stored = idempotency_claim(
-            actor_id=request.user.pk,  # type: ignore[arg-type]
+            actor_id=request.user.pk,
             key=key,
             scope=scope,
             request_hash=digest,

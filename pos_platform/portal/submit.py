@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.portal.forms import show_error
 from pos_platform.portal.once import once
+from pos_platform.portal.pages import PortalRequest
 
 if TYPE_CHECKING:
     from django import forms
@@ -45,7 +46,7 @@ def submit(
 
 
 def submit_once(
-    request: HttpRequest,
+    request: PortalRequest,
     form: forms.Form,
     run: Callable[[], str],
     *,
