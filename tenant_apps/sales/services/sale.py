@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from pos_platform.db import bound_cursor, connection, service_atomic
+from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.history import member_states_at
 from shared_apps.accounts.models import Membership
@@ -173,9 +174,11 @@ def sale_run_context_load() -> tuple[ShopSettings, dict[str, PaymentMethod]]:
     return _settings_of(settings_id, *flags), _methods_of(method_rows)
 
 
-def _money(value: Decimal, *, what: str, minor_unit: int, error: type[Exception] = SaleInvalid) -> None:
+def _money(
+    value: Decimal, *, what: str, minor_unit: int, error: type[ApplicationError] = SaleInvalid
+) -> None:
     if not isinstance(value, Decimal) or value < 0 or value > MONEY_MAX or not has_places(value, minor_unit):
-        raise error(  # type: ignore[call-arg]
+        raise error(
             gettext_noop(
                 "%(what)s must be an amount from 0 to %(MONEY_MAX)s with at most %(minor_unit)s decimals."
             ),
