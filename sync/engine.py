@@ -220,7 +220,7 @@ def _apply_ops(
     contexts: dict[uuid.UUID, OpContext] = {}
     clock: dict[uuid.UUID, dict[str, Any]] = {}
     for _, op in to_apply:
-        timing = effective_time(occurred_at=op.occurred_at, received_at=received_at, offset=offset)  # type: ignore[arg-type]
+        timing = effective_time(occurred_at=op.at, received_at=received_at, offset=offset)
         contexts[op.op_id] = OpContext(batch=batch, op=op, effective_at=timing.effective_at)
         if timing.conflict is not None:
             clock[op.op_id] = timing.conflict
@@ -417,7 +417,7 @@ def _claim(terminal: Terminal, ops: list[OpIn], received_at: datetime) -> set[uu
                             "seq": op.seq,
                             "kind": op.kind,
                             "digest": op.digest,
-                            "occurred_at": op.occurred_at.isoformat(),  # type: ignore[union-attr]
+                            "occurred_at": op.at.isoformat(),
                         }
                         for op in ops
                     ]

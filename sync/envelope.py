@@ -72,6 +72,13 @@ class OpIn:
     # Set when the op itself is malformed: it is answered as rejected with this code.
     problem: tuple[str, str, Any] | None = None
 
+    @property
+    def at(self) -> datetime:
+        """``occurred_at`` of an op without a ``problem`` (parse_op refuses one without a time)."""
+        if self.occurred_at is None:
+            raise ValueError(f"op {self.op_id} has no time: {self.problem}")
+        return self.occurred_at
+
 
 @dataclass
 class BatchIn:
