@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -50,6 +50,9 @@ from tenant_apps.sales.services import (
     sale_void,
 )
 from tenant_apps.shop.services import day_bounds
+
+if TYPE_CHECKING:
+    from tenant_apps.sales.selectors import SaleWithStatus
 
 SF_ID = "5f0c6b1e-0000-4000-8000-000000000002"
 P_ID = "0d6b7c8a-0000-4000-8000-000000000003"
@@ -286,7 +289,7 @@ def recorded_data(recorded: RecordedSale) -> dict[str, Any]:
     )
 
 
-def stored_data(sale: Sale) -> dict[str, Any]:
+def stored_data(sale: SaleWithStatus) -> dict[str, Any]:
     """The SaleOutput of a sale loaded by ``sale_get``."""
     status, refunded = sale_status_of(sale)
     return sale_data(
@@ -520,7 +523,7 @@ def _require_visible(request: Request, sale_id: uuid.UUID, action: str) -> None:
     visible_or_404(request, action, storefront_id)
 
 
-def _sale(sale_id: uuid.UUID) -> Sale:
+def _sale(sale_id: uuid.UUID) -> SaleWithStatus:
     sale = sale_get(sale_id=sale_id)
     if sale is None:
         raise SaleNotFound()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -37,7 +37,18 @@ def sale_status(*, voided: bool, refunded: Decimal | None, total: Decimal) -> st
     return "refunded" if refunded >= total else "partially_refunded"
 
 
-def with_status(qs: QuerySet[Sale]) -> QuerySet[Sale]:
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Status(TypedDict):
+        is_voided: bool
+        refunded_amount: Decimal | None
+
+    # A sale loaded through :func:`with_status`, for the type checker.
+    SaleWithStatus = WithAnnotations[Sale, _Status]
+
+
+def with_status(qs: QuerySet[Sale]) -> QuerySet[SaleWithStatus]:
     """Annotates ``is_voided`` and ``refunded_amount`` (null without refunds): see
     :func:`sale_status_of`."""
     refunds = (
@@ -52,10 +63,10 @@ def with_status(qs: QuerySet[Sale]) -> QuerySet[Sale]:
     )
 
 
-def sale_status_of(sale: Sale) -> tuple[str, Decimal]:
+def sale_status_of(sale: SaleWithStatus) -> tuple[str, Decimal]:
     """(status, refunded total) of a sale loaded through :func:`with_status`."""
-    refunded: Decimal | None = sale.refunded_amount  # type: ignore[attr-defined]
-    status = sale_status(voided=sale.is_voided, refunded=refunded, total=sale.total)  # type: ignore[attr-defined]
+    refunded = sale.refunded_amount
+    status = sale_status(voided=sale.is_voided, refunded=refunded, total=sale.total)
     return status, NO_REFUNDS if refunded is None else refunded
 
 
@@ -69,7 +80,7 @@ def sale_list(
     terminal_id: uuid.UUID | None = None,
     status: str | None = None,
     payment_method: str | None = None,
-) -> QuerySet[Sale]:
+) -> QuerySet[SaleWithStatus]:
     """Sales, newest first, annotated by :func:`with_status`. ``status`` is one of
     :data:`STATUSES` (the rule of :func:`sale_status`); ``payment_method`` a method's code (sales
     with at least one payment by it)."""
@@ -96,17 +107,17 @@ def sale_list(
             return qs.none()
         qs = qs.filter(payment_method_ids__overlap=[method_id])
     if status == "voided":
-        qs = qs.filter(is_voided=True)  # type: ignore[misc]
+        qs = qs.filter(is_voided=True)
     elif status == "completed":
-        qs = qs.filter(is_voided=False, refunded_amount__isnull=True)  # type: ignore[misc]
+        qs = qs.filter(is_voided=False, refunded_amount__isnull=True)
     elif status == "partially_refunded":
-        qs = qs.filter(is_voided=False, refunded_amount__lt=F("total"))  # type: ignore[misc]
+        qs = qs.filter(is_voided=False, refunded_amount__lt=F("total"))
     elif status == "refunded":
-        qs = qs.filter(is_voided=False, refunded_amount__gte=F("total"))  # type: ignore[misc]
+        qs = qs.filter(is_voided=False, refunded_amount__gte=F("total"))
     return qs
 
 
-def sale_totals(qs: QuerySet[Sale]) -> dict[str, Any]:
+def sale_totals(qs: QuerySet[SaleWithStatus]) -> dict[str, Any]:
     """For a :func:`sale_list`: how many sales, their total and tax (voided ones left out, as in
     the reports), what refunds returned, and the total after refunds; three queries.
 
@@ -123,7 +134,7 @@ def sale_totals(qs: QuerySet[Sale]) -> dict[str, Any]:
         "tax": Sum("tax_total", default=NO_REFUNDS),
     }
     every = base.aggregate(**sums)
-    voided = base.filter(is_voided=True).aggregate(**sums)  # type: ignore[misc]
+    voided = base.filter(is_voided=True).aggregate(**sums)
     figures = {
         "count": every["count"],
         "voided": voided["count"],
@@ -132,13 +143,13 @@ def sale_totals(qs: QuerySet[Sale]) -> dict[str, Any]:
     }
     figures["refunded"] = SaleEvent.objects.filter(
         kind=SaleEvent.Kind.REFUNDED,
-        sale_id__in=base.filter(is_voided=False).values("pk"),  # type: ignore[misc]
+        sale_id__in=base.filter(is_voided=False).values("pk"),
     ).aggregate(s=Sum("amount", default=NO_REFUNDS))["s"]
     figures["net"] = figures["total"] - figures["refunded"]
     return figures
 
 
-def sale_get(*, sale_id: uuid.UUID) -> Sale | None:
+def sale_get(*, sale_id: uuid.UUID) -> SaleWithStatus | None:
     """The sale with its lines, payments and events (and their methods and refund lines)."""
     return (
         with_status(Sale.objects.filter(pk=sale_id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -54,6 +54,9 @@ from tenant_apps.sales.services import (
 )
 from tenant_apps.shop.services import day_bounds, shop_settings_get
 from tenant_apps.storefronts.selectors import storefront_list
+
+if TYPE_CHECKING:
+    from tenant_apps.sales.selectors import SaleWithStatus
 
 
 def terminal_choices() -> list[tuple[str, str]]:
@@ -143,7 +146,7 @@ def sales_list_view(request: PortalRequest) -> HttpResponse:
     )
 
 
-def _visible_sale(request: PortalRequest, sale_id: uuid.UUID, action: str) -> Sale | None:
+def _visible_sale(request: PortalRequest, sale_id: uuid.UUID, action: str) -> SaleWithStatus | None:
     """The sale, or None for an unknown one or one of a storefront the member may not see (the
     same 404 either way: no existence oracle)."""
     sale = sale_get(sale_id=sale_id)
@@ -152,7 +155,7 @@ def _visible_sale(request: PortalRequest, sale_id: uuid.UUID, action: str) -> Sa
     return sale
 
 
-def _sale_context(request: PortalRequest, sale: Sale) -> dict[str, Any]:
+def _sale_context(request: PortalRequest, sale: SaleWithStatus) -> dict[str, Any]:
     status, refunded = sale_status_of(sale)
     lines = list(sale.lines.all())
     events = list(sale.events.all())
