@@ -23,6 +23,7 @@ import re
 
 from django.apps import apps
 from django.conf import settings
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
 from pos_platform.db import connection
@@ -100,8 +101,8 @@ def reference_tables_ensure() -> list[str]:
     return missing
 
 
-def _dependency_order(cursor: object, tables: list[str]) -> list[str]:
-    cursor.execute(  # type: ignore[attr-defined]
+def _dependency_order(cursor: CursorWrapper, tables: list[str]) -> list[str]:
+    cursor.execute(
         """SELECT a.relname, b.relname FROM pg_constraint con
            JOIN pg_class a ON a.oid = con.conrelid JOIN pg_class b ON b.oid = con.confrelid
            JOIN pg_namespace n ON n.oid = a.relnamespace
@@ -110,7 +111,7 @@ def _dependency_order(cursor: object, tables: list[str]) -> list[str]:
         [tables, tables],
     )
     needs: dict[str, set[str]] = {table: set() for table in tables}
-    for referencing, referenced in cursor.fetchall():  # type: ignore[attr-defined]
+    for referencing, referenced in cursor.fetchall():
         needs[referencing].add(referenced)
     ordered: list[str] = []
     while needs:

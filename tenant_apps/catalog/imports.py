@@ -65,7 +65,7 @@ def export_rows() -> Iterator[list[str]]:
         yield [
             p.sku,
             p.name,
-            "" if p.price is None else str(p.price),  # type: ignore[attr-defined]
+            "" if p.price is None else str(p.price),
             p.barcode,
             p.category,
             p.unit,
@@ -202,7 +202,7 @@ def _apply(row: dict[str, str], *, actor: Actor, categories: dict[str, Any]) -> 
     changed = any(getattr(existing, k) != v for k, v in facts.items())
     if changed:
         product_update(product_id=existing.pk, actor=actor, **facts)
-    if price is not None and price != existing.price:  # type: ignore[attr-defined]
+    if price is not None and price != existing.price:
         price_set(product_id=existing.pk, price=price, actor=actor)
         return "updated+price"
     return "updated" if changed else "unchanged"

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from tenant_apps.catalog.models import Product, ProductPrice
 from tenant_apps.inventory.models import StockLevel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Priced(TypedDict):
+        price: Decimal | None
+
+    # A product loaded through :func:`product_list`, with its base price now, for the type checker.
+    PricedProduct = WithAnnotations[Product, _Priced]
 
 
 def product_list(
@@ -16,7 +27,7 @@ def product_list(
     category: str = "",
     tax_category_id: uuid.UUID | None = None,
     low_stock: bool = False,
-) -> QuerySet[Product]:
+) -> QuerySet[PricedProduct]:
     """Products with ``price``: the base price in force now. ``low_stock``: tracked products at or
     below their reorder level at some storefront (the low-stock list's rule)."""
     current = ProductPrice.objects.filter(
