@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 connection = cast("DatabaseWrapper", _connection)
 
-__all__ = ["bound_cursor", "connection", "service_atomic", "single_transaction"]
+__all__ = ["bound_cursor", "connection", "pipelined", "service_atomic", "single_transaction"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,3 +69,17 @@ def bound_cursor() -> Iterator[Any]:
     """
     with _connection.cursor() as cursor:
         yield cursor
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """The block's statements are sent without waiting for each answer (psycopg's pipeline
+    mode): a statement's results arrive when they are first read, and every statement sent
+    before travels in the same round trip. Only inside a transaction (a pooler in transaction
+    mode keeps the client's server connection for it) and for statements whose errors the block
+    may learn of late, at the first read after them."""
+    if _connection.get_autocommit():
+        raise RuntimeError("pipelined() runs inside a transaction")
+    _connection.ensure_connection()
+    with _connection.connection.pipeline():
+        yield

@@ -24,6 +24,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 _HEADS: dict[type[Model], tuple[str, list[Any], str]] = {}
+_CASTS: dict[type[Model], list[tuple[str, str]]] = {}
 
 
 def insert_sql(objs: Sequence[Model]) -> tuple[str, list[Any]]:
@@ -74,17 +75,21 @@ def insert_select_sql(
     computed in SQL from ``source`` (a CTE), e.g. a receipt number from a counter."""
     sql, params = insert_sql([obj])
     head, _, _ = sql.partition(" VALUES ")
-    fields = [f for f in type(obj)._meta.concrete_fields if not f.generated]
+    model = type(obj)
+    casts = _CASTS.get(model)
+    if casts is None:
+        # Typed, so that a NULL or a string bound server-side is not taken for text.
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        casts = _CASTS[model] = [(str(f.column), f"%s::{f.cast_db_type(connection)}") for f in fields]
     select: list[str] = []
     out: list[Any] = []
-    for field, value in zip(fields, params, strict=True):
-        if field.column in expressions:
-            expression, extra = expressions[field.column]
+    for (column, cast), value in zip(casts, params, strict=True):
+        if column in expressions:
+            expression, extra = expressions[column]
             select.append(expression)
             out += extra
         else:
-            # Typed, so that a NULL or a string bound server-side is not taken for text.
-            select.append(f"%s::{field.cast_db_type(connection)}")
+            select.append(cast)
             out.append(value)
     # Identifiers come from the model and the caller's code, never from input.
     return f"{head} SELECT {', '.join(select)} FROM {source}", out  # noqa: S608

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from pos_platform.db import bound_cursor, connection, service_atomic
+from pos_platform.db import bound_cursor, connection, pipelined, service_atomic
 from pos_platform.kernel.errors import ApplicationError
 from pos_platform.kernel.money import MONEY_MAX, QUANTITY_MAX, QUANTITY_PLACES, ZERO, has_places
 from shared_apps.accounts.history import member_states_at
@@ -377,8 +377,14 @@ def sale_record(
     terminal = origin.is_terminal
     occurred_at = occurred_at_resolve(occurred_at, now=now) if terminal else now
     codes = sorted({p.method for p in payments})
-    with bound_cursor() as cursor:
+    # The sale's context and the catalog's prices in one round trip: the pricing query's read
+    # brings both answers (the prices are loaded even for a sale refused below).
+    with pipelined(), bound_cursor() as cursor:
         cursor.execute(_CONTEXT_SQL, [cashier_id, codes, storefront_id])
+        if context is None:
+            context = pricing_context_load(
+                keys=[(line.product_id, storefront_id, occurred_at) for line in lines]
+            )
         row = cursor.fetchone()
     if row is None:
         raise StorefrontNotFound(details={"storefront_id": str(storefront_id)})
@@ -403,8 +409,6 @@ def sale_record(
         occurred_at=occurred_at,
     )
 
-    if context is None:
-        context = pricing_context_load(keys=[(line.product_id, storefront_id, occurred_at) for line in lines])
     methods = _methods_of(method_rows)
     built = sale_build(
         storefront_id=storefront_id,

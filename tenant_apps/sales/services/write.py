@@ -24,7 +24,7 @@ from typing import Any
 from django.db import IntegrityError
 from django.db.models import Model
 
-from pos_platform.db import bound_cursor
+from pos_platform.db import bound_cursor, pipelined
 from pos_platform.db.bulk import copy_rows, insert_select_sql, insert_sql, with_ctes
 from pos_platform.kernel.money import ZERO
 from tenant_apps.inventory.services import (
@@ -149,8 +149,6 @@ def _write_online(item: BuiltSale, written: WrittenSale, *, now: dt.datetime) ->
     rows = _row_ctes(item)
     if item.stock:
         rows.append(("m", *movements_insert(item.stock, now=now)))
-    with bound_cursor() as cursor:
-        cursor.execute(*with_ctes(rows, ("SELECT 1", [])))
     insert = insert_select_sql(
         sale, source="c", expressions={"receipt_number": (_RECEIPT_EXPRESSION, [item.receipt_prefix])}
     )
@@ -168,9 +166,12 @@ def _write_online(item: BuiltSale, written: WrittenSale, *, now: dt.datetime) ->
         )
     else:
         final = ("SELECT s.receipt_number, NULL, NULL, NULL FROM s", [])
-    with bound_cursor() as cursor:
-        cursor.execute(*with_ctes(ctes, final))
-        results = cursor.fetchall()
+    # Both statements in one round trip: the first one's answer is not needed before the second
+    # (its error, if any, is raised by the read of the second's rows).
+    with pipelined(), bound_cursor() as first, bound_cursor() as last:
+        first.execute(*with_ctes(rows, ("SELECT 1", [])))
+        last.execute(*with_ctes(ctes, final))
+        results = last.fetchall()
     written.receipt_number = results[0][0]
     if item.refuse_short:
         levels = {(pid, sid): quantity for _, pid, sid, quantity in results if pid is not None}
