@@ -11,7 +11,6 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 from drf_spectacular.plumbing import get_lib_doc_excludes
@@ -24,7 +23,7 @@ from rest_framework.response import Response
 
 from pos_platform.api.inputs import PAGE_MAX, PAGE_SIZE, QuerySerializer
 from pos_platform.api.views import ApiView
-from pos_platform.db import single_transaction
+from pos_platform.db import pipelined, single_transaction
 from pos_platform.kernel.actors import Actor
 from pos_platform.kernel.errors import NotFound, PermissionDenied, Unprocessable, ValidationFailed
 from pos_platform.kernel.http import client_ip
@@ -91,7 +90,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     scope = f"{request.method} {request.path}"
 
     def claimed() -> Response:
-        with ExitStack() as pipelined, single_transaction():
+        with ExitStack() as until_committed, single_transaction():
             claim_id, stored = idempotency_claim(
                 actor_id=user_id(request), key=key, scope=scope, request_hash=digest
             )
@@ -111,7 +110,7 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
             # one round trip instead of two at the end of a write whose shared rows (a sale's
             # receipt counter and stock levels) stay locked until the commit. The pipeline is
             # left after the commit (the ExitStack closes after the transaction).
-            pipelined.enter_context(connection.connection.pipeline())
+            until_committed.enter_context(pipelined())
             idempotency_store(claim_id=claim_id, status=response.status_code, body=stored_body)
             return response
 

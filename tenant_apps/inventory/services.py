@@ -178,12 +178,11 @@ def movements_apply(
     if not movements:
         return {}
     deltas = level_deltas(movements)
-    rows = [movement_values(m, now=now) for m in movements]
-    if len(rows) > _INLINE_MOVEMENTS:
-        copy_rows(StockMovement, rows, now=now)
+    if len(movements) > _INLINE_MOVEMENTS:
+        copy_rows(StockMovement, [movement_values(m, now=now) for m in movements], now=now)
         statement = levels_statement(deltas, now) if deltas else None
     else:
-        insert = ("m", *insert_sql([StockMovement(**row) for row in rows]))
+        insert = ("m", *movements_insert(movements, now=now))
         # A level-less statement still inserts the movements (e.g. +1 and -1 of one product).
         statement = with_ctes([insert], levels_statement(deltas, now) if deltas else ("SELECT 1", []))
     levels: dict[LevelKey, Decimal] = {}

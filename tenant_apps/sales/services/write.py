@@ -166,8 +166,9 @@ def _write_online(item: BuiltSale, written: WrittenSale, *, now: dt.datetime) ->
         )
     else:
         final = ("SELECT s.receipt_number, NULL, NULL, NULL FROM s", [])
-    # Both statements in one round trip: the first one's answer is not needed before the second
-    # (its error, if any, is raised by the read of the second's rows).
+    # Two statements, so that the server runs the second after the first (the CTEs of one
+    # statement run in no set order), sent in one round trip: the first one's answer is not
+    # needed before the second (its error, if any, is raised by the read of the second's rows).
     with pipelined(), bound_cursor() as first, bound_cursor() as last:
         first.execute(*with_ctes(rows, ("SELECT 1", [])))
         last.execute(*with_ctes(ctes, final))
